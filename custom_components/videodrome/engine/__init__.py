@@ -1,0 +1,1 @@
+"""Videodrome's engine: identification, Plex and TMDb clients, transfers; no Home Assistant here."""
