@@ -1,0 +1,1 @@
+"""Videodrome tests."""
