@@ -54,3 +54,7 @@ class TMDbNotFoundError(TMDbError):
 
 class TMDbProtocolError(TMDbError):
     """TMDb answered, but not with what its API promises."""
+
+
+class UnsafePathError(VideodromeError):
+    """A path is malformed, relative, climbs out with `..`, or lies outside the allowed folders."""

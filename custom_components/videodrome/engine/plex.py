@@ -1,0 +1,250 @@
+"""Async client for Plex Media Server's HTTP API, over an aiohttp session the caller owns.
+
+Every request goes through `PlexClient._request`, which asks for JSON, adds the X-Plex client
+headers and the token (as a header, never in the URL, so it cannot leak through an exception
+text or a log line that quotes the URL), applies a timeout and maps failures onto the engine's
+error hierarchy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+import logging
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import orjson
+from yarl import URL
+
+from .errors import (
+    PlexAuthError,
+    PlexConnectionError,
+    PlexNotFoundError,
+    PlexProtocolError,
+    PlexTimeoutError,
+)
+from .plex_models import (
+    Activity,
+    ItemPage,
+    LibrarySection,
+    PlaybackSession,
+    ServerIdentity,
+    as_int,
+    child_objects,
+    container,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 10.0
+# Measured against the emulator and in line with python-plexapi's default container size;
+# the library index (a later module) may tune its own page size.
+DEFAULT_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """How Videodrome introduces itself to Plex (shown under Settings > Devices in Plex)."""
+
+    identifier: str
+    product: str = "Videodrome"
+    version: str = "0.1.0"
+    platform: str = "Home Assistant"
+    device_name: str = "Videodrome"
+
+    def headers(self) -> dict[str, str]:
+        """The X-Plex-* headers for every request."""
+        return {
+            "X-Plex-Client-Identifier": self.identifier,
+            "X-Plex-Product": self.product,
+            "X-Plex-Version": self.version,
+            "X-Plex-Platform": self.platform,
+            "X-Plex-Device-Name": self.device_name,
+            "X-Plex-Provides": "controller",
+        }
+
+
+@dataclass(slots=True)
+class PlexClient:
+    """A Plex Media Server, spoken to over its JSON API."""
+
+    url: str
+    token: str = field(repr=False)
+    session: aiohttp.ClientSession = field(repr=False)
+    client: ClientInfo = field(default_factory=lambda: ClientInfo(identifier="videodrome"))
+    verify_ssl: bool = True
+    request_timeout: float = DEFAULT_TIMEOUT
+    _base: URL = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Check the URL once, so a typo fails here and not on the first request."""
+        base = URL(self.url.strip())
+        if base.scheme not in {"http", "https"} or not base.host:
+            raise ValueError("the Plex URL must look like http://host:32400")
+        self._base = base.with_query(None).with_fragment(None)
+
+    @property
+    def base_url(self) -> URL:
+        """The server's base URL, without query or fragment."""
+        return self._base
+
+    def headers(self, *, json: bool = True) -> dict[str, str]:
+        """Headers for a request to this server, the token included."""
+        headers = self.client.headers()
+        headers["X-Plex-Token"] = self.token
+        if json:
+            headers["Accept"] = "application/json"
+        return headers
+
+    def endpoint(self, path: str) -> URL:
+        """The URL of an API path (kept below any path prefix of a reverse proxy)."""
+        prefix = self._base.path.rstrip("/")
+        return self._base.with_path(prefix + path, encoded=False)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        expect_json: bool = True,
+    ) -> Any:
+        url = self.endpoint(path)
+        # The query (a scan path, for instance) is left out of what we log: it is the user's.
+        _LOGGER.debug("Plex %s %s", method, path)
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                async with self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=self.headers(),
+                    ssl=self.verify_ssl,
+                ) as response:
+                    if response.status == 401:  # noqa: PLR2004
+                        raise PlexAuthError("Plex refused the token (401 Unauthorized)")
+                    if response.status == 404:  # noqa: PLR2004
+                        raise PlexNotFoundError(f"Plex has nothing at {path} (404)")
+                    if response.status >= 400:  # noqa: PLR2004
+                        raise PlexProtocolError(f"Plex answered {response.status} to {path}")
+                    body = await response.read()
+        except TimeoutError as err:
+            raise PlexTimeoutError(f"Plex did not answer {path} in time") from err
+        except aiohttp.ClientError as err:
+            raise PlexConnectionError(
+                f"cannot reach Plex at {self._base.host}:{self._base.port} ({type(err).__name__})"
+            ) from err
+        if not expect_json:
+            return None
+        if not body.strip():
+            raise PlexProtocolError(f"Plex answered {path} with an empty body")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as err:
+            raise PlexProtocolError(f"Plex answered {path} with malformed JSON") from err
+
+    async def identity(self) -> ServerIdentity:
+        """Who the server is; also proves that the token is accepted (`GET /` needs it)."""
+        return ServerIdentity.from_json(await self._request("GET", "/"))
+
+    async def sections(self) -> list[LibrarySection]:
+        """Every library section, with the folders it covers."""
+        media = container(await self._request("GET", "/library/sections"))
+        return [LibrarySection.from_json(item) for item in child_objects(media, "Directory")]
+
+    async def section_items(
+        self,
+        section_key: int,
+        *,
+        libtype: int | None = None,
+        start: int = 0,
+        size: int = DEFAULT_PAGE_SIZE,
+        include_guids: bool = True,
+    ) -> ItemPage:
+        """One page of a section's items (`size=0` returns only the total)."""
+        params: dict[str, str | int] = {
+            "X-Plex-Container-Start": start,
+            "X-Plex-Container-Size": size,
+        }
+        if libtype is not None:
+            params["type"] = libtype
+        if include_guids:
+            params["includeGuids"] = 1
+        media = container(
+            await self._request("GET", f"/library/sections/{section_key}/all", params)
+        )
+        items = tuple(child_objects(media, "Metadata"))
+        total = as_int(media.get("totalSize"))
+        return ItemPage(
+            items=items,
+            offset=as_int(media.get("offset")) or start,
+            total_size=total if total is not None else start + len(items),
+        )
+
+    async def section_size(self, section_key: int, libtype: int | None = None) -> int:
+        """How many items of a type a section holds, without fetching them."""
+        page = await self.section_items(section_key, libtype=libtype, size=0, include_guids=False)
+        return page.total_size
+
+    async def iter_section_items(
+        self,
+        section_key: int,
+        *,
+        libtype: int | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> AsyncIterator[Mapping[str, Any]]:
+        """Every item of a section, fetched page by page (bounded memory, no DB lock on PMS)."""
+        start = 0
+        while True:
+            page = await self.section_items(
+                section_key, libtype=libtype, start=start, size=page_size
+            )
+            for item in page.items:
+                yield item
+            start += len(page.items)
+            if not page.items or start >= page.total_size:
+                return
+
+    async def metadata(self, rating_key: int) -> Mapping[str, Any]:
+        """One item with its details (Media, Part, Guid)."""
+        media = container(await self._request("GET", f"/library/metadata/{rating_key}"))
+        items = child_objects(media, "Metadata")
+        if not items:
+            raise PlexNotFoundError(f"Plex has no item {rating_key}")
+        return items[0]
+
+    async def children(self, rating_key: int) -> list[Mapping[str, Any]]:
+        """An item's children: a show's seasons, a season's episodes."""
+        path = f"/library/metadata/{rating_key}/children"
+        return child_objects(container(await self._request("GET", path)), "Metadata")
+
+    async def all_leaves(self, rating_key: int) -> list[Mapping[str, Any]]:
+        """Every episode of a show."""
+        path = f"/library/metadata/{rating_key}/allLeaves"
+        return child_objects(container(await self._request("GET", path)), "Metadata")
+
+    async def scan(self, section_key: int, path: str | None = None) -> None:
+        """Ask Plex to scan a section, or only `path` (a folder as Plex sees it) within it."""
+        params = {"path": path} if path else None
+        await self._request(
+            "GET", f"/library/sections/{section_key}/refresh", params, expect_json=False
+        )
+
+    async def cancel_scan(self, section_key: int) -> None:
+        """Cancel a running scan of a section."""
+        path = f"/library/sections/{section_key}/refresh"
+        await self._request("DELETE", path, expect_json=False)
+
+    async def activities(self) -> list[Activity]:
+        """What the server is busy with (library scans among them)."""
+        media = container(await self._request("GET", "/activities"))
+        return [Activity.from_json(item) for item in child_objects(media, "Activity")]
+
+    async def sessions(self) -> list[PlaybackSession]:
+        """Who is watching what right now."""
+        media = container(await self._request("GET", "/status/sessions"))
+        return [PlaybackSession.from_json(item) for item in child_objects(media, "Metadata")]
