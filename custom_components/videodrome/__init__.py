@@ -1,0 +1,48 @@
+"""Videodrome: Home Assistant as the control room of a Plex Media Server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.const import Platform
+from homeassistant.helpers import config_validation as cv
+
+from .const import DOMAIN
+from .coordinator import PlexCoordinator
+from .data import VideodromeData, create_plex_client
+from .services import async_setup_services
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.typing import ConfigType
+
+    from .data import VideodromeConfigEntry
+
+PLATFORMS: list[Platform] = [Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register Videodrome's services (they exist whether or not a server is configured)."""
+    del config
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -> bool:
+    """Connect to a Plex server, fetch its status, and follow its notifications."""
+    client = create_plex_client(hass, entry.data)
+    coordinator = PlexCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = VideodromeData(client=client, coordinator=coordinator)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Cancelled by Home Assistant when the entry unloads.
+    entry.async_create_background_task(
+        hass, coordinator.async_listen(), f"{DOMAIN} notifications {entry.title}"
+    )
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -> bool:
+    """Stop following the server and remove its entities."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

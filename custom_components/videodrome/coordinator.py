@@ -1,0 +1,168 @@
+"""The coordinator of one Plex server: status, sessions and library sections, pushed and polled."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .const import DOMAIN, LOGGER, REFRESH_COOLDOWN, UPDATE_INTERVAL
+from .engine.errors import PlexAuthError, PlexError
+from .engine.plex_models import (
+    TYPE_EPISODE,
+    Activity,
+    LibrarySection,
+    PlaybackSession,
+    ServerIdentity,
+)
+from .engine.plex_ws import Notification, PlexNotificationListener
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from homeassistant.core import HomeAssistant
+
+    from .data import VideodromeConfigEntry
+    from .engine.plex import PlexClient
+
+# Notification types that change what the sensors show. `playing` is handled apart: Plex
+# repeats it every few seconds during playback, and only a change of state matters.
+_REFRESHING_NOTIFICATIONS = frozenset({"activity", "timeline", "status"})
+
+
+@dataclass(frozen=True, slots=True)
+class SectionStatus:
+    """A library section and what its sensor shows."""
+
+    section: LibrarySection
+    item_count: int
+    episode_count: int | None
+    scan: Activity | None
+
+    @property
+    def scanning(self) -> bool:
+        """Whether Plex is scanning this section now."""
+        return self.scan is not None or self.section.refreshing
+
+
+@dataclass(frozen=True, slots=True)
+class PlexStatus:
+    """Everything the entities of one server show."""
+
+    identity: ServerIdentity
+    sessions: tuple[PlaybackSession, ...]
+    sections: Mapping[int, SectionStatus]
+
+    @property
+    def scanning(self) -> bool:
+        """Whether any library section is being scanned."""
+        return any(status.scanning for status in self.sections.values())
+
+
+class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
+    """Fetches a server's status; Plex's notifications trigger refreshes between polls."""
+
+    config_entry: VideodromeConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: VideodromeConfigEntry, client: PlexClient
+    ) -> None:
+        """Set up the coordinator for one server."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=UPDATE_INTERVAL,
+            request_refresh_debouncer=Debouncer(
+                hass, LOGGER, cooldown=REFRESH_COOLDOWN, immediate=True
+            ),
+        )
+        self.client = client
+        self._playing_states: dict[str, str] = {}
+
+    async def _async_update_data(self) -> PlexStatus:
+        try:
+            identity, sections, sessions, activities = await asyncio.gather(
+                self.client.identity(),
+                self.client.sections(),
+                self.client.sessions(),
+                self.client.activities(),
+            )
+            if identity.machine_identifier != self.config_entry.unique_id:
+                raise UpdateFailed(
+                    translation_domain=DOMAIN,
+                    translation_key="wrong_server",
+                    translation_placeholders={"name": identity.friendly_name},
+                )
+            scans = {a.section_key: a for a in activities if a.is_scan}
+            statuses = await asyncio.gather(
+                *(self._section_status(section, scans.get(section.key)) for section in sections)
+            )
+        except PlexAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except PlexError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        return PlexStatus(
+            identity=identity,
+            sessions=tuple(sessions),
+            sections={status.section.key: status for status in statuses},
+        )
+
+    async def _section_status(
+        self, section: LibrarySection, scan: Activity | None
+    ) -> SectionStatus:
+        if section.type == "show":
+            items, episodes = await asyncio.gather(
+                self.client.section_size(section.key),
+                self.client.section_size(section.key, TYPE_EPISODE),
+            )
+            return SectionStatus(section, items, episodes, scan)
+        return SectionStatus(section, await self.client.section_size(section.key), None, scan)
+
+    async def async_listen(self) -> None:
+        """Follow Plex's notifications until the entry unloads (run as a background task)."""
+        listener = PlexNotificationListener(self.client, self._on_notification, self._on_connection)
+        try:
+            await listener.run()
+        except PlexAuthError:
+            LOGGER.warning("Plex refused the token for notifications; sign in again")
+            self.config_entry.async_start_reauth(self.hass)
+
+    def _on_connection(self, connected: bool) -> None:
+        # Whatever happened while the socket was down is fetched once it is back.
+        if connected and self.data is not None:
+            self._schedule_refresh_now()
+
+    def _on_notification(self, notification: Notification) -> None:
+        if notification.type in _REFRESHING_NOTIFICATIONS or (
+            notification.type == "playing" and self._playback_changed(notification)
+        ):
+            self._schedule_refresh_now()
+
+    def _playback_changed(self, notification: Notification) -> bool:
+        changed = False
+        for entry in notification.entries:
+            key, state = str(entry.get("sessionKey", "")), str(entry.get("state", ""))
+            if state == "stopped":
+                self._playing_states.pop(key, None)
+                changed = True
+            elif self._playing_states.get(key) != state:
+                self._playing_states[key] = state
+                changed = True
+        return changed
+
+    def _schedule_refresh_now(self) -> None:
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_request_refresh(), f"{DOMAIN} refresh after notification"
+        )

@@ -1,0 +1,159 @@
+"""Sensors of a Plex server: its status, who is watching, and one per library section."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorStateClass,
+)
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
+
+from .entity import VideodromeEntity
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import PlexCoordinator, SectionStatus
+    from .data import VideodromeConfigEntry
+    from .engine.plex_models import LibrarySection
+
+# Read-only entities fed by the coordinator: no limit needed.
+PARALLEL_UPDATES = 0
+
+STATUS_IDLE = "idle"
+STATUS_SCANNING = "scanning"
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: VideodromeConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the server sensors, and a sensor per library section as sections come and go."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities([ServerStatusSensor(coordinator), ActiveSessionsSensor(coordinator)])
+    known: set[str] = set()  # uuids of the sections that have a sensor
+    library_prefix = f"{entry.unique_id}_library_"
+
+    @callback
+    def sync_sections() -> None:
+        sections = coordinator.data.sections
+        if added := [s.section for s in sections.values() if s.section.uuid not in known]:
+            known.update(section.uuid for section in added)
+            async_add_entities(LibrarySectionSensor(coordinator, section) for section in added)
+        current = {status.section.uuid for status in sections.values()}
+        known.intersection_update(current)
+        # A section deleted in Plex (also while Home Assistant was stopped) would leave a
+        # sensor that stays unavailable forever: remove it.
+        registry = er.async_get(hass)
+        for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+            uid = entity.unique_id
+            if uid.startswith(library_prefix) and uid.removeprefix(library_prefix) not in current:
+                registry.async_remove(entity.entity_id)
+
+    sync_sections()
+    entry.async_on_unload(coordinator.async_add_listener(sync_sections))
+
+
+class ServerStatusSensor(VideodromeEntity, SensorEntity):
+    """Whether the server is idle or scanning; version and platform as attributes."""
+
+    _attr_translation_key = "server_status"
+    _attr_device_class = SensorDeviceClass.ENUM
+
+    def __init__(self, coordinator: PlexCoordinator) -> None:
+        """Create the status sensor of a server."""
+        super().__init__(coordinator, "server_status")
+        self._attr_options = [STATUS_IDLE, STATUS_SCANNING]
+
+    @property
+    def native_value(self) -> str:
+        """Scanning while any library section is being scanned."""
+        return STATUS_SCANNING if self.coordinator.data.scanning else STATUS_IDLE
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Version and platform of the server."""
+        identity = self.coordinator.data.identity
+        return {
+            "version": identity.version,
+            "platform": identity.platform,
+            "platform_version": identity.platform_version,
+        }
+
+
+class ActiveSessionsSensor(VideodromeEntity, SensorEntity):
+    """How many people are watching; who and what as attributes."""
+
+    _attr_translation_key = "active_sessions"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, coordinator: PlexCoordinator) -> None:
+        """Create the sessions sensor of a server."""
+        super().__init__(coordinator, "active_sessions")
+
+    @property
+    def native_value(self) -> int:
+        """Number of playback sessions."""
+        return len(self.coordinator.data.sessions)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Each session: user, title, player and state."""
+        return {
+            "sessions": [
+                {"user": s.user, "title": s.title, "player": s.player, "state": s.state}
+                for s in self.coordinator.data.sessions
+            ]
+        }
+
+
+class LibrarySectionSensor(VideodromeEntity, SensorEntity):
+    """Item count of a library section; type, scan state and last scan as attributes."""
+
+    _attr_translation_key = "library_section"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, coordinator: PlexCoordinator, section: LibrarySection) -> None:
+        """Create the sensor of one section (named after it)."""
+        super().__init__(coordinator, f"library_{section.uuid}")
+        self.section_key = section.key
+        self.section_uuid = section.uuid
+        self._attr_translation_placeholders = {"library": section.title}
+
+    @property
+    def _status(self) -> SectionStatus | None:
+        status = self.coordinator.data.sections.get(self.section_key)
+        # Plex may reuse a deleted section's key for a new section; that is another sensor.
+        return status if status and status.section.uuid == self.section_uuid else None
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while Plex is down or once the section is gone."""
+        return super().available and self._status is not None
+
+    @property
+    def native_value(self) -> int | None:
+        """Number of items (movies, shows, …) in the section."""
+        return status.item_count if (status := self._status) else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Section id and type, scan state, last scan, and episodes for TV sections."""
+        if (status := self._status) is None:
+            return {}
+        section = status.section
+        attributes: dict[str, Any] = {
+            "library_id": section.key,
+            "type": section.type,
+            "scanning": status.scanning,
+            "last_scan": section.scanned_at.isoformat() if section.scanned_at else None,
+        }
+        if status.episode_count is not None:
+            attributes["episodes"] = status.episode_count
+        return attributes
