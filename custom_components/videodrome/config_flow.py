@@ -24,9 +24,7 @@ if TYPE_CHECKING:
     from .engine.plex_models import ServerIdentity
 
 DEFAULT_URL = "http://127.0.0.1:32400"
-TOKEN_HELP_URL = (
-    "https://support.plex.tv/articles/204059436-finding-an-authentication-token-x-plex-token/"
-)
+TOKEN_HELP_URL = "https://support.plex.tv/articles/204059436"  # noqa: S105 (a help page)
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TOKEN = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
