@@ -1,0 +1,295 @@
+"""Folder watcher: inotify hints plus periodic rescans, and a stability window before a file counts.
+
+inotify (watchdog's observer thread) only says *where to look*: its events are handed to the
+event loop thread-safely and turn into candidates. Rescans find what inotify cannot see
+(network shares, overflowed queues, files present at start). A candidate is ready once its
+size and mtime have not changed for the stability window. All `stat`s and directory walks run
+through `run_blocking` (an executor job in Home Assistant); the watcher owns no timer, so its
+caller decides when to `check()` and `rescan()` (Home Assistant's time helpers in the
+integration, `run()` standalone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+import errno
+import logging
+import os
+from pathlib import Path
+import time
+from typing import TYPE_CHECKING, Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .filters import ignore_reason, is_ignored_folder
+
+if TYPE_CHECKING:
+    from watchdog.observers.api import BaseObserver
+
+_LOGGER = logging.getLogger(__name__)
+
+type RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What identifies a version of a file: where it is, how big, when last written, which inode."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    inode: int
+    device: int
+
+    @classmethod
+    def of(cls, path: Path, stat: os.stat_result) -> FileState:
+        """The state of `path` from its `stat`."""
+        return cls(path, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev)
+
+    def same_version(self, other: FileState) -> bool:
+        """Whether `other` is this file unchanged (same size and mtime, same inode)."""
+        return (self.size, self.mtime_ns, self.inode, self.device) == (
+            other.size,
+            other.mtime_ns,
+            other.inode,
+            other.device,
+        )
+
+
+@dataclass(slots=True)
+class _Candidate:
+    state: FileState | None  # None until first stat'ed
+    stable_since: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    path: Path
+    previous: FileState | None
+    due: bool  # stable for the window, if the stat agrees
+    seen: FileState | None
+
+
+async def _run_in_default_executor(func: Callable[[], Any]) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, func)
+
+
+class _Bridge(FileSystemEventHandler):
+    """Runs on watchdog's thread: forwards paths to the event loop, touching nothing else."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, hint: Callable[[str, bool], None]) -> None:
+        self._loop = loop
+        self._hint = hint
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in {"opened", "closed_no_write", "deleted"}:
+            return
+        path = event.dest_path or event.src_path
+        self._loop.call_soon_threadsafe(self._hint, os.fsdecode(path), event.is_directory)
+
+
+class FolderWatcher:
+    """Finds complete video files in the ingest folders."""
+
+    def __init__(
+        self,
+        roots: Iterable[Path],
+        on_ready: Callable[[FileState], None],
+        *,
+        stability: float = 60.0,
+        use_inotify: bool = True,
+        is_handled: Callable[[FileState], bool] | None = None,
+        run_blocking: RunBlocking | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Watch `roots`; `on_ready` gets each file once it is complete.
+
+        `is_handled` (called in an executor job) says whether a file was already dealt with,
+        for instance in an earlier run; such files are never handed out again.
+        """
+        self.roots = tuple(Path(root) for root in roots)
+        self._on_ready = on_ready
+        self.stability = stability
+        self.use_inotify = use_inotify
+        self._is_handled = is_handled or (lambda _state: False)
+        self._run_blocking = run_blocking or _run_in_default_executor
+        self._clock = clock
+        self._candidates: dict[Path, _Candidate] = {}
+        self._dirty_folders: set[Path] = set()
+        self._seen: dict[Path, FileState] = {}  # handed out or found handled, this run
+        self._observer: BaseObserver | None = None
+        self.inotify_error: OSError | None = None
+
+    @property
+    def pending(self) -> int:
+        """Files seen but not yet complete (settling)."""
+        return len(self._candidates)
+
+    @property
+    def inotify_active(self) -> bool:
+        """Whether inotify events are being received."""
+        return self._observer is not None
+
+    async def start(self) -> None:
+        """Start inotify (if wanted and possible) and look at what is already there."""
+        if self.use_inotify:
+            bridge = _Bridge(asyncio.get_running_loop(), self._hint)
+            try:
+                self._observer = await self._run_blocking(lambda: self._start_observer(bridge))
+            except OSError as err:
+                if err.errno not in {errno.ENOSPC, errno.EMFILE}:
+                    raise
+                # Out of inotify watches or instances: rescans still find everything.
+                _LOGGER.warning("inotify unavailable (%s); relying on rescans", err.strerror)
+                self.inotify_error = err
+        await self.rescan()
+
+    def _start_observer(self, bridge: _Bridge) -> BaseObserver:
+        """In an executor: watch every root (adding a watch per folder is blocking work)."""
+        observer = Observer()  # starts watchdog's inotify reader thread already
+        try:
+            for root in self.roots:
+                observer.schedule(bridge, os.fspath(root), recursive=True)
+            observer.start()
+        except OSError:
+            # stop() also ends the reader thread of an observer that never started.
+            observer.stop()
+            if observer.is_alive():  # pragma: no cover - schedule fails before start
+                observer.join()
+            raise
+        return observer
+
+    async def stop(self) -> None:
+        """Stop the inotify thread; nothing of the watcher runs afterwards."""
+        if (observer := self._observer) is not None:
+            self._observer = None
+            await self._run_blocking(lambda: _stop_observer(observer))
+
+    def _hint(self, path: str, is_directory: bool) -> None:
+        """An inotify event, on the loop thread: look there at the next check."""
+        if self._observer is None:
+            return  # arrived after stop()
+        target = Path(path)
+        root = self._root_of(target)
+        if root is None:
+            return
+        if is_directory:
+            self._dirty_folders.add(target)
+        elif ignore_reason(target, root) is None:
+            self._touch(target)
+
+    def _root_of(self, path: Path) -> Path | None:
+        return next((root for root in self.roots if path.is_relative_to(root)), None)
+
+    def _touch(self, path: Path) -> None:
+        candidate = self._candidates.get(path)
+        if candidate is None:
+            self._candidates[path] = _Candidate(None, self._clock())
+        else:
+            candidate.stable_since = self._clock()
+
+    async def rescan(self) -> None:
+        """Walk every root for files inotify may not have reported."""
+        seen = dict(self._seen)
+        found = await self._run_blocking(lambda: self._walk(self.roots, seen))
+        self._add_found(found)
+
+    def _walk(self, folders: Iterable[Path], seen: dict[Path, FileState]) -> list[FileState]:
+        """In an executor: the candidate files below `folders`, minus unchanged seen ones."""
+        found: list[FileState] = []
+        for folder in folders:
+            root = self._root_of(folder)
+            if root is None:
+                continue
+            for dirpath, dirnames, filenames in os.walk(folder, onerror=_log_walk_error):
+                # Pruning in place keeps os.walk out of working folders entirely.
+                dirnames[:] = [d for d in dirnames if is_ignored_folder(d) is None]
+                here = Path(dirpath)
+                for name in filenames:
+                    path = here / name
+                    if ignore_reason(path, root) is not None:
+                        continue
+                    try:
+                        state = FileState.of(path, path.stat())
+                    except OSError:
+                        continue
+                    if (done := seen.get(path)) is None or not done.same_version(state):
+                        found.append(state)
+        return found
+
+    def _add_found(self, states: Iterable[FileState]) -> None:
+        now = self._clock()
+        for state in states:
+            if state.path not in self._candidates:
+                self._candidates[state.path] = _Candidate(state, now)
+
+    async def check(self) -> list[FileState]:
+        """Stat the candidates; hand out (and return) those stable for the window."""
+        if self._dirty_folders:
+            folders, self._dirty_folders = self._dirty_folders, set()
+            seen = dict(self._seen)
+            self._add_found(await self._run_blocking(lambda: self._walk(folders, seen)))
+        if not self._candidates:
+            return []
+        now = self._clock()
+        # The executor job gets copies: the loop may change the originals meanwhile.
+        snapshot = [
+            _Snapshot(path, c.state, now - c.stable_since >= self.stability, self._seen.get(path))
+            for path, c in self._candidates.items()
+        ]
+        results = await self._run_blocking(lambda: [self._stat(item) for item in snapshot])
+        ready: list[FileState] = []
+        for path, state, done in results:
+            candidate = self._candidates.get(path)
+            if candidate is None:
+                continue
+            if state is None:  # vanished (moved away, deleted, renamed by the downloader)
+                del self._candidates[path]
+            elif candidate.state is None or not candidate.state.same_version(state):
+                candidate.state = state
+                candidate.stable_since = now
+            elif now - candidate.stable_since >= self.stability:
+                del self._candidates[path]
+                self._seen[path] = state
+                if not done:
+                    ready.append(state)
+        for state in ready:
+            self._on_ready(state)
+        return ready
+
+    def _stat(self, item: _Snapshot) -> tuple[Path, FileState | None, bool]:
+        """In an executor: a candidate's state, and whether it was dealt with already."""
+        try:
+            state = FileState.of(item.path, item.path.stat())
+        except OSError:
+            return item.path, None, False
+        if item.seen is not None and item.seen.same_version(state):
+            return item.path, state, True  # handed out earlier in this run, unchanged since
+        settled = item.previous is not None and item.previous.same_version(state) and item.due
+        return item.path, state, settled and self._is_handled(state)
+
+    async def run(self, check_interval: float, rescan_interval: float) -> None:
+        """Drive the watcher on its own (the benchmark and the command line use this)."""
+        await self.start()
+        next_rescan = self._clock() + rescan_interval
+        try:
+            while True:
+                await asyncio.sleep(check_interval)
+                if self._clock() >= next_rescan:
+                    next_rescan = self._clock() + rescan_interval
+                    await self.rescan()
+                await self.check()
+        finally:
+            await self.stop()
+
+
+def _stop_observer(observer: BaseObserver) -> None:
+    observer.stop()
+    observer.join()
+
+
+def _log_walk_error(err: OSError) -> None:
+    _LOGGER.warning("Cannot read %s: %s", err.filename, err.strerror)
