@@ -1,0 +1,170 @@
+"""How the emulated Plex server describes sections, items and sessions (the recordings' shapes)."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .plex_library import Item, PlexLibrary, Section
+
+_RESOLUTION = re.compile(r"(2160|1080|720|576|480)[pi]", re.IGNORECASE)
+_RESOLUTION_NAMES = {"2160": "4k", "1080": "1080", "720": "720", "576": "576", "480": "480"}
+_THUMBS = {"movie": "/:/resources/movie.png", "show": "/:/resources/show.png"}
+
+
+def section_json(section: Section) -> dict[str, Any]:
+    """One `Directory` of `/library/sections`."""
+    return {
+        "allowSync": True,
+        "art": f"/:/resources/{section.type}-fanart.jpg",
+        "composite": f"/library/sections/{section.key}/composite/{section.updated_at}",
+        "filters": True,
+        "refreshing": section.refreshing,
+        "thumb": _THUMBS.get(section.type, "/:/resources/movie.png"),
+        "key": str(section.key),
+        "type": section.type,
+        "title": section.title,
+        "agent": section.agent,
+        "scanner": section.scanner,
+        "language": section.language,
+        "uuid": section.uuid,
+        "updatedAt": section.updated_at,
+        "createdAt": section.created_at,
+        "scannedAt": section.scanned_at,
+        "content": True,
+        "directory": True,
+        "contentChangedAt": section.scanned_at,
+        "hidden": 0,
+        "Location": [{"id": loc.id, "path": loc.path} for loc in section.locations],
+    }
+
+
+def _media(item: Item) -> list[dict[str, Any]]:
+    media = []
+    for number, (file, size) in enumerate(item.files, start=1):
+        suffix = PurePath(file).suffix.lstrip(".").lower()
+        found = _RESOLUTION.search(PurePath(file).name)
+        resolution = _RESOLUTION_NAMES[found.group(1)] if found else "sd"
+        part_id = item.rating_key * 10 + number
+        media.append(
+            {
+                "id": part_id,
+                "duration": 5400000 if item.type == "movie" else 2700000,
+                "container": suffix,
+                "videoResolution": resolution,
+                "Part": [
+                    {
+                        "id": part_id,
+                        "key": f"/library/parts/{part_id}/{item.updated_at}/file.{suffix}",
+                        "duration": 5400000 if item.type == "movie" else 2700000,
+                        "file": file,
+                        "size": size,
+                        "container": suffix,
+                    }
+                ],
+            }
+        )
+    return media
+
+
+def item_json(
+    library: PlexLibrary, item: Item, *, guids: bool = False, detailed: bool = False
+) -> dict[str, Any]:
+    """One `Metadata` entry: movie, show, season or episode."""
+    children = item.type in {"show", "season"}
+    data: dict[str, Any] = {
+        "ratingKey": str(item.rating_key),
+        "key": f"/library/metadata/{item.rating_key}" + ("/children" if children else ""),
+        "guid": item.guid,
+        "type": item.type,
+        "title": item.title,
+        "summary": "",
+        "thumb": f"/library/metadata/{item.rating_key}/thumb/{item.updated_at}",
+        "addedAt": item.added_at,
+        "updatedAt": item.updated_at,
+    }
+    if detailed:
+        section = library.sections[item.section_key]
+        data |= {
+            "librarySectionID": section.key,
+            "librarySectionKey": f"/library/sections/{section.key}",
+            "librarySectionTitle": section.title,
+        }
+    if item.year is not None and item.type != "season":
+        data["year"] = item.year
+    if item.originally_available_at:
+        data["originallyAvailableAt"] = item.originally_available_at
+    if item.type in {"season", "episode"}:
+        data |= _parents(library, item)
+    if item.index is not None:
+        data["index"] = item.index
+    if children:
+        leaves = library.leaves(item)
+        data["leafCount"] = len(leaves)
+        data["viewedLeafCount"] = sum(1 for leaf in leaves if leaf.view_count)
+        data["childCount"] = len(library.children(item.rating_key))
+    else:
+        if item.view_count:
+            data["viewCount"] = item.view_count
+            data["lastViewedAt"] = item.updated_at
+        data["Media"] = _media(item)
+    if guids and item.guids:
+        data["Guid"] = [{"id": guid} for guid in item.guids]
+    return data
+
+
+def _parents(library: PlexLibrary, item: Item) -> dict[str, Any]:
+    parent = library.items.get(item.parent_key) if item.parent_key else None
+    if parent is None:
+        return {}
+    data: dict[str, Any] = {
+        "parentRatingKey": str(parent.rating_key),
+        "parentKey": f"/library/metadata/{parent.rating_key}",
+        "parentTitle": parent.title,
+        "parentGuid": parent.guid,
+    }
+    if item.type == "episode":
+        data["parentIndex"] = parent.index
+        show = library.items.get(parent.parent_key) if parent.parent_key else None
+        if show is not None:
+            data |= {
+                "grandparentRatingKey": str(show.rating_key),
+                "grandparentKey": f"/library/metadata/{show.rating_key}",
+                "grandparentTitle": show.title,
+                "grandparentGuid": show.guid,
+            }
+    return data
+
+
+def session_json(  # noqa: PLR0917 (the fields of one session)
+    key: str,
+    title: str,
+    user: str,
+    player: str,
+    state: str,
+    grandparent_title: str | None,
+    kind: str,
+) -> dict[str, Any]:
+    """One `Metadata` entry of `/status/sessions`."""
+    data: dict[str, Any] = {
+        "sessionKey": key,
+        "title": title,
+        "type": kind,
+        "viewOffset": 0,
+        "User": {"id": "1", "title": user, "thumb": ""},
+        "Player": {
+            "address": "127.0.0.1",
+            "machineIdentifier": f"player-{key}",
+            "platform": "Android",
+            "product": "Plex for Android (TV)",
+            "state": state,
+            "title": player,
+            "local": True,
+        },
+        "Session": {"id": f"session-{key}", "bandwidth": 10000, "location": "lan"},
+    }
+    if grandparent_title:
+        data["grandparentTitle"] = grandparent_title
+    return data
