@@ -94,6 +94,7 @@ class PlexEmulator:
         self._websockets: set[web.WebSocketResponse] = set()
         self._runner: web.AppRunner | None = None
         app = web.Application(middlewares=[self._middleware])
+        app.on_shutdown.append(lambda _app: self.drop_websockets())
         app.router.add_get("/", self._root)
         app.router.add_get("/identity", self._identity)
         app.router.add_get("/library/sections", self._sections)
@@ -126,7 +127,8 @@ class PlexEmulator:
         await asyncio.gather(
             *(s.task for s in list(self.scans.values()) if s.task), return_exceptions=True
         )
-        await self.drop_websockets()
+        # The runner stops listening first and then runs on_shutdown, which closes the
+        # websockets: clients that reconnect at once find the port closed, not half-open.
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
