@@ -163,6 +163,8 @@ class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
         return changed
 
     def _schedule_refresh_now(self) -> None:
-        self.config_entry.async_create_background_task(
+        # A tracked (not background) task: short, awaited on unload, and seen by
+        # async_block_till_done. The debouncer folds bursts into one fetch.
+        self.config_entry.async_create_task(
             self.hass, self.async_request_refresh(), f"{DOMAIN} refresh after notification"
         )
