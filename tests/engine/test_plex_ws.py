@@ -55,8 +55,10 @@ class Recorder:
         (b'{"NotificationContainer": {"type": "reachability", "size": 0}}', ("reachability", 0)),
         (b'{"NotificationContainer": {"type": "status", "StatusNotification": {}}}', ("status", 0)),
         (
-            b'{"NotificationContainer": {"type": "status",'
-            b' "StatusNotification": [{"title": "x"}, 3]}}',
+            (
+                b'{"NotificationContainer": {"type": "status",'
+                b' "StatusNotification": [{"title": "x"}, 3]}}'
+            ),
             ("status", 1),
         ),
     ],
