@@ -213,15 +213,23 @@ async def test_a_closed_port_is_a_connection_error(session: aiohttp.ClientSessio
         await client.identity()
 
 
-@pytest.mark.parametrize("payload", [b"", b"   ", b'{"NotAContainer": {}}'])
+@pytest.mark.parametrize(
+    ("path", "payload", "call"),
+    [
+        ("/", b"", "identity"),
+        ("/", b"   ", "identity"),
+        ("/", b'{"NotAContainer": {}}', "identity"),
+        ("/library/metadata/7", b'{"MediaContainer": {"size": 0}}', "metadata"),
+    ],
+)
 async def test_answers_that_are_not_plex_are_protocol_errors(
-    session: aiohttp.ClientSession, payload: bytes
+    session: aiohttp.ClientSession, path: str, payload: bytes, call: str
 ) -> None:
     async def handler(_request: aiohttp.web.Request) -> aiohttp.web.Response:
         return aiohttp.web.Response(body=payload, content_type="application/json")
 
     app = aiohttp.web.Application()
-    app.router.add_get("/", handler)
+    app.router.add_get(path, handler)
     runner = aiohttp.web.AppRunner(app)
     await runner.setup()
     site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
@@ -230,7 +238,7 @@ async def test_answers_that_are_not_plex_are_protocol_errors(
     try:
         client = PlexClient(url=f"http://{host}:{port}", token=PLEX_TOKEN, session=session)
         with pytest.raises(PlexProtocolError):
-            await client.identity()
+            await (client.identity() if call == "identity" else client.metadata(7))
     finally:
         await runner.cleanup()
 

@@ -257,3 +257,18 @@ async def test_notifications_reconnect_after_plex_drops_them(
     await _until(hass, lambda: plex_emulator.websocket_clients == 1, timeout=5)
     await plex_emulator.add_session("Dune")
     await _until(hass, lambda: hass.states.get(SESSIONS).state == "1")  # type: ignore[union-attr]
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_notifications_refused_after_a_token_change_ask_for_reauthentication(
+    hass: HomeAssistant, plex_emulator: PlexEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _connected(hass, plex_emulator)
+    await hass.async_block_till_done()  # the fetch that follows connecting is done
+    plex_emulator.rotate_token("changed-in-plex")
+    await plex_emulator.drop_websockets()
+    # The listener reconnects after about a second and is refused.
+    await _until(hass, lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)))
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert "refused the token for notifications" in caplog.text

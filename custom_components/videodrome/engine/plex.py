@@ -87,11 +87,6 @@ class PlexClient:
             raise ValueError("the Plex URL must look like http://host:32400")
         self._base = base.with_query(None).with_fragment(None)
 
-    @property
-    def base_url(self) -> URL:
-        """The server's base URL, without query or fragment."""
-        return self._base
-
     def headers(self, *, json: bool = True) -> dict[str, str]:
         """Headers for a request to this server, the token included."""
         headers = self.client.headers()
