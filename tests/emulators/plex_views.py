@@ -36,7 +36,6 @@ def section_json(section: Section) -> dict[str, Any]:
         "content": True,
         "directory": True,
         "contentChangedAt": section.scanned_at,
-        "hidden": 0,
         "Location": [{"id": loc.id, "path": loc.path} for loc in section.locations],
     }
 
@@ -104,7 +103,8 @@ def item_json(
         leaves = library.leaves(item)
         data["leafCount"] = len(leaves)
         data["viewedLeafCount"] = sum(1 for leaf in leaves if leaf.view_count)
-        data["childCount"] = len(library.children(item.rating_key))
+        if item.type == "show":
+            data["childCount"] = len(library.children(item.rating_key))
     else:
         if item.view_count:
             data["viewCount"] = item.view_count

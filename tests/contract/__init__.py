@@ -1,0 +1,1 @@
+"""Contract tests: the emulators against real recorded responses."""
