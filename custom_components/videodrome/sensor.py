@@ -43,18 +43,19 @@ async def async_setup_entry(
     @callback
     def sync_sections() -> None:
         sections = coordinator.data.sections
-        if added := [s.section for s in sections.values() if s.section.uuid not in known]:
-            known.update(section.uuid for section in added)
-            async_add_entities(LibrarySectionSensor(coordinator, section) for section in added)
         current = {status.section.uuid for status in sections.values()}
-        known.intersection_update(current)
         # A section deleted in Plex (also while Home Assistant was stopped) would leave a
-        # sensor that stays unavailable forever: remove it.
+        # sensor that stays unavailable forever: remove it, before adding new ones so a
+        # recreated library can take its entity id back.
         registry = er.async_get(hass)
         for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
             uid = entity.unique_id
             if uid.startswith(library_prefix) and uid.removeprefix(library_prefix) not in current:
                 registry.async_remove(entity.entity_id)
+        known.intersection_update(current)
+        if added := [s.section for s in sections.values() if s.section.uuid not in known]:
+            known.update(section.uuid for section in added)
+            async_add_entities(LibrarySectionSensor(coordinator, section) for section in added)
 
     sync_sections()
     entry.async_on_unload(coordinator.async_add_listener(sync_sections))

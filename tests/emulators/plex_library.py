@@ -79,7 +79,7 @@ class Section:
     locations: list[Location]
     agent: str
     scanner: str
-    uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    uuid: str
     language: str = "en-US"
     created_at: int = field(default_factory=lambda: int(time.time()))
     updated_at: int = field(default_factory=lambda: int(time.time()))
@@ -184,6 +184,9 @@ class PlexLibrary:
             raise ValueError(f"section {key} exists")
         section = Section(
             key=key,
+            # Stable across restarts of the emulator (as a real server's are), so a demo
+            # that restarts keeps its entities.
+            uuid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{title}:{locations}")),
             title=title,
             type=type,
             locations=[Location(next(self._location_ids), loc) for loc in locations],
