@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .engine.plex_models import ServerIdentity
 
 DEFAULT_URL = "http://127.0.0.1:32400"
+EXAMPLE_URL = "http://192.168.1.20:32400"
 TOKEN_HELP_URL = "https://support.plex.tv/articles/204059436"  # noqa: S105 (a help page)
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -78,7 +79,7 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
                 ),
                 user_input or {CONF_URL: DEFAULT_URL},
             ),
-            description_placeholders={"token_url": TOKEN_HELP_URL},
+            description_placeholders={"token_url": TOKEN_HELP_URL, "example_url": EXAMPLE_URL},
             errors=errors,
         )
 
