@@ -30,6 +30,8 @@ from custom_components.videodrome.engine.parse import IdHints, Kind, Reading, pa
         ("District.9.2009.mkv", "District 9", 2009),
         ("Apollo.13.1995.mkv", "Apollo 13", 1995),
         ("Dune.Part.Two.2024.2160p.mkv", "Dune Part Two", 2024),
+        ("Dune.Part.Two.mkv", "Dune Part Two", None),
+        ("Dune.Part.2.2024.mkv", "Dune Part 2", 2024),
         ("The Matrix (1999)/The Matrix (1999).mkv", "The Matrix", 1999),
     ],
 )

@@ -208,15 +208,14 @@ def _build(
         number = _bare_number_after(filename, title) if title else None
         if number is not None:
             kind, title, season, episodes = Kind.MOVIE, f"{title} {number}", None, ()
-    # Trap: "Dune.Part.Two.2024" is a title, not part 2 of a split file.
-    if (
-        part is not None
-        and title
-        and _PART_IN_TITLE.search(filename.split(str(year))[0] if year else "")
-    ):
-        spelled = _PART_IN_TITLE.search(filename)
-        title = f"{title} {_words(spelled.group(0))}" if spelled else title
-        part = None
+    # Trap: "Dune.Part.Two.2024" is a title, not part 2 of a split file. A spelled number
+    # (Two, II) always belongs to the title; a digit does when the year follows it.
+    spelled = _PART_IN_TITLE.search(filename) if part is not None and title else None
+    if spelled is not None:
+        year_after = year is not None and filename.find(str(year)) > spelled.start()
+        if year_after or not any(ch.isdigit() for ch in spelled.group(0)):
+            title = f"{title} {_words(spelled.group(0))}"
+            part = None
     readings = _readings(filename, title, year, kind)
     other = guess.get("other") or []
     others = {str(o).lower() for o in (other if isinstance(other, list) else [other])}
