@@ -131,6 +131,7 @@ class TMDbEmulator:
         self._show_index = SearchIndex()
         self._tokens: float | None = None  # the rate limit's bucket: full at first
         self._refilled = 0.0
+        self._clock: Callable[[], float] = time.monotonic  # tests may drive time themselves
         self._runner: web.AppRunner | None = None
         if catalogue is None:
             catalogue = Catalogue.load()
@@ -239,7 +240,7 @@ class TMDbEmulator:
         """Take a token from the bucket (refilled at `rate_limit` per second), if there is one."""
         if self.rate_limit is None:
             return True
-        now = time.monotonic()
+        now = self._clock()
         depth = max(self.rate_limit, 1.0)
         refill = (now - self._refilled) * self.rate_limit
         tokens = depth if self._tokens is None else min(depth, self._tokens + refill)
