@@ -1,0 +1,359 @@
+"""Async client for TMDb's v3 API, over an aiohttp session the caller owns.
+
+Every request goes through `TMDbClient._get`, which
+- answers from memory, then from the SQLite cache (`Store`, 30 days), before asking TMDb;
+- shares one request among callers asking the same thing at the same time;
+- keeps to TMDb's rate (about 40 requests/s) with a spacing limiter, and at most
+  `concurrency` requests in flight;
+- backs off on 429 for as long as `Retry-After` says (pausing every request, not only the one
+  that was refused), and retries 5xx answers, timeouts and dropped connections with jittered
+  exponential delays, a bounded number of times;
+- maps failures onto the engine's errors, whose messages name the request path only: the API
+  key travels as a query parameter (v3) or a bearer header (v4) and never appears in a log
+  line or an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass
+import email.utils
+from http import HTTPStatus
+import logging
+import random
+import time
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode
+
+import aiohttp
+import orjson
+
+from .errors import (
+    TMDbAuthError,
+    TMDbConnectionError,
+    TMDbError,
+    TMDbNotFoundError,
+    TMDbProtocolError,
+    TMDbRateLimitError,
+)
+from .tmdb_models import Candidate, Season, ShowDetails
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from .store import Store
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.themoviedb.org/3"
+DEFAULT_RATE = 40.0
+DEFAULT_CONCURRENCY = 5
+DEFAULT_TIMEOUT = 10.0
+CACHE_TTL = 30 * 24 * 3600.0
+# An empty search may become a hit once someone adds the title to TMDb: ask again sooner.
+EMPTY_TTL = 24 * 3600.0
+MAX_RETRIES = 3
+MAX_RATE_LIMITED = 8
+MAX_RETRY_AFTER = 60.0
+MEMORY_ENTRIES = 4096
+_TIMED_OUT = 0
+_UNREACHABLE = -1
+
+type BlockingRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
+ExternalSource = Literal["imdb_id", "tvdb_id"]
+
+
+@dataclass(slots=True)
+class TMDbStats:
+    """What the client did, for benchmarks and diagnostics."""
+
+    requests: int = 0
+    memory_hits: int = 0
+    store_hits: int = 0
+    shared: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+
+
+class RateLimiter:
+    """Spaces requests at least `1 / rate` seconds apart; `pause()` holds everyone back."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        """Allow `rate` requests per second."""
+        self._interval = 1.0 / rate
+        self._clock = clock
+        self._next = 0.0
+
+    async def acquire(self) -> None:
+        """Wait for the next free slot (slots are handed out in order, without a lock)."""
+        now = self._clock()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    def pause(self, seconds: float) -> None:
+        """No request before `seconds` from now (TMDb said 429)."""
+        self._next = max(self._next, self._clock() + seconds)
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds from a `Retry-After` header (seconds or an HTTP date); 1 when absent or odd."""
+    if not value:
+        return 1.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except TypeError, ValueError:
+            return 1.0
+        seconds = when.timestamp() - time.time()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+async def _default_runner(job: Callable[[], Any]) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, job)
+
+
+class TMDbClient:
+    """TMDb's v3 API: search, details, seasons and external-id lookups, cached."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        api_key: str | None = None,
+        bearer_token: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        store: Store | None = None,
+        language: str = "en-US",
+        concurrency: int = DEFAULT_CONCURRENCY,
+        rate: float = DEFAULT_RATE,
+        request_timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = MAX_RETRIES,
+        backoff: float = 0.5,
+        run_blocking: BlockingRunner | None = None,
+    ) -> None:
+        """Use `api_key` (v3) or `bearer_token` (v4 read access token)."""
+        if not api_key and not bearer_token:
+            raise ValueError("a TMDb API key or bearer token is required")
+        self._session = session
+        self._api_key = api_key
+        self._bearer = bearer_token
+        self._base = base_url.rstrip("/")
+        self._store = store
+        self._language = language
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._limiter = RateLimiter(rate)
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._run_blocking = run_blocking or _default_runner
+        self._memory: OrderedDict[str, Any] = OrderedDict()
+        self._inflight: dict[str, asyncio.Task[Any]] = {}
+        self.stats = TMDbStats()
+
+    def __repr__(self) -> str:
+        """Never show the key."""
+        return f"TMDbClient(base_url={self._base!r})"
+
+    async def close(self) -> None:
+        """Cancel the requests still running (on unload); the session is the caller's."""
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- the API ---------------------------------------------------------------------------
+
+    async def validate(self) -> None:
+        """Check the key or token (raises TMDbAuthError when TMDb refuses it)."""
+        await self._get("authentication", {}, cache=False)
+
+    async def search_movie(self, query: str, year: int | None = None) -> tuple[Candidate, ...]:
+        """Movies matching `query` (released in `year`, when given), TMDb's order."""
+        params: dict[str, str] = {"query": query, "include_adult": "false"}
+        if year is not None:
+            params["primary_release_year"] = str(year)
+        data = await self._get("search/movie", params)
+        return _candidates(data.get("results"), "movie")
+
+    async def search_tv(self, query: str, year: int | None = None) -> tuple[Candidate, ...]:
+        """Shows matching `query` (first aired in `year`, when given), TMDb's order."""
+        params: dict[str, str] = {"query": query, "include_adult": "false"}
+        if year is not None:
+            params["first_air_date_year"] = str(year)
+        data = await self._get("search/tv", params)
+        return _candidates(data.get("results"), "tv")
+
+    async def movie(self, tmdb_id: int) -> Candidate:
+        """A movie with its alternative titles and external ids."""
+        data = await self._get(
+            f"movie/{int(tmdb_id)}", {"append_to_response": "alternative_titles,external_ids"}
+        )
+        candidate = Candidate.from_json(data, "movie")
+        if candidate is None:
+            raise TMDbProtocolError(f"TMDb sent a movie without an id for movie/{tmdb_id}")
+        return candidate
+
+    async def tv(self, tmdb_id: int) -> ShowDetails:
+        """A show with its seasons, alternative titles and external ids."""
+        data = await self._get(
+            f"tv/{int(tmdb_id)}", {"append_to_response": "alternative_titles,external_ids"}
+        )
+        details = ShowDetails.from_json(data)
+        if details is None:
+            raise TMDbProtocolError(f"TMDb sent a show without an id for tv/{tmdb_id}")
+        return details
+
+    async def season(self, tmdb_id: int, season_number: int) -> Season:
+        """The episodes of one season of a show."""
+        data = await self._get(f"tv/{int(tmdb_id)}/season/{int(season_number)}", {})
+        return Season.from_json(data, season_number)
+
+    async def find(self, external_id: str, source: ExternalSource) -> tuple[Candidate, ...]:
+        """Movies and shows with this IMDb (`tt…`) or TVDB id."""
+        safe = "".join(ch for ch in external_id if ch.isalnum())
+        if not safe:
+            return ()
+        data = await self._get(f"find/{safe}", {"external_source": source})
+        return _candidates(data.get("movie_results"), "movie") + _candidates(
+            data.get("tv_results"), "tv"
+        )
+
+    # --- the machinery ---------------------------------------------------------------------
+
+    async def _get(self, path: str, params: dict[str, str], *, cache: bool = True) -> Any:
+        params = {**params, "language": self._language}
+        key = f"{path}?{urlencode(sorted(params.items()))}"
+        if cache and key in self._memory:
+            self._memory.move_to_end(key)
+            self.stats.memory_hits += 1
+            return self._memory[key]
+        task = self._inflight.get(key)
+        if task is None:
+            # A task of its own, so that a caller giving up does not cancel it for the others.
+            task = asyncio.get_running_loop().create_task(
+                self._load(key, path, params, cache=cache), name=f"TMDb {path}"
+            )
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._finished(key, done))
+        else:
+            self.stats.shared += 1
+        return await asyncio.shield(task)
+
+    def _finished(self, key: str, task: asyncio.Task[Any]) -> None:
+        self._inflight.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved: its callers got it, or all of them gave up
+
+    async def _load(self, key: str, path: str, params: dict[str, str], *, cache: bool) -> Any:
+        store = self._store
+        if cache and store is not None:
+            body = await self._run_blocking(lambda: store.cache_get(key, CACHE_TTL))
+            if body is not None:
+                data = orjson.loads(body)
+                if not _is_empty_search(data) or await self._run_blocking(
+                    lambda: store.cache_get(key, EMPTY_TTL)
+                ):
+                    self.stats.store_hits += 1
+                    self._remember(key, data)
+                    return data
+        body = await self._fetch(path, params)
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise TMDbProtocolError(f"TMDb sent something that is not JSON for {path}") from None
+        if not isinstance(data, dict):
+            raise TMDbProtocolError(f"TMDb sent an unexpected shape for {path}")
+        if cache:
+            self._remember(key, data)
+            if store is not None:
+                await self._run_blocking(lambda: store.cache_put(key, body))
+        return data
+
+    def _remember(self, key: str, data: Any) -> None:
+        self._memory[key] = data
+        if len(self._memory) > MEMORY_ENTRIES:
+            self._memory.popitem(last=False)
+
+    async def _fetch(self, path: str, params: dict[str, str]) -> bytes:
+        headers = {"Accept": "application/json"}
+        query = dict(params)
+        if self._bearer:
+            headers["Authorization"] = f"Bearer {self._bearer}"
+        else:
+            query["api_key"] = str(self._api_key)
+        failures = 0
+        refusals = 0
+        while True:
+            status, body, retry_after = await self._send(path, query, headers)
+            if HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
+                return body
+            if status == HTTPStatus.TOO_MANY_REQUESTS:
+                refusals += 1
+                self.stats.rate_limited += 1
+                if refusals > MAX_RATE_LIMITED:
+                    raise TMDbRateLimitError(f"TMDb kept refusing {path} with 429")
+                wait = _retry_after(retry_after)
+                _LOGGER.debug("TMDb rate limit on %s: waiting %.1f s", path, wait)
+                self._limiter.pause(wait)
+                continue
+            error = _status_error(status, path)
+            failures += 1
+            if failures > self._max_retries:
+                raise error
+            self.stats.retries += 1
+            delay = self._backoff * 2 ** (failures - 1) * (0.5 + random.random() / 2)  # noqa: S311
+            _LOGGER.debug("TMDb %s failed (%s); retry in %.2f s", path, error, delay)
+            await asyncio.sleep(delay)
+
+    async def _send(
+        self, path: str, query: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, bytes, str | None]:
+        """One request: status, body, Retry-After; status 0 on a timeout, -1 if unreachable."""
+        async with self._semaphore:
+            await self._limiter.acquire()
+            self.stats.requests += 1
+            _LOGGER.debug("TMDb GET %s", path)
+            try:
+                async with self._session.get(
+                    f"{self._base}/{path}", params=query, headers=headers, timeout=self._timeout
+                ) as response:
+                    return (
+                        response.status,
+                        await response.read(),
+                        response.headers.get("Retry-After"),
+                    )
+            except TimeoutError:
+                return _TIMED_OUT, b"", None
+            except aiohttp.ClientError:
+                return _UNREACHABLE, b"", None
+
+
+def _status_error(status: int, path: str) -> TMDbError:
+    """The error for a failed request; raised at once unless it is worth a retry."""
+    if status == HTTPStatus.UNAUTHORIZED:
+        raise TMDbAuthError("TMDb rejected the API key or token")
+    if status == HTTPStatus.NOT_FOUND:
+        raise TMDbNotFoundError(f"TMDb has nothing at {path}")
+    if status == _TIMED_OUT:
+        return TMDbConnectionError(f"TMDb did not answer in time for {path}")
+    if status == _UNREACHABLE:
+        return TMDbConnectionError(f"cannot reach TMDb for {path}")
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        return TMDbConnectionError(f"TMDb answered {status} for {path}")
+    raise TMDbProtocolError(f"TMDb answered {status} for {path}")
+
+
+def _candidates(results: Any, media_type: Literal["movie", "tv"]) -> tuple[Candidate, ...]:
+    if not isinstance(results, list):
+        return ()
+    found = (Candidate.from_json(r, media_type) for r in results if isinstance(r, dict))
+    return tuple(c for c in found if c is not None)
+
+
+def _is_empty_search(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("results") == [] and "total_results" in data
