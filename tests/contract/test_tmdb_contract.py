@@ -120,6 +120,7 @@ async def _get(
 @pytest.mark.parametrize(
     ("fixture", "path"),
     [
+        ("authentication.json", "/authentication"),
         ("search_movie.json", "/search/movie?query=dune&include_adult=false&page=1"),
         ("search_tv.json", "/search/tv?query=Breaking Bad&page=1&include_adult=false"),
         ("movie.json", "/movie/438631"),
@@ -194,5 +195,6 @@ async def test_a_wrong_key_gets_tmdbs_401_body(
     tmdb: TMDbEmulator, http: aiohttp.ClientSession
 ) -> None:
     recorded = json.loads((FIXTURES / "error_401.json").read_text(encoding="utf-8"))
-    status, _, body = await _get(http, f"{tmdb.url}/movie/603", key="wrong")
-    assert (status, body) == (401, recorded)
+    for path in ("/movie/603", "/authentication"):
+        status, _, body = await _get(http, f"{tmdb.url}{path}", key="wrong")
+        assert (status, body) == (401, recorded), path

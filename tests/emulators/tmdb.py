@@ -141,6 +141,7 @@ class TMDbEmulator:
             self.add_show(show)
         app = web.Application(middlewares=[self._middleware])
         routes = (
+            ("authentication", "/3/authentication", self._authentication),
             ("search.movie", "/3/search/movie", self._search_movie),
             ("search.tv", "/3/search/tv", self._search_tv),
             ("movie", r"/3/movie/{id:\d+}", self._movie),
@@ -269,6 +270,10 @@ class TMDbEmulator:
         return show
 
     # ---- endpoints ----------------------------------------------------------------------------
+
+    async def _authentication(self, _request: web.Request) -> web.Response:
+        """What clients call to check a key: the middleware has checked it already."""
+        return self._reply({"success": True})
 
     async def _search_movie(self, request: web.Request) -> web.Response:
         query = request.query
