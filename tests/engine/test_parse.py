@@ -223,6 +223,24 @@ def test_folder_names_supply_what_the_file_lacks() -> None:
     assert (show.title, show.season) == ("Breaking Bad", 2)
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/mnt/disk2/Dune.mkv", "/scratch/pytest-31/case0/Dune.mkv", "/srv/s01/Dune.mkv"],
+)
+def test_unrelated_folders_are_not_read(path: str) -> None:
+    """Numbered mount points and scratch folders above a file do not make it an episode."""
+    parsed = parse(path)
+    assert (parsed.kind, parsed.title, parsed.season, parsed.episodes) == (
+        Kind.MOVIE, "Dune", None, (),
+    )  # fmt: skip
+
+
+def test_a_show_folder_names_a_bare_episode_file() -> None:
+    """`Show/S02E03.mkv`: the file name has no title, the folder has."""
+    parsed = parse("/x/Some Show/S02E03.mkv")
+    assert (parsed.title, parsed.season, parsed.episodes) == ("Some Show", 2, (3,))
+
+
 def test_root_outside_the_path_is_ignored() -> None:
     """A root that does not contain the path changes nothing."""
     assert parse("/a/Heat (1995).mkv", root="/b").title == "Heat"

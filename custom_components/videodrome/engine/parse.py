@@ -64,6 +64,13 @@ _EDITION_WORDS = re.compile(
     r"\b(?:cut|extended|edition|unrated|uncut|theatrical|remastered|imax|special)\b", re.IGNORECASE
 )
 _YEAR = re.compile(r"(?<!\d)(?:18|19|20)\d{2}(?!\d)")
+_SEASON_FOLDER = re.compile(
+    r"^(?:season|series|staffel|saison)[ ._-]*\d{1,4}$|^specials$", re.IGNORECASE
+)
+_NAME_LIKE_FOLDER = re.compile(
+    r"(?<!\d)(?:18|19|20)\d{2}(?!\d)|s\d{1,3}[ ._-]?e\d{1,4}|[{\[](?:tmdb|tvdb|imdb)", re.IGNORECASE
+)
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -168,7 +175,7 @@ def _parse_cached(text: str, relative: str) -> ParsedName:
             video=video, reasons=("parse_failed",),
         )  # fmt: skip
     parsed = _build(
-        text, relative, cleaned, guess, ids=ids, extension=extension, partial=partial, video=video
+        text, cleaned, guess, ids=ids, extension=extension, partial=partial, video=video
     )
     tag = _EDITION_TAG.search(PurePosixPath(relative).name)
     if tag:
@@ -178,7 +185,6 @@ def _parse_cached(text: str, relative: str) -> ParsedName:
 
 def _build(
     text: str,
-    relative: str,
     cleaned: str,
     guess: dict[str, Any],
     *,
@@ -219,7 +225,8 @@ def _build(
     readings = _readings(filename, title, year, kind)
     other = guess.get("other") or []
     others = {str(o).lower() for o in (other if isinstance(other, list) else [other])}
-    reason = ignore_reason(PurePosixPath(relative))
+    # Sample/ and Featurettes/ folders flag a file wherever the name context was cut.
+    reason = ignore_reason(PurePosixPath(*PurePosixPath(text.replace("\\", "/")).parts[-3:]))
     sample = "sample" in others or reason == IGNORE_SAMPLE
     extra = _extra(others, reason)
     reasons = tuple(
@@ -329,14 +336,27 @@ def _as_text(path: str | bytes | PurePath) -> tuple[str, tuple[str, ...]]:
 
 
 def _relevant_part(path: PurePosixPath, root: str | PurePath | None) -> PurePosixPath:
-    """The part of the path that names the file: below `root`, without generic folders."""
+    """The part of the path that names the file: below `root`, without generic folders.
+
+    Below the ingest folder, two folders are context the download client made (Show/Season 01,
+    Movie (2019)). Without a root, a folder counts only when it looks like part of a name (a
+    year, a season, an episode or an ID in it), or when the file name alone says nothing: a
+    folder such as `/mnt/disk2` or `/tmp/pytest-31` must not turn a film into an episode.
+    """
+    rooted = False
     if root is not None:
         base = PurePosixPath(str(root).replace("\\", "/"))
         if path.is_relative_to(base):
-            path = path.relative_to(base)
+            path, rooted = path.relative_to(base), True
     parts = [p for p in path.parts[:-1] if p not in {"/", ""} and not _GENERIC_FOLDERS.match(p)]
-    # Two folders are enough context (Show/Season 01/file, Movie (2019)/file).
-    return PurePosixPath(*parts[-2:], path.name)
+    if rooted:
+        return PurePosixPath(*parts[-2:], path.name)
+    kept: list[str] = []
+    if parts and _SEASON_FOLDER.match(parts[-1]):
+        kept = parts[-2:]
+    elif parts and (_NAME_LIKE_FOLDER.search(parts[-1]) or not _LETTERS.search(path.stem)):
+        kept = parts[-1:]
+    return PurePosixPath(*kept, path.name)
 
 
 def _str(value: Any) -> str | None:

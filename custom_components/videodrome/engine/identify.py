@@ -1,0 +1,270 @@
+"""Identify a video file: parse its name, ask TMDb, score, decide, and name it the Plex way.
+
+`Identifier.identify()` is the one entry point (the CLI, the services and the watcher use it).
+It never raises for a bad file: every outcome is an `Identification` with a decision and
+reason codes. It raises only `TMDbAuthError`, because a rejected key is the user's to fix and
+must not turn every file into "manual".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from functools import partial
+import logging
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import TMDbAuthError, TMDbError, TMDbNotFoundError
+from .naming import EpisodeName, MovieName, episode_path, movie_path
+from .parse import Kind, ParsedName, Reading, parse
+from .score import (
+    MIN_AUTO_TITLE,
+    Decision,
+    Scored,
+    Thresholds,
+    Verdict,
+    better,
+    decide,
+    skip_verdict,
+    title_similarity,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from pathlib import PurePath, PurePosixPath
+
+    from .tmdb import TMDbClient
+    from .tmdb_models import Candidate
+
+_LOGGER = logging.getLogger(__name__)
+
+Library = Literal["movies", "tv"]
+TMDB_UNAVAILABLE = "tmdb_unavailable"
+ID_HINT_NOT_FOUND = "id_hint_not_found"
+EPISODE_NOT_FOUND = "episode_not_found"
+NO_SEASON = "no_season"
+# Details (with alternative titles) are fetched for this many candidates when no search
+# result's own title matches the name well: a foreign or re-titled release.
+ENRICH = 3
+
+type BlockingRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """The outcome for one file: what it is, how sure, what to do, and where it goes."""
+
+    path: str
+    parsed: ParsedName
+    decision: Decision
+    confidence: float
+    reasons: tuple[str, ...]
+    match: Candidate | None = None
+    ranked: tuple[Scored, ...] = ()
+    season: int | None = None
+    episodes: tuple[int, ...] = ()
+    episode_title: str | None = None
+    library: Library | None = None
+    target: PurePosixPath | None = None
+    tvdb_id: int | None = field(default=None)
+
+    @property
+    def kind(self) -> Kind:
+        """Movie or episode (from the match when there is one), else unknown."""
+        if self.match is not None:
+            return Kind.MOVIE if self.match.media_type == "movie" else Kind.EPISODE
+        return self.parsed.kind
+
+    def as_json(self) -> dict[str, Any]:
+        """The engine's CLI contract (ARCHITECTURE.md), plus the candidates behind it."""
+        match = self.match
+        return {
+            "path": self.path,
+            "kind": str(self.kind),
+            "title": match.title if match else self.parsed.title,
+            "year": match.year if match else self.parsed.year,
+            "season": self.season,
+            "episodes": list(self.episodes),
+            "tmdb_id": match.tmdb_id if match else None,
+            "confidence": round(self.confidence, 3),
+            "decision": str(self.decision),
+            "reasons": list(self.reasons),
+            "library": self.library,
+            "target": str(self.target) if self.target is not None else None,
+            "episode_title": self.episode_title,
+            "tvdb_id": self.tvdb_id,
+            "imdb_id": match.imdb_id if match else None,
+            "poster_path": match.poster_path if match else None,
+            "candidates": [
+                {
+                    "tmdb_id": s.candidate.tmdb_id,
+                    "media_type": s.candidate.media_type,
+                    "title": s.candidate.title,
+                    "year": s.candidate.year,
+                    "score": round(s.score, 3),
+                }
+                for s in self.ranked[:5]
+            ],
+        }
+
+
+async def _default_runner(job: Callable[[], Any]) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, job)
+
+
+class Identifier:
+    """Identifies files against TMDb; one per TMDb client (they share its cache)."""
+
+    def __init__(
+        self,
+        tmdb: TMDbClient,
+        *,
+        thresholds: Thresholds | None = None,
+        include_ids: bool = True,
+        run_blocking: BlockingRunner | None = None,
+    ) -> None:
+        """Decide with `thresholds`; put `{tmdb-N}`/`{tvdb-N}` in folder names if `include_ids`."""
+        self._tmdb = tmdb
+        self.thresholds = thresholds or Thresholds()
+        self._include_ids = include_ids
+        self._run_blocking = run_blocking or _default_runner
+
+    async def identify(
+        self, path: str | bytes | PurePath, *, root: str | PurePath | None = None
+    ) -> Identification:
+        """Identify one file (guessit runs in an executor job, never on the event loop)."""
+        parsed: ParsedName = await self._run_blocking(partial(parse, path, root))
+        return await self.identify_parsed(parsed)
+
+    async def identify_parsed(self, parsed: ParsedName) -> Identification:
+        """Identify a file whose name is already parsed."""
+        early = skip_verdict(parsed)
+        if early is not None:
+            return Identification(parsed.path, parsed, early.decision, 0.0, early.reasons)
+        try:
+            verdict, hint_reasons = await self._verdict(parsed)
+            found = await self._complete(parsed, verdict, hint_reasons)
+        except TMDbAuthError:
+            raise
+        except TMDbError as err:
+            _LOGGER.warning("TMDb failed while identifying %s: %s", parsed.path, err)
+            return Identification(parsed.path, parsed, Decision.MANUAL, 0.0, (TMDB_UNAVAILABLE,))
+        return found
+
+    async def _verdict(self, parsed: ParsedName) -> tuple[Verdict, tuple[str, ...]]:
+        hinted, hint_reasons = await self._hinted(parsed)
+        best: Verdict | None = None
+        doubts: list[str] = []
+        for reading in parsed.readings:
+            candidates = await self._search(parsed.kind, reading)
+            verdict = decide(parsed, reading, candidates, self.thresholds, hinted=hinted)
+            doubts.extend(verdict.reasons)
+            best = verdict if best is None else better(best, verdict)
+            if best.decision is Decision.AUTO:
+                return best, hint_reasons
+        assert best is not None  # noqa: S101 (skip_verdict() handled names without readings)
+        # Not decided: every reading's doubts explain why (a year that contradicts an ID, say).
+        return replace(best, reasons=tuple(dict.fromkeys((*best.reasons, *doubts)))), hint_reasons
+
+    async def _hinted(self, parsed: ParsedName) -> tuple[Candidate | None, tuple[str, ...]]:
+        """What an ID written in the name points at (TMDb first, then IMDb, then TVDB)."""
+        ids = parsed.ids
+        movie = parsed.kind is Kind.MOVIE
+        try:
+            if ids.tmdb is not None:
+                if movie:
+                    return await self._tmdb.movie(ids.tmdb), ()
+                return (await self._tmdb.tv(ids.tmdb)).candidate, ()
+            found: tuple[Candidate, ...] = ()
+            if ids.imdb is not None:
+                found = await self._tmdb.find(ids.imdb, "imdb_id")
+            elif ids.tvdb is not None:
+                found = await self._tmdb.find(str(ids.tvdb), "tvdb_id")
+            else:
+                return None, ()
+        except TMDbNotFoundError:
+            return None, (ID_HINT_NOT_FOUND,)
+        wanted = "movie" if movie else "tv"
+        match = next((c for c in found if c.media_type == wanted), None)
+        return match, () if match is not None else (ID_HINT_NOT_FOUND,)
+
+    async def _search(self, kind: Kind, reading: Reading) -> tuple[Candidate, ...]:
+        search = self._tmdb.search_movie if kind is Kind.MOVIE else self._tmdb.search_tv
+        results = await search(reading.title, reading.year)
+        if not results and reading.year is not None:
+            # Release years differ between countries: a year off by one finds nothing.
+            results = await search(reading.title, None)
+        if results and kind is Kind.MOVIE and _best_title(reading, results) < MIN_AUTO_TITLE:
+            # TMDb found it by an alternative title: fetch those for the first few.
+            enriched = await asyncio.gather(
+                *(self._tmdb.movie(c.tmdb_id) for c in results[:ENRICH])
+            )
+            results = (*enriched, *results[ENRICH:])
+        return results
+
+    async def _complete(
+        self, parsed: ParsedName, verdict: Verdict, hint_reasons: tuple[str, ...]
+    ) -> Identification:
+        """Turn a verdict into an Identification: episode details, library and target."""
+        reasons = list(dict.fromkeys((*verdict.reasons, *hint_reasons)))
+        best = verdict.best
+        decision = verdict.decision
+        base = Identification(
+            parsed.path, parsed, decision, verdict.confidence, tuple(reasons),
+            best.candidate if best else None, verdict.ranked,
+        )  # fmt: skip
+        if best is None or decision is Decision.MANUAL:
+            return base
+        match = best.candidate
+        extension = parsed.extension or ".mkv"
+        quality = " ".join(q for q in (parsed.screen_size, parsed.source) if q) or None
+        if match.media_type == "movie":
+            name = MovieName(
+                title=match.title, year=match.year, tmdb_id=match.tmdb_id,
+                imdb_id=match.imdb_id, edition=parsed.edition, part=parsed.part, quality=quality,
+            )  # fmt: skip
+            target = movie_path(name, extension, include_ids=self._include_ids)
+            return replace(base, library="movies", target=target)
+        show = await self._tmdb.tv(match.tmdb_id)
+        season = parsed.season
+        episode_title: str | None = None
+        if season is None and parsed.air_date is None:
+            reasons.append(NO_SEASON)  # absolute numbering: a person picks the season
+            season = 1
+        if season is not None and parsed.episodes:
+            episode_title = await self._episode_title(match.tmdb_id, season, parsed.episodes)
+            if episode_title is None:
+                reasons.append(EPISODE_NOT_FOUND)
+        if decision is Decision.AUTO and (NO_SEASON in reasons or EPISODE_NOT_FOUND in reasons):
+            decision = Decision.REVIEW
+        name_ = EpisodeName(
+            show=match.title, year=match.year, season=season, episodes=parsed.episodes,
+            episode_title=episode_title, air_date=parsed.air_date,
+            tvdb_id=show.candidate.tvdb_id, tmdb_id=match.tmdb_id, quality=quality,
+        )  # fmt: skip
+        return replace(
+            base,
+            decision=decision,
+            reasons=tuple(reasons),
+            match=show.candidate,
+            season=season,
+            episodes=parsed.episodes,
+            episode_title=episode_title,
+            library="tv",
+            target=episode_path(name_, extension, include_ids=self._include_ids),
+            tvdb_id=show.candidate.tvdb_id,
+        )
+
+    async def _episode_title(
+        self, tmdb_id: int, season_number: int, episodes: tuple[int, ...]
+    ) -> str | None:
+        try:
+            season = await self._tmdb.season(tmdb_id, season_number)
+        except TMDbNotFoundError:
+            return None
+        first = season.episode(episodes[0])
+        return first.name if first is not None else None
+
+
+def _best_title(reading: Reading, results: tuple[Candidate, ...]) -> float:
+    return max(title_similarity(reading.title, t) for c in results for t in c.titles)
