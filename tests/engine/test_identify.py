@@ -130,6 +130,28 @@ async def test_episode(identifier: Identifier, tmdb_emulator: TMDbEmulator) -> N
     assert tmdb_emulator.counts["search/tv"] == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "decision", "tmdb_id"),
+    [
+        ("the.office.us.s02e01.mkv", Decision.AUTO, 2316),
+        ("The.Office.UK.S01E02.mkv", Decision.AUTO, 2996),
+        ("The.Office.S01E01.mkv", Decision.REVIEW, None),
+        ("Doctor.Who.2005.S01E01.mkv", Decision.AUTO, 57243),
+    ],
+)
+async def test_shows_sharing_a_title(
+    identifier: Identifier, name: str, decision: Decision, tmdb_id: int | None
+) -> None:
+    """The Office US/UK by the country in the name, Doctor Who by the year; else review."""
+    found = await identifier.identify(name)
+    assert found.decision is decision
+    if tmdb_id is not None:
+        assert found.match is not None
+        assert found.match.tmdb_id == tmdb_id
+    else:
+        assert AMBIGUOUS_WITHOUT_YEAR in found.reasons
+
+
 async def test_multi_episode(identifier: Identifier) -> None:
     """s01e01-e02 in the target."""
     found = await identifier.identify("Chernobyl.S01E01E02.1080p.mkv")
