@@ -225,7 +225,7 @@ def test_folder_names_supply_what_the_file_lacks() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/mnt/disk2/Dune.mkv", "/scratch/pytest-31/case0/Dune.mkv", "/srv/s01/Dune.mkv"],
+    ["/mnt/disk2/Dune.mkv", "/scratch/pytest-31/case0/Dune.mkv", "/srv/vol1/Dune.mkv"],
 )
 def test_unrelated_folders_are_not_read(path: str) -> None:
     """Numbered mount points and scratch folders above a file do not make it an episode."""
@@ -239,6 +239,44 @@ def test_a_show_folder_names_a_bare_episode_file() -> None:
     """`Show/S02E03.mkv`: the file name has no title, the folder has."""
     parsed = parse("/x/Some Show/S02E03.mkv")
     assert (parsed.title, parsed.season, parsed.episodes) == ("Some Show", 2, (3,))
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "season", "episodes"),
+    [
+        ("P:\\tvshows\\House MD\\S01\\S01E21.avi", "House", 1, (21,)),
+        ("/tv/Some Series/ Season 02/E01-Episode title.mkv", "Some Series", 2, (1,)),
+        ("/tv/the.simpsons.2401.hdtv-lol.mp4", "the simpsons", 24, (1,)),
+        ("/tv/FooBar.0307.PDTV-FlexGet.mkv", "FooBar", 3, (7,)),
+    ],
+)
+def test_episode_numbers_without_markers(
+    path: str, title: str, season: int, episodes: tuple[int, ...]
+) -> None:
+    """`S01` season folders, and SSEE numbers that cannot be years."""
+    parsed = parse(path)
+    assert (parsed.kind, parsed.title, parsed.season, parsed.episodes) == (
+        Kind.EPISODE, title, season, episodes,
+    )  # fmt: skip
+
+
+def test_a_year_inside_the_name_is_not_a_leading_year() -> None:
+    """Only a year that opens the name is read as the start of the title."""
+    parsed = parse("xXx.2002.15th.Anniversary.Edition.1080p.BluRay.mkv")
+    assert parsed.year == 2002
+
+
+def test_release_folder_names_a_junk_file() -> None:
+    """A scene folder carries the title when the file name is an abbreviation."""
+    parsed = parse("movies/Charlie.And.Boots.DVDRip.XviD-TheWretched/wthd-cab.avi")
+    assert parsed.title == "Charlie And Boots"
+
+
+def test_season_packs_list_their_seasons() -> None:
+    """A season pack's seasons are all kept; `season` is the first."""
+    parsed = parse("Futurama.COMPLETE.S01-S07.720p.BluRay.x265-HETeam")
+    assert parsed.seasons == (1, 2, 3, 4, 5, 6, 7)
+    assert parsed.season == 1
 
 
 def test_root_outside_the_path_is_ignored() -> None:

@@ -65,11 +65,20 @@ _EDITION_WORDS = re.compile(
 )
 _YEAR = re.compile(r"(?<!\d)(?:18|19|20)\d{2}(?!\d)")
 _SEASON_FOLDER = re.compile(
-    r"^(?:season|series|staffel|saison)[ ._-]*\d{1,4}$|^specials$", re.IGNORECASE
+    r"^(?:season|series|staffel|saison)[ ._-]*\d{1,4}$|^s\d{1,3}$|^specials$", re.IGNORECASE
 )
 _NAME_LIKE_FOLDER = re.compile(
     r"(?<!\d)(?:18|19|20)\d{2}(?!\d)|s\d{1,3}[ ._-]?e\d{1,4}|[{\[](?:tmdb|tvdb|imdb)", re.IGNORECASE
 )
+_RELEASE_TOKENS = re.compile(
+    r"(?<![a-z])(?:dvdrip|bdrip|brrip|bluray|blu-ray|web-?dl|webrip|hdtv|xvid|divx|x264|x265|h\.?264"
+    r"|hevc|remux|\d{3,4}p)(?![a-z])",
+    re.IGNORECASE,
+)
+_MOUNT_LIKE = re.compile(
+    r"^(?:mnt|media|disk|disc|drive|volume|vol|share|data|home|tmp|temp)\b", re.IGNORECASE
+)
+_YEAR_LIKE = re.compile(r"^(?:19|20)\d{2}$")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -112,6 +121,7 @@ class ParsedName:
     readings: tuple[Reading, ...] = ()
     alternative_title: str | None = None
     season: int | None = None
+    seasons: tuple[int, ...] = ()  # a season pack's seasons (a single file has one)
     episodes: tuple[int, ...] = ()
     air_date: date | None = None
     absolute_episode: int | None = None
@@ -210,13 +220,26 @@ def _build(
         episode_title = None
     # Trap: a number read as season and episode with nothing in the name saying so
     # ("Blade.Runner.2049.1080p" -> S20E49) belongs to the title.
+    # Only a four-digit number that is exactly guessit's season and episode run together, and
+    # not also its year: "Show.103.HDTV" stays season 1 episode 3.
     if kind is Kind.EPISODE and not _EPISODE_MARKER.search(cleaned) and guess.get("date") is None:
         number = _bare_number_after(filename, title) if title else None
-        if number is not None:
+        if (
+            number is not None
+            and _YEAR_LIKE.match(number)  # 2049, 1917; not 0307 or 2401 (season 24)
+            and season is not None
+            and len(episodes) == 1
+            and int(number) == season * 100 + episodes[0]
+            and year != int(number)
+        ):
             kind, title, season, episodes = Kind.MOVIE, f"{title} {number}", None, ()
     # Trap: "Dune.Part.Two.2024" is a title, not part 2 of a split file. A spelled number
     # (Two, II) always belongs to the title; a digit does when the year follows it.
-    spelled = _PART_IN_TITLE.search(filename) if part is not None and title else None
+    spelled = (
+        _PART_IN_TITLE.search(filename)
+        if part is not None and title and kind is Kind.MOVIE
+        else None
+    )
     if spelled is not None:
         year_after = year is not None and filename.find(str(year)) > spelled.start()
         if year_after or not any(ch.isdigit() for ch in spelled.group(0)):
@@ -246,6 +269,7 @@ def _build(
         readings=readings,
         alternative_title=_str(guess.get("alternative_title")),
         season=season if kind is Kind.EPISODE else None,
+        seasons=_ints(guess.get("season")) if kind is Kind.EPISODE else (),
         episodes=episodes if kind is Kind.EPISODE else (),
         air_date=guess.get("date") if isinstance(guess.get("date"), date) else None,
         absolute_episode=_int(guess.get("absolute_episode"))
@@ -280,7 +304,10 @@ def _readings(
     if year is not None and kind is Kind.MOVIE:
         years = _YEAR.findall(filename)
         position = filename.find(str(year))
-        before_title = position != -1 and position < filename.lower().find(title.split()[0].lower())
+        # Only a year that opens the name ("2001.A.Space.Odyssey"); one later on but before
+        # guessit's title means guessit's title is something else ("xXx.2002.15th.Anniversary").
+        before_title = position != -1 and not filename[:position].strip(" ._-[(")
+        before_title = before_title and position < filename.lower().find(title.split()[0].lower())
         if before_title:
             # "2001.A.Space.Odyssey.mkv": release names put the year after the title.
             readings = [Reading(f"{year} {title}", None), Reading(title, year)]
@@ -352,11 +379,21 @@ def _relevant_part(path: PurePosixPath, root: str | PurePath | None) -> PurePosi
     if rooted:
         return PurePosixPath(*parts[-2:], path.name)
     kept: list[str] = []
-    if parts and _SEASON_FOLDER.match(parts[-1]):
+    if parts and _SEASON_FOLDER.match(parts[-1].strip()):
         kept = parts[-2:]
-    elif parts and (_NAME_LIKE_FOLDER.search(parts[-1]) or not _LETTERS.search(path.stem)):
+    elif parts and _informative(parts[-1], path.stem):
         kept = parts[-1:]
     return PurePosixPath(*kept, path.name)
+
+
+def _informative(folder: str, stem: str) -> bool:
+    """Whether a folder above a file (no root given) is likely part of its name."""
+    if _NAME_LIKE_FOLDER.search(folder) or _RELEASE_TOKENS.search(folder):
+        return True  # "Heat (1995)", "Show.S01E02...", "Movie.DVDRip.XviD-GRP"
+    if not _LETTERS.search(stem):
+        return True  # "203.mkv": the file name alone says nothing
+    # Two or more words of letters ("Breaking Bad"), not a mount point or scratch folder.
+    return len(_LETTERS.findall(folder)) > 1 and not _MOUNT_LIKE.match(folder)
 
 
 def _str(value: Any) -> str | None:
