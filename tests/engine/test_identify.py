@@ -62,6 +62,7 @@ def identifier(session: aiohttp.ClientSession, tmdb_emulator: TMDbEmulator) -> I
         ("Gisaengchung.2019.1080p.mkv", 496243),
         ("Sen.to.Chihiro.no.Kamikakushi.2001.mkv", 129),
         ("Heat (1995)/heat.1080p.mkv", 949),
+        ("/Movies/Heat (1995)/xyz-hdt.avi", 949),
     ],
 )
 async def test_movies_decided_automatically(

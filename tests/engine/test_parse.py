@@ -279,6 +279,27 @@ def test_season_packs_list_their_seasons() -> None:
     assert parsed.season == 1
 
 
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        ("/Movies/X2 (2003)/X2.2003.1080p.UHD.BluRay.DTS.HDR.x265-NCmt.mkv", Reading("X2", 2003)),
+        ("/Movies/Tropic Thunder/dmd-tropicthunder.avi", Reading("Tropic Thunder", None)),
+        ("Mission.Impossible.-.Fallout.2018.mkv", Reading("Mission Impossible Fallout", 2018)),
+    ],
+)
+def test_later_readings_from_folders_and_alternative_titles(path: str, extra: Reading) -> None:
+    """A movie folder and guessit's alternative title give readings to try after the first."""
+    parsed = parse(path)
+    assert extra in parsed.readings[1:]
+
+
+def test_a_folder_that_repeats_the_name_adds_nothing() -> None:
+    """`Title (Year)/Title (Year).mkv` has one reading."""
+    assert parse("/Movies/12 Angry Men.(1957).(tt0050083)/12 Angry Men (1957).mkv").readings == (
+        Reading("12 Angry Men", 1957),
+    )
+
+
 def test_root_outside_the_path_is_ignored() -> None:
     """A root that does not contain the path changes nothing."""
     assert parse("/a/Heat (1995).mkv", root="/b").title == "Heat"

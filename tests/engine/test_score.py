@@ -194,6 +194,19 @@ def test_close_runner_up_goes_to_review() -> None:
     assert CLOSE_RUNNER_UP in verdict.reasons
 
 
+def test_a_runner_up_with_another_title_is_no_rival() -> None:
+    """Exact title and year beat a close score from a plainly different title."""
+    parsed = _parsed("Deadpool.2.2018.mkv")
+    best = movie(383498, "Deadpool 2", 2018, vote_count=300)
+    spin_off = movie(9, "Deadpool 2: Origins", 2018, vote_count=30000, vote_average=9)
+    verdict = decide(parsed, parsed.readings[0], (best, spin_off))
+    assert verdict.ranked[0].score - verdict.ranked[1].score < 0.1
+    assert verdict.decision is Decision.AUTO
+    twin = movie(10, "Deadpool 2", 2018, vote_count=250)
+    verdict = decide(parsed, parsed.readings[0], (best, twin))
+    assert CLOSE_RUNNER_UP in verdict.reasons
+
+
 def test_wrong_year_is_not_auto() -> None:
     """A title that exists only in another year."""
     parsed = _parsed("The.Matrix.2010.mkv")

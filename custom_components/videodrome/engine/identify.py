@@ -19,6 +19,7 @@ from .naming import EpisodeName, MovieName, episode_path, movie_path
 from .parse import Kind, ParsedName, Reading, parse
 from .score import (
     MIN_AUTO_TITLE,
+    NO_CANDIDATES,
     Decision,
     Scored,
     Thresholds,
@@ -164,6 +165,8 @@ class Identifier:
                 return best, hint_reasons
         assert best is not None  # noqa: S101 (skip_verdict() handled names without readings)
         # Not decided: every reading's doubts explain why (a year that contradicts an ID, say).
+        if best.best is not None:
+            doubts = [d for d in doubts if d != NO_CANDIDATES]  # another reading found some
         return replace(best, reasons=tuple(dict.fromkeys((*best.reasons, *doubts)))), hint_reasons
 
     async def _hinted(self, parsed: ParsedName) -> tuple[Candidate | None, tuple[str, ...]]:

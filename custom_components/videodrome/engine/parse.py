@@ -78,6 +78,10 @@ _RELEASE_TOKENS = re.compile(
 _MOUNT_LIKE = re.compile(
     r"^(?:mnt|media|disk|disc|drive|volume|vol|share|data|home|tmp|temp)\b", re.IGNORECASE
 )
+# "Title (Year)", "Title.(Year).(tt123)", "Title [Year]", or a plain "Title" folder.
+_MOVIE_FOLDER = re.compile(
+    r"^(?P<title>.+?)(?:[ ._]*[(\[](?P<year>(?:19|20)\d{2})[)\]].*)?$", re.IGNORECASE
+)
 _YEAR_LIKE = re.compile(r"^(?:19|20)\d{2}$")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -246,6 +250,7 @@ def _build(
             title = f"{title} {_words(spelled.group(0))}"
             part = None
     readings = _readings(filename, title, year, kind)
+    readings = _more_readings(readings, cleaned, kind, _str(guess.get("alternative_title")))
     other = guess.get("other") or []
     others = {str(o).lower() for o in (other if isinstance(other, list) else [other])}
     # Sample/ and Featurettes/ folders flag a file wherever the name context was cut.
@@ -315,6 +320,34 @@ def _readings(
             # "Wonder.Woman.1984.1080p": the year may be the end of the title.
             readings.append(Reading(f"{title} {year}", None))
     return tuple(readings)
+
+
+def _more_readings(
+    readings: tuple[Reading, ...], relative: str, kind: Kind, alternative: str | None
+) -> tuple[Reading, ...]:
+    """Readings to try after the file name's own.
+
+    The title with guessit's alternative title ("Mission.Impossible.-.Fallout"), and a Plex-
+    or Radarr-style movie folder ("X2 (2003)/X2.2003.DTS.HDR.mkv", "Tropic Thunder/dmd.avi").
+    """
+    if not readings:
+        return readings
+    extra: list[Reading] = []
+    first = readings[0]
+    if alternative:
+        extra.append(Reading(f"{first.title} {alternative}", first.year))
+    folders = PurePosixPath(relative).parts[:-1]
+    if kind is Kind.MOVIE and folders and not _RELEASE_TOKENS.search(folders[-1]):
+        folder = _MOVIE_FOLDER.match(folders[-1])
+        if folder is not None:
+            title = folder.group("title")
+            title = " ".join(re.split(r"[ ._]+", title)).strip(" -")
+            year = int(folder.group("year")) if folder.group("year") else None
+            if title:
+                extra.append(Reading(title, year))
+    known = {(r.title.casefold(), r.year) for r in readings}
+    added = [r for r in extra if (r.title.casefold(), r.year) not in known]
+    return readings + tuple(dict.fromkeys(added))
 
 
 def _bare_number_after(filename: str, title: str) -> str | None:

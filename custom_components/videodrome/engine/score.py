@@ -238,7 +238,11 @@ def decide(
     if reading.year is None and _same_title_count(ranked, best) > 1:
         reasons.append(AMBIGUOUS_WITHOUT_YEAR)
     if len(ranked) > 1 and best.score - ranked[1].score < thresholds.margin:
-        reasons.append(CLOSE_RUNNER_UP)
+        runner_up = ranked[1]
+        # A runner-up with a plainly different title ("Deadpool 2: Origins" against an exact
+        # "Deadpool 2" of the right year) is no rival; one with the same title is.
+        if best.title < SAME_TITLE or runner_up.title >= MIN_AUTO_TITLE or best.year < YEAR_EXACT:
+            reasons.append(CLOSE_RUNNER_UP)
     return _verdict(best.score, best, ranked, reasons, thresholds=thresholds, reading=reading)
 
 
