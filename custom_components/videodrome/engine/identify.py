@@ -129,12 +129,16 @@ class Identifier:
         self.thresholds = thresholds or Thresholds()
         self._include_ids = include_ids
         self._run_blocking = run_blocking or _default_runner
+        # guessit is pure Python: threads add no speed, only contention for the GIL with the
+        # event loop's thread. One parse at a time keeps the loop's stalls short.
+        self._parsing = asyncio.Semaphore(1)
 
     async def identify(
         self, path: str | bytes | PurePath, *, root: str | PurePath | None = None
     ) -> Identification:
         """Identify one file (guessit runs in an executor job, never on the event loop)."""
-        parsed: ParsedName = await self._run_blocking(partial(parse, path, root))
+        async with self._parsing:
+            parsed: ParsedName = await self._run_blocking(partial(parse, path, root))
         return await self.identify_parsed(parsed)
 
     async def identify_parsed(self, parsed: ParsedName) -> Identification:

@@ -1,0 +1,374 @@
+"""Identification throughput against a TMDb that allows 40 requests a second.
+
+Run: `.venv/bin/python -m bench.throughput [--files 1000] [--titles 300] [--no-baseline]`
+
+A synthetic library of `--titles` distinct titles (two thirds films, one third shows with one
+to three seasons) becomes `--files` file names (films in one or two releases, the rest
+episodes). All of them are identified at once, as a burst from the watcher would be, through
+one `Identifier` (parsing in the default executor) against the TMDb emulator limited to 40
+requests per second. Printed:
+
+- wall time against the bound `requests / 40` (no client can be faster at that rate);
+- requests made against the minimum (one search per distinct title and year; per show one
+  details fetch and one fetch per season);
+- 429 answers, and the longest event-loop stall seen by a 5 ms ticker (target: under 20 ms);
+- the baseline in the same run: the same files with a fresh client per file (no shared
+  cache or request sharing), the requests it needs and the time that costs at 40/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from dataclasses import dataclass
+import gc
+import json
+from pathlib import Path
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+from typing import Any, Self
+
+import aiohttp
+
+from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.parse import parse
+from custom_components.videodrome.engine.score import Decision
+from custom_components.videodrome.engine.tmdb import TMDbClient
+from tests.emulators.catalogue import Catalogue
+
+KEY = "bench-key"
+_EPISODE = re.compile(r"^(.*)\.S(\d{2})E\d{2}\.")
+_MOVIE = re.compile(r"^(.*?\.\d{4})\.")
+RATE = 40.0
+WORDS = [
+    "amber",
+    "anchor",
+    "arrow",
+    "autumn",
+    "badger",
+    "banner",
+    "beacon",
+    "birch",
+    "blade",
+    "bloom",
+    "border",
+    "bramble",
+    "breeze",
+    "bridge",
+    "canyon",
+    "cedar",
+    "cinder",
+    "citadel",
+    "clover",
+    "comet",
+    "copper",
+    "coral",
+    "crimson",
+    "crown",
+    "dagger",
+    "dawn",
+    "delta",
+    "desert",
+    "drift",
+    "ember",
+    "falcon",
+    "fable",
+    "feather",
+    "fjord",
+    "forge",
+    "frost",
+    "galaxy",
+    "garnet",
+    "glacier",
+    "harbor",
+    "hollow",
+    "horizon",
+    "island",
+    "ivory",
+    "jade",
+    "jasper",
+    "jungle",
+    "kestrel",
+    "lantern",
+    "lark",
+    "legend",
+    "lotus",
+    "marble",
+    "meadow",
+    "meteor",
+    "mirror",
+    "monsoon",
+    "nebula",
+    "nectar",
+    "oasis",
+    "obsidian",
+    "ocean",
+    "onyx",
+    "orchid",
+    "paragon",
+    "pebble",
+    "phoenix",
+    "pilgrim",
+    "prairie",
+    "quartz",
+    "quiver",
+    "raven",
+    "ridge",
+    "river",
+    "saffron",
+    "shadow",
+    "sierra",
+    "silver",
+    "sparrow",
+    "spire",
+    "summit",
+    "tempest",
+    "thistle",
+    "thunder",
+    "timber",
+    "torrent",
+    "tundra",
+    "velvet",
+    "violet",
+    "voyage",
+    "willow",
+    "winter",
+    "zenith",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    """The synthetic catalogue and the file names made from it."""
+
+    document: dict[str, Any]
+    files: tuple[str, ...]
+    minimum_requests: int
+
+
+def make_library(files: int, titles: int, rng: random.Random) -> Library:
+    """Distinct titles, then files: films in one or two releases, the rest episodes."""
+    names: set[str] = set()
+    while len(names) < titles:
+        names.add(" ".join(w.capitalize() for w in rng.sample(WORDS, rng.choice((2, 3)))))
+    ordered = sorted(names)
+    rng.shuffle(ordered)
+    film_count = titles * 2 // 3
+    movies = [
+        {"tmdb_id": 100_000 + n, "imdb_id": None, "title": title, "original_title": title,
+         "original_language": "en", "release_date": f"{rng.randint(1950, 2025)}-05-01",
+         "popularity": rng.uniform(1, 80), "vote_count": rng.randint(50, 20000),
+         "vote_average": 7.0}
+        for n, title in enumerate(ordered[:film_count])
+    ]  # fmt: skip
+    shows = [
+        {"tmdb_id": 200_000 + n, "tvdb_id": 300_000 + n, "imdb_id": None, "name": title,
+         "original_name": title, "original_language": "en",
+         "first_air_date": f"{rng.randint(1990, 2024)}-09-01", "popularity": rng.uniform(1, 80),
+         "vote_count": rng.randint(50, 20000), "vote_average": 7.5,
+         "seasons": [{"season_number": s, "episode_count": 12}
+                     for s in range(1, rng.randint(1, 3) + 1)]}
+        for n, title in enumerate(ordered[film_count:])
+    ]  # fmt: skip
+    document = {"movies": movies, "shows": shows}
+    catalogue = Catalogue.from_dict(document)
+    names_out = [
+        f"{movie.title.replace(' ', '.')}.{movie.year}.{quality}.mkv"
+        for movie in catalogue.movies
+        for quality in ("1080p.BluRay.x264-GRP", "2160p.WEB-DL.x265-GRP")[: rng.randint(1, 2)]
+    ]
+    episodes = [(show, season.season_number, e) for show in catalogue.shows
+                for season in show.seasons for e in range(1, season.episode_count + 1)]  # fmt: skip
+    rng.shuffle(episodes)
+    needed = max(files - len(names_out), len(catalogue.shows))
+    # Every show appears at least once, so every title is asked for.
+    chosen = [next(e for e in episodes if e[0] is show) for show in catalogue.shows]
+    chosen += [e for e in episodes if e not in chosen][: needed - len(chosen)]
+    names_out += [
+        f"{show.name.replace(' ', '.')}.S{season:02d}E{episode:02d}.720p.HDTV.mkv"
+        for show, season, episode in chosen
+    ]
+    rng.shuffle(names_out)
+    names_out = names_out[:files]
+    seasons_used = {m.groups() for n in names_out if (m := _EPISODE.match(n))}
+    shows_used = {show for show, _ in seasons_used}
+    movies_used = {m.group(1) for n in names_out if (m := _MOVIE.match(n))}
+    minimum = len(movies_used) + 2 * len(shows_used) + len(seasons_used)
+    return Library(document, tuple(names_out), minimum)
+
+
+class StallMonitor:
+    """How late a 5 ms ticker wakes up: the event loop's stalls, told apart from GC pauses.
+
+    A full garbage collection stops every thread, the event loop's included, for as long as
+    it takes to scan the heap (guessit's rules alone are about 150,000 objects); such pauses
+    are the process's, not the code's, so they are counted separately.
+    """
+
+    def __init__(self) -> None:
+        self.stalls: list[tuple[float, float]] = []
+        self.collections: list[tuple[float, float]] = []
+        self._started: dict[int, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def _gc(self, phase: str, _info: dict[str, Any]) -> None:
+        thread = threading.get_ident()
+        if phase == "start":
+            self._started[thread] = time.perf_counter()
+        elif thread in self._started:
+            self.collections.append((self._started.pop(thread), time.perf_counter()))
+
+    async def _tick(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.005)
+            after = time.perf_counter()
+            self.stalls.append((before, after - before - 0.005))
+
+    @property
+    def longest(self) -> float:
+        """The longest stall of all."""
+        return max((late for _, late in self.stalls), default=0.0)
+
+    @property
+    def longest_without_gc(self) -> float:
+        """The longest stall that no garbage collection overlapped."""
+        return max(
+            (
+                late
+                for start, late in self.stalls
+                if not any(a < start + late + 0.005 and b > start for a, b in self.collections)
+            ),
+            default=0.0,
+        )
+
+    @property
+    def longest_collection(self) -> float:
+        """The longest garbage collection, in any thread."""
+        return max((b - a for a, b in self.collections), default=0.0)
+
+    def __enter__(self) -> Self:
+        gc.callbacks.append(self._gc)
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._gc)
+        assert self._task is not None
+        self._task.cancel()
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What one burst cost."""
+
+    seconds: float
+    monitor: StallMonitor
+    requests: int
+    refused: int
+    auto: int
+
+
+async def burst(url: str, files: tuple[str, ...], *, shared: bool) -> Run:
+    """Identify every file at once, through one client (shared) or a client per file."""
+    async with aiohttp.ClientSession() as session:
+        clients: list[TMDbClient] = []
+
+        def client() -> TMDbClient:
+            made = TMDbClient(session, api_key=KEY, base_url=url, rate=RATE)
+            clients.append(made)
+            return made
+
+        one = Identifier(client())
+        limit = asyncio.Semaphore(64)
+
+        async def identify(name: str) -> Decision:
+            async with limit:
+                identifier = one if shared else Identifier(client())
+                return (await identifier.identify(name)).decision
+
+        with StallMonitor() as monitor:
+            started = time.perf_counter()
+            decisions = await asyncio.gather(*(identify(name) for name in files))
+            elapsed = time.perf_counter() - started
+        return Run(
+            elapsed,
+            monitor,
+            sum(c.stats.requests for c in clients),
+            sum(c.stats.rate_limited for c in clients),
+            sum(d is Decision.AUTO for d in decisions),
+        )
+
+
+async def emulator(
+    document: dict[str, Any], folder: Path
+) -> tuple[asyncio.subprocess.Process, str]:
+    """The TMDb emulator in its own process, as TMDb is on another machine."""
+    catalogue = folder / "catalogue.json"
+    catalogue.write_text(json.dumps(document), encoding="utf-8")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.emulators.tmdb", "--api-key", KEY, "--catalog",
+        str(catalogue), "--rate-limit", str(RATE), stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 30)
+    return process, line.decode().split()[-1]
+
+
+async def main_async(files: int, titles: int, baseline: bool, seed: int) -> None:
+    """Build, run, print."""
+    library = make_library(files, titles, random.Random(seed))
+    print(
+        f"throughput: {len(library.files)} files, {titles} distinct titles, TMDb limited to "
+        f"{RATE:.0f} requests/s (emulator in its own process)"
+    )
+    # guessit builds its rules on first use (about a second, once per process): not measured.
+    await asyncio.to_thread(parse, "Warm.Up.2000.mkv")
+    with tempfile.TemporaryDirectory() as folder:
+        process, url = await emulator(library.document, Path(folder))
+        try:
+            run = await burst(url, library.files, shared=True)
+            bound = run.requests / RATE
+            print(
+                f"  Videodrome: {run.seconds:.1f} s wall, bound requests/40 = {bound:.1f} s "
+                f"(ratio {run.seconds / bound:.2f}); {run.requests} requests against a minimum "
+                f"of {library.minimum_requests} "
+                f"(ratio {run.requests / library.minimum_requests:.2f})"
+                f", {run.requests / titles:.2f} per distinct title; {run.refused} answered 429"
+            )
+            stalls = run.monitor
+            print(
+                f"    event loop: longest stall {stalls.longest * 1000:.1f} ms; without a GC "
+                f"pause {stalls.longest_without_gc * 1000:.1f} ms; {len(stalls.collections)} "
+                f"collections, longest {stalls.longest_collection * 1000:.1f} ms"
+            )
+            print(f"    {run.auto} of {len(library.files)} decided automatically")
+            if baseline:
+                base = await burst(url, library.files, shared=False)
+                print(
+                    f"  baseline (a client per file, no sharing): {base.seconds:.1f} s wall, "
+                    f"{base.requests} requests ({base.requests / run.requests:.2f}x), "
+                    f"{base.refused} answered 429"
+                )
+        finally:
+            process.terminate()
+            await process.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--titles", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args(argv)
+    asyncio.run(main_async(args.files, args.titles, not args.no_baseline, args.seed))
+
+
+if __name__ == "__main__":
+    main()
