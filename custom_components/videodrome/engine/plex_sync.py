@@ -1,0 +1,195 @@
+"""After a transfer: ask Plex to scan just that folder, wait for it, and check its match.
+
+Home Assistant and Plex often see the media under different paths (Plex in a container sees
+`/data/media` where Home Assistant sees `/media/plex`); `PathMap` translates. The scan is a
+partial one (`/library/sections/{id}/refresh?path=<folder as Plex sees it>`), the wait polls
+`/activities` until no scan of that section runs (with a timeout), and the check finds the
+item whose file is the new one and compares its TMDb/TVDB ids with the ones Videodrome chose:
+`plex_matched`, `plex_mismatch` or `plex_not_found`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from .errors import PlexError, UnsafePathError
+from .paths import plex_path, section_for_path
+from .plex_models import TYPE_MOVIE, TYPE_SHOW, as_str, child_objects
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path, PurePath
+
+    from .identify import Identification
+    from .plex import PlexClient
+    from .plex_models import LibrarySection
+
+_LOGGER = logging.getLogger(__name__)
+
+PLEX_MATCHED = "plex_matched"
+PLEX_MISMATCH = "plex_mismatch"
+PLEX_NOT_FOUND = "plex_not_found"
+SCAN_TIMEOUT = 300.0
+POLL_INTERVAL = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class PathMap:
+    """Prefix pairs: how Home Assistant sees a folder, and how Plex sees the same folder."""
+
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    def to_plex(self, local: Path) -> PurePath:
+        """`local` as Plex sees it (the longest matching prefix wins; none: unchanged)."""
+        text = str(local)
+        best: tuple[str, str] | None = None
+        for ours, theirs in self.pairs:
+            base = ours.rstrip("/")
+            if (text == base or text.startswith(base + "/")) and (
+                best is None or len(base) > len(best[0])
+            ):
+                best = (base, theirs)
+        if best is None:
+            return plex_path(text)
+        rest = text[len(best[0]) :].lstrip("/")
+        theirs = best[1]
+        separator = "\\" if "\\" in theirs or (len(theirs) > 1 and theirs[1] == ":") else "/"
+        joined = theirs.rstrip("/\\") + (separator + rest.replace("/", separator) if rest else "")
+        return plex_path(joined)
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What Plex made of a new file."""
+
+    status: str
+    rating_key: str | None = None
+    plex_title: str | None = None
+    section_key: int | None = None
+
+
+def _ids(item: Mapping[str, Any]) -> set[str]:
+    return {str(g.get("id")) for g in child_objects(item, "Guid")}
+
+
+def _files(item: Mapping[str, Any]) -> set[str]:
+    return {
+        str(part.get("file"))
+        for media in child_objects(item, "Media")
+        for part in child_objects(media, "Part")
+    }
+
+
+class PlexSync:
+    """Partial scans and match checks against one Plex server."""
+
+    def __init__(
+        self,
+        client: PlexClient,
+        path_map: PathMap | None = None,
+        *,
+        timeout: float = SCAN_TIMEOUT,
+        poll_interval: float = POLL_INTERVAL,
+    ) -> None:
+        """Scan through `client`, translating paths with `path_map`."""
+        self._client = client
+        self.path_map = path_map or PathMap()
+        self._timeout = timeout
+        self._poll = poll_interval
+
+    async def section_for(self, local: Path) -> tuple[LibrarySection, PurePath] | None:
+        """The Plex section whose folders hold `local` (as Plex sees it), and the path."""
+        try:
+            seen = self.path_map.to_plex(local)
+        except UnsafePathError:
+            return None
+        found = section_for_path(await self._client.sections(), seen)
+        return (found[0], seen) if found is not None else None
+
+    async def scan_and_verify(self, destination: Path, found: Identification) -> Verification:
+        """Scan the destination's folder, wait for Plex, and check the match."""
+        located = await self.section_for(destination)
+        if located is None:
+            _LOGGER.warning("No Plex library holds %s (check the path mapping)", destination)
+            return Verification(PLEX_NOT_FOUND)
+        section, seen = located
+        await self._client.scan(section.key, str(seen.parent))
+        await self._wait_for_scans(section.key)
+        return await self.verify(section, str(seen), found)
+
+    async def _wait_for_scans(self, section_key: int) -> None:
+        """Until no scan of the section runs (a scan may take a moment to show up)."""
+        deadline = time.monotonic() + self._timeout
+        await asyncio.sleep(min(self._poll, 0.2))
+        while time.monotonic() < deadline:
+            running = [
+                a
+                for a in await self._client.activities()
+                if a.is_scan and a.section_key in {None, section_key}
+            ]
+            if not running:
+                return
+            await asyncio.sleep(self._poll)
+        _LOGGER.warning(
+            "Plex was still scanning section %s after %.0f s", section_key, self._timeout
+        )
+
+    async def verify(
+        self, section: LibrarySection, file: str, found: Identification
+    ) -> Verification:
+        """Find the item whose file is `file` and compare its ids with the identification."""
+        wanted = _wanted_ids(found)
+        try:
+            if section.type == "movie":
+                async for item in self._client.iter_section_items(section.key, libtype=TYPE_MOVIE):
+                    if file in _files(item):
+                        return _verdict(item, wanted, section.key)
+                return Verification(PLEX_NOT_FOUND, section_key=section.key)
+            shows = [
+                item
+                async for item in self._client.iter_section_items(section.key, libtype=TYPE_SHOW)
+            ]
+            # The show Videodrome expects first: usually one allLeaves call settles it.
+            shows.sort(key=lambda show: not (_ids(show) & wanted))
+            for show in shows:
+                rating_key = as_str(show.get("ratingKey"))
+                if rating_key is None:
+                    continue
+                for episode in await self._client.all_leaves(int(rating_key)):
+                    if file in _files(episode):
+                        return _verdict(show, wanted, section.key, episode)
+        except PlexError as err:
+            _LOGGER.warning("Could not check Plex's match for %s: %s", file, err)
+        return Verification(PLEX_NOT_FOUND, section_key=section.key)
+
+
+def _wanted_ids(found: Identification) -> set[str]:
+    match = found.match
+    if match is None:
+        return set()
+    wanted = {f"tmdb://{match.tmdb_id}"}
+    if found.tvdb_id:
+        wanted.add(f"tvdb://{found.tvdb_id}")
+    if match.imdb_id:
+        wanted.add(f"imdb://{match.imdb_id}")
+    return wanted
+
+
+def _verdict(
+    item: Mapping[str, Any],
+    wanted: set[str],
+    section_key: int,
+    episode: Mapping[str, Any] | None = None,
+) -> Verification:
+    matched = bool(_ids(item) & wanted)
+    target = episode if episode is not None else item
+    return Verification(
+        PLEX_MATCHED if matched else PLEX_MISMATCH,
+        as_str(target.get("ratingKey")),
+        as_str(item.get("title")),
+        section_key,
+    )
