@@ -22,3 +22,19 @@ SERVICE_SCAN: Final = "scan"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_LIBRARY: Final = "library"
 ATTR_PATH: Final = "path"
+
+# Ingest settings (entry.options; set in the config flow's ingest step and the options flow).
+CONF_TMDB_API_KEY: Final = "tmdb_api_key"
+CONF_INGEST_FOLDERS: Final = "ingest_folders"
+CONF_MOVIES_ROOT: Final = "movies_root"
+CONF_TV_ROOT: Final = "tv_root"
+# A list of "how Home Assistant sees it = how Plex sees it" lines, e.g. "/media/plex = /data".
+CONF_PATH_MAP: Final = "path_map"
+CONF_TRANSFER_MODE: Final = "transfer_mode"
+CONF_VERIFY_CHECKSUM: Final = "verify_checksum"
+CONF_INCLUDE_IDS: Final = "include_ids"
+CONF_AUTO_THRESHOLD: Final = "auto_threshold"
+DEFAULT_TRANSFER_MODE: Final = "hardlink"
+DEFAULT_AUTO_THRESHOLD: Final = 0.85
+# TMDb's v3 base; tests point it at the emulator.
+TMDB_BASE_URL: Final = "https://api.themoviedb.org/3"
