@@ -209,6 +209,10 @@ class Identifier:
             results = (*enriched, *results[ENRICH:])
         return results
 
+    async def complete(self, parsed: ParsedName, verdict: Verdict) -> Identification:
+        """An Identification for a verdict reached elsewhere (a person's choice in review)."""
+        return await self._complete(parsed, verdict, ())
+
     async def _complete(
         self, parsed: ParsedName, verdict: Verdict, hint_reasons: tuple[str, ...]
     ) -> Identification:

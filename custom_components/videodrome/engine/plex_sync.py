@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import PlexError, UnsafePathError
 from .paths import plex_path, section_for_path
+from .pipeline import Existing
 from .plex_models import TYPE_MOVIE, TYPE_SHOW, as_str, child_objects
 
 if TYPE_CHECKING:
@@ -192,4 +193,61 @@ def _verdict(
         as_str(target.get("ratingKey")),
         as_str(item.get("title")),
         section_key,
+    )
+
+
+class PlexLookup:
+    """Does Plex already hold this title (or this episode)? Asked of Plex directly.
+
+    A stand-in for the library index: it pages through the library sections on each question,
+    which is fine for the ingest of a few files and is replaced by the in-memory index later.
+    """
+
+    def __init__(self, client: PlexClient) -> None:
+        """Ask `client`."""
+        self._client = client
+
+    async def find(self, found: Identification) -> Existing | None:
+        """The existing copy of the identified movie or episode, if Plex has one."""
+        wanted = _wanted_ids(found)
+        if not wanted:
+            return None
+        movie = found.library == "movies"
+        try:
+            for section in await self._client.sections():
+                if section.type != ("movie" if movie else "show"):
+                    continue
+                libtype = TYPE_MOVIE if movie else TYPE_SHOW
+                async for item in self._client.iter_section_items(section.key, libtype=libtype):
+                    if not _ids(item) & wanted:
+                        continue
+                    if movie:
+                        return _existing(item)
+                    episode = await self._episode(item, found)
+                    if episode is not None:
+                        return episode
+        except PlexError as err:
+            _LOGGER.warning("Could not ask Plex whether it has %s: %s", found.path, err)
+        return None
+
+    async def _episode(self, show: Mapping[str, Any], found: Identification) -> Existing | None:
+        rating_key = as_str(show.get("ratingKey"))
+        if rating_key is None:
+            return None
+        for episode in await self._client.all_leaves(int(rating_key)):
+            season = episode.get("parentIndex")
+            number = episode.get("index")
+            if season == found.season and number in found.episodes:
+                return _existing(episode)
+        return None
+
+
+def _existing(item: Mapping[str, Any]) -> Existing:
+    media = child_objects(item, "Media")
+    files = sorted(_files(item))
+    return Existing(
+        rating_key=as_str(item.get("ratingKey")) or "",
+        title=as_str(item.get("title")) or "",
+        file=files[0] if files else None,
+        resolution=as_str(media[0].get("videoResolution")) if media else None,
     )

@@ -1,0 +1,299 @@
+"""The ingest service: plans, transfers, Plex checks, history and the review queue together.
+
+`IngestService` is what Home Assistant's services, the watcher and the review queue call.
+It records every file in the store before anything happens to it, so a restart in the middle
+loses nothing: `start()` puts interrupted transfers back in the queue and removes the
+temporary files a crash left behind (and nothing else). Each step is announced through
+`on_event(kind, item)`: `ingested`, `review_required`, `approved`, `rejected`, `failed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from enum import StrEnum
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from .errors import TransferError, VideodromeError
+from .parse import parse
+from .pipeline import Action, PlannedFile, SourceFile, source_file
+from .plex_sync import PlexSync, Verification
+from .score import Decision, Scored, Verdict
+from .store import Item, ItemStatus, Store
+from .transfer import cleanup_temporaries
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from .identify import Identification, Identifier
+    from .pipeline import Pipeline
+    from .tmdb import TMDbClient
+
+_LOGGER = logging.getLogger(__name__)
+
+CANDIDATES_KEPT = 5
+
+type BlockingRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
+type EventSink = Callable[[str, Item], None]
+
+
+class Event(StrEnum):
+    """What Videodrome announces."""
+
+    INGESTED = "ingested"
+    REVIEW_REQUIRED = "review_required"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One file's result, for a service response."""
+
+    planned: PlannedFile
+    item: Item | None
+    status: str
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The plan plus what happened."""
+        record = self.planned.as_json()
+        record.update(
+            item_id=self.item.id if self.item else None, status=self.status, error=self.error
+        )
+        return record
+
+
+class ReviewError(VideodromeError):
+    """A review action that cannot be done (unknown item, not in the queue, bad override)."""
+
+
+class IngestService:
+    """One Plex server's ingest: store, pipeline, Plex checks."""
+
+    def __init__(
+        self,
+        store: Store,
+        pipeline: Pipeline,
+        identifier: Identifier,
+        tmdb: TMDbClient,
+        sync: PlexSync | None,
+        *,
+        run_blocking: BlockingRunner,
+        on_event: EventSink | None = None,
+    ) -> None:
+        """Tie the parts together; `run_blocking` runs SQLite and file work off the loop."""
+        self.store = store
+        self.pipeline = pipeline
+        self._identifier = identifier
+        self._tmdb = tmdb
+        self._sync = sync
+        self._run = run_blocking
+        self._on_event = on_event or (lambda _kind, _item: None)
+        self._busy: set[tuple[int, int]] = set()
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> list[Item]:
+        """Crash recovery: interrupted transfers go back to review, their temporaries go.
+
+        Only the destination folders of interrupted items are looked at, and only files named
+        like Videodrome's own temporaries are removed there.
+        """
+        recovered: list[Item] = await self._run(self.store.recover)
+        back: list[Item] = []
+        for item in recovered:
+            if item.destination:
+                folder = Path(item.destination).parent
+                await self._run(lambda f=folder: cleanup_temporaries(f, min_age=0))  # type: ignore[misc]
+            back.append(await self._update(item.id, status=ItemStatus.REVIEW, error="interrupted"))
+        return back
+
+    # --- ingest ------------------------------------------------------------------------------
+
+    async def plan(self, path: Path) -> list[PlannedFile]:
+        """What ingesting `path` would do (nothing is changed)."""
+        return await self.pipeline.plan(path)
+
+    async def ingest(self, path: Path, *, dry_run: bool = False) -> list[Outcome]:
+        """Plan every video at `path`; unless `dry_run`, carry the plan out and record it."""
+        planned = await self.pipeline.plan(path)
+        if dry_run:
+            return [Outcome(p, None, "planned") for p in planned]
+        return [await self.handle(p) for p in planned]
+
+    async def handle(self, planned: PlannedFile) -> Outcome:
+        """Record one planned file and act on it (transfer, queue, or skip)."""
+        source = planned.source
+        key = (source.device, source.inode)
+        async with self._lock:
+            handled = await self._run(
+                lambda: self.store.find_handled(
+                    str(source.path), source.size, source.mtime_ns, source.device, source.inode
+                )
+            )
+            if handled is not None or key in self._busy:
+                # Same file seen again (a rescan, the watcher and a service at once): once only.
+                return Outcome(planned, handled, "already_handled")
+            self._busy.add(key)
+        try:
+            return await self._handle(planned)
+        finally:
+            self._busy.discard(key)
+
+    async def _handle(self, planned: PlannedFile) -> Outcome:
+        status = {
+            Action.TRANSFER: ItemStatus.TRANSFERRING,
+            Action.REVIEW: ItemStatus.REVIEW,
+            Action.MANUAL: ItemStatus.REVIEW,
+            Action.SKIP: ItemStatus.SKIPPED,
+        }[planned.action]
+        item = await self._add(planned, status)
+        if status is ItemStatus.REVIEW:
+            self._on_event(Event.REVIEW_REQUIRED, item)
+            return Outcome(planned, item, str(status))
+        if status is ItemStatus.SKIPPED:
+            return Outcome(planned, item, str(status))
+        return await self._transfer(planned, item, Event.INGESTED)
+
+    async def _transfer(self, planned: PlannedFile, item: Item, event: Event) -> Outcome:
+        try:
+            executed = await self.pipeline.execute(planned)
+        except (TransferError, OSError) as err:
+            failed = await self._update(item.id, status=ItemStatus.FAILED, error=str(err))
+            self._on_event(Event.FAILED, failed)
+            return Outcome(planned, failed, str(ItemStatus.FAILED), str(err))
+        verification = Verification("plex_not_checked")
+        if self._sync is not None and planned.destination is not None:
+            try:
+                verification = await self._sync.scan_and_verify(planned.destination, planned.found)
+            except VideodromeError as err:
+                _LOGGER.warning("Plex scan after ingesting %s failed: %s", planned.source.path, err)
+        done = await self._update(
+            item.id,
+            status=ItemStatus.INGESTED,
+            destination=str(executed.video.destination),
+            plex_status=verification.status,
+            plex_rating_key=verification.rating_key,
+            error=None,
+        )
+        self._on_event(event, done)
+        return Outcome(planned, done, str(ItemStatus.INGESTED))
+
+    # --- review ------------------------------------------------------------------------------
+
+    async def approve(
+        self,
+        item_id: int,
+        *,
+        tmdb_id: int | None = None,
+        media_type: str | None = None,
+        season: int | None = None,
+        episodes: tuple[int, ...] | None = None,
+    ) -> Outcome:
+        """Ingest a queued item, with its best candidate or a person's correction."""
+        item = await self._queued(item_id)
+        source = await self._run(lambda: source_file(Path(item.source)))
+        parsed = await self._run(lambda: parse(item.source))
+        if season is not None or episodes:
+            parsed = replace(
+                parsed,
+                season=season if season is not None else parsed.season,
+                episodes=tuple(episodes) if episodes else parsed.episodes,
+            )
+        chosen = tmdb_id if tmdb_id is not None else item.tmdb_id
+        if chosen is None:
+            raise ReviewError(f"item {item_id} has no candidate: give a TMDb id")
+        kind = media_type or (
+            "tv" if (item.kind == "episode" or parsed.season is not None) else "movie"
+        )
+        if kind == "movie":
+            candidate = await self._tmdb.movie(chosen)
+        else:
+            candidate = (await self._tmdb.tv(chosen)).candidate
+        reading = parsed.readings[0] if parsed.readings else None
+        scored = Scored(candidate, 1.0, 1.0, 1.0, 1.0, 1.0, candidate.title)
+        verdict = Verdict(Decision.AUTO, 1.0, scored, (scored,), ("approved",), reading)
+        found: Identification = await self._identifier.complete(parsed, verdict)
+        planned = await self.pipeline.plan_identified(source, found)
+        if planned.action is Action.SKIP or planned.destination is None:
+            raise ReviewError(
+                f"item {item_id} cannot be ingested: {', '.join(planned.reasons) or 'no target'}"
+            )
+        await self._update(
+            item.id, status=ItemStatus.TRANSFERRING, **_identification_fields(found, planned)
+        )
+        refreshed = await self._run(lambda: self.store.get_item(item.id))
+        return await self._transfer(
+            replace(planned, action=Action.TRANSFER), refreshed, Event.APPROVED
+        )
+
+    async def reject(self, item_id: int) -> Item:
+        """Take an item out of the queue; the file stays where it is, untouched."""
+        item = await self._queued(item_id)
+        rejected = await self._update(item.id, status=ItemStatus.REJECTED)
+        self._on_event(Event.REJECTED, rejected)
+        return rejected
+
+    async def _queued(self, item_id: int) -> Item:
+        item: Item | None = await self._run(lambda: self.store.get_item(item_id))
+        if item is None:
+            raise ReviewError(f"there is no item {item_id}")
+        if item.status != ItemStatus.REVIEW:
+            raise ReviewError(f"item {item_id} is {item.status}, not waiting for review")
+        return item
+
+    # --- store helpers -----------------------------------------------------------------------
+
+    async def _add(self, planned: PlannedFile, status: ItemStatus) -> Item:
+        source = planned.source
+        fields = _identification_fields(planned.found, planned)
+        added: Item = await self._run(
+            lambda: self.store.add_item(
+                source=str(source.path),
+                source_size=source.size,
+                source_mtime_ns=source.mtime_ns,
+                source_inode=source.inode,
+                source_device=source.device,
+                status=status,
+                **fields,
+            )
+        )
+        return added
+
+    async def _update(self, item_id: int, **fields: Any) -> Item:
+        updated: Item = await self._run(lambda: self.store.update_item(item_id, **fields))
+        return updated
+
+
+def _identification_fields(found: Identification, planned: PlannedFile) -> dict[str, Any]:
+    record = found.as_json()
+    return {
+        "kind": record["kind"],
+        "title": record["title"],
+        "year": record["year"],
+        "season": record["season"],
+        "episodes": tuple(record["episodes"]),
+        "tmdb_id": record["tmdb_id"],
+        "tvdb_id": record["tvdb_id"],
+        "imdb_id": record["imdb_id"],
+        "confidence": record["confidence"],
+        "decision": record["decision"],
+        "reasons": tuple(planned.reasons),
+        "candidates": tuple(record["candidates"][:CANDIDATES_KEPT]),
+        "library": record["library"],
+        "target": record["target"],
+        "destination": str(planned.destination) if planned.destination else None,
+    }
+
+
+def dumps(value: Any) -> str:
+    """JSON for events and logs."""
+    return orjson.dumps(value).decode()
+
+
+__all__ = ["Event", "IngestService", "Outcome", "ReviewError", "SourceFile"]
