@@ -308,10 +308,7 @@ def _copy(
 ) -> _Published:
     """Clone or copy into a temporary file beside `destination`, check it, then publish it."""
     doing = f"copying {source} to {destination}"
-    try:
-        source_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-    except OSError as err:
-        raise _translate(err, f"opening {source}", source, destination.parent) from err
+    source_fd = _open_source(source, destination.parent)
     try:
         fd, temp = _create_temp(destination, source)
         published = False
@@ -337,6 +334,22 @@ def _copy(
     finally:
         os.close(source_fd)
     return result
+
+
+def _open_source(source: Path, folder: Path) -> int:
+    """Open the source for reading, leaving its atime alone where the OS lets us.
+
+    O_NOATIME is allowed only to the file's owner; O_NONBLOCK keeps a FIFO swapped in for
+    the source from blocking the open (it is then refused as not a file).
+    """
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        try:
+            return os.open(source, flags | os.O_NOATIME)
+        except PermissionError:
+            return os.open(source, flags)
+    except OSError as err:
+        raise _translate(err, f"opening {source}", source, folder) from err
 
 
 def _fill(
@@ -393,7 +406,8 @@ def _fill(
 
 def _create_temp(destination: Path, source: Path) -> tuple[int, Path]:
     """Create a fresh, private temporary file beside `destination` (O_EXCL: never reused)."""
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    # O_NOATIME: reading the copy back for verification must not change the atime it gets.
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOATIME
     for _ in range(_TEMP_ATTEMPTS):
         temp = destination.with_name(_temp_name(destination.name))
         try:
