@@ -1,12 +1,22 @@
-"""Config flow: connect to a Plex server by URL and token; reauth and reconfigure."""
+"""Config flow: connect to a Plex server by URL and token, then the ingest settings.
+
+Also reauth, reconfigure, and the options flow (the ingest settings again).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 import uuid
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
@@ -17,6 +27,13 @@ import probatio as vol
 from .const import CONF_CLIENT_IDENTIFIER, DOMAIN, LOGGER
 from .data import create_plex_client
 from .engine.errors import PlexAuthError, PlexError
+from .ingest_settings import (
+    INGEST_SCHEMA,
+    async_fetch_sections,
+    async_validate_ingest,
+    describe_sections,
+    form_values,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,6 +56,15 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
     def __init__(self) -> None:
         """Start with a fresh client identifier (kept for the entry's lifetime)."""
         self._client_identifier = uuid.uuid4().hex
+        self._data: dict[str, Any] = {}
+        self._title = ""
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> VideodromeOptionsFlow:
+        """The ingest settings of an existing entry."""
+        del config_entry  # the flow reads it as `self.config_entry`
+        return VideodromeOptionsFlow()
 
     async def _connect(
         self, data: Mapping[str, Any], errors: dict[str, str]
@@ -66,7 +92,8 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
             if identity := await self._connect(data, errors):
                 await self.async_set_unique_id(identity.machine_identifier)
                 self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=identity.friendly_name, data=data)
+                self._data, self._title = data, identity.friendly_name
+                return await self.async_step_ingest()
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
@@ -80,6 +107,22 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
                 user_input or {CONF_URL: DEFAULT_URL},
             ),
             description_placeholders={"token_url": TOKEN_HELP_URL, "example_url": EXAMPLE_URL},
+            errors=errors,
+        )
+
+    async def async_step_ingest(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the ingest settings (or none: ingest stays off); then create the entry."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, errors = await async_validate_ingest(self.hass, self._data, user_input)
+            if not errors:
+                return self.async_create_entry(title=self._title, data=self._data, options=options)
+        return self.async_show_form(
+            step_id="ingest",
+            data_schema=self.add_suggested_values_to_schema(INGEST_SCHEMA, user_input),
+            description_placeholders={
+                "sections": describe_sections(await async_fetch_sections(self.hass, self._data))
+            },
             errors=errors,
         )
 
@@ -145,3 +188,26 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
         else:
             entry = self._get_reconfigure_entry()
         return self.async_update_reload_and_abort(entry, data=data)
+
+
+class VideodromeOptionsFlow(OptionsFlowWithReload):
+    """Change the ingest settings; the entry reloads with them."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The ingest settings, filled in with the current ones."""
+        entry = self.config_entry
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, errors = await async_validate_ingest(self.hass, entry.data, user_input)
+            if not errors:
+                return self.async_create_entry(data=options)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                INGEST_SCHEMA, user_input or form_values(entry.options)
+            ),
+            description_placeholders={
+                "sections": describe_sections(await async_fetch_sections(self.hass, entry.data))
+            },
+            errors=errors,
+        )
