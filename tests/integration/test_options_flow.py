@@ -1,0 +1,238 @@
+"""The options flow (the ingest settings of an entry) against the Plex and TMDb emulators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import socket
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.data_entry_flow import FlowResultType
+import probatio as vol
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.videodrome import const
+from custom_components.videodrome.const import (
+    CONF_AUTO_THRESHOLD,
+    CONF_CLIENT_IDENTIFIER,
+    CONF_INCLUDE_IDS,
+    CONF_INGEST_FOLDERS,
+    CONF_MOVIES_ROOT,
+    CONF_PATH_MAP,
+    CONF_TMDB_API_KEY,
+    CONF_TRANSFER_MODE,
+    CONF_TV_ROOT,
+    CONF_VERIFY_CHECKSUM,
+    DOMAIN,
+)
+from tests.conftest import PLEX_TOKEN
+from tests.emulators.tmdb import TMDbEmulator
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from homeassistant.core import HomeAssistant
+
+TMDB_KEY = "options-tmdb-key-0123456789"
+
+
+@pytest.fixture
+async def tmdb(
+    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TMDbEmulator]:
+    """The TMDb emulator, where Videodrome looks for TMDb."""
+    emulator = TMDbEmulator(api_key=TMDB_KEY)
+    monkeypatch.setattr(const, "TMDB_BASE_URL", await emulator.start())
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+@pytest.fixture
+def settings(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str, Any]:
+    """Valid ingest settings as the form sends them."""
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    return {
+        CONF_TMDB_API_KEY: TMDB_KEY,
+        CONF_INGEST_FOLDERS: [str(incoming)],
+        CONF_MOVIES_ROOT: str(media_root / "Movies"),
+        CONF_TV_ROOT: str(media_root / "TV Shows"),
+        CONF_PATH_MAP: "",
+        CONF_TRANSFER_MODE: "reflink",
+        CONF_VERIFY_CHECKSUM: False,
+        CONF_INCLUDE_IDS: True,
+        CONF_AUTO_THRESHOLD: 0.95,
+    }
+
+
+def _stored(settings: dict[str, Any], path_map: list[list[str]] | None = None) -> dict[str, Any]:
+    """The options the entry keeps for `settings`."""
+    return {**settings, CONF_PATH_MAP: path_map or []}
+
+
+def _suggested(result: Any) -> dict[str, Any]:
+    """The form's suggested values, by field."""
+    return {
+        key.schema: key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+
+
+async def _open(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    return dict(result)
+
+
+async def test_form_without_options_starts_from_the_defaults(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, media_root: Path
+) -> None:
+    result = await _open(hass, loaded_entry)
+    assert _suggested(result) == {}
+    schema = result["data_schema"].schema
+    defaults = {
+        str(key): key.default()
+        for key in schema
+        if isinstance(key, vol.Required) and callable(key.default)
+    }
+    assert defaults[CONF_TRANSFER_MODE] == "hardlink"
+    assert defaults[CONF_AUTO_THRESHOLD] == 0.85
+    assert (
+        f"- Movies (movie): {media_root / 'Movies'}"
+        in (result["description_placeholders"]["sections"])
+    )
+
+
+async def test_turning_ingest_on_stores_the_settings_and_reloads(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, tmdb: TMDbEmulator, settings: dict[str, Any]
+) -> None:
+    before = loaded_entry.runtime_data
+    result = await _open(hass, loaded_entry)
+    result = dict(await hass.config_entries.options.async_configure(result["flow_id"], settings))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert loaded_entry.options == _stored(settings)
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.runtime_data is not before  # set up again, with the new options
+
+
+async def test_form_is_prefilled_and_unchanged_options_do_not_reload(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    tmdb: TMDbEmulator,
+    settings: dict[str, Any],
+    media_root: Path,
+) -> None:
+    path_map = [[str(media_root), str(media_root)], ["/srv/unused", "D:\\Media"]]
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, options=_stored(settings, path_map))
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    before = config_entry.runtime_data
+
+    result = await _open(hass, config_entry)
+    shown = {**settings, CONF_PATH_MAP: f"{media_root} = {media_root}\n/srv/unused = D:\\Media"}
+    assert _suggested(result) == shown
+
+    result = dict(await hass.config_entries.options.async_configure(result["flow_id"], shown))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert config_entry.options == _stored(settings, path_map)
+    assert config_entry.runtime_data is before
+
+
+async def test_turning_ingest_off_drops_the_folders(
+    hass: HomeAssistant, config_entry: MockConfigEntry, settings: dict[str, Any]
+) -> None:
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(config_entry, options=_stored(settings))
+    result = await _open(hass, config_entry)
+    result = dict(
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {**settings, CONF_TMDB_API_KEY: " "}
+        )
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert config_entry.options == {
+        CONF_TMDB_API_KEY: "",
+        CONF_TRANSFER_MODE: "reflink",
+        CONF_VERIFY_CHECKSUM: False,
+        CONF_INCLUDE_IDS: True,
+        CONF_AUTO_THRESHOLD: 0.95,
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({CONF_TMDB_API_KEY: "wrong"}, {CONF_TMDB_API_KEY: "tmdb_invalid_auth"}),
+        ({CONF_INGEST_FOLDERS: []}, {CONF_INGEST_FOLDERS: "folder_required"}),
+        ({CONF_INGEST_FOLDERS: ["/nowhere/at/all"]}, {CONF_INGEST_FOLDERS: "folder_missing"}),
+        ({CONF_MOVIES_ROOT: "/"}, {CONF_MOVIES_ROOT: "folder_not_allowed"}),
+        ({CONF_TV_ROOT: "TV Shows"}, {CONF_TV_ROOT: "folder_not_absolute"}),
+        ({CONF_PATH_MAP: "/media = data"}, {CONF_PATH_MAP: "invalid_path_map"}),
+        (
+            {CONF_PATH_MAP: "/ = /elsewhere"},
+            {CONF_MOVIES_ROOT: "root_not_in_plex", CONF_TV_ROOT: "root_not_in_plex"},
+        ),
+    ],
+)
+async def test_errors_are_reported_and_nothing_changes(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    *,
+    tmdb: TMDbEmulator,
+    settings: dict[str, Any],
+    change: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    result = await _open(hass, loaded_entry)
+    result = dict(
+        await hass.config_entries.options.async_configure(result["flow_id"], {**settings, **change})
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert _suggested(result) == {**settings, **change}
+    assert loaded_entry.options == {}
+
+    result = dict(await hass.config_entries.options.async_configure(result["flow_id"], settings))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options == _stored(settings)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_plex_unreachable(
+    hass: HomeAssistant, tmdb: TMDbEmulator, settings: dict[str, Any]
+) -> None:
+    for root in (settings[CONF_MOVIES_ROOT], settings[CONF_TV_ROOT]):
+        Path(root).mkdir()  # no emulator here to create them
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Gone",
+        unique_id="gone",
+        data={
+            CONF_URL: f"http://127.0.0.1:{_closed_port()}",
+            CONF_TOKEN: PLEX_TOKEN,
+            CONF_VERIFY_SSL: True,
+            CONF_CLIENT_IDENTIFIER: "test-client",
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await _open(hass, entry)
+    assert result["description_placeholders"] == {"sections": "(Plex could not be reached)"}
+    result = dict(await hass.config_entries.options.async_configure(result["flow_id"], settings))
+    assert result["errors"] == {"base": "cannot_connect"}
+    hass.config_entries.options.async_abort(result["flow_id"])
