@@ -1032,6 +1032,7 @@ def test_same_content(tmp_path: Path) -> None:
     assert not same_content(a, d)
     assert same_content(a, a)
     assert not same_content(a, tmp_path)
+    assert not same_content(tmp_path, tmp_path)
     (tmp_path / "e").touch()
     (tmp_path / "f").touch()
     assert same_content(tmp_path / "e", tmp_path / "f")

@@ -192,10 +192,10 @@ def same_content(a: Path, b: Path, *, chunk_size: int = 1024 * 1024) -> bool:
     Raises OSError if either cannot be read; a folder or other non-file is never the same.
     """
     stat_a, stat_b = a.stat(), b.stat()
-    if (stat_a.st_dev, stat_a.st_ino) == (stat_b.st_dev, stat_b.st_ino):
-        return True
     if not (stat.S_ISREG(stat_a.st_mode) and stat.S_ISREG(stat_b.st_mode)):
         return False
+    if (stat_a.st_dev, stat_a.st_ino) == (stat_b.st_dev, stat_b.st_ino):
+        return True
     if stat_a.st_size != stat_b.st_size:
         return False
     with a.open("rb") as file_a, b.open("rb") as file_b:
