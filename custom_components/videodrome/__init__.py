@@ -10,6 +10,7 @@ from homeassistant.helpers import config_validation as cv
 from .const import DOMAIN
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_plex_client
+from .ingest_runtime import async_create_runtime, ingest_enabled
 from .services import async_setup_services
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
     from .data import VideodromeConfigEntry
 
-PLATFORMS: list[Platform] = [Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -34,7 +35,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
     client = create_plex_client(hass, entry.data)
     coordinator = PlexCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = VideodromeData(client=client, coordinator=coordinator)
+    ingest = None
+    if ingest_enabled(entry.options):
+        ingest = await async_create_runtime(hass, entry, client)
+    entry.runtime_data = VideodromeData(client=client, coordinator=coordinator, ingest=ingest)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Cancelled by Home Assistant when the entry unloads.
     entry.async_create_background_task(
@@ -44,5 +48,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -> bool:
-    """Stop following the server and remove its entities."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Stop following the server, remove its entities, close the ingest's store."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded and (ingest := entry.runtime_data.ingest) is not None:
+        await ingest.close(hass)
+    return unloaded

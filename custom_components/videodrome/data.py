@@ -18,14 +18,16 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .coordinator import PlexCoordinator
+    from .ingest_runtime import IngestRuntime
 
 
 @dataclass(slots=True)
 class VideodromeData:
-    """The Plex client and the coordinator of one configured server."""
+    """The Plex client, the coordinator and (when configured) the ingest of one server."""
 
     client: PlexClient
     coordinator: PlexCoordinator
+    ingest: IngestRuntime | None = None
 
 
 type VideodromeConfigEntry = ConfigEntry[VideodromeData]

@@ -13,6 +13,7 @@ from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
 from .entity import VideodromeEntity
+from .ingest_entities import LastIngestSensor, ReviewQueueSensor
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -37,6 +38,10 @@ async def async_setup_entry(
     """Add the server sensors, and a sensor per library section as sections come and go."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities([ServerStatusSensor(coordinator), ActiveSessionsSensor(coordinator)])
+    if (ingest := entry.runtime_data.ingest) is not None:
+        async_add_entities(
+            [ReviewQueueSensor(coordinator, ingest), LastIngestSensor(coordinator, ingest)]
+        )
     known: set[str] = set()  # uuids of the sections that have a sensor
     library_prefix = f"{entry.unique_id}_library_"
 

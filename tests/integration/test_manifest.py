@@ -88,15 +88,19 @@ def test_every_service_has_strings_and_an_icon() -> None:
 def test_every_entity_translation_key_has_a_name_and_an_icon() -> None:
     source = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.glob("*.py"))
     keys = set(re.findall(r'_attr_translation_key = "([a-z_]+)"', source))
-    strings = _json(INTEGRATION / "strings.json")["entity"]["sensor"]
-    icons = _json(INTEGRATION / "icons.json")["entity"]["sensor"]
-    assert keys == set(strings) == set(icons)
+    strings = {
+        k for platform in _json(INTEGRATION / "strings.json")["entity"].values() for k in platform
+    }
+    icons = {
+        k for platform in _json(INTEGRATION / "icons.json")["entity"].values() for k in platform
+    }
+    assert keys == strings == icons
 
 
 def test_every_exception_translation_key_used_exists() -> None:
     source = "\n".join(p.read_text(encoding="utf-8") for p in INTEGRATION.glob("*.py"))
     used = set(re.findall(r'translation_key="([a-z_]+)"', source))
-    used |= set(re.findall(r'_validation_error\(\s*"([a-z_]+)"', source))
+    used |= set(re.findall(r'_(?:validation_error|error|failure)\(\s*"([a-z_]+)"', source))
     exceptions = set(_json(INTEGRATION / "strings.json")["exceptions"])
     assert used <= exceptions, used - exceptions
     assert exceptions <= used, f"unused exception strings: {exceptions - used}"

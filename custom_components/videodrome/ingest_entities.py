@@ -1,0 +1,171 @@
+"""Entities of the ingest side: the review queue, the last ingest, and an event entity.
+
+They follow the ingest service through a dispatcher signal (sent with each item change) and
+read the store in executor jobs; a new item refreshes them at once, without polling.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.event import EventEntity
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.core import callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+
+from .engine.ingest import Event
+from .entity import VideodromeEntity
+from .ingest_runtime import signal_item
+
+if TYPE_CHECKING:
+    from .coordinator import PlexCoordinator
+    from .engine.store import Item
+    from .ingest_runtime import IngestRuntime
+
+QUEUE_ITEMS_SHOWN = 10
+
+
+def _summary(item: Item) -> dict[str, Any]:
+    """What a dashboard or a notification needs to know about an item."""
+    return {
+        "item_id": item.id,
+        "file": item.source.rsplit("/", 1)[-1],
+        "title": item.title,
+        "year": item.year,
+        "season": item.season,
+        "episodes": list(item.episodes),
+        "confidence": item.confidence,
+        "reasons": list(item.reasons),
+        "candidates": [
+            {k: c.get(k) for k in ("tmdb_id", "media_type", "title", "year", "score")}
+            for c in item.candidates
+        ],
+    }
+
+
+class _IngestEntity(VideodromeEntity):
+    """Refreshes from the store whenever the ingest service reports a change."""
+
+    def __init__(self, coordinator: PlexCoordinator, runtime: IngestRuntime, key: str) -> None:
+        super().__init__(coordinator, key)
+        self._runtime = runtime
+
+    @property
+    def available(self) -> bool:
+        """The store is local: available whatever Plex does."""
+        return True
+
+    async def async_added_to_hass(self) -> None:
+        """Read the store once, then on every change."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal_item(self.coordinator.config_entry.entry_id), self._changed
+            )
+        )
+        await self._async_read()
+
+    @callback
+    def _changed(self, kind: str, item: Item) -> None:
+        del kind, item
+        self.hass.async_create_task(self._async_read_and_write(), eager_start=True)
+
+    async def _async_read_and_write(self) -> None:
+        await self._async_read()
+        self.async_write_ha_state()
+
+    async def _async_read(self) -> None:
+        raise NotImplementedError
+
+
+class ReviewQueueSensor(_IngestEntity, SensorEntity):
+    """How many files wait for a person's decision; the first ones as attributes."""
+
+    _attr_translation_key = "review_queue"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, coordinator: PlexCoordinator, runtime: IngestRuntime) -> None:
+        """Create the review queue sensor."""
+        super().__init__(coordinator, runtime, "review_queue")
+        self._count = 0
+        self._items: list[dict[str, Any]] = []
+
+    async def _async_read(self) -> None:
+        store = self._runtime.store
+        self._count = await self.hass.async_add_executor_job(store.review_count)
+        items = await self.hass.async_add_executor_job(store.review_queue, QUEUE_ITEMS_SHOWN)
+        self._items = [_summary(item) for item in items]
+
+    @property
+    def native_value(self) -> int:
+        """Files waiting for review."""
+        return self._count
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The oldest waiting files, with their candidates and reasons."""
+        return {"items": self._items}
+
+
+class LastIngestSensor(_IngestEntity, SensorEntity):
+    """When the last file was filed, and what it was."""
+
+    _attr_translation_key = "last_ingest"
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+
+    def __init__(self, coordinator: PlexCoordinator, runtime: IngestRuntime) -> None:
+        """Create the last ingest sensor."""
+        super().__init__(coordinator, runtime, "last_ingest")
+        self._item: Item | None = None
+
+    async def _async_read(self) -> None:
+        self._item = await self.hass.async_add_executor_job(self._runtime.store.last_ingested)
+
+    @property
+    def native_value(self) -> datetime | None:
+        """When the last ingest finished."""
+        return datetime.fromtimestamp(self._item.updated_at, UTC) if self._item else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Title, where it went, and whether Plex matched it."""
+        item = self._item
+        if item is None:
+            return {}
+        return {
+            **_summary(item),
+            "library": item.library,
+            "target": item.target,
+            "plex_status": item.plex_status,
+        }
+
+
+class IngestEventEntity(VideodromeEntity, EventEntity):
+    """Fires ingested / review_required / approved / rejected / failed, with the item."""
+
+    _attr_translation_key = "ingest"
+
+    def __init__(self, coordinator: PlexCoordinator) -> None:
+        """Create the event entity."""
+        super().__init__(coordinator, "ingest_event")
+        self._attr_event_types = [str(kind) for kind in Event]
+
+    @property
+    def available(self) -> bool:
+        """Events come from Videodrome itself: always available."""
+        return True
+
+    async def async_added_to_hass(self) -> None:
+        """Listen for item changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal_item(self.coordinator.config_entry.entry_id), self._changed
+            )
+        )
+
+    @callback
+    def _changed(self, kind: str, item: Item) -> None:
+        self._trigger_event(kind, {**_summary(item), "status": str(item.status)})
+        self.async_write_ha_state()

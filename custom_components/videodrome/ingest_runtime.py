@@ -1,0 +1,144 @@
+"""The ingest side of a loaded entry: built from the entry's options, torn down on unload.
+
+Everything here is glue: the engine's `IngestService` does the work; this module gives it
+Home Assistant's executor, session and config folder, turns its events into bus events
+(`videodrome_ingested`, `videodrome_review_required`, ...) and a dispatcher signal that the
+review-queue, last-ingest and event entities listen to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+from . import const
+from .const import (
+    CONF_AUTO_THRESHOLD,
+    CONF_INCLUDE_IDS,
+    CONF_INGEST_FOLDERS,
+    CONF_MOVIES_ROOT,
+    CONF_PATH_MAP,
+    CONF_TMDB_API_KEY,
+    CONF_TRANSFER_MODE,
+    CONF_TV_ROOT,
+    CONF_VERIFY_CHECKSUM,
+    DEFAULT_AUTO_THRESHOLD,
+    DEFAULT_TRANSFER_MODE,
+    DOMAIN,
+)
+from .engine.identify import Identifier
+from .engine.ingest import IngestService
+from .engine.pipeline import Pipeline, Settings
+from .engine.plex_sync import PathMap, PlexLookup, PlexSync
+from .engine.score import Thresholds
+from .engine.store import Store
+from .engine.tmdb import TMDbClient
+from .engine.transfer import TransferMode
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
+
+    from .engine.plex import PlexClient
+    from .engine.store import Item
+
+EVENT_PREFIX = f"{DOMAIN}_"
+
+
+def signal_item(entry_id: str) -> str:
+    """The dispatcher signal sent with (kind, item) when an item changes."""
+    return f"{DOMAIN}_{entry_id}_item"
+
+
+@dataclass(slots=True)
+class IngestRuntime:
+    """The parts of one entry's ingest, for services and entities."""
+
+    service: IngestService
+    tmdb: TMDbClient
+    store: Store
+    settings: Settings
+
+    async def close(self, hass: HomeAssistant) -> None:
+        """Cancel TMDb requests still running and close the database."""
+        await self.tmdb.close()
+        await hass.async_add_executor_job(self.store.close)
+
+
+def _open_store(path: Path) -> Store:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Store(path)
+
+
+def ingest_enabled(options: Mapping[str, Any]) -> bool:
+    """Whether the entry's options switch ingest on (a TMDb key and the folders are set)."""
+    return bool(
+        options.get(CONF_TMDB_API_KEY)
+        and options.get(CONF_INGEST_FOLDERS)
+        and options.get(CONF_MOVIES_ROOT)
+        and options.get(CONF_TV_ROOT)
+    )
+
+
+def settings_from(options: Mapping[str, Any]) -> Settings:
+    """The pipeline's settings from the entry's options."""
+    return Settings(
+        ingest_folders=tuple(Path(p) for p in options[CONF_INGEST_FOLDERS]),
+        movies_root=Path(options[CONF_MOVIES_ROOT]),
+        tv_root=Path(options[CONF_TV_ROOT]),
+        mode=TransferMode(options.get(CONF_TRANSFER_MODE, DEFAULT_TRANSFER_MODE)),
+        verify_checksum=bool(options.get(CONF_VERIFY_CHECKSUM, False)),
+    )
+
+
+async def async_create_runtime(
+    hass: HomeAssistant, entry: ConfigEntry[Any], plex: PlexClient
+) -> IngestRuntime:
+    """Open the store, recover from a crash, and wire the engine together."""
+    options = entry.options
+    path = Path(hass.config.path(".storage", f"{DOMAIN}_{entry.entry_id}.db"))
+    store = await hass.async_add_executor_job(_open_store, path)
+    key = str(options[CONF_TMDB_API_KEY])
+    bearer = key.startswith("eyJ")  # v4 read access tokens are JWTs
+
+    async def run_blocking(job: Any) -> Any:
+        return await hass.async_add_executor_job(job)
+
+    tmdb = TMDbClient(
+        async_get_clientsession(hass),
+        api_key=None if bearer else key,
+        bearer_token=key if bearer else None,
+        base_url=const.TMDB_BASE_URL,
+        store=store,
+        run_blocking=run_blocking,
+    )
+    auto = float(options.get(CONF_AUTO_THRESHOLD, DEFAULT_AUTO_THRESHOLD))
+    identifier = Identifier(
+        tmdb,
+        thresholds=Thresholds(auto=auto, review=min(Thresholds().review, auto)),
+        include_ids=bool(options.get(CONF_INCLUDE_IDS, True)),
+        run_blocking=run_blocking,
+    )
+    settings = settings_from(options)
+    pipeline = Pipeline(identifier, settings, lookup=PlexLookup(plex), run_blocking=run_blocking)
+    pairs = tuple((str(a), str(b)) for a, b in options.get(CONF_PATH_MAP) or ())
+    sync = PlexSync(plex, PathMap(pairs))
+
+    @callback
+    def on_event(kind: str, item: Item) -> None:
+        data = {"config_entry_id": entry.entry_id, "item": item.as_dict()}
+        hass.bus.async_fire(f"{EVENT_PREFIX}{kind}", data)
+        async_dispatcher_send(hass, signal_item(entry.entry_id), kind, item)
+
+    service = IngestService(
+        store, pipeline, identifier, tmdb, sync, run_blocking=run_blocking, on_event=on_event
+    )
+    await service.start()
+    return IngestRuntime(service, tmdb, store, settings)

@@ -1,0 +1,254 @@
+"""Ingest in Home Assistant: services, entities, events, reload, refused paths."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.exceptions import ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.videodrome import const
+from custom_components.videodrome.const import (
+    CONF_CLIENT_IDENTIFIER,
+    CONF_INGEST_FOLDERS,
+    CONF_MOVIES_ROOT,
+    CONF_PATH_MAP,
+    CONF_TMDB_API_KEY,
+    CONF_TRANSFER_MODE,
+    CONF_TV_ROOT,
+    DOMAIN,
+)
+from tests.conftest import PLEX_TOKEN
+from tests.emulators.tmdb import TMDbEmulator
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from homeassistant.core import HomeAssistant
+
+    from tests.emulators.plex import PlexEmulator
+
+TMDB_KEY = "integration-tmdb-key"
+
+
+@pytest.fixture
+async def tmdb(
+    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TMDbEmulator]:
+    """The TMDb emulator, with Videodrome pointed at it."""
+    emulator = TMDbEmulator(api_key=TMDB_KEY)
+    await emulator.start()
+    monkeypatch.setattr(const, "TMDB_BASE_URL", emulator.url)
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+@pytest.fixture
+async def ingest_entry(
+    hass: HomeAssistant,
+    plex_emulator: PlexEmulator,
+    tmdb: TMDbEmulator,
+    media_root: Path,
+    tmp_path: Path,
+) -> AsyncIterator[MockConfigEntry]:
+    """A loaded entry with ingest on: the demo Plex libraries as roots, an ingest folder."""
+    ingest = tmp_path / "ingest"
+    ingest.mkdir()
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Videodrome Demo",
+        unique_id=plex_emulator.machine_identifier,
+        data={
+            CONF_URL: plex_emulator.url,
+            CONF_TOKEN: PLEX_TOKEN,
+            CONF_VERIFY_SSL: True,
+            CONF_CLIENT_IDENTIFIER: "test-client",
+        },
+        options={
+            CONF_TMDB_API_KEY: TMDB_KEY,
+            CONF_INGEST_FOLDERS: [str(ingest)],
+            CONF_MOVIES_ROOT: str(media_root / "Movies"),
+            CONF_TV_ROOT: str(media_root / "TV Shows"),
+            CONF_PATH_MAP: [],
+            CONF_TRANSFER_MODE: "hardlink",
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield entry
+    if entry.state is ConfigEntryState.LOADED:
+        await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+def _drop(tmp_path: Path, name: str, content: bytes = b"video") -> Path:
+    file = tmp_path / "ingest" / name
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(content)
+    return file
+
+
+async def _call(hass: HomeAssistant, service: str, **data: Any) -> Any:
+    return await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=True
+    )
+
+
+async def test_ingest_a_movie(
+    hass: HomeAssistant,
+    ingest_entry: MockConfigEntry,
+    plex_emulator: PlexEmulator,
+    media_root: Path,
+    tmp_path: Path,
+) -> None:
+    """The service files the movie, Plex scans its folder, events and sensors follow."""
+    events = async_capture_events(hass, "videodrome_ingested")
+    source = _drop(tmp_path, "Titanic.1997.1080p.BluRay.x264-GRP.mkv")
+    response = await _call(hass, "ingest", path=str(source))
+    (result,) = response["results"]
+    assert result["status"] == "ingested", result
+    target = (
+        media_root / "Movies" / "Titanic (1997) {tmdb-597}" / "Titanic (1997) - 1080p Blu-ray.mkv"
+    )
+    assert target.exists()
+    assert source.exists()
+    assert [r.query.get("path") for r in plex_emulator.requests if r.path.endswith("/refresh")] == [
+        str(target.parent)
+    ]
+    await hass.async_block_till_done()
+    assert len(events) == 1
+    assert events[0].data["item"]["title"] == "Titanic"
+    assert events[0].data["item"]["plex_status"] == "plex_matched"
+    last = hass.states.get("sensor.videodrome_demo_last_ingest")
+    assert last is not None
+    assert last.attributes["title"] == "Titanic"
+    event = hass.states.get("event.videodrome_demo_ingest")
+    assert event is not None
+    assert event.attributes["event_type"] == "ingested"
+
+
+async def test_review_approve_and_reject(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path, media_root: Path
+) -> None:
+    """Ambiguous files wait in the queue; approve with a correction, reject the other."""
+    review = async_capture_events(hass, "videodrome_review_required")
+    first = _drop(tmp_path, "Dune.mkv")
+    second = _drop(tmp_path, "other/The.Thing.mkv")
+    await _call(hass, "ingest", path=str(first))
+    await _call(hass, "ingest", path=str(second))
+    await hass.async_block_till_done()
+    assert len(review) == 2
+    queue = hass.states.get("sensor.videodrome_demo_review_queue")
+    assert queue is not None
+    assert queue.state == "2"
+    dune, thing = queue.attributes["items"]
+    assert dune["title"] == "Dune"
+    assert "ambiguous_without_year" in dune["reasons"]
+    approved = await _call(hass, "approve", item_id=dune["item_id"], tmdb_id=841)
+    assert approved["status"] == "ingested"
+    assert (media_root / "Movies" / "Dune (1984) {tmdb-841}" / "Dune (1984).mkv").exists()
+    rejected = await _call(hass, "reject", item_id=thing["item_id"])
+    assert rejected["status"] == "rejected"
+    assert second.exists()
+    await hass.async_block_till_done()
+    queue = hass.states.get("sensor.videodrome_demo_review_queue")
+    assert queue is not None
+    assert queue.state == "0"
+    history = await _call(hass, "history")
+    assert [item["status"] for item in history["items"]] == ["rejected", "ingested"]
+    assert history["counts"]["ingested"] == 1
+    with pytest.raises(ServiceValidationError, match="not waiting for review"):
+        await _call(hass, "reject", item_id=thing["item_id"])
+
+
+async def test_plan_and_identify_change_nothing(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path, media_root: Path
+) -> None:
+    """plan and identify answer without touching a file or the history."""
+    folder = tmp_path / "ingest" / "Breaking.Bad.S04"
+    _drop(tmp_path, "Breaking.Bad.S04/Breaking.Bad.S04E01.720p.mkv")
+    planned = await _call(hass, "plan", path=str(folder))
+    assert planned["results"][0]["action"] == "transfer"
+    assert planned["results"][0]["destination"].startswith(str(media_root / "TV Shows"))
+    found = await _call(hass, "identify", name="Blade.Runner.2049.1080p.mkv")
+    assert (found["tmdb_id"], found["decision"]) == (335984, "auto")
+    by_path = await _call(hass, "identify", path=str(folder / "Breaking.Bad.S04E01.720p.mkv"))
+    assert by_path["tvdb_id"] == 81189
+    history = await _call(hass, "history")
+    assert history["items"] == []
+    dry = await _call(hass, "ingest", path=str(folder), dry_run=True)
+    assert dry["results"][0]["status"] == "planned"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("relative/file.mkv", "absolute"),
+        ("{ingest}/../escape.mkv", "absolute"),
+        ("{ingest}/missing.mkv", "does not exist"),
+        ("{tmp}/outside.mkv", "not inside an ingest folder"),
+        ("{ingest}/link.mkv", "not inside an ingest folder"),
+        ("{ingest}/bad\x01name.mkv", "control characters"),
+    ],
+)
+async def test_paths_are_checked(
+    hass: HomeAssistant,
+    ingest_entry: MockConfigEntry,
+    tmp_path: Path,
+    path: str,
+    message: str,
+) -> None:
+    """Relative paths, `..`, missing files, other folders and escaping links are refused."""
+    (tmp_path / "outside.mkv").write_bytes(b"x")
+    (tmp_path / "ingest" / "link.mkv").symlink_to(tmp_path / "outside.mkv")
+    raw = path.format(ingest=tmp_path / "ingest", tmp=tmp_path)
+    with pytest.raises(ServiceValidationError, match=message):
+        await _call(hass, "ingest", path=raw)
+
+
+async def test_ingest_folder_outside_the_allowlist(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """An allowlist narrowed since the setup is honoured."""
+    source = _drop(tmp_path, "Heat.1995.mkv")
+    hass.config.allowlist_external_dirs = set()
+    with pytest.raises(ServiceValidationError, match="allowlist"):
+        await _call(hass, "ingest", path=str(source))
+
+
+async def test_without_ingest_settings(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """A server without ingest settings says how to set them up."""
+    with pytest.raises(ServiceValidationError, match="not set up"):
+        await _call(hass, "history")
+    assert hass.states.get("sensor.videodrome_demo_review_queue") is None
+
+
+async def test_reload_keeps_the_queue(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """Reloading the entry mid-queue: the item is still there and can be approved."""
+    await _call(hass, "ingest", path=str(_drop(tmp_path, "Total.Recall.mkv")))
+    assert await hass.config_entries.async_reload(ingest_entry.entry_id)
+    await hass.async_block_till_done()
+    queue = hass.states.get("sensor.videodrome_demo_review_queue")
+    assert queue is not None
+    assert queue.state == "1"
+    (item,) = queue.attributes["items"]
+    approved = await _call(hass, "approve", item_id=item["item_id"], tmdb_id=861)
+    assert approved["status"] == "ingested"
+
+
+async def test_identify_needs_something(hass: HomeAssistant, ingest_entry: MockConfigEntry) -> None:
+    """identify without a path or a name is refused."""
+    with pytest.raises(ServiceValidationError, match="path or a file name"):
+        await _call(hass, "identify")
