@@ -66,14 +66,30 @@ class _IngestEntity(VideodromeEntity):
         )
         await self._async_read()
 
+    _refreshing = False
+    _again = False
+
     @callback
     def _changed(self, kind: str, item: Item) -> None:
         del kind, item
-        self.hass.async_create_task(self._async_read_and_write(), eager_start=True)
+        if self._refreshing:
+            # One refresh at a time, and one more after it: an older read finishing last
+            # would otherwise show a stale count.
+            self._again = True
+            return
+        self._refreshing = True
+        self.hass.async_create_task(self._async_refresh(), eager_start=True)
 
-    async def _async_read_and_write(self) -> None:
-        await self._async_read()
-        self.async_write_ha_state()
+    async def _async_refresh(self) -> None:
+        try:
+            while True:
+                self._again = False
+                await self._async_read()
+                self.async_write_ha_state()
+                if not self._again:
+                    return
+        finally:
+            self._refreshing = False
 
     async def _async_read(self) -> None:
         raise NotImplementedError

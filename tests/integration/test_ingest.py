@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
@@ -252,3 +253,60 @@ async def test_identify_needs_something(hass: HomeAssistant, ingest_entry: MockC
     """identify without a path or a name is refused."""
     with pytest.raises(ServiceValidationError, match="path or a file name"):
         await _call(hass, "identify")
+
+
+async def test_tmdb_refusing_the_key(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmdb: TMDbEmulator, tmp_path: Path
+) -> None:
+    """A rotated TMDb key: every TMDb-backed service fails with a clear error."""
+    source = _drop(tmp_path, "Titanic.1997.mkv")
+    queued = _drop(tmp_path, "q/Dune.mkv")
+    (item,) = (await _call(hass, "ingest", path=str(queued)))["results"]
+    tmdb.rotate_key("another-key")
+    for service, data in (
+        ("plan", {"path": str(source)}),
+        ("ingest", {"path": str(source)}),
+        ("identify", {"path": str(source)}),
+        ("identify", {"name": "Heat.1995.mkv"}),
+        ("approve", {"item_id": item["item_id"], "tmdb_id": 841}),
+    ):
+        with pytest.raises(HomeAssistantError, match="rejected the API key"):
+            await _call(hass, service, **data)
+
+
+async def test_awkward_paths(
+    hass: HomeAssistant,
+    ingest_entry: MockConfigEntry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A symlink loop, an unreadable file, and a folder far too big are refused."""
+    ingest = tmp_path / "ingest"
+    (ingest / "a").symlink_to(ingest / "b")
+    (ingest / "b").symlink_to(ingest / "a")
+    with pytest.raises(ServiceValidationError, match="cannot be used"):
+        await _call(hass, "plan", path=str(ingest / "a"))
+    source = _drop(tmp_path, "Titanic.1997.mkv")
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if str(p) == str(source) else real_access(p, mode)
+    )
+    with pytest.raises(ServiceValidationError, match="not readable"):
+        await _call(hass, "plan", path=str(source))
+    monkeypatch.setattr(os, "access", real_access)
+    monkeypatch.setattr("custom_components.videodrome.engine.pipeline.MAX_FILES", 0)
+    for service in ("plan", "ingest"):
+        with pytest.raises(ServiceValidationError, match="more than 0 files"):
+            await _call(hass, service, path=str(ingest))
+
+
+async def test_history_filters(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """History by status and by text."""
+    await _call(hass, "ingest", path=str(_drop(tmp_path, "Titanic.1997.mkv")))
+    await _call(hass, "ingest", path=str(_drop(tmp_path, "x/Dune.mkv")))
+    review = await _call(hass, "history", status="review")
+    assert [i["title"] for i in review["items"]] == ["Dune"]
+    titanic = await _call(hass, "history", query="titan", limit=5)
+    assert [i["status"] for i in titanic["items"]] == ["ingested"]
