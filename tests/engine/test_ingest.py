@@ -416,3 +416,24 @@ async def test_plex_failing_after_the_transfer(env: Env) -> None:
     assert outcome.status == "ingested"
     assert outcome.item is not None
     assert outcome.item.plex_status == "plex_not_checked"
+
+
+async def test_permission_denied_leaves_nothing_behind(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library folder Videodrome may not write: failed with a clear error, nothing left."""
+    real_mkdir = os.mkdir
+
+    def refuse(path: Any, *args: Any, **kwargs: Any) -> None:
+        if str(path).startswith(str(env.movies)):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", refuse)
+    video = env.drop("Heat.1995.mkv")
+    (outcome,) = await env.service.ingest(video)
+    assert outcome.status == "failed"
+    assert outcome.error is not None
+    assert "ermission" in outcome.error
+    assert list(env.movies.iterdir()) == []
+    assert video.read_bytes() == b"video " * 1000

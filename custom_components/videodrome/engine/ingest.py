@@ -167,6 +167,7 @@ class IngestService:
             failed = await self._update(item.id, status=ItemStatus.FAILED, error=str(err))
             self._on_event(Event.FAILED, failed)
             return Outcome(planned, failed, str(ItemStatus.FAILED), str(err))
+        self.pipeline.library_changed()
         verification = Verification("plex_not_checked")
         if self._sync is not None and planned.destination is not None:
             try:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 import logging
 import os
 from pathlib import Path, PurePosixPath
@@ -83,6 +84,9 @@ class LibraryLookup(Protocol):
 
     async def find(self, found: Identification) -> Existing | None:
         """The existing copy of the identified movie or episode, if Plex has one."""
+
+    def invalidate(self) -> None:
+        """The library changed: answers remembered so far may be stale."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +178,11 @@ class Pipeline:
         self.settings = settings
         self._lookup = lookup
         self._run_blocking = run_blocking or _default_runner
+
+    def library_changed(self) -> None:
+        """Something was added to the library: the lookup must ask again."""
+        if self._lookup is not None:
+            self._lookup.invalidate()
 
     @property
     def identifier(self) -> Identifier:
@@ -295,24 +304,46 @@ def _walk(path: Path) -> Iterable[SourceFile]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Folder:
+    """What `_companions` needs to know about a folder: its subtitles and how many videos."""
+
+    subtitles: tuple[Path, ...]
+    videos: int
+
+
+@lru_cache(maxsize=256)
+def _folder(folder: Path, _stamp: int) -> _Folder:
+    """A folder's subtitles (its own and a Subs/ folder's) and video count.
+
+    Cached by the folder's mtime: planning a thousand files in one folder lists it once.
+    """
+    try:
+        entries = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
+        subs = [
+            p for p in folder.iterdir() if p.is_dir() and p.name.lower() in {"subs", "subtitles"}
+        ]
+        entries += [s for d in subs for s in sorted(d.iterdir()) if s.is_file()]
+    except OSError:
+        return _Folder((), 0)
+    subtitles = tuple(p for p in entries if p.suffix.lower() in SUBTITLE_EXTENSIONS)
+    videos = sum(1 for p in entries if p.parent == folder and ignore_reason(p) is None)
+    return _Folder(subtitles, videos)
+
+
 def _companions(video: Path, destination: Path) -> list[tuple[Path, Path]]:
     """Subtitles next to the video (named after it, or the folder's only video's)."""
     folder = video.parent
     try:
-        entries = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink())
+        stamp = folder.stat().st_mtime_ns
     except OSError:
         return []
-    videos = [p for p in entries if ignore_reason(p) is None]
-    only_video = len(videos) == 1
-    subs_folders = [
-        p for p in folder.iterdir() if p.is_dir() and p.name.lower() in {"subs", "subtitles"}
-    ]
-    candidates = entries + [s for d in subs_folders for s in sorted(d.iterdir()) if s.is_file()]
+    listing = _folder(folder, stamp)
+    only_video = listing.videos == 1
+    candidates = listing.subtitles
     relative = PurePosixPath(destination.name)
     result: list[tuple[Path, Path]] = []
     for file in candidates:
-        if file.suffix.lower() not in SUBTITLE_EXTENSIONS:
-            continue
         if not (file.name.startswith(video.stem) or only_video):
             continue
         stem = video.stem if file.name.startswith(video.stem) else None

@@ -199,42 +199,67 @@ def _verdict(
 class PlexLookup:
     """Does Plex already hold this title (or this episode)? Asked of Plex directly.
 
-    A stand-in for the library index: it pages through the library sections on each question,
-    which is fine for the ingest of a few files and is replaced by the in-memory index later.
+    A stand-in for the library index: the first question pages through the movie and show
+    sections once and keeps a map from external ids to items for `ttl` seconds (so planning a
+    thousand files costs a few requests, not a thousand walks); a show's episodes are fetched
+    once per show. The in-memory library index replaces it later.
     """
 
-    def __init__(self, client: PlexClient) -> None:
-        """Ask `client`."""
+    def __init__(self, client: PlexClient, *, ttl: float = 60.0) -> None:
+        """Ask `client`; trust what it said for `ttl` seconds."""
         self._client = client
+        self._ttl = ttl
+        self._built = -ttl
+        self._movies: dict[str, Mapping[str, Any]] = {}
+        self._shows: dict[str, Mapping[str, Any]] = {}
+        self._episodes: dict[str, list[Mapping[str, Any]]] = {}
+        self._lock = asyncio.Lock()
 
     async def find(self, found: Identification) -> Existing | None:
         """The existing copy of the identified movie or episode, if Plex has one."""
         wanted = _wanted_ids(found)
         if not wanted:
             return None
-        movie = found.library == "movies"
         try:
-            for section in await self._client.sections():
-                if section.type != ("movie" if movie else "show"):
-                    continue
-                libtype = TYPE_MOVIE if movie else TYPE_SHOW
-                async for item in self._client.iter_section_items(section.key, libtype=libtype):
-                    if not _ids(item) & wanted:
-                        continue
-                    if movie:
-                        return _existing(item)
-                    episode = await self._episode(item, found)
-                    if episode is not None:
-                        return episode
+            await self._refresh()
+            if found.library == "movies":
+                movie = next((self._movies[i] for i in wanted if i in self._movies), None)
+                return _existing(movie) if movie is not None else None
+            show = next((self._shows[i] for i in wanted if i in self._shows), None)
+            return await self._episode(show, found) if show is not None else None
         except PlexError as err:
             _LOGGER.warning("Could not ask Plex whether it has %s: %s", found.path, err)
         return None
+
+    def invalidate(self) -> None:
+        """Forget what Plex said (a file was just added): the next question asks again."""
+        self._built = -self._ttl
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._built < self._ttl:
+                return
+            movies: dict[str, Mapping[str, Any]] = {}
+            shows: dict[str, Mapping[str, Any]] = {}
+            for section in await self._client.sections():
+                if section.type not in {"movie", "show"}:
+                    continue
+                target, libtype = (
+                    (movies, TYPE_MOVIE) if section.type == "movie" else (shows, TYPE_SHOW)
+                )
+                async for item in self._client.iter_section_items(section.key, libtype=libtype):
+                    for guid in _ids(item):
+                        target.setdefault(guid, item)
+            self._movies, self._shows, self._episodes = movies, shows, {}
+            self._built = time.monotonic()
 
     async def _episode(self, show: Mapping[str, Any], found: Identification) -> Existing | None:
         rating_key = as_str(show.get("ratingKey"))
         if rating_key is None:
             return None
-        for episode in await self._client.all_leaves(int(rating_key)):
+        if rating_key not in self._episodes:
+            self._episodes[rating_key] = await self._client.all_leaves(int(rating_key))
+        for episode in self._episodes[rating_key]:
             season = episode.get("parentIndex")
             number = episode.get("index")
             if season == found.season and number in found.episodes:
