@@ -202,7 +202,9 @@ async def test_already_in_the_library(env: Env) -> None:
     assert existing is not None
     assert existing.file is not None
     assert existing.file.endswith("Heat (1995) - 1080p.mkv")
-    assert outcome.as_json()["existing"]["title"] == "Heat"
+    record = outcome.as_json()
+    assert record["existing"]["title"] == "Heat"
+    assert record["resolution"] == "2160p"  # the new file's, beside the existing one's
 
 
 async def test_approve_with_an_override(env: Env) -> None:

@@ -133,6 +133,7 @@ class PlannedFile:
         record.update(
             path=str(self.source.path),
             size=self.source.size,
+            resolution=self.found.parsed.screen_size,
             action=str(self.action),
             reasons=list(self.reasons),
             destination=str(self.destination) if self.destination else None,
