@@ -12,6 +12,7 @@ from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_plex_client
 from .ingest_runtime import async_create_runtime, ingest_enabled
 from .services import async_setup_services
+from .watcher_runtime import async_create_watcher
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -19,7 +20,12 @@ if TYPE_CHECKING:
 
     from .data import VideodromeConfigEntry
 
-PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -35,10 +41,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
     client = create_plex_client(hass, entry.data)
     coordinator = PlexCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    ingest = None
+    ingest = watcher = None
     if ingest_enabled(entry.options):
         ingest = await async_create_runtime(hass, entry, client)
-    entry.runtime_data = VideodromeData(client=client, coordinator=coordinator, ingest=ingest)
+        watcher = await async_create_watcher(hass, entry, ingest)
+    entry.runtime_data = VideodromeData(
+        client=client, coordinator=coordinator, ingest=ingest, watcher=watcher
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Cancelled by Home Assistant when the entry unloads.
     entry.async_create_background_task(
@@ -50,6 +59,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
 async def async_unload_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -> bool:
     """Stop following the server, remove its entities, close the ingest's store."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded and (watcher := entry.runtime_data.watcher) is not None:
+        await watcher.async_stop()
     if unloaded and (ingest := entry.runtime_data.ingest) is not None:
         await ingest.close(hass)
     return unloaded

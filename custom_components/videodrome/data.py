@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from .coordinator import PlexCoordinator
     from .ingest_runtime import IngestRuntime
+    from .watcher_runtime import WatcherRuntime
 
 
 @dataclass(slots=True)
@@ -28,6 +29,7 @@ class VideodromeData:
     client: PlexClient
     coordinator: PlexCoordinator
     ingest: IngestRuntime | None = None
+    watcher: WatcherRuntime | None = None
 
 
 type VideodromeConfigEntry = ConfigEntry[VideodromeData]

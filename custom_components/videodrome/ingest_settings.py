@@ -60,6 +60,15 @@ if TYPE_CHECKING:
 
     from .engine.plex_models import LibrarySection
 
+from .watcher_runtime import (
+    CONF_AUTO_INGEST,
+    CONF_NETWORK_SHARE,
+    CONF_RESCAN_INTERVAL,
+    CONF_STABILITY,
+    DEFAULT_RESCAN_MINUTES,
+    DEFAULT_STABILITY,
+)
+
 TRANSFER_MODES = ("hardlink", "reflink", "copy")
 MIN_THRESHOLD = 0.5
 MAX_THRESHOLD = 1.0
@@ -86,6 +95,13 @@ _THRESHOLD = NumberSelector(
     )
 )
 
+_SECONDS = NumberSelector(
+    NumberSelectorConfig(min=5, max=3600, step=5, mode=NumberSelectorMode.BOX)
+)
+_MINUTES = NumberSelector(
+    NumberSelectorConfig(min=1, max=1440, step=1, mode=NumberSelectorMode.BOX)
+)
+
 INGEST_SCHEMA = vol.Schema(
     {
         vol.Optional(CONF_TMDB_API_KEY): _PASSWORD,
@@ -97,6 +113,10 @@ INGEST_SCHEMA = vol.Schema(
         vol.Required(CONF_VERIFY_CHECKSUM, default=False): BooleanSelector(),
         vol.Required(CONF_INCLUDE_IDS, default=True): BooleanSelector(),
         vol.Required(CONF_AUTO_THRESHOLD, default=DEFAULT_AUTO_THRESHOLD): _THRESHOLD,
+        vol.Required(CONF_AUTO_INGEST, default=True): BooleanSelector(),
+        vol.Required(CONF_STABILITY, default=DEFAULT_STABILITY): _SECONDS,
+        vol.Required(CONF_NETWORK_SHARE, default=False): BooleanSelector(),
+        vol.Required(CONF_RESCAN_INTERVAL, default=DEFAULT_RESCAN_MINUTES): _MINUTES,
     }
 )
 
@@ -166,6 +186,10 @@ async def async_validate_ingest(
         CONF_VERIFY_CHECKSUM: bool(user_input[CONF_VERIFY_CHECKSUM]),
         CONF_INCLUDE_IDS: bool(user_input[CONF_INCLUDE_IDS]),
         CONF_AUTO_THRESHOLD: float(user_input[CONF_AUTO_THRESHOLD]),
+        CONF_AUTO_INGEST: bool(user_input[CONF_AUTO_INGEST]),
+        CONF_STABILITY: int(user_input[CONF_STABILITY]),
+        CONF_NETWORK_SHARE: bool(user_input[CONF_NETWORK_SHARE]),
+        CONF_RESCAN_INTERVAL: int(user_input[CONF_RESCAN_INTERVAL]),
     }
     key = options[CONF_TMDB_API_KEY]
     if not key:

@@ -14,6 +14,7 @@ from homeassistant.helpers import entity_registry as er
 
 from .entity import VideodromeEntity
 from .ingest_entities import LastIngestSensor, ReviewQueueSensor
+from .watcher_entities import FilesWaitingSensor
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -42,6 +43,8 @@ async def async_setup_entry(
         async_add_entities(
             [ReviewQueueSensor(coordinator, ingest), LastIngestSensor(coordinator, ingest)]
         )
+    if (watcher := entry.runtime_data.watcher) is not None:
+        async_add_entities([FilesWaitingSensor(coordinator, watcher)])
     known: set[str] = set()  # uuids of the sections that have a sensor
     library_prefix = f"{entry.unique_id}_library_"
 

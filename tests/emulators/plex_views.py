@@ -138,7 +138,7 @@ def _parents(library: PlexLibrary, item: Item) -> dict[str, Any]:
     return data
 
 
-def session_json(  # noqa: PLR0917 (the fields of one session)
+def session_json(
     key: str,
     title: str,
     user: str,

@@ -295,3 +295,13 @@ async def test_json_contract(identifier: Identifier) -> None:
     assert (unknown["kind"], unknown["title"], unknown["tmdb_id"], unknown["target"]) == (
         "unknown", None, None, None,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["Heat.1995.part9.mkv", "Chernobyl.S01E01E03.mkv"])
+async def test_a_match_without_a_plex_name_is_manual(identifier: Identifier, name: str) -> None:
+    """Part 9 of a film, or episodes 1 and 3 in one file: identified, but a person decides."""
+    found = await identifier.identify(name)
+    assert found.match is not None
+    assert found.decision is Decision.MANUAL
+    assert "unnameable" in found.reasons
+    assert found.target is None

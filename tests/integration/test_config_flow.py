@@ -58,6 +58,10 @@ INGEST_OFF = {
     CONF_VERIFY_CHECKSUM: False,
     CONF_INCLUDE_IDS: True,
     CONF_AUTO_THRESHOLD: 0.85,
+    "auto_ingest": True,
+    "stability_seconds": 60,
+    "network_share": False,
+    "rescan_minutes": 5,
 }
 
 
@@ -97,6 +101,10 @@ def folders(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str, 
         CONF_VERIFY_CHECKSUM: True,
         CONF_INCLUDE_IDS: False,
         CONF_AUTO_THRESHOLD: 0.9,
+        "auto_ingest": False,
+        "stability_seconds": 30,
+        "network_share": True,
+        "rescan_minutes": 2,
     }
 
 
@@ -581,6 +589,10 @@ async def test_ingest_step_reports_plex_gone(
         CONF_VERIFY_CHECKSUM: True,
         CONF_INCLUDE_IDS: False,
         CONF_AUTO_THRESHOLD: 0.9,
+        "auto_ingest": False,
+        "stability_seconds": 30,
+        "network_share": True,
+        "rescan_minutes": 2,
     }
 
 

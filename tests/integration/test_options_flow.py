@@ -67,6 +67,10 @@ def settings(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str,
         CONF_VERIFY_CHECKSUM: False,
         CONF_INCLUDE_IDS: True,
         CONF_AUTO_THRESHOLD: 0.95,
+        "auto_ingest": True,
+        "stability_seconds": 90,
+        "network_share": False,
+        "rescan_minutes": 10,
     }
 
 
@@ -167,6 +171,10 @@ async def test_turning_ingest_off_drops_the_folders(
         CONF_VERIFY_CHECKSUM: False,
         CONF_INCLUDE_IDS: True,
         CONF_AUTO_THRESHOLD: 0.95,
+        "auto_ingest": True,
+        "stability_seconds": 90,
+        "network_share": False,
+        "rescan_minutes": 10,
     }
 
 

@@ -44,6 +44,7 @@ TMDB_UNAVAILABLE = "tmdb_unavailable"
 ID_HINT_NOT_FOUND = "id_hint_not_found"
 EPISODE_NOT_FOUND = "episode_not_found"
 NO_SEASON = "no_season"
+UNNAMEABLE = "unnameable"
 # Details (with alternative titles) are fetched for this many candidates when no search
 # result's own title matches the name well: a foreign or re-titled release.
 ENRICH = 3
@@ -234,7 +235,10 @@ class Identifier:
                 title=match.title, year=match.year, tmdb_id=match.tmdb_id,
                 imdb_id=match.imdb_id, edition=parsed.edition, part=parsed.part, quality=quality,
             )  # fmt: skip
-            target = movie_path(name, extension, include_ids=self._include_ids)
+            try:
+                target = movie_path(name, extension, include_ids=self._include_ids)
+            except ValueError as err:
+                return _unnameable(base, err)
             return replace(base, library="movies", target=target)
         show = await self._tmdb.tv(match.tmdb_id)
         season = parsed.season
@@ -253,7 +257,7 @@ class Identifier:
             episode_title=episode_title, air_date=parsed.air_date,
             tvdb_id=show.candidate.tvdb_id, tmdb_id=match.tmdb_id, quality=quality,
         )  # fmt: skip
-        return replace(
+        found = replace(
             base,
             decision=decision,
             reasons=tuple(reasons),
@@ -261,10 +265,13 @@ class Identifier:
             season=season,
             episodes=parsed.episodes,
             episode_title=episode_title,
-            library="tv",
-            target=episode_path(name_, extension, include_ids=self._include_ids),
             tvdb_id=show.candidate.tvdb_id,
         )
+        try:
+            target = episode_path(name_, extension, include_ids=self._include_ids)
+        except ValueError as err:
+            return _unnameable(found, err)
+        return replace(found, library="tv", target=target)
 
     async def _episode_title(
         self, tmdb_id: int, season_number: int, episodes: tuple[int, ...]
@@ -275,6 +282,12 @@ class Identifier:
             return None
         first = season.episode(episodes[0])
         return first.name if first is not None else None
+
+
+def _unnameable(found: Identification, err: ValueError) -> Identification:
+    """A match that has no Plex name (episodes 1 and 3 in one file, part 12 of a film...)."""
+    _LOGGER.info("No Plex name for %s: %s", found.path, err)
+    return replace(found, decision=Decision.MANUAL, reasons=(*found.reasons, UNNAMEABLE))
 
 
 def _best_title(reading: Reading, results: tuple[Candidate, ...]) -> float:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 CANDIDATES_KEPT = 5
+AUTO_INGEST_OFF = "auto_ingest_off"
 
 type BlockingRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
 type EventSink = Callable[[str, Item], None]
@@ -119,11 +120,24 @@ class IngestService:
         """What ingesting `path` would do (nothing is changed)."""
         return await self.pipeline.plan(path)
 
-    async def ingest(self, path: Path, *, dry_run: bool = False) -> list[Outcome]:
-        """Plan every video at `path`; unless `dry_run`, carry the plan out and record it."""
+    async def ingest(
+        self, path: Path, *, dry_run: bool = False, auto: bool = True
+    ) -> list[Outcome]:
+        """Plan every video at `path`; unless `dry_run`, carry the plan out and record it.
+
+        With `auto` off (the auto-ingest switch), files decided automatically wait in the
+        review queue like uncertain ones.
+        """
         planned = await self.pipeline.plan(path)
         if dry_run:
             return [Outcome(p, None, "planned") for p in planned]
+        if not auto:
+            planned = [
+                replace(p, action=Action.REVIEW, reasons=(*p.reasons, AUTO_INGEST_OFF))
+                if p.action is Action.TRANSFER
+                else p
+                for p in planned
+            ]
         return [await self.handle(p) for p in planned]
 
     async def handle(self, planned: PlannedFile) -> Outcome:

@@ -1,0 +1,202 @@
+"""The folder watcher inside Home Assistant: finds finished downloads and ingests them.
+
+The engine's `FolderWatcher` does the finding (inotify hints from watchdog's thread, handed
+to the event loop thread-safely, plus rescans; every stat and walk in an executor job). This
+module drives it with Home Assistant's time helpers, feeds ready files one at a time to the
+ingest service (auto-ingest on: automatic decisions are filed; off: everything waits for
+review), and raises a repair issue when inotify runs out of watches. Unloading the entry
+stops the observer thread, the timers and the worker task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+import errno
+import logging
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+from .engine.errors import VideodromeError
+from .engine.watcher import FileState, FolderWatcher
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from homeassistant.config_entries import ConfigEntry
+
+    from .ingest_runtime import IngestRuntime
+
+_LOGGER = logging.getLogger(__name__)
+
+CONF_STABILITY = "stability_seconds"
+CONF_RESCAN_INTERVAL = "rescan_minutes"
+CONF_AUTO_INGEST = "auto_ingest"
+CONF_NETWORK_SHARE = "network_share"
+DEFAULT_STABILITY = 60
+DEFAULT_RESCAN_MINUTES = 5
+DEFAULT_NETWORK_RESCAN_MINUTES = 1
+CHECK_INTERVAL = timedelta(seconds=5)
+ISSUE_INOTIFY = "inotify_watch_limit"
+
+
+def signal_watcher(entry_id: str) -> str:
+    """The dispatcher signal sent when the watcher's state (running, waiting) changes."""
+    return f"{DOMAIN}_{entry_id}_watcher"
+
+
+@dataclass(slots=True)
+class WatcherRuntime:
+    """A running watcher, its timers and its worker."""
+
+    hass: HomeAssistant
+    entry_id: str
+    ingest: IngestRuntime
+    watcher: FolderWatcher
+    auto_ingest: bool
+    rescan_interval: timedelta
+    queue: asyncio.Queue[FileState] = field(default_factory=asyncio.Queue)
+    running: bool = False
+    _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
+    _worker: asyncio.Task[None] | None = None
+
+    @property
+    def waiting(self) -> int:
+        """Files settling or queued for identification."""
+        return self.watcher.pending + self.queue.qsize()
+
+    async def async_start(self, entry: ConfigEntry[Any]) -> None:
+        """Start watching; the first rescan finds what arrived while Home Assistant was off."""
+        await self.watcher.start()
+        self._report_inotify()
+        self.running = True
+        self._unsubscribers.append(
+            async_track_time_interval(self.hass, self._async_check, CHECK_INTERVAL)
+        )
+        self._unsubscribers.append(
+            async_track_time_interval(self.hass, self._async_rescan, self.rescan_interval)
+        )
+        self._worker = entry.async_create_background_task(
+            self.hass, self._async_work(), f"{DOMAIN} ingest worker {entry.title}"
+        )
+        self._changed()
+
+    async def async_stop(self) -> None:
+        """Stop timers, worker and observer thread."""
+        self.running = False
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers.clear()
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            self._worker = None
+        await self.watcher.stop()
+
+    @callback
+    def _changed(self) -> None:
+        async_dispatcher_send(self.hass, signal_watcher(self.entry_id))
+
+    @callback
+    def on_ready(self, state: FileState) -> None:
+        """A complete file: queue it for the worker."""
+        self.queue.put_nowait(state)
+        self._changed()
+
+    async def _async_check(self, _now: Any = None) -> None:
+        await self.watcher.check()
+        self._changed()
+
+    async def _async_rescan(self, _now: Any = None) -> None:
+        await self.watcher.rescan()
+        self._changed()
+
+    async def _async_work(self) -> None:
+        """Ingest queued files one at a time (transfers and TMDb have their own limits)."""
+        while True:
+            state = await self.queue.get()
+            try:
+                await self.ingest.service.ingest(state.path, auto=self.auto_ingest)
+            except VideodromeError as err:
+                _LOGGER.warning("Could not ingest %s: %s", state.path, err)
+            except OSError as err:  # the file vanished or became unreadable meanwhile
+                _LOGGER.warning("Could not read %s: %s", state.path, err)
+            except Exception:  # the worker must outlive any one file's surprise
+                _LOGGER.exception("Unexpected error while ingesting %s", state.path)
+            finally:
+                self.queue.task_done()
+                self._changed()
+
+    def _report_inotify(self) -> None:
+        issue_id = f"{ISSUE_INOTIFY}_{self.entry_id}"
+        error = self.watcher.inotify_error
+        if error is not None and error.errno == errno.ENOSPC:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_INOTIFY,
+                translation_placeholders={
+                    "folders": ", ".join(str(r) for r in self.watcher.roots),
+                },
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+
+def watcher_options(options: Mapping[str, Any]) -> tuple[float, bool, bool, timedelta]:
+    """Stability (s), network share, auto-ingest default, rescan interval, from the options."""
+    network = bool(options.get(CONF_NETWORK_SHARE, False))
+    default_minutes = DEFAULT_NETWORK_RESCAN_MINUTES if network else DEFAULT_RESCAN_MINUTES
+    minutes = float(options.get(CONF_RESCAN_INTERVAL, default_minutes))
+    return (
+        float(options.get(CONF_STABILITY, DEFAULT_STABILITY)),
+        network,
+        bool(options.get(CONF_AUTO_INGEST, True)),
+        timedelta(minutes=max(minutes, 0.25)),
+    )
+
+
+async def async_create_watcher(
+    hass: HomeAssistant, entry: ConfigEntry[Any], ingest: IngestRuntime
+) -> WatcherRuntime:
+    """Create and start the watcher of an entry's ingest folders."""
+    stability, network, auto, rescan = watcher_options(entry.options)
+    store = ingest.store
+
+    def is_handled(state: FileState) -> bool:
+        found = store.find_handled(
+            str(state.path), state.size, state.mtime_ns, state.device, state.inode
+        )
+        return found is not None
+
+    async def run_blocking(job: Any) -> Any:
+        return await hass.async_add_executor_job(job)
+
+    runtime: WatcherRuntime
+
+    def on_ready(state: FileState) -> None:
+        runtime.on_ready(state)  # the runtime exists by the time a file is ready
+
+    watcher = FolderWatcher(
+        ingest.settings.ingest_folders,
+        on_ready,
+        stability=stability,
+        use_inotify=not network,
+        is_handled=is_handled,
+        run_blocking=run_blocking,
+        # Home Assistant's clock, so that tests can move time forward.
+        clock=lambda: dt_util.utcnow().timestamp(),
+    )
+    runtime = WatcherRuntime(hass, entry.entry_id, ingest, watcher, auto, rescan)
+    await runtime.async_start(entry)
+    return runtime

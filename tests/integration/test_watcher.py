@@ -1,0 +1,368 @@
+"""The folder watcher in Home Assistant: real files, inotify or rescans, time moved forward."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import errno
+import time
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.videodrome import const
+from custom_components.videodrome.const import (
+    CONF_CLIENT_IDENTIFIER,
+    CONF_INGEST_FOLDERS,
+    CONF_MOVIES_ROOT,
+    CONF_PATH_MAP,
+    CONF_TMDB_API_KEY,
+    CONF_TRANSFER_MODE,
+    CONF_TV_ROOT,
+    DOMAIN,
+)
+from custom_components.videodrome.watcher_runtime import (
+    CONF_AUTO_INGEST,
+    CONF_NETWORK_SHARE,
+    CONF_RESCAN_INTERVAL,
+    CONF_STABILITY,
+)
+from tests.conftest import PLEX_TOKEN
+from tests.emulators.tmdb import TMDbEmulator
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+    from pathlib import Path
+
+    from freezegun.api import FrozenDateTimeFactory
+    from homeassistant.core import HomeAssistant
+
+    from tests.emulators.plex import PlexEmulator
+
+TMDB_KEY = "watcher-tmdb-key"
+STABILITY = 10
+TOTAL = 1000
+
+
+@pytest.fixture
+async def tmdb(
+    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TMDbEmulator]:
+    """The TMDb emulator, with Videodrome pointed at it."""
+    emulator = TMDbEmulator(api_key=TMDB_KEY)
+    monkeypatch.setattr(const, "TMDB_BASE_URL", await emulator.start())
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+@pytest.fixture
+def make_entry(
+    hass: HomeAssistant,
+    plex_emulator: PlexEmulator,
+    tmdb: TMDbEmulator,
+    media_root: Path,
+    tmp_path: Path,
+) -> Callable[..., MockConfigEntry]:
+    """An entry with ingest and the watcher on the ingest folder (options overridable)."""
+    ingest = tmp_path / "ingest"
+    ingest.mkdir(exist_ok=True)
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+
+    def make(**options: Any) -> MockConfigEntry:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Videodrome Demo",
+            unique_id=plex_emulator.machine_identifier,
+            data={
+                CONF_URL: plex_emulator.url,
+                CONF_TOKEN: PLEX_TOKEN,
+                CONF_VERIFY_SSL: True,
+                CONF_CLIENT_IDENTIFIER: "test-client",
+            },
+            options={
+                CONF_TMDB_API_KEY: TMDB_KEY,
+                CONF_INGEST_FOLDERS: [str(ingest)],
+                CONF_MOVIES_ROOT: str(media_root / "Movies"),
+                CONF_TV_ROOT: str(media_root / "TV Shows"),
+                CONF_PATH_MAP: [],
+                CONF_TRANSFER_MODE: "hardlink",
+                CONF_STABILITY: STABILITY,
+                **options,
+            },
+        )
+        entry.add_to_hass(hass)
+        return entry
+
+    return make
+
+
+@pytest.fixture
+async def cleanup(hass: HomeAssistant) -> AsyncIterator[list[MockConfigEntry]]:
+    """Entries to unload before the emulators stop."""
+    entries: list[MockConfigEntry] = []
+    yield entries
+    for entry in entries:
+        if entry.state is ConfigEntryState.LOADED:
+            await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def _setup(
+    hass: HomeAssistant, entry: MockConfigEntry, cleanup: list[MockConfigEntry]
+) -> None:
+    cleanup.append(entry)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Move time forward in steps the 5 s check timer sees, letting executor jobs finish."""
+    step = 5.0
+    remaining = seconds
+    while remaining > 0:
+        freezer.tick(timedelta(seconds=min(step, remaining)))
+        remaining -= step
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    await _real_pause(hass, 0.05)  # inotify events cross from watchdog's thread
+    await hass.async_block_till_done()
+
+
+async def _history(hass: HomeAssistant) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN, "history", {}, blocking=True, return_response=True
+    )
+    assert response is not None
+    return dict(response)
+
+
+def _settled(history: dict[str, Any]) -> bool:
+    """Every item has reached a resting state."""
+    items = history["items"]
+    return bool(items) and all(i["status"] not in {"transferring", "pending"} for i in items)
+
+
+async def _real_pause(hass: HomeAssistant, seconds: float) -> None:
+    """Wait in real time (the loop's clock is frozen): a sleep in an executor thread."""
+    await hass.async_add_executor_job(time.sleep, seconds)
+
+
+async def _wait_for(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    check: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any]:
+    """Poll the history until `check` holds (the worker runs in the background).
+
+    Time moves one second per round, so the worker's waits (Plex's scan) can end.
+    """
+    for _ in range(600):
+        history = await _history(hass)
+        if check(history):
+            return history
+        await _real_pause(hass, 0.02)
+        freezer.tick(timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    return await _history(hass)
+
+
+async def test_a_file_being_written_waits_until_it_is_stable(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    media_root: Path,
+) -> None:
+    """Written in chunks: nothing happens until size and time stop changing."""
+    await _setup(hass, make_entry(), cleanup)
+    running = hass.states.get("binary_sensor.videodrome_demo_watcher")
+    assert running is not None
+    assert running.state == "on"
+    assert running.attributes["inotify"] is True
+    video = tmp_path / "ingest" / "Titanic.1997.1080p.mkv"
+    with video.open("wb") as file:
+        for _ in range(3):
+            file.write(b"x" * 1000)
+            file.flush()
+            await _real_pause(hass, 0.2)
+            await _tick(hass, freezer, STABILITY - 5)
+            assert (await _history(hass))["items"] == []
+    waiting = hass.states.get("sensor.videodrome_demo_files_waiting")
+    assert waiting is not None
+    assert waiting.state == "1"
+    await _tick(hass, freezer, STABILITY + 10)
+    history = await _wait_for(hass, freezer, _settled)
+    (item,) = history["items"]
+    assert item["status"] == "ingested"
+    assert (
+        media_root / "Movies" / "Titanic (1997) {tmdb-597}" / "Titanic (1997) - 1080p.mkv"
+    ).exists()
+
+
+async def test_a_partial_download_renamed_is_picked_up(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """`.part` is ignored; the same file renamed to `.mkv` is ingested."""
+    await _setup(hass, make_entry(), cleanup)
+    partial = tmp_path / "ingest" / "Titanic.1997.mkv.part"
+    partial.write_bytes(b"x" * 100)
+    await _real_pause(hass, 0.2)
+    await _tick(hass, freezer, STABILITY + 10)
+    assert (await _history(hass))["items"] == []
+    partial.rename(tmp_path / "ingest" / "Titanic.1997.mkv")
+    await _real_pause(hass, 0.2)
+    await _tick(hass, freezer, STABILITY + 10)
+    history = await _wait_for(hass, freezer, _settled)
+    assert [i["status"] for i in history["items"]] == ["ingested"]
+
+
+async def test_network_share_mode_uses_rescans_only(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """No inotify: the next rescan finds the file."""
+    await _setup(hass, make_entry(**{CONF_NETWORK_SHARE: True, CONF_RESCAN_INTERVAL: 1}), cleanup)
+    running = hass.states.get("binary_sensor.videodrome_demo_watcher")
+    assert running is not None
+    assert running.attributes["inotify"] is False
+    assert running.attributes["rescan_interval"] == 60
+    (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
+    await _tick(hass, freezer, 30)
+    assert (await _history(hass))["items"] == []
+    await _tick(hass, freezer, 60 + STABILITY + 10)
+    history = await _wait_for(hass, freezer, _settled)
+    assert [i["status"] for i in history["items"]] == ["ingested"]
+
+
+async def test_a_restart_does_not_ingest_again(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """Files already handled (they stay in the ingest folder) are not handled twice."""
+    video = tmp_path / "ingest" / "Titanic.1997.mkv"
+    video.write_bytes(b"x" * 100)
+    entry = make_entry()
+    await _setup(hass, entry, cleanup)  # the first rescan finds it
+    await _tick(hass, freezer, STABILITY + 10)
+    await _wait_for(hass, freezer, _settled)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    await _tick(hass, freezer, STABILITY + 10)
+    await _real_pause(hass, 0.2)
+    history = await _history(hass)
+    assert history["counts"]["ingested"] == 1
+    assert len(history["items"]) == 1
+
+
+async def test_the_switch_sends_everything_to_review(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """Auto-ingest off: even a sure file waits for review; on again: files are filed."""
+    await _setup(hass, make_entry(), cleanup)
+    switch = "switch.videodrome_demo_auto_ingest"
+    await hass.services.async_call("switch", "turn_off", {"entity_id": switch}, blocking=True)
+    state = hass.states.get(switch)
+    assert state is not None
+    assert state.state == "off"
+    (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
+    await _real_pause(hass, 0.2)
+    await _tick(hass, freezer, STABILITY + 10)
+    history = await _wait_for(hass, freezer, _settled)
+    (item,) = history["items"]
+    assert item["status"] == "review"
+    assert "auto_ingest_off" in item["reasons"]
+    await hass.services.async_call("switch", "turn_on", {"entity_id": switch}, blocking=True)
+    (tmp_path / "ingest" / "Avatar.2009.mkv").write_bytes(b"y" * 100)
+    await _real_pause(hass, 0.2)
+    await _tick(hass, freezer, STABILITY + 10)
+    history = await _wait_for(hass, freezer, lambda h: h["counts"]["ingested"] == 1)
+    assert history["counts"]["ingested"] == 1
+
+
+async def test_the_switch_state_survives_a_restart(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+) -> None:
+    """The option is the default; the switch's last state wins after a reload."""
+    entry = make_entry(**{CONF_AUTO_INGEST: False})
+    await _setup(hass, entry, cleanup)
+    switch = "switch.videodrome_demo_auto_ingest"
+    state = hass.states.get(switch)
+    assert state is not None
+    assert state.state == "off"
+    await hass.services.async_call("switch", "turn_on", {"entity_id": switch}, blocking=True)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(switch)
+    assert state is not None
+    assert state.state == "on"
+
+
+async def test_a_thousand_files_at_once(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """1,000 files dropped at once: every one is accounted for, none lost."""
+    await _setup(hass, make_entry(**{CONF_AUTO_INGEST: False}), cleanup)
+    titles = ["Titanic.1997", "Avatar.2009", "Joker.2019", "Gladiator.2000", "Aliens.1986"]
+    for n in range(TOTAL):
+        folder = tmp_path / "ingest" / f"batch{n // 100}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{titles[n % len(titles)]}.1080p.BluRay.x264-GRP{n}.mkv").write_bytes(b"x")
+    await _real_pause(hass, 0.2)
+    await _tick(hass, freezer, STABILITY + 10)
+    history = await _wait_for(hass, freezer, lambda h: sum(h["counts"].values()) == TOTAL)
+    counts = history["counts"]
+    assert sum(counts.values()) == TOTAL, counts
+    assert counts["review"] + counts["skipped"] == TOTAL
+    waiting = hass.states.get("sensor.videodrome_demo_files_waiting")
+    assert waiting is not None
+    assert waiting.state == "0"
+
+
+async def test_out_of_inotify_watches_falls_back_and_raises_a_repair(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ENOSPC from inotify: rescans keep working, and a repair issue explains the limit."""
+
+    def out_of_watches(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    monkeypatch.setattr("watchdog.observers.api.BaseObserver.schedule", out_of_watches)
+    entry = make_entry()
+    await _setup(hass, entry, cleanup)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"inotify_watch_limit_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "inotify_watch_limit"
+    running = hass.states.get("binary_sensor.videodrome_demo_watcher")
+    assert running is not None
+    assert running.state == "on"
+    assert running.attributes["inotify"] is False
