@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 USERNAME = "demo"
 PASSWORD = "demo"  # noqa: S105 (the demo's documented password, on loopback only)
+DEMO_TMDB_KEY = "demo-tmdb-key"
 STARTUP_TIMEOUT = 600  # seconds; a first start unpacks the frontend and may be slow
 
 
@@ -99,8 +101,8 @@ class Bootstrap:
         )
         await self.token(result["result"])
 
-    async def add_videodrome(self, plex_url: str, plex_token: str) -> str:
-        """Add the demo Plex server through Videodrome's config flow, unless already added."""
+    async def add_videodrome(self, plex_url: str, plex_token: str, demo_dir: Path) -> str:
+        """Add the demo Plex server (and its ingest) through the config flow, unless there."""
         entries = await self.call("GET", "/api/config/config_entries/entry?domain=videodrome")
         if entries:
             return "Videodrome is already set up"
@@ -112,9 +114,30 @@ class Bootstrap:
             f"/api/config/config_entries/flow/{flow['flow_id']}",
             json={"url": plex_url, "token": plex_token, "verify_ssl": True},
         )
+        if result.get("step_id") == "ingest" and not result.get("errors"):
+            media = demo_dir / "media"
+            result = await self.call(
+                "POST",
+                f"/api/config/config_entries/flow/{flow['flow_id']}",
+                json={
+                    "tmdb_api_key": DEMO_TMDB_KEY,
+                    "ingest_folders": [str(demo_dir / "ingest")],
+                    "movies_root": str(media / "Movies"),
+                    "tv_root": str(media / "TV Shows"),
+                    "path_map": "",
+                    "transfer_mode": "hardlink",
+                    "verify_checksum": False,
+                    "include_ids": True,
+                    "auto_threshold": 0.85,
+                    "auto_ingest": True,
+                    "stability_seconds": 10,
+                    "network_share": False,
+                    "rescan_minutes": 5,
+                },
+            )
         if result.get("type") != "create_entry":
             return f"Videodrome's config flow did not finish: {result.get('errors')}"
-        return f"Videodrome is connected to {result['title']}"
+        return f"Videodrome is connected to {result['title']}, ingesting from {demo_dir / 'ingest'}"
 
 
 async def main() -> None:
@@ -123,13 +146,15 @@ async def main() -> None:
     parser.add_argument("--ha", required=True, help="Home Assistant's URL")
     parser.add_argument("--plex", required=True, help="the emulated Plex server's URL")
     parser.add_argument("--plex-token", required=True)
+    parser.add_argument("--demo-dir", required=True, help="the demo's folder (media, ingest)")
     args = parser.parse_args()
     async with aiohttp.ClientSession() as session:
         bootstrap = Bootstrap(session, args.ha)
         async with asyncio.timeout(STARTUP_TIMEOUT):
             await bootstrap.wait_until_up()
         await bootstrap.onboard_or_sign_in()
-        print(f"demo: {await bootstrap.add_videodrome(args.plex, args.plex_token)}", flush=True)
+        added = await bootstrap.add_videodrome(args.plex, args.plex_token, Path(args.demo_dir))
+        print(f"demo: {added}", flush=True)
 
 
 if __name__ == "__main__":

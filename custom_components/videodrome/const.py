@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 import logging
+import os
 from typing import Final
 
 DOMAIN: Final = "videodrome"
@@ -36,5 +37,6 @@ CONF_INCLUDE_IDS: Final = "include_ids"
 CONF_AUTO_THRESHOLD: Final = "auto_threshold"
 DEFAULT_TRANSFER_MODE: Final = "hardlink"
 DEFAULT_AUTO_THRESHOLD: Final = 0.85
-# TMDb's v3 base; tests point it at the emulator.
-TMDB_BASE_URL: Final = "https://api.themoviedb.org/3"
+# TMDb's v3 base. TMDB_API_URL in Home Assistant's environment points it elsewhere (a proxy,
+# or the emulator `scripts/develop` runs), the same variable the engine's command line reads.
+TMDB_BASE_URL: Final = os.environ.get("TMDB_API_URL", "").strip() or "https://api.themoviedb.org/3"
