@@ -444,7 +444,13 @@ async def test_updates_from_hand_made_notifications(
     matrix = next(i for i in _emulated(plex_emulator, "movie") if i.title == "The Matrix")
     # Plex renames an item (a fixed match): state 5 fetches it again.
     matrix.title = "The Matrix (Director's Cut)"
+    before = index.snapshot
     assert await index.apply(_timeline(_entry(matrix, 5)))
+    # Copy on write: the maps a movie does not touch are shared with the old snapshot.
+    assert index.snapshot.episodes is before.episodes
+    assert index.snapshot.tvdb_index is before.tvdb_index
+    assert index.snapshot.items is not before.items
+    assert before.items[matrix.rating_key].title == "The Matrix"
     assert index.by_title("The Matrix Directors Cut").found
     assert not index.by_title("The Matrix", year=1999).found
     # Watching an episode, then Plex reports the episode again.

@@ -454,29 +454,69 @@ def parse_episode(raw: Mapping[str, Any]) -> Episode | None:
 # ---- building snapshots ---------------------------------------------------------------------
 
 
-def _add(index: dict[Any, tuple[Item, ...]], key: Any, item: Item) -> None:
-    index[key] = (*index.get(key, ()), item)
+class _Cow[K, V]:
+    """A map shared with the snapshot it came from until the first change copies it."""
+
+    __slots__ = ("_data", "_owned")
+
+    def __init__(self, data: Mapping[K, V] | None) -> None:
+        self._data: Mapping[K, V] = data if data is not None else {}
+        self._owned = data is None
+
+    def _own(self) -> dict[K, V]:
+        if not self._owned or not isinstance(self._data, dict):
+            self._data, self._owned = dict(self._data), True
+        return self._data
+
+    @property
+    def data(self) -> Mapping[K, V]:
+        """The map as it is now (shared or copied)."""
+        return self._data
+
+    def get(self, key: K, default: V | None = None) -> V | None:
+        """The value for `key`, or `default`."""
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether `key` is in the map."""
+        return key in self._data
+
+    def values(self) -> list[V]:
+        """The values (a list: safe to change the map while going through it)."""
+        return list(self._data.values())
+
+    def __setitem__(self, key: K, value: V) -> None:
+        """Set `key` (copying the shared map first)."""
+        self._own()[key] = value
+
+    def pop(self, key: K) -> V | None:
+        """Remove `key` if present (copying the shared map first) and return its value."""
+        return self._own().pop(key) if key in self._data else None
 
 
-def _drop(index: dict[Any, tuple[Item, ...]], key: Any, item: Item) -> None:
-    kept = tuple(i for i in index.get(key, ()) if i.rating_key != item.rating_key)
+def _add(index: _Cow[Any, tuple[Item, ...]], key: Any, item: Item) -> None:
+    index[key] = (*(index.get(key) or ()), item)
+
+
+def _drop(index: _Cow[Any, tuple[Item, ...]], key: Any, item: Item) -> None:
+    kept = tuple(i for i in index.get(key) or () if i.rating_key != item.rating_key)
     if kept:
         index[key] = kept
     else:
-        index.pop(key, None)
+        index.pop(key)
 
 
 class _Builder:
     """A new snapshot made from an old one: its maps copied, then changed (copy on write)."""
 
     def __init__(self, base: Snapshot | None) -> None:
-        self.sections: dict[int, Kind] = dict(base.sections) if base else {}
-        self.items: dict[int, Item] = dict(base.items) if base else {}
-        self.episodes: dict[int, Episode] = dict(base.episodes) if base else {}
-        self.tmdb_index: dict[int, tuple[Item, ...]] = dict(base.tmdb_index) if base else {}
-        self.tvdb_index: dict[int, tuple[Item, ...]] = dict(base.tvdb_index) if base else {}
-        self.imdb_index: dict[str, tuple[Item, ...]] = dict(base.imdb_index) if base else {}
-        self.title_index: dict[str, tuple[Item, ...]] = dict(base.title_index) if base else {}
+        self.sections: _Cow[int, Kind] = _Cow(base.sections if base else None)
+        self.items: _Cow[int, Item] = _Cow(base.items if base else None)
+        self.episodes: _Cow[int, Episode] = _Cow(base.episodes if base else None)
+        self.tmdb_index: _Cow[int, tuple[Item, ...]] = _Cow(base.tmdb_index if base else None)
+        self.tvdb_index: _Cow[int, tuple[Item, ...]] = _Cow(base.tvdb_index if base else None)
+        self.imdb_index: _Cow[str, tuple[Item, ...]] = _Cow(base.imdb_index if base else None)
+        self.title_index: _Cow[str, tuple[Item, ...]] = _Cow(base.title_index if base else None)
         self._base_keys = base.title_keys if base else ()
         self._titles_changed = base is None
         # Shows whose episodes changed: their episodes by rating key, made into seasons at the end.
@@ -518,7 +558,7 @@ class _Builder:
 
     def remove(self, rating_key: int) -> None:
         """Drop a movie, a show (with its episodes) or an episode."""
-        old = self.items.pop(rating_key, None)
+        old = self.items.pop(rating_key)
         if old is None:
             self.remove_episode(rating_key)
             return
@@ -528,9 +568,9 @@ class _Builder:
     def _drop_episodes(self, show: Item) -> None:
         for season in show.seasons:
             for episode in season.episodes:
-                self.episodes.pop(episode.rating_key, None)
+                self.episodes.pop(episode.rating_key)
         for episode in self._touched.pop(show.rating_key, {}).values():
-            self.episodes.pop(episode.rating_key, None)
+            self.episodes.pop(episode.rating_key)
 
     def _show_episodes(self, show_key: int) -> dict[int, Episode]:
         episodes = self._touched.get(show_key)
@@ -553,7 +593,7 @@ class _Builder:
 
     def remove_episode(self, rating_key: int) -> None:
         """Drop an episode if the index has it."""
-        old = self.episodes.pop(rating_key, None)
+        old = self.episodes.pop(rating_key)
         if old is not None:
             self._show_episodes(old.show_key).pop(rating_key, None)
 
@@ -579,15 +619,15 @@ class _Builder:
             self.items[show_key] = updated = replace(show, seasons=seasons)
             self._index(updated)
         self._touched = {}
-        keys = tuple(self.title_index) if self._titles_changed else self._base_keys
+        keys = tuple(self.title_index.data) if self._titles_changed else self._base_keys
         return Snapshot(
-            sections=self.sections,
-            items=self.items,
-            episodes=self.episodes,
-            tmdb_index=self.tmdb_index,
-            tvdb_index=self.tvdb_index,
-            imdb_index=self.imdb_index,
-            title_index=self.title_index,
+            sections=self.sections.data,
+            items=self.items.data,
+            episodes=self.episodes.data,
+            tmdb_index=self.tmdb_index.data,
+            tvdb_index=self.tvdb_index.data,
+            imdb_index=self.imdb_index.data,
+            title_index=self.title_index.data,
             title_keys=keys,
         )
 
@@ -903,7 +943,7 @@ class LibraryIndex:
             for key in set(keys) - set(wanted):  # gone from Plex, or not a video section
                 if key in builder.sections:
                     builder.replace_section(key, "movie", [])
-                    del builder.sections[key]
+                    builder.sections.pop(key)
             for key, (items, episodes) in zip(wanted, fetched, strict=True):
                 builder.replace_section(key, kinds[key] or "movie", items)
                 for episode in episodes:
