@@ -11,6 +11,9 @@ from .const import DOMAIN
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_plex_client
 from .ingest_runtime import async_create_runtime, ingest_enabled
+from .intent import async_setup_intents
+from .library_runtime import IndexLookup, create_library
+from .llm_api import async_register_llm_api
 from .services import async_setup_services
 from .watcher_runtime import async_create_watcher
 
@@ -33,6 +36,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register Videodrome's services (they exist whether or not a server is configured)."""
     del config
     async_setup_services(hass)
+    async_setup_intents(hass)
     return True
 
 
@@ -41,13 +45,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
     client = create_plex_client(hass, entry.data)
     coordinator = PlexCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
+    library = create_library(client)
     ingest = watcher = None
     if ingest_enabled(entry.options):
-        ingest = await async_create_runtime(hass, entry, client)
+        ingest = await async_create_runtime(hass, entry, client, IndexLookup(library.index))
         watcher = await async_create_watcher(hass, entry, ingest)
     entry.runtime_data = VideodromeData(
-        client=client, coordinator=coordinator, ingest=ingest, watcher=watcher
+        client=client, coordinator=coordinator, library=library, ingest=ingest, watcher=watcher
     )
+    coordinator.notification_listeners.append(library.on_notification)
+    library.start(hass, entry)
+    entry.async_on_unload(library.stop)
+    async_register_llm_api(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Cancelled by Home Assistant when the entry unloads.
     entry.async_create_background_task(

@@ -40,3 +40,5 @@ DEFAULT_AUTO_THRESHOLD: Final = 0.85
 # TMDb's v3 base. TMDB_API_URL in Home Assistant's environment points it elsewhere (a proxy,
 # or the emulator `scripts/develop` runs), the same variable the engine's command line reads.
 TMDB_BASE_URL: Final = os.environ.get("TMDB_API_URL", "").strip() or "https://api.themoviedb.org/3"
+# Whether conversation agents may ask Plex to scan (their other tools only read).
+CONF_LLM_SCAN: Final = "llm_scan"

@@ -22,7 +22,7 @@ from .engine.plex_models import (
 from .engine.plex_ws import Notification, PlexNotificationListener
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from homeassistant.core import HomeAssistant
 
@@ -84,6 +84,8 @@ class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
         )
         self.client = client
         self._playing_states: dict[str, str] = {}
+        # Others who want Plex's notifications (the library index), called on the loop.
+        self.notification_listeners: list[Callable[[Notification], None]] = []
 
     async def _async_update_data(self) -> PlexStatus:
         try:
@@ -145,6 +147,8 @@ class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
             self._schedule_refresh_now()
 
     def _on_notification(self, notification: Notification) -> None:
+        for listener in self.notification_listeners:
+            listener(notification)
         if notification.type in _REFRESHING_NOTIFICATIONS or (
             notification.type == "playing" and self._playback_changed(notification)
         ):

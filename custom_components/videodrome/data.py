@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from .coordinator import PlexCoordinator
     from .ingest_runtime import IngestRuntime
+    from .library_runtime import LibraryRuntime
     from .watcher_runtime import WatcherRuntime
 
 
@@ -28,6 +29,7 @@ class VideodromeData:
 
     client: PlexClient
     coordinator: PlexCoordinator
+    library: LibraryRuntime
     ingest: IngestRuntime | None = None
     watcher: WatcherRuntime | None = None
 

@@ -6,6 +6,7 @@ read the store in executor jobs; a new item refreshes them at once, without poll
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,7 @@ class _IngestEntity(VideodromeEntity):
 
     _refreshing = False
     _again = False
+    _task: asyncio.Task[None] | None = None
 
     @callback
     def _changed(self, kind: str, item: Item) -> None:
@@ -78,7 +80,14 @@ class _IngestEntity(VideodromeEntity):
             self._again = True
             return
         self._refreshing = True
-        self.hass.async_create_task(self._async_refresh(), eager_start=True)
+        self._task = self.hass.async_create_task(self._async_refresh(), eager_start=True)
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Let no refresh outlive the entity (the store closes right after on unload)."""
+        if (task := self._task) is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await super().async_will_remove_from_hass()
 
     async def _async_refresh(self) -> None:
         try:

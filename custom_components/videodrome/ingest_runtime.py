@@ -34,7 +34,7 @@ from .const import (
 from .engine.identify import Identifier
 from .engine.ingest import IngestService
 from .engine.pipeline import Pipeline, Settings
-from .engine.plex_sync import PathMap, PlexLookup, PlexSync
+from .engine.plex_sync import PathMap, PlexSync
 from .engine.score import Thresholds
 from .engine.store import Store
 from .engine.tmdb import TMDbClient
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
+    from .engine.pipeline import LibraryLookup
     from .engine.plex import PlexClient
     from .engine.store import Item
 
@@ -99,7 +100,7 @@ def settings_from(options: Mapping[str, Any]) -> Settings:
 
 
 async def async_create_runtime(
-    hass: HomeAssistant, entry: ConfigEntry[Any], plex: PlexClient
+    hass: HomeAssistant, entry: ConfigEntry[Any], plex: PlexClient, lookup: LibraryLookup
 ) -> IngestRuntime:
     """Open the store, recover from a crash, and wire the engine together."""
     options = entry.options
@@ -127,7 +128,7 @@ async def async_create_runtime(
         run_blocking=run_blocking,
     )
     settings = settings_from(options)
-    pipeline = Pipeline(identifier, settings, lookup=PlexLookup(plex), run_blocking=run_blocking)
+    pipeline = Pipeline(identifier, settings, lookup=lookup, run_blocking=run_blocking)
     pairs = tuple((str(a), str(b)) for a, b in options.get(CONF_PATH_MAP) or ())
     sync = PlexSync(plex, PathMap(pairs))
 

@@ -37,6 +37,7 @@ from .const import (
     CONF_AUTO_THRESHOLD,
     CONF_INCLUDE_IDS,
     CONF_INGEST_FOLDERS,
+    CONF_LLM_SCAN,
     CONF_MOVIES_ROOT,
     CONF_PATH_MAP,
     CONF_TMDB_API_KEY,
@@ -117,6 +118,7 @@ INGEST_SCHEMA = vol.Schema(
         vol.Required(CONF_STABILITY, default=DEFAULT_STABILITY): _SECONDS,
         vol.Required(CONF_NETWORK_SHARE, default=False): BooleanSelector(),
         vol.Required(CONF_RESCAN_INTERVAL, default=DEFAULT_RESCAN_MINUTES): _MINUTES,
+        vol.Required(CONF_LLM_SCAN, default=False): BooleanSelector(),
     }
 )
 
@@ -190,6 +192,7 @@ async def async_validate_ingest(
         CONF_STABILITY: int(user_input[CONF_STABILITY]),
         CONF_NETWORK_SHARE: bool(user_input[CONF_NETWORK_SHARE]),
         CONF_RESCAN_INTERVAL: int(user_input[CONF_RESCAN_INTERVAL]),
+        CONF_LLM_SCAN: bool(user_input[CONF_LLM_SCAN]),
     }
     key = options[CONF_TMDB_API_KEY]
     if not key:

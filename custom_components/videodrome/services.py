@@ -14,6 +14,7 @@ from .const import ATTR_CONFIG_ENTRY_ID, ATTR_LIBRARY, ATTR_PATH, DOMAIN, SERVIC
 from .engine.errors import PlexError, UnsafePathError
 from .engine.paths import plex_path, section_for_path
 from .ingest_services import async_setup_ingest_services
+from .library_services import async_setup_library_services
 
 if TYPE_CHECKING:
     from .coordinator import SectionStatus
@@ -32,6 +33,7 @@ SCAN_SCHEMA = vol.Schema(
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the services."""
     async_setup_ingest_services(hass)
+    async_setup_library_services(hass)
     hass.services.async_register(
         DOMAIN,
         SERVICE_SCAN,

@@ -62,6 +62,7 @@ INGEST_OFF = {
     "stability_seconds": 60,
     "network_share": False,
     "rescan_minutes": 5,
+    "llm_scan": False,
 }
 
 
@@ -105,6 +106,7 @@ def folders(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str, 
         "stability_seconds": 30,
         "network_share": True,
         "rescan_minutes": 2,
+        "llm_scan": True,
     }
 
 
@@ -593,6 +595,7 @@ async def test_ingest_step_reports_plex_gone(
         "stability_seconds": 30,
         "network_share": True,
         "rescan_minutes": 2,
+        "llm_scan": True,
     }
 
 

@@ -71,6 +71,7 @@ def settings(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str,
         "stability_seconds": 90,
         "network_share": False,
         "rescan_minutes": 10,
+        "llm_scan": False,
     }
 
 
@@ -175,6 +176,7 @@ async def test_turning_ingest_off_drops_the_folders(
         "stability_seconds": 90,
         "network_share": False,
         "rescan_minutes": 10,
+        "llm_scan": False,
     }
 
 

@@ -1,0 +1,115 @@
+"""Assist: "is Dune in the library?", "how many files wait for review?", "scan the movies"."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from homeassistant.helpers import config_validation as cv, intent
+import probatio as vol
+
+from .const import DOMAIN, SERVICE_SCAN
+from .library_runtime import async_check_library
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .data import VideodromeConfigEntry
+
+INTENT_CHECK_LIBRARY = "VideodromeCheckLibrary"
+INTENT_REVIEW_QUEUE = "VideodromeReviewQueue"
+INTENT_SCAN_LIBRARY = "VideodromeScanLibrary"
+
+
+def async_setup_intents(hass: HomeAssistant) -> None:
+    """Register the intent handlers (in async_setup)."""
+    intent.async_register(hass, CheckLibraryIntent())
+    intent.async_register(hass, ReviewQueueIntent())
+    intent.async_register(hass, ScanLibraryIntent())
+
+
+def _entries(hass: HomeAssistant) -> list[VideodromeConfigEntry]:
+    return hass.config_entries.async_loaded_entries(DOMAIN)
+
+
+class CheckLibraryIntent(intent.IntentHandler):
+    """Whether a title is in the Plex library, and for a show, which seasons."""
+
+    intent_type = INTENT_CHECK_LIBRARY
+    description = "Checks whether a movie or TV show is in the Plex library"
+    slot_schema: ClassVar[dict[Any, Any]] = {vol.Required("title"): cv.string}
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Answer in a sentence."""
+        title = str(intent_obj.slots["title"]["value"]).strip()
+        response = intent_obj.create_response()
+        results = []
+        for entry in _entries(intent_obj.hass):
+            ingest = entry.runtime_data.ingest
+            results.append(
+                await async_check_library(
+                    entry.runtime_data.library.index,
+                    ingest.tmdb if ingest is not None else None,
+                    title=title,
+                )
+            )
+        items: list[dict[str, Any]] = [item for result in results for item in result["items"]]
+        if not results:
+            response.async_set_speech("Videodrome is not connected to a Plex server.")
+        elif not items and any(result["loading"] for result in results):
+            response.async_set_speech("The Plex library is still loading; ask again in a moment.")
+        elif not items:
+            response.async_set_speech(f"No, {title} is not in the Plex library.")
+        else:
+            best = items[0]
+            name = f"{best['title']} ({best['year']})" if best.get("year") else best["title"]
+            detail = best.get("availability", {}).get("summary")
+            speech = f"Yes, {name} is in the Plex library"
+            response.async_set_speech(f"{speech}: {detail}." if detail else f"{speech}.")
+        response.async_set_speech_slots({"title": title})
+        return response
+
+
+class ReviewQueueIntent(intent.IntentHandler):
+    """How many files wait for a decision."""
+
+    intent_type = INTENT_REVIEW_QUEUE
+    description = "Tells how many video files wait for review before they are filed into Plex"
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Count the queues of every server."""
+        response = intent_obj.create_response()
+        count = 0
+        configured = False
+        for entry in _entries(intent_obj.hass):
+            if (ingest := entry.runtime_data.ingest) is not None:
+                configured = True
+                count += await intent_obj.hass.async_add_executor_job(ingest.store.review_count)
+        if not configured:
+            response.async_set_speech("Ingest is not set up in Videodrome.")
+        elif count == 0:
+            response.async_set_speech("No files are waiting for review.")
+        else:
+            files = "file is" if count == 1 else "files are"
+            response.async_set_speech(f"{count} {files} waiting for review.")
+        return response
+
+
+class ScanLibraryIntent(intent.IntentHandler):
+    """Ask Plex to scan one library, or all of them."""
+
+    intent_type = INTENT_SCAN_LIBRARY
+    description = "Asks Plex to scan a library (or every library) for new files"
+    slot_schema: ClassVar[dict[Any, Any]] = {vol.Optional("library"): cv.string}
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Call videodrome.scan."""
+        response = intent_obj.create_response()
+        data: dict[str, Any] = {}
+        if "library" in intent_obj.slots:
+            data["library"] = str(intent_obj.slots["library"]["value"])
+        await intent_obj.hass.services.async_call(
+            DOMAIN, SERVICE_SCAN, data, blocking=True, context=intent_obj.context
+        )
+        what = f"the {data['library']} library" if data else "every library"
+        response.async_set_speech(f"Plex is scanning {what}.")
+        return response

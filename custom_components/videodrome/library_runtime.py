@@ -1,0 +1,176 @@
+"""The library index of a loaded entry, and "do I have it?" for services, Assist and LLMs.
+
+The index loads in the background after setup (setup returns at once; until the first load
+finishes every answer says `loading`, never a false "not found"), follows Plex's
+notifications through the coordinator, and is rebuilt every few hours as a safety net.
+`async_check_library()` is the one query the service, the intents and the LLM tool share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+import logging
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+
+from .const import DOMAIN
+from .engine.errors import PlexError, TMDbError
+from .engine.library import Item, Kind, LibraryIndex, availability
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from homeassistant.config_entries import ConfigEntry
+
+    from .engine.identify import Identification
+    from .engine.pipeline import Existing
+    from .engine.plex import PlexClient
+    from .engine.plex_ws import Notification
+    from .engine.tmdb import TMDbClient
+
+_LOGGER = logging.getLogger(__name__)
+
+REBUILD_INTERVAL = timedelta(hours=6)
+MAX_ITEMS = 10
+
+
+@dataclass(slots=True)
+class LibraryRuntime:
+    """One server's index, kept current."""
+
+    index: LibraryIndex
+    queue: asyncio.Queue[Notification] = field(default_factory=asyncio.Queue)
+    _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
+
+    @callback
+    def on_notification(self, notification: Notification) -> None:
+        """From the coordinator: changes to the library go to the index, in order."""
+        if notification.type in {"timeline", "activity"}:
+            self.queue.put_nowait(notification)
+
+    async def _async_load(self) -> None:
+        try:
+            await self.index.refresh()
+        except PlexError as err:
+            _LOGGER.warning("Could not load the Plex library index: %s", err)
+        while True:
+            notification = await self.queue.get()
+            try:
+                await self.index.apply(notification)
+            except PlexError as err:
+                _LOGGER.debug("Could not apply a Plex notification to the index: %s", err)
+
+    async def _async_rebuild(self, _now: Any = None) -> None:
+        try:
+            await self.index.refresh()
+        except PlexError as err:
+            _LOGGER.warning("Could not rebuild the Plex library index: %s", err)
+
+    def start(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+        """Load in the background; follow notifications; rebuild now and then."""
+        entry.async_create_background_task(
+            hass, self._async_load(), f"{DOMAIN} library index {entry.title}"
+        )
+        self._unsubscribers.append(
+            async_track_time_interval(hass, self._async_rebuild, REBUILD_INTERVAL)
+        )
+
+    def stop(self) -> None:
+        """Stop the periodic rebuild (the loader task ends with the entry)."""
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers.clear()
+
+
+class IndexLookup:
+    """The ingest pipeline's `LibraryLookup`, answered from the index.
+
+    Plex's notifications keep the index current after an ingest, so nothing needs to be
+    invalidated; before the first load, `LibraryIndex.find()` loads it once.
+    """
+
+    def __init__(self, index: LibraryIndex) -> None:
+        """Answer from `index`."""
+        self._index = index
+
+    async def find(self, found: Identification) -> Existing | None:
+        """The existing copy of the identified movie or episode, if Plex has one."""
+        return await self._index.find(found)
+
+    def invalidate(self) -> None:
+        """Nothing to do: notifications bring the change."""
+
+
+def create_library(client: PlexClient) -> LibraryRuntime:
+    """An empty index for a server (loaded by `start`)."""
+    return LibraryRuntime(LibraryIndex(client))
+
+
+async def async_check_library(
+    index: LibraryIndex,
+    tmdb: TMDbClient | None,
+    *,
+    title: str | None = None,
+    year: int | None = None,
+    kind: str | None = None,
+    tmdb_id: int | None = None,
+    tvdb_id: int | None = None,
+    imdb_id: str | None = None,
+) -> dict[str, Any]:
+    """Found or not, the items, their library, and for shows what is present and missing."""
+    wanted: Kind | None = "movie" if kind == "movie" else "show" if kind in {"show", "tv"} else None
+    if tmdb_id is not None or tvdb_id is not None or imdb_id:
+        by_id = index.by_id(tmdb=tmdb_id, tvdb=tvdb_id, imdb=imdb_id, kind=wanted)
+        loading, items = by_id.loading, list(by_id.matches)
+    else:
+        by_title = index.by_title(title or "", year, wanted)
+        loading, items = by_title.loading, [match.item for match in by_title.matches]
+    if loading:
+        return {"loading": True, "found": False, "items": []}
+    sections = index.snapshot.sections
+    return {
+        "loading": False,
+        "found": bool(items),
+        "items": [await _describe(item, sections, tmdb) for item in items[:MAX_ITEMS]],
+    }
+
+
+async def _describe(item: Item, sections: Any, tmdb: TMDbClient | None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "title": item.title,
+        "year": item.year,
+        "type": item.kind,
+        "library_id": item.section,
+        "library_type": sections.get(item.section),
+        "rating_key": item.rating_key,
+        "tmdb_id": item.tmdb,
+        "tvdb_id": item.tvdb,
+        "imdb_id": item.imdb,
+    }
+    if item.kind == "movie":
+        record.update(files=list(item.files), resolution=item.resolution, watched=item.watched)
+        return record
+    seasons = None
+    if tmdb is not None and item.tmdb is not None:
+        try:
+            seasons = (await tmdb.tv(item.tmdb)).seasons
+        except TMDbError as err:
+            _LOGGER.debug("No TMDb seasons for %s: %s", item.title, err)
+    found = availability(item, seasons)
+    record["availability"] = {
+        "summary": found.summary(),
+        "present_seasons": list(found.present_seasons),
+        "missing_seasons": list(found.missing_seasons),
+        "missing_episodes": {
+            str(season): [list(run) for run in runs]
+            for season, runs in found.missing_episodes.items()
+        },
+        "watched": {str(season): list(counts) for season, counts in found.watched.items()},
+        "episodes": item.leaf_count,
+        "episodes_watched": item.viewed_leaf_count,
+    }
+    return record

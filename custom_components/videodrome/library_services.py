@@ -1,0 +1,70 @@
+"""`videodrome.check_library`: "do I already have this?", by title or by id."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+import probatio as vol
+
+from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
+from .library_runtime import async_check_library
+
+if TYPE_CHECKING:
+    from .data import VideodromeConfigEntry
+
+SERVICE_CHECK_LIBRARY = "check_library"
+ATTR_TITLE = "title"
+ATTR_YEAR = "year"
+ATTR_TYPE = "type"
+ATTR_TMDB_ID = "tmdb_id"
+ATTR_TVDB_ID = "tvdb_id"
+ATTR_IMDB_ID = "imdb_id"
+
+CHECK_LIBRARY_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_TITLE): vol.All(cv.string, vol.Length(min=1, max=300)),
+        vol.Optional(ATTR_YEAR): vol.All(vol.Coerce(int), vol.Range(min=1870, max=2200)),
+        vol.Optional(ATTR_TYPE): vol.In(["movie", "show"]),
+        vol.Optional(ATTR_TMDB_ID): cv.positive_int,
+        vol.Optional(ATTR_TVDB_ID): cv.positive_int,
+        vol.Optional(ATTR_IMDB_ID): vol.All(cv.string, vol.Match(r"^tt\d{7,9}$")),
+    }
+)
+
+
+def async_setup_library_services(hass: HomeAssistant) -> None:
+    """Register `check_library`."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CHECK_LIBRARY,
+        _check_library,
+        schema=CHECK_LIBRARY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+
+
+async def _check_library(call: ServiceCall) -> ServiceResponse:
+    from .services import loaded_entry  # noqa: PLC0415 (services imports this module)
+
+    data = call.data
+    if not any(k in data for k in (ATTR_TITLE, ATTR_TMDB_ID, ATTR_TVDB_ID, ATTR_IMDB_ID)):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="title_or_id_required"
+        )
+    entry: VideodromeConfigEntry = loaded_entry(call.hass, data.get(ATTR_CONFIG_ENTRY_ID))
+    runtime = entry.runtime_data
+    ingest = runtime.ingest
+    return await async_check_library(
+        runtime.library.index,
+        ingest.tmdb if ingest is not None else None,
+        title=data.get(ATTR_TITLE),
+        year=data.get(ATTR_YEAR),
+        kind=data.get(ATTR_TYPE),
+        tmdb_id=data.get(ATTR_TMDB_ID),
+        tvdb_id=data.get(ATTR_TVDB_ID),
+        imdb_id=data.get(ATTR_IMDB_ID),
+    )

@@ -1,0 +1,234 @@
+"""An LLM API per server: tools a conversation agent can use to answer about the library.
+
+Read-only by default: `check_library`, `identify`, `review_queue`, `recent_ingests`; `scan`
+only when the user allows it in the options.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.helpers import llm
+import probatio as vol
+
+from .const import CONF_LLM_SCAN, DOMAIN, SERVICE_SCAN
+from .engine.errors import VideodromeError
+from .library_runtime import async_check_library
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .data import VideodromeConfigEntry
+
+API_PROMPT = (
+    "You can look into the user's Plex Media Server library through Videodrome. Use "
+    "check_library before saying whether a movie or show is there; it also tells which seasons "
+    "and episodes of a show are present, missing or watched. identify says what a video file "
+    "name is. review_queue and recent_ingests tell what Videodrome is doing with new downloads."
+)
+READ_ONLY = llm.ToolAnnotations(
+    read_only=True, destructive=False, idempotent=True, open_world=False
+)
+
+
+def async_register_llm_api(hass: HomeAssistant, entry: VideodromeConfigEntry) -> None:
+    """Offer the API to conversation agents while the entry is loaded."""
+    entry.async_on_unload(llm.async_register_api(hass, VideodromeAPI(hass, entry)))
+
+
+class VideodromeAPI(llm.API):
+    """The tools of one Plex server."""
+
+    def __init__(self, hass: HomeAssistant, entry: VideodromeConfigEntry) -> None:
+        """Name the API after the server."""
+        super().__init__(hass=hass, id=f"{DOMAIN}-{entry.entry_id}", name=f"Plex ({entry.title})")
+        self.entry = entry
+
+    async def async_get_api_instance(self, llm_context: llm.LLMContext) -> llm.APIInstance:
+        """The tools, with `scan` only when the options allow it."""
+        tools: list[llm.Tool] = [CheckLibraryTool(self.entry), IdentifyTool(self.entry)]
+        if self.entry.runtime_data.ingest is not None:
+            tools += [ReviewQueueTool(self.entry), RecentIngestsTool(self.entry)]
+        if self.entry.options.get(CONF_LLM_SCAN, False):
+            tools.append(ScanTool(self.entry))
+        return llm.APIInstance(self, API_PROMPT, llm_context, tools)
+
+
+class _EntryTool(llm.Tool):
+    integration = DOMAIN
+    annotations = READ_ONLY
+
+    def __init__(self, entry: VideodromeConfigEntry) -> None:
+        self.entry = entry
+
+
+class CheckLibraryTool(_EntryTool):
+    """Is a title in the library; for shows, seasons present/missing/watched."""
+
+    name = "check_library"
+    description = (
+        "Checks whether a movie or TV show is in the Plex library, by title (with an optional "
+        "year and type) or by TMDb/TVDB/IMDb id. Returns found (true/false), loading (true while "
+        "the library index is still being read: then the answer is not known yet) and the "
+        "matching items with title, year, type and ids; for a show also availability: a "
+        "summary sentence, present and missing seasons, missing episode ranges per season and "
+        "watched episodes per season."
+    )
+    parameters = vol.Schema(
+        {
+            vol.Optional("title"): str,
+            vol.Optional("year"): int,
+            vol.Optional("type"): vol.In(["movie", "show"]),
+            vol.Optional("tmdb_id"): int,
+            vol.Optional("tvdb_id"): int,
+            vol.Optional("imdb_id"): str,
+        }
+    )
+
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    ) -> llm.ToolResult:
+        """Look it up."""
+        del hass, llm_context
+        args = tool_input.tool_args
+        if not any(k in args for k in ("title", "tmdb_id", "tvdb_id", "imdb_id")):
+            return llm.ToolResult({"error": "give a title or an id"}, error=True)
+        runtime = self.entry.runtime_data
+        ingest = runtime.ingest
+        return llm.ToolResult(
+            await async_check_library(
+                runtime.library.index,
+                ingest.tmdb if ingest is not None else None,
+                title=args.get("title"),
+                year=args.get("year"),
+                kind=args.get("type"),
+                tmdb_id=args.get("tmdb_id"),
+                tvdb_id=args.get("tvdb_id"),
+                imdb_id=args.get("imdb_id"),
+            )
+        )
+
+
+class IdentifyTool(_EntryTool):
+    """What a file name is."""
+
+    name = "identify"
+    description = (
+        "Identifies a video file name (for example 'Blade.Runner.2049.1080p.WEB.mkv'): returns "
+        "kind (movie, episode or unknown), title, year, season, episodes, the TMDb id, a "
+        "confidence from 0 to 1, the decision Videodrome would take (auto, review, manual or "
+        "skip) with reason codes, and the path it would get in Plex. Needs ingest set up."
+    )
+    parameters = vol.Schema({vol.Required("name"): str})
+
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    ) -> llm.ToolResult:
+        """Identify by name only (no file is read)."""
+        del hass, llm_context
+        ingest = self.entry.runtime_data.ingest
+        if ingest is None:
+            return llm.ToolResult({"error": "ingest is not set up"}, error=True)
+        try:
+            found = await ingest.service.pipeline.identifier.identify(
+                str(tool_input.tool_args["name"])
+            )
+        except VideodromeError as err:
+            return llm.ToolResult({"error": str(err)}, error=True)
+        return llm.ToolResult(found.as_json())
+
+
+class ReviewQueueTool(_EntryTool):
+    """What waits for a person's decision."""
+
+    name = "review_queue"
+    description = (
+        "Lists the video files waiting for a person's decision before they are filed into "
+        "Plex: count, and for each the file name, the best guess (title, year), confidence, "
+        "the reason codes and the candidate titles."
+    )
+
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    ) -> llm.ToolResult:
+        """Read the queue."""
+        del tool_input, llm_context
+        ingest = self.entry.runtime_data.ingest
+        if ingest is None:  # offered only with ingest; the options may have changed since
+            return llm.ToolResult({"error": "ingest is not set up"}, error=True)
+        store = ingest.store
+        count = await hass.async_add_executor_job(store.review_count)
+        items = await hass.async_add_executor_job(store.review_queue, 20)
+        return llm.ToolResult(
+            {
+                "count": count,
+                "items": [
+                    {
+                        "item_id": i.id,
+                        "file": i.source.rsplit("/", 1)[-1],
+                        "title": i.title,
+                        "year": i.year,
+                        "confidence": i.confidence,
+                        "reasons": list(i.reasons),
+                        "candidates": [
+                            {k: c.get(k) for k in ("title", "year", "tmdb_id")}
+                            for c in i.candidates
+                        ],
+                    }
+                    for i in items
+                ],
+            }
+        )
+
+
+class RecentIngestsTool(_EntryTool):
+    """What was filed lately."""
+
+    name = "recent_ingests"
+    description = (
+        "Lists the files Videodrome handled most recently, newest first: title, year, status "
+        "(ingested, review, skipped, rejected or failed), when, where it went in Plex and "
+        "whether Plex matched it to the same title."
+    )
+    parameters = vol.Schema({vol.Optional("limit", default=10): vol.All(int, vol.Range(1, 50))})
+
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    ) -> llm.ToolResult:
+        """Read the history."""
+        del llm_context
+        ingest = self.entry.runtime_data.ingest
+        if ingest is None:  # offered only with ingest; the options may have changed since
+            return llm.ToolResult({"error": "ingest is not set up"}, error=True)
+        store = ingest.store
+        limit = int(tool_input.tool_args.get("limit", 10))
+        items = await hass.async_add_executor_job(lambda: store.history(limit=limit))
+        keys = ("title", "year", "status", "updated_at", "target", "plex_status")
+        return llm.ToolResult({"items": [{k: i.as_dict()[k] for k in keys} for i in items]})
+
+
+class ScanTool(_EntryTool):
+    """Ask Plex to scan (offered only when the options allow it)."""
+
+    name = "scan"
+    description = (
+        "Asks Plex to scan one library by name (or every library when no name is given) for "
+        "new or changed files. Returns the scans started."
+    )
+    parameters = vol.Schema({vol.Optional("library"): str})
+    annotations = llm.ToolAnnotations(
+        read_only=False, destructive=False, idempotent=True, open_world=False
+    )
+
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    ) -> llm.ToolResult:
+        """Call videodrome.scan."""
+        data: dict[str, Any] = {"config_entry_id": self.entry.entry_id}
+        if library := tool_input.tool_args.get("library"):
+            data["library"] = library
+        response = await hass.services.async_call(
+            DOMAIN, SERVICE_SCAN, data, blocking=True, return_response=True,
+            context=llm_context.context,
+        )  # fmt: skip
+        return llm.ToolResult(dict(response or {}))

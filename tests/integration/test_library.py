@@ -1,0 +1,282 @@
+"""The library index in Home Assistant: check_library, live updates, Assist, LLM tools."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import Context
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import intent, llm
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.videodrome import const
+from custom_components.videodrome.const import (
+    CONF_CLIENT_IDENTIFIER,
+    CONF_INGEST_FOLDERS,
+    CONF_LLM_SCAN,
+    CONF_MOVIES_ROOT,
+    CONF_PATH_MAP,
+    CONF_TMDB_API_KEY,
+    CONF_TRANSFER_MODE,
+    CONF_TV_ROOT,
+    DOMAIN,
+)
+from custom_components.videodrome.engine.library import LibraryIndex
+from tests.conftest import PLEX_TOKEN
+from tests.emulators.tmdb import TMDbEmulator
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from homeassistant.core import HomeAssistant
+
+    from tests.emulators.plex import PlexEmulator
+
+TMDB_KEY = "library-tmdb-key"
+
+
+async def _loaded(hass: HomeAssistant, entry: MockConfigEntry) -> LibraryIndex:
+    """The entry's index, once its background load finished."""
+    index: LibraryIndex = entry.runtime_data.library.index
+    for _ in range(200):
+        if index.loaded:
+            return index
+        await asyncio.sleep(0.02)
+    raise AssertionError("the library index did not load")
+
+
+async def _check(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN, "check_library", data, blocking=True, return_response=True
+    )
+    assert response is not None
+    return dict(response)
+
+
+async def test_check_library_by_title_and_ids(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Titles (normalised), years, types and each id type find the demo library's items."""
+    await _loaded(hass, loaded_entry)
+    matrix = await _check(hass, title="the matrix")
+    assert matrix["found"] is True
+    assert matrix["items"][0]["title"] == "The Matrix"
+    assert matrix["items"][0]["type"] == "movie"
+    assert matrix["items"][0]["files"]
+    by_tmdb = await _check(hass, tmdb_id=603)
+    assert [i["title"] for i in by_tmdb["items"]] == ["The Matrix"]
+    by_imdb = await _check(hass, imdb_id="tt0903747")
+    assert [i["title"] for i in by_imdb["items"]] == ["Breaking Bad"]
+    by_tvdb = await _check(hass, tvdb_id=81189, type="show")
+    show = by_tvdb["items"][0]
+    assert show["availability"]["present_seasons"] == [1, 2, 3]
+    assert "seasons 1" in show["availability"]["summary"]
+    assert (await _check(hass, title="Dune", year=2021))["found"] is True
+    nothing = await _check(hass, title="A Film Nobody Made")
+    assert (nothing["found"], nothing["loading"], nothing["items"]) == (False, False, [])
+    with pytest.raises(ServiceValidationError, match="title or a TMDb"):
+        await _check(hass, year=1999)
+
+
+async def test_loading_is_not_a_false_no(
+    hass: HomeAssistant, config_entry: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until the first load finishes, the answer is "loading", never "not found"."""
+    release = asyncio.Event()
+    real_refresh = LibraryIndex.refresh
+
+    async def slow_refresh(self: LibraryIndex) -> Any:
+        await release.wait()
+        return await real_refresh(self)
+
+    monkeypatch.setattr(LibraryIndex, "refresh", slow_refresh)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    answer = await _check(hass, title="The Matrix")
+    assert (answer["loading"], answer["found"]) == (True, False)
+    release.set()
+    await _loaded(hass, config_entry)
+    assert (await _check(hass, title="The Matrix"))["found"] is True
+
+
+async def test_a_new_film_reaches_the_index_by_notification(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    plex_emulator: PlexEmulator,
+    media_root: Path,
+) -> None:
+    """Plex scans a new file; its websocket notifications update the index, no rebuild."""
+    index = await _loaded(hass, loaded_entry)
+    for _ in range(100):
+        if plex_emulator.websocket_clients:
+            break
+        await asyncio.sleep(0.02)
+    builds = index.snapshot.built_at
+    folder = media_root / "Movies" / "Titanic (1997)"
+    folder.mkdir()
+    (folder / "Titanic (1997).mkv").write_bytes(b"x")
+    await plex_emulator.scan(1)
+    for _ in range(200):
+        if (await _check(hass, title="Titanic"))["found"]:
+            break
+        await asyncio.sleep(0.02)
+    assert (await _check(hass, tmdb_id=597))["items"][0]["title"] == "Titanic"
+    assert index.snapshot.built_at >= builds
+
+
+async def test_assist_intents(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, plex_emulator: PlexEmulator
+) -> None:
+    """ "Is Breaking Bad in the library?", "how many files wait?", "scan the movies"."""
+    await _loaded(hass, loaded_entry)
+    response = await intent.async_handle(
+        hass, "test", "VideodromeCheckLibrary", {"title": {"value": "Breaking Bad"}}
+    )
+    speech = response.speech["plain"]["speech"]
+    assert speech.startswith("Yes, Breaking Bad (2008) is in the Plex library")
+    response = await intent.async_handle(
+        hass, "test", "VideodromeCheckLibrary", {"title": {"value": "Nonexistent Film"}}
+    )
+    assert response.speech["plain"]["speech"] == "No, Nonexistent Film is not in the Plex library."
+    response = await intent.async_handle(hass, "test", "VideodromeReviewQueue", {})
+    assert response.speech["plain"]["speech"] == "Ingest is not set up in Videodrome."
+    response = await intent.async_handle(
+        hass, "test", "VideodromeScanLibrary", {"library": {"value": "Movies"}}
+    )
+    assert response.speech["plain"]["speech"] == "Plex is scanning the Movies library."
+    assert any(r.path == "/library/sections/1/refresh" for r in plex_emulator.requests)
+
+
+async def test_intents_without_a_server(hass: HomeAssistant) -> None:
+    """No server configured: the intents say so."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    response = await intent.async_handle(
+        hass, "test", "VideodromeCheckLibrary", {"title": {"value": "Dune"}}
+    )
+    assert response.speech["plain"]["speech"] == "Videodrome is not connected to a Plex server."
+
+
+@pytest.fixture
+async def tmdb(
+    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TMDbEmulator]:
+    """The TMDb emulator, with Videodrome pointed at it."""
+    emulator = TMDbEmulator(api_key=TMDB_KEY)
+    monkeypatch.setattr(const, "TMDB_BASE_URL", await emulator.start())
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+@pytest.fixture
+async def ingest_entry(
+    hass: HomeAssistant,
+    plex_emulator: PlexEmulator,
+    tmdb: TMDbEmulator,
+    media_root: Path,
+    tmp_path: Path,
+) -> AsyncIterator[MockConfigEntry]:
+    """A loaded entry with ingest (and the LLM scan tool) on."""
+    ingest = tmp_path / "ingest"
+    ingest.mkdir()
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Videodrome Demo",
+        unique_id=plex_emulator.machine_identifier,
+        data={
+            CONF_URL: plex_emulator.url,
+            CONF_TOKEN: PLEX_TOKEN,
+            CONF_VERIFY_SSL: True,
+            CONF_CLIENT_IDENTIFIER: "test-client",
+        },
+        options={
+            CONF_TMDB_API_KEY: TMDB_KEY,
+            CONF_INGEST_FOLDERS: [str(ingest)],
+            CONF_MOVIES_ROOT: str(media_root / "Movies"),
+            CONF_TV_ROOT: str(media_root / "TV Shows"),
+            CONF_PATH_MAP: [],
+            CONF_TRANSFER_MODE: "hardlink",
+            CONF_LLM_SCAN: True,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield entry
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_availability_against_tmdb_and_the_index_in_ingest(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """With TMDb, missing seasons are named; the ingest pipeline asks the index."""
+    await _loaded(hass, ingest_entry)
+    show = (await _check(hass, title="Breaking Bad"))["items"][0]
+    assert show["availability"]["missing_seasons"] == [4, 5]
+    assert "missing" in show["availability"]["summary"]
+    copy = tmp_path / "ingest" / "The.Matrix.1999.2160p.mkv"
+    copy.write_bytes(b"another copy")
+    response: Any = await hass.services.async_call(
+        DOMAIN, "plan", {"path": str(copy)}, blocking=True, return_response=True
+    )
+    (planned,) = response["results"]
+    assert "already_in_library" in planned["reasons"]
+    assert planned["existing"]["title"] == "The Matrix"
+    review = await intent.async_handle(hass, "test", "VideodromeReviewQueue", {})
+    assert review.speech["plain"]["speech"] == "No files are waiting for review."
+
+
+async def test_llm_tools(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, plex_emulator: PlexEmulator
+) -> None:
+    """The registered API offers the tools; each answers through the API."""
+    await _loaded(hass, ingest_entry)
+    context = llm.LLMContext(
+        platform="test", context=Context(), language="en", assistant="conversation",
+        device_id=None,
+    )  # fmt: skip
+    api = await llm.async_get_api(hass, f"{DOMAIN}-{ingest_entry.entry_id}", context)
+    names = {tool.name for tool in api.tools}
+    assert names == {"check_library", "identify", "review_queue", "recent_ingests", "scan"}
+    assert "check_library" in api.api_prompt
+
+    async def call(tool: str, **args: Any) -> Any:
+        result: Any = await api.async_call_tool(llm.ToolInput(tool_name=tool, tool_args=args))
+        return result
+
+    found = await call("check_library", title="Dune", year=1984)
+    assert found.data["found"] is False
+    found = await call("check_library", tmdb_id=1396)
+    assert found.data["items"][0]["title"] == "Breaking Bad"
+    missing = await call("check_library")
+    assert missing.error
+    identified = await call("identify", name="Blade.Runner.2049.1080p.mkv")
+    assert identified.data["tmdb_id"] == 335984
+    queue = await call("review_queue")
+    assert queue.data["count"] == 0
+    recent = await call("recent_ingests", limit=5)
+    assert recent.data["items"] == []
+    scanned = await call("scan", library="Movies")
+    assert scanned.data["scans"][0]["library"] == "Movies"
+
+
+async def test_llm_api_without_ingest(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
+    """Without ingest only the library tools are offered; identify explains why not."""
+    context = llm.LLMContext(
+        platform="test", context=Context(), language="en", assistant="conversation",
+        device_id=None,
+    )  # fmt: skip
+    api = await llm.async_get_api(hass, f"{DOMAIN}-{loaded_entry.entry_id}", context)
+    assert {tool.name for tool in api.tools} == {"check_library", "identify"}
+    result = await api.async_call_tool(
+        llm.ToolInput(tool_name="identify", tool_args={"name": "Heat.1995.mkv"})
+    )
+    assert result.error
