@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv
 
+from . import repairs
 from .const import DOMAIN
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_plex_client
-from .ingest_runtime import async_create_runtime, ingest_enabled
+from .ingest_runtime import async_create_runtime, ingest_enabled, unusable_folders
 from .intent import async_setup_intents
 from .library_runtime import IndexLookup, create_library
 from .llm_api import async_register_llm_api
@@ -48,8 +49,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
     library = create_library(client)
     ingest = watcher = None
     if ingest_enabled(entry.options):
-        ingest = await async_create_runtime(hass, entry, client, IndexLookup(library.index))
-        watcher = await async_create_watcher(hass, entry, ingest)
+        bad = await hass.async_add_executor_job(unusable_folders, hass, entry.options)
+        if bad:
+            # Plex features keep working; ingest waits until the folders are fixed.
+            repairs.report(hass, repairs.ISSUE_FOLDER, entry.entry_id, folders=", ".join(bad))
+        else:
+            repairs.clear(hass, repairs.ISSUE_FOLDER, entry.entry_id)
+            ingest = await async_create_runtime(hass, entry, client, IndexLookup(library.index))
+            watcher = await async_create_watcher(hass, entry, ingest)
     entry.runtime_data = VideodromeData(
         client=client, coordinator=coordinator, library=library, ingest=ingest, watcher=watcher
     )

@@ -9,6 +9,7 @@ review-queue, last-ingest and event entities listen to.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from . import const
+from . import const, repairs
 from .const import (
     CONF_AUTO_THRESHOLD,
     CONF_INCLUDE_IDS,
@@ -34,7 +35,7 @@ from .const import (
 from .engine.identify import Identifier
 from .engine.ingest import IngestService
 from .engine.pipeline import Pipeline, Settings
-from .engine.plex_sync import PathMap, PlexSync
+from .engine.plex_sync import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
 from .engine.score import Thresholds
 from .engine.store import Store
 from .engine.tmdb import TMDbClient
@@ -63,6 +64,7 @@ class IngestRuntime:
     """The parts of one entry's ingest, for services and entities."""
 
     service: IngestService
+    entry_id: str
     tmdb: TMDbClient
     store: Store
     settings: Settings
@@ -71,6 +73,22 @@ class IngestRuntime:
         """Cancel TMDb requests still running and close the database."""
         await self.tmdb.close()
         await hass.async_add_executor_job(self.store.close)
+
+
+def unusable_folders(hass: HomeAssistant, options: Mapping[str, Any]) -> list[str]:
+    """The configured folders that are missing, unreadable or not allowlisted. Blocking."""
+    folders = [
+        *options.get(CONF_INGEST_FOLDERS, ()),
+        options[CONF_MOVIES_ROOT],
+        options[CONF_TV_ROOT],
+    ]
+    bad: list[str] = []
+    for folder in folders:
+        path = Path(folder)
+        usable = path.is_dir() and os.access(path, os.R_OK | os.X_OK)
+        if not usable or not hass.config.is_allowed_path(str(path)):
+            bad.append(str(folder))
+    return bad
 
 
 def _open_store(path: Path) -> Store:
@@ -134,6 +152,13 @@ async def async_create_runtime(
 
     @callback
     def on_event(kind: str, item: Item) -> None:
+        if item.plex_status == PLEX_NOT_FOUND and item.destination:
+            repairs.report(
+                hass, repairs.ISSUE_PATH_MAPPING, entry.entry_id,
+                folder=str(Path(item.destination).parent),
+            )  # fmt: skip
+        elif item.plex_status == PLEX_MATCHED:
+            repairs.clear(hass, repairs.ISSUE_PATH_MAPPING, entry.entry_id)
         data = {"config_entry_id": entry.entry_id, "item": item.as_dict()}
         hass.bus.async_fire(f"{EVENT_PREFIX}{kind}", data)
         async_dispatcher_send(hass, signal_item(entry.entry_id), kind, item)
@@ -142,4 +167,4 @@ async def async_create_runtime(
         store, pipeline, identifier, tmdb, sync, run_blocking=run_blocking, on_event=on_event
     )
     await service.start()
-    return IngestRuntime(service, tmdb, store, settings)
+    return IngestRuntime(service, entry.entry_id, tmdb, store, settings)

@@ -18,6 +18,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
+from . import repairs
 from .const import ATTR_CONFIG_ENTRY_ID, ATTR_PATH, DOMAIN
 from .engine.errors import TMDbAuthError, UnsafePathError, VideodromeError
 from .engine.ingest import ReviewError
@@ -159,6 +160,9 @@ async def _ingest(call: ServiceCall) -> ServiceResponse:
         outcomes = await runtime.service.ingest(path, dry_run=bool(call.data[ATTR_DRY_RUN]))
     except UnsafePathError as err:
         raise _error("invalid_path", path=str(path), reason=str(err)) from err
+    except TMDbAuthError as err:
+        repairs.report(call.hass, repairs.ISSUE_TMDB_KEY, runtime.entry_id)
+        raise _failure("ingest_failed", err) from err
     except VideodromeError as err:
         raise _failure("ingest_failed", err) from err
     return {"results": [outcome.as_json() for outcome in outcomes]}

@@ -23,8 +23,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
+from . import repairs
 from .const import DOMAIN
-from .engine.errors import VideodromeError
+from .engine.errors import TMDbAuthError, VideodromeError
 from .engine.watcher import FileState, FolderWatcher
 
 if TYPE_CHECKING:
@@ -124,6 +125,12 @@ class WatcherRuntime:
             state = await self.queue.get()
             try:
                 await self.ingest.service.ingest(state.path, auto=self.auto_ingest)
+                repairs.clear(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
+            except TMDbAuthError:
+                # Nothing can be identified until the key is fixed: say so once, keep the file
+                # for the next rescan after a reload with a new key.
+                repairs.report(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
+                self.watcher.forget(state.path)
             except VideodromeError as err:
                 _LOGGER.warning("Could not ingest %s: %s", state.path, err)
             except OSError as err:  # the file vanished or became unreadable meanwhile

@@ -310,3 +310,70 @@ async def test_history_filters(
     assert [i["title"] for i in review["items"]] == ["Dune"]
     titanic = await _call(hass, "history", query="titan", limit=5)
     assert [i["status"] for i in titanic["items"]] == ["ingested"]
+
+
+async def test_repairs_for_folders_keys_and_mappings(
+    hass: HomeAssistant,
+    plex_emulator: PlexEmulator,
+    tmdb: TMDbEmulator,
+    media_root: Path,
+    tmp_path: Path,
+) -> None:
+    """Unusable folders pause ingest; a rejected key and a wrong mapping raise repairs."""
+    from homeassistant.helpers import issue_registry as ir  # noqa: PLC0415
+
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    (tmp_path / "ingest").mkdir()
+    options = {
+        CONF_TMDB_API_KEY: TMDB_KEY,
+        CONF_INGEST_FOLDERS: [str(tmp_path / "missing")],
+        CONF_MOVIES_ROOT: str(media_root / "Movies"),
+        CONF_TV_ROOT: str(media_root / "TV Shows"),
+        CONF_PATH_MAP: [],
+        CONF_TRANSFER_MODE: "hardlink",
+    }
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Videodrome Demo",
+        unique_id=plex_emulator.machine_identifier,
+        data={
+            CONF_URL: plex_emulator.url,
+            CONF_TOKEN: PLEX_TOKEN,
+            CONF_VERIFY_SSL: True,
+            CONF_CLIENT_IDENTIFIER: "test-client",
+        },
+        options=options,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    issues = ir.async_get(hass)
+    folder_issue = issues.async_get_issue(DOMAIN, f"ingest_folder_unusable_{entry.entry_id}")
+    assert folder_issue is not None
+    assert folder_issue.translation_placeholders is not None
+    assert str(tmp_path / "missing") in folder_issue.translation_placeholders["folders"]
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.ingest is None
+    # Fixed folders, and a path mapping that sends Plex to the wrong place.
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            **options,
+            CONF_INGEST_FOLDERS: [str(tmp_path / "ingest")],
+            CONF_PATH_MAP: [[str(media_root), "/somewhere/else"]],
+        },
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issues.async_get_issue(DOMAIN, f"ingest_folder_unusable_{entry.entry_id}") is None
+    (result,) = (await _call(hass, "ingest", path=str(_drop(tmp_path, "Titanic.1997.mkv"))))[
+        "results"
+    ]
+    assert result["status"] == "ingested"
+    assert issues.async_get_issue(DOMAIN, f"path_mapping_wrong_{entry.entry_id}") is not None
+    tmdb.rotate_key("rotated")
+    with pytest.raises(HomeAssistantError):
+        await _call(hass, "ingest", path=str(_drop(tmp_path, "x/Avatar.2009.mkv")))
+    assert issues.async_get_issue(DOMAIN, f"tmdb_key_rejected_{entry.entry_id}") is not None
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

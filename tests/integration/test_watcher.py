@@ -366,3 +366,28 @@ async def test_out_of_inotify_watches_falls_back_and_raises_a_repair(
     assert running is not None
     assert running.state == "on"
     assert running.attributes["inotify"] is False
+
+
+async def test_a_rejected_tmdb_key_raises_a_repair(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmdb: TMDbEmulator,
+    tmp_path: Path,
+) -> None:
+    """The worker meets a rejected key: a repair issue, and the file is not marked handled."""
+    entry = make_entry()
+    await _setup(hass, entry, cleanup)
+    tmdb.rotate_key("rotated")
+    (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
+    await _real_pause(hass, 0.2)
+    await _tick(hass, freezer, STABILITY + 10)
+    issue_id = f"tmdb_key_rejected_{entry.entry_id}"
+    for _ in range(100):
+        if ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None:
+            break
+        await _real_pause(hass, 0.02)
+        await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert (await _history(hass))["items"] == []

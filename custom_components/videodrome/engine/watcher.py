@@ -200,6 +200,10 @@ class FolderWatcher:
         else:
             candidate.stable_since = self._clock()
 
+    def forget(self, path: Path) -> None:
+        """Hand `path` out again when it is next seen (its handling did not happen)."""
+        self._seen.pop(os.fspath(path), None)
+
     async def _collect[T](self, job: Callable[[], list[T]]) -> list[T]:
         """Run `job` in the executor and take its list out of the executor's hands.
 
