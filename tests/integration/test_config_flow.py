@@ -116,10 +116,22 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _user_flow(hass: HomeAssistant, user_input: dict[str, Any]) -> dict[str, Any]:
+async def _manual_form(hass: HomeAssistant) -> dict[str, Any]:
+    """The user step's menu, then its "Enter the address and token" option."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
+    assert result["menu_options"] == ["plex_sign_in", "manual"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "manual"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "manual"
+    return dict(result)
+
+
+async def _user_flow(hass: HomeAssistant, user_input: dict[str, Any]) -> dict[str, Any]:
+    result = await _manual_form(hass)
     return dict(await hass.config_entries.flow.async_configure(result["flow_id"], user_input))
 
 
@@ -151,7 +163,7 @@ async def test_user_flow_creates_an_entry_named_after_the_server(
 
 
 async def test_user_form_suggests_the_default_plex_port(hass: HomeAssistant) -> None:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await _manual_form(hass)
     assert result["data_schema"] is not None
     schema = result["data_schema"].schema
     url_key = next(key for key in schema if key == CONF_URL)
