@@ -115,6 +115,7 @@ class PlexTvFaults:
 
     fail_status: int | None = None  # every request answers this status
     pin_expires_in: int = 900  # lifetime of new PINs (seconds)
+    answer: tuple[int, Any] | None = None  # every request answers (status, JSON, or text)
 
 
 @dataclass
@@ -176,6 +177,11 @@ class PlexTvEmulator:
         self.requests.append((request.method, request.path, dict(request.headers)))
         if self.faults.fail_status is not None:
             return web.Response(status=self.faults.fail_status, text="plex.tv is unwell")
+        if self.faults.answer is not None:
+            status, body = self.faults.answer
+            if isinstance(body, str):
+                return web.Response(status=status, text=body)
+            return web.json_response(body, status=status)
         if not request.headers.get("X-Plex-Client-Identifier"):
             return web.json_response(
                 {"errors": [{"code": 1000, "message": "X-Plex-Client-Identifier is missing"}]},
