@@ -11,6 +11,7 @@ from . import repairs
 from .const import DOMAIN
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_plex_client
+from .discovery import async_setup_discovery
 from .ingest_runtime import async_create_runtime, ingest_enabled, unusable_folders
 from .intent import async_setup_intents
 from .library_runtime import IndexLookup, create_library
@@ -34,10 +35,14 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register Videodrome's services (they exist whether or not a server is configured)."""
+    """Register Videodrome's services (they exist whether or not a server is configured).
+
+    Also look for Plex servers on the network (GDM), now and every 10 minutes.
+    """
     del config
     async_setup_services(hass)
     async_setup_intents(hass)
+    async_setup_discovery(hass)
     return True
 
 

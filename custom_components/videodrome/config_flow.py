@@ -292,12 +292,21 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask whether to add the discovered server; then how to sign in."""
         if user_input is not None:
-            return self.async_show_menu(
-                step_id="discovery_auth", menu_options=["plex_sign_in", "discovery_token"]
-            )
+            return await self.async_step_discovery_auth()
         return self.async_show_form(
             step_id="discovery_confirm",
             description_placeholders={"name": self._title, "url": self._discovered_url},
+        )
+
+    async def async_step_discovery_auth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sign in with Plex, or enter a token for the discovered server."""
+        del user_input  # a menu
+        return self.async_show_menu(
+            step_id="discovery_auth",
+            menu_options=["plex_sign_in", "discovery_token"],
+            description_placeholders={"name": self._title},
         )
 
     async def async_step_discovery_token(
