@@ -39,7 +39,10 @@ def _summary(item: Item) -> dict[str, Any]:
         "confidence": item.confidence,
         "reasons": list(item.reasons),
         "candidates": [
-            {k: c.get(k) for k in ("tmdb_id", "media_type", "title", "year", "score")}
+            {
+                k: c.get(k)
+                for k in ("tmdb_id", "media_type", "title", "year", "score", "poster_path")
+            }
             for c in item.candidates
         ],
     }

@@ -104,6 +104,7 @@ class Identification:
                     "title": s.candidate.title,
                     "year": s.candidate.year,
                     "score": round(s.score, 3),
+                    "poster_path": s.candidate.poster_path,
                 }
                 for s in self.ranked[:5]
             ],
