@@ -80,6 +80,9 @@ async def async_scan(
     targets: list[tuple[str, int]] | None = None, duration: float | None = None
 ) -> list[DiscoveredServer]:
     """Ask the network for Plex servers; the ones that answered within `duration`."""
+    targets = GDM_TARGETS if targets is None else targets
+    if not targets:  # discovery turned off (tests without sockets)
+        return []
     loop = asyncio.get_running_loop()
     transport, protocol = await loop.create_datagram_endpoint(
         _GDMProtocol,
@@ -87,7 +90,7 @@ async def async_scan(
         allow_broadcast=True,
     )
     try:
-        for target in targets if targets is not None else GDM_TARGETS:
+        for target in targets:
             transport.sendto(GDM_MESSAGE, target)
         await asyncio.sleep(SCAN_DURATION if duration is None else duration)
     finally:

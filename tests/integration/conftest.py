@@ -9,6 +9,7 @@ from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.videodrome import discovery
 from custom_components.videodrome.const import CONF_CLIENT_IDENTIFIER, DOMAIN
 from tests.conftest import PLEX_TOKEN
 
@@ -23,6 +24,12 @@ if TYPE_CHECKING:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/videodrome in every test here."""
+
+
+@pytest.fixture(autouse=True)
+def no_gdm_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setting up Videodrome scans the network (GDM); here only test_discovery's responder."""
+    monkeypatch.setattr(discovery, "GDM_TARGETS", [])
 
 
 @pytest.fixture

@@ -278,3 +278,7 @@ async def test_scan_ignores_other_answers_and_errors(
     protocol = discovery._GDMProtocol()
     protocol.error_received(ConnectionRefusedError())
     assert protocol.found == {}
+
+
+async def test_no_targets_no_socket() -> None:
+    assert await discovery.async_scan() == []
