@@ -82,6 +82,8 @@ class WatcherRunningSensor(_WatcherEntity, BinarySensorEntity):
     _attr_translation_key = "watcher_running"
     _attr_device_class = BinarySensorDeviceClass.RUNNING
     _attr_entity_category = EntityCategory.DIAGNOSTIC
+    # Diagnostic detail most people never look at: enabled in the entity settings if wanted.
+    _attr_entity_registry_enabled_default = False
 
     def __init__(self, coordinator: PlexCoordinator, runtime: WatcherRuntime) -> None:
         """Create the sensor of a watcher."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -116,6 +116,14 @@ async def _setup(
     hass: HomeAssistant, entry: MockConfigEntry, cleanup: list[MockConfigEntry]
 ) -> None:
     cleanup.append(entry)
+    # The watcher's binary sensor is disabled by default; these tests read it.
+    er.async_get(hass).async_get_or_create(
+        "binary_sensor",
+        DOMAIN,
+        f"{entry.unique_id}_watcher_running",
+        suggested_object_id="videodrome_demo_watcher",
+        config_entry=entry,
+    )
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
@@ -391,3 +399,21 @@ async def test_a_rejected_tmdb_key_raises_a_repair(
         await hass.async_block_till_done()
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     assert (await _history(hass))["items"] == []
+
+
+async def test_the_watcher_sensor_is_disabled_by_default(
+    hass: HomeAssistant, make_entry: Callable[..., MockConfigEntry], cleanup: list[MockConfigEntry]
+) -> None:
+    """A diagnostic most people never need: off until enabled."""
+    entry = make_entry()
+    cleanup.append(entry)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "binary_sensor", DOMAIN, f"{entry.unique_id}_watcher_running"
+    )
+    assert entity_id is not None
+    entity = er.async_get(hass).async_get(entity_id)
+    assert entity is not None
+    assert entity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get(entity_id) is None
