@@ -8,10 +8,11 @@ from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv
 
 from . import repairs
-from .const import DOMAIN
+from .const import CONF_PATH_MAP, DOMAIN
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_plex_client
 from .discovery import async_setup_discovery
+from .engine.plex_sync import PathMap
 from .ingest_runtime import async_create_runtime, ingest_enabled, unusable_folders
 from .intent import async_setup_intents
 from .library_runtime import IndexLookup, create_library
@@ -60,7 +61,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
             repairs.report(hass, repairs.ISSUE_FOLDER, entry.entry_id, folders=", ".join(bad))
         else:
             repairs.clear(hass, repairs.ISSUE_FOLDER, entry.entry_id)
-            ingest = await async_create_runtime(hass, entry, client, IndexLookup(library.index))
+            pairs = tuple((str(a), str(b)) for a, b in entry.options.get(CONF_PATH_MAP) or ())
+            lookup = IndexLookup(library.index, PathMap(pairs))
+            ingest = await async_create_runtime(hass, entry, client, lookup)
             watcher = await async_create_watcher(hass, entry, ingest)
     entry.runtime_data = VideodromeData(
         client=client, coordinator=coordinator, library=library, ingest=ingest, watcher=watcher

@@ -12,6 +12,8 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 import logging
+from pathlib import Path, PurePosixPath
+import re
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -20,6 +22,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from .const import DOMAIN
 from .engine.errors import PlexError, TMDbError
 from .engine.library import Item, Kind, LibraryIndex, availability
+from .engine.plex_sync import PathMap
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 REBUILD_INTERVAL = timedelta(hours=6)
+_SEASON_FOLDER = re.compile(r"^(?:season|series|staffel|saison)\s*\d+$|^specials$", re.IGNORECASE)
 MAX_ITEMS = 10
 
 
@@ -93,9 +97,10 @@ class IndexLookup:
     invalidated; before the first load, `LibraryIndex.find()` loads it once.
     """
 
-    def __init__(self, index: LibraryIndex) -> None:
-        """Answer from `index`."""
+    def __init__(self, index: LibraryIndex, path_map: PathMap | None = None) -> None:
+        """Answer from `index`; `path_map` turns Plex's paths into Home Assistant's."""
         self._index = index
+        self._path_map = path_map or PathMap()
 
     async def find(self, found: Identification) -> Existing | None:
         """The existing copy of the identified movie or episode, if Plex has one."""
@@ -103,6 +108,25 @@ class IndexLookup:
 
     def invalidate(self) -> None:
         """Nothing to do: notifications bring the change."""
+
+    async def show_folder(self, found: Identification) -> Path | None:
+        """The show's folder from one of its episode files (the folder above "Season NN")."""
+        match = found.match
+        if match is None or not self._index.loaded:
+            return None
+        snapshot = self._index.snapshot
+        shows = snapshot.by_id(
+            tmdb=match.tmdb_id, tvdb=found.tvdb_id, imdb=match.imdb_id, kind="show"
+        )
+        for show in shows:
+            for season in show.seasons:
+                for episode in season.episodes:
+                    if episode.file:
+                        folder = PurePosixPath(episode.file.replace("\\", "/")).parent
+                        if _SEASON_FOLDER.match(folder.name):
+                            folder = folder.parent
+                        return self._path_map.to_local(str(folder))
+        return None
 
 
 def create_library(client: PlexClient) -> LibraryRuntime:

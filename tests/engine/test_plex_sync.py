@@ -243,3 +243,21 @@ async def test_section_for_with_an_unmappable_path(
     client = PlexClient(library_plex.url, TOKEN, session)
     sync = PlexSync(client, PathMap((("/media", "relative"),)))
     assert await sync.section_for(Path("/media/x.mkv")) is None
+
+
+@pytest.mark.parametrize(
+    ("pairs", "seen", "expected"),
+    [
+        ((), "/data/TV/Show", Path("/data/TV/Show")),
+        ((("/media/plex", "/data"),), "/data/TV/Show", Path("/media/plex/TV/Show")),
+        ((("/media/plex", "/data"),), "/data", Path("/media/plex")),
+        ((("/media/plex", "/data"),), "/elsewhere/TV", None),
+        ((("/media/plex", "D:\\Media"),), "D:\\Media\\TV\\Show", Path("/media/plex/TV/Show")),
+        ((("/a", "/data"), ("/b", "/data/tv")), "/data/tv/Show", Path("/b/Show")),
+    ],
+)
+def test_path_map_back_to_home_assistant(
+    pairs: tuple[tuple[str, str], ...], seen: str, expected: Path | None
+) -> None:
+    """Plex's view back to Home Assistant's: longest prefix, POSIX or Windows."""
+    assert PathMap(pairs).to_local(seen) == expected

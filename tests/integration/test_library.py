@@ -280,3 +280,26 @@ async def test_llm_api_without_ingest(hass: HomeAssistant, loaded_entry: MockCon
         llm.ToolInput(tool_name="identify", tool_args={"name": "Heat.1995.mkv"})
     )
     assert result.error
+
+
+async def test_an_episode_goes_into_the_show_folder_plex_already_has(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path, media_root: Path
+) -> None:
+    """Breaking Bad lives in "Breaking Bad (2008)": a new season goes there, not beside it."""
+    await _loaded(hass, ingest_entry)
+    video = tmp_path / "ingest" / "Breaking.Bad.S04E01.720p.HDTV.mkv"
+    video.write_bytes(b"episode")
+    response: Any = await hass.services.async_call(
+        DOMAIN, "plan", {"path": str(video)}, blocking=True, return_response=True
+    )
+    (planned,) = response["results"]
+    assert planned["destination"].startswith(
+        str(media_root / "TV Shows" / "Breaking Bad (2008)" / "Season 04")
+    )
+    assert planned["target"].startswith("Breaking Bad (2008)/Season 04/")
+    new_show = tmp_path / "ingest" / "Westworld.S01E01.mkv"
+    new_show.write_bytes(b"episode")
+    response = await hass.services.async_call(
+        DOMAIN, "plan", {"path": str(new_show)}, blocking=True, return_response=True
+    )
+    assert response["results"][0]["target"].startswith("Westworld (2016) {tvdb-296762}/Season 01/")

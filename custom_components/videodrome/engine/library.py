@@ -40,6 +40,7 @@ from .score import normalise, title_similarity
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+    from pathlib import Path
 
     from .identify import Identification
     from .plex import PlexClient
@@ -833,6 +834,11 @@ class LibraryIndex:
     def invalidate(self) -> None:
         """The library changed behind the index's back: the next `find()` rebuilds first."""
         self.stale = True
+
+    async def show_folder(self, found: Identification) -> Path | None:
+        """Not answered here (paths need the path mapping): see IndexLookup in the integration."""
+        del found
+        return None
 
     # ---- notifications ------------------------------------------------------------------------
 

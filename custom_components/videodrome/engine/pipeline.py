@@ -88,6 +88,9 @@ class LibraryLookup(Protocol):
     def invalidate(self) -> None:
         """The library changed: answers remembered so far may be stale."""
 
+    async def show_folder(self, found: Identification) -> Path | None:
+        """The folder (as Home Assistant sees it) where Plex already keeps this show."""
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -218,7 +221,15 @@ class Pipeline:
         if found.target is None or found.library is None:
             return PlannedFile(source, found, action, tuple(reasons))
         root = self.settings.root(found.library)
-        destination = root / found.target
+        target = found.target
+        if found.library == "tv" and self._lookup is not None:
+            # A show Plex already has keeps its folder: no second "Show (Year) {tvdb-N}" beside
+            # the user's "Show".
+            folder = await self._lookup.show_folder(found)
+            if folder is not None and _within(folder, root) and folder != root:
+                target = PurePosixPath(folder.relative_to(root), *target.parts[1:])
+                found = replace(found, target=target)
+        destination = root / target
         if not _within(destination, root):
             return PlannedFile(
                 source, found, Action.MANUAL, (*reasons, TARGET_OUTSIDE_ROOT)

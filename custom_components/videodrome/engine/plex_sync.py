@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 import logging
+from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from .plex_models import TYPE_MOVIE, TYPE_SHOW, as_str, child_objects
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path, PurePath
+    from pathlib import PurePath
 
     from .identify import Identification
     from .plex import PlexClient
@@ -61,6 +62,21 @@ class PathMap:
         separator = "\\" if "\\" in theirs or (len(theirs) > 1 and theirs[1] == ":") else "/"
         joined = theirs.rstrip("/\\") + (separator + rest.replace("/", separator) if rest else "")
         return plex_path(joined)
+
+    def to_local(self, seen: str) -> Path | None:
+        """A path as Plex sees it, as Home Assistant sees it (None if no pair covers it)."""
+        best: tuple[str, str] | None = None
+        normal = seen.replace("\\", "/")
+        for ours, theirs in self.pairs:
+            base = theirs.replace("\\", "/").rstrip("/")
+            if (normal == base or normal.startswith(base + "/")) and (
+                best is None or len(base) > len(best[1])
+            ):
+                best = (ours, base)
+        if best is None:
+            return Path(normal) if not self.pairs else None
+        rest = normal[len(best[1]) :].lstrip("/")
+        return Path(best[0]) / rest if rest else Path(best[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +250,11 @@ class PlexLookup:
     def invalidate(self) -> None:
         """Forget what Plex said (a file was just added): the next question asks again."""
         self._built = -self._ttl
+
+    async def show_folder(self, found: Identification) -> Path | None:
+        """Not known to this stand-in: new shows get Videodrome's folder name."""
+        del found
+        return None
 
     async def _refresh(self) -> None:
         async with self._lock:
