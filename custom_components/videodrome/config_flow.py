@@ -156,7 +156,7 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
                 LOGGER.warning("Could not start signing in with Plex: %s", err)
                 return self.async_abort(reason="plex_tv_unreachable")
             self._auth_url = plex_account.auth_url(self._client_identifier, pin)
-            self._sign_in = self.hass.async_create_task(
+            self._sign_in = self.hass.async_create_background_task(
                 plex_account.async_wait_for_token(session, self._client_identifier, pin),
                 f"{DOMAIN} sign-in {self.flow_id}",
             )

@@ -226,7 +226,7 @@ async def test_a_discovered_server_with_sign_in(
         )
         assert result["type"] is FlowResultType.EXTERNAL_STEP
         plextv.approve()
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
         result = dict(await hass.config_entries.flow.async_configure(result["flow_id"]))
     if not listed:
         assert result["type"] is FlowResultType.ABORT

@@ -72,7 +72,7 @@ async def _signed_in(hass: HomeAssistant, plextv: PlexTvEmulator) -> dict[str, A
     result = await _start_sign_in(hass)
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     plextv.approve()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     return dict(await hass.config_entries.flow.async_configure(result["flow_id"]))
 
 
@@ -95,7 +95,7 @@ async def test_sign_in_with_one_server_goes_straight_to_the_ingest_step(
     assert again["type"] is FlowResultType.EXTERNAL_STEP
 
     plextv.approve(pin.code)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     progressed = hass.config_entries.flow.async_get(result["flow_id"])
     assert progressed["step_id"] == "select_server"
 
@@ -206,7 +206,7 @@ async def test_sign_in_not_completed_in_time_aborts(
         monkeypatch.setattr(plex_account, "SIGN_IN_TIMEOUT", 0.05)
     result = await _start_sign_in(hass)
     assert result["type"] is FlowResultType.EXTERNAL_STEP
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.config_entries.flow.async_get(result["flow_id"])["step_id"] == "sign_in_timeout"
     result = dict(await hass.config_entries.flow.async_configure(result["flow_id"]))
     assert result["type"] is FlowResultType.ABORT
@@ -228,7 +228,7 @@ async def test_plex_tv_gone_during_the_sign_in_aborts(
     result = await _start_sign_in(hass)
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     await plextv.stop()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     result = dict(await hass.config_entries.flow.async_configure(result["flow_id"]))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "plex_tv_unreachable"
@@ -239,7 +239,7 @@ async def test_plex_tv_down_when_listing_servers_aborts(
 ) -> None:
     result = await _start_sign_in(hass)
     plextv.approve()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     plextv.faults.fail_status = 500
     result = dict(await hass.config_entries.flow.async_configure(result["flow_id"]))
     assert result["type"] is FlowResultType.ABORT
@@ -252,7 +252,7 @@ async def test_dismissing_the_flow_stops_waiting_for_plex_tv(
     result = await _start_sign_in(hass)
     polls = len(plextv.requests)
     hass.config_entries.flow.async_abort(result["flow_id"])
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     settled = len(plextv.requests)
     assert settled - polls <= 1
     assert not hass.config_entries.flow.async_progress()
@@ -277,7 +277,7 @@ async def test_odd_resources_count_as_unreachable(
 ) -> None:
     result = await _start_sign_in(hass)
     plextv.approve()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     plextv.faults.answer = (200, body)
     result = dict(await hass.config_entries.flow.async_configure(result["flow_id"]))
     assert result["type"] is FlowResultType.ABORT
