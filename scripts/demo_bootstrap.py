@@ -109,6 +109,12 @@ class Bootstrap:
         flow = await self.call(
             "POST", "/api/config/config_entries/flow", json={"handler": "videodrome"}
         )
+        if flow.get("type") == "menu":  # sign in with Plex, or address and token: the latter
+            await self.call(
+                "POST",
+                f"/api/config/config_entries/flow/{flow['flow_id']}",
+                json={"next_step_id": "manual"},
+            )
         result = await self.call(
             "POST",
             f"/api/config/config_entries/flow/{flow['flow_id']}",
