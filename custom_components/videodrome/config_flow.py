@@ -74,6 +74,7 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with a fresh client identifier (kept for the entry's lifetime)."""
         self._client_identifier = uuid.uuid4().hex
         self._data: dict[str, Any] = {}
+        self._reconfigured: dict[str, Any] = {}
         self._title = ""
         self._auth_url = ""
         self._sign_in: asyncio.Task[str | None] | None = None
@@ -412,10 +413,31 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(identity.machine_identifier)
         self._abort_if_unique_id_mismatch(reason="wrong_server")
         if self.source == SOURCE_REAUTH:
-            entry = self._get_reauth_entry()
-        else:
-            entry = self._get_reconfigure_entry()
-        return self.async_update_reload_and_abort(entry, data=data)
+            return self.async_update_reload_and_abort(self._get_reauth_entry(), data=data)
+        self._reconfigured = data
+        return await self.async_step_reconfigure_folders()
+
+    async def async_step_reconfigure_folders(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Reconfigure, second page: the folders and the rest of the ingest settings."""
+        entry = self._get_reconfigure_entry()
+        data = self._reconfigured
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, errors = await async_validate_ingest(self.hass, data, user_input)
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data, options=options)
+        return self.async_show_form(
+            step_id="reconfigure_folders",
+            data_schema=self.add_suggested_values_to_schema(
+                INGEST_SCHEMA, user_input or form_values(entry.options)
+            ),
+            description_placeholders={
+                "sections": describe_sections(await async_fetch_sections(self.hass, data))
+            },
+            errors=errors,
+        )
 
 
 class VideodromeOptionsFlow(OptionsFlowWithReload):

@@ -302,6 +302,8 @@ async def test_reconfigure_changes_url_and_token(
         result["flow_id"],
         {CONF_URL: moved_server.url, CONF_TOKEN: "token-after-move", CONF_VERIFY_SSL: False},
     )
+    assert result["step_id"] == "reconfigure_folders"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], INGEST_OFF)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert config_entry.data[CONF_URL] == moved_server.url
@@ -317,8 +319,37 @@ async def test_reconfigure_keeps_the_token_when_left_empty(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_URL: plex_emulator.url, CONF_VERIFY_SSL: True}
     )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], INGEST_OFF)
     assert result["reason"] == "reconfigure_successful"
     assert config_entry.data[CONF_TOKEN] == PLEX_TOKEN
+
+
+async def test_reconfigure_changes_the_folders(
+    hass: HomeAssistant,
+    plex_emulator: PlexEmulator,
+    config_entry: MockConfigEntry,
+    tmdb: TMDbEmulator,
+    folders: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """Reconfigure's second page: the folders, checked like in the setup, then stored."""
+    config_entry.add_to_hass(hass)
+    result = await config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: plex_emulator.url, CONF_VERIFY_SSL: True}
+    )
+    assert result["step_id"] == "reconfigure_folders"
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    assert "Movies (movie)" in placeholders["sections"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**folders, CONF_MOVIES_ROOT: str(tmp_path / "nowhere")}
+    )
+    assert result["errors"] == {CONF_MOVIES_ROOT: "folder_missing"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], folders)
+    assert result["reason"] == "reconfigure_successful"
+    assert config_entry.options[CONF_MOVIES_ROOT] == folders[CONF_MOVIES_ROOT]
+    assert config_entry.options[CONF_INGEST_FOLDERS] == folders[CONF_INGEST_FOLDERS]
 
 
 async def test_reconfigure_refuses_a_different_server(
