@@ -107,7 +107,7 @@ def test_a_version_1_store_keeps_its_cache_and_gains_the_history(
     assert "items" not in tables
 
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store.cache_get("movie/949", max_age=3600) == b'{"id": 949}'
         assert store.counts()[ItemStatus.PENDING] == 0
         store.add_item(source="/downloads/a.mkv", status=ItemStatus.PENDING)
@@ -170,6 +170,7 @@ def test_every_field_round_trips(store: Store, clock: Clock) -> None:
         "plex_status": "plex_matched",
         "plex_rating_key": "12345",
         "batch": "batch-2",
+        "companions": [("/downloads/Heat.en.srt", "/media/tv/Heat.en.srt")],
     }
     assert set(changes) | {"id", "created_at", "updated_at"} == set(COLUMNS)
     updated = store.update_item(added.id, **changes)
@@ -458,6 +459,8 @@ def test_counts(store: Store) -> None:
         "ingested": 1,
         "skipped": 0,
         "rejected": 0,
+        "organised": 0,
+        "undone": 0,
         "failed": 1,
     }
     assert all(type(key) is str for key in counts)
@@ -471,7 +474,8 @@ def test_purge_keeps_the_queue_and_work_in_progress(store: Store, clock: Clock) 
     clock.now += 1000
 
     assert store.purge_history(older_than=3000) == 0
-    assert store.purge_history(older_than=1500) == 4
+    assert store.purge_history(older_than=1500) == 6  # ingested, skipped, rejected, failed,
+    # organised, undone
     remaining = {item.id for item in store.history(limit=1000)}
     assert remaining == {
         old[ItemStatus.PENDING].id,

@@ -83,6 +83,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX items_tmdb_id ON items (tmdb_id);
     CREATE INDEX items_updated_at ON items (updated_at);
     """,
+    # 2 -> 3: subtitles moved with an organised video, as [old, new] pairs (for undo).
+    """
+    ALTER TABLE items ADD COLUMN companions TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -101,6 +105,8 @@ class ItemStatus(StrEnum):
     SKIPPED = "skipped"  # deliberately left alone
     REJECTED = "rejected"  # refused in review: stays out until the file changes
     FAILED = "failed"  # went wrong: tried again when seen again
+    ORGANISED = "organised"  # renamed in place to its Plex path (undo puts it back)
+    UNDONE = "undone"  # an organised rename that was put back
 
 
 # A file with an item in one of these is not picked up again (`Store.find_handled`); `rejected`
@@ -117,7 +123,14 @@ HANDLED: frozenset[ItemStatus] = frozenset(
 )
 # Finished items, the only ones `Store.purge_history` deletes.
 FINISHED: frozenset[ItemStatus] = frozenset(
-    {ItemStatus.INGESTED, ItemStatus.SKIPPED, ItemStatus.REJECTED, ItemStatus.FAILED}
+    {
+        ItemStatus.INGESTED,
+        ItemStatus.SKIPPED,
+        ItemStatus.REJECTED,
+        ItemStatus.FAILED,
+        ItemStatus.ORGANISED,
+        ItemStatus.UNDONE,
+    }
 )
 INTERRUPTED = "interrupted"  # the reason `Store.recover` appends
 
@@ -148,6 +161,7 @@ class _OptionalFields(TypedDict, total=False):
     plex_status: str | None  # plex_matched / plex_mismatch / plex_not_found
     plex_rating_key: str | None
     batch: str | None
+    companions: Sequence[Sequence[str]]  # [old, new] paths of subtitles moved with the video
 
 
 class NewItemFields(_OptionalFields):
@@ -196,6 +210,7 @@ class Item:
     batch: str | None
     created_at: float
     updated_at: float
+    companions: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe, for service responses: lists for tuples, ISO 8601 UTC timestamps."""
@@ -204,6 +219,7 @@ class Item:
         result["episodes"] = list(self.episodes)
         result["reasons"] = list(self.reasons)
         result["candidates"] = [dict(candidate) for candidate in self.candidates]
+        result["companions"] = [list(pair) for pair in self.companions]
         result["created_at"] = _iso(self.created_at)
         result["updated_at"] = _iso(self.updated_at)
         return result
@@ -212,7 +228,7 @@ class Item:
 COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(Item))
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM items"  # noqa: S608 - column names are constants
 _WRITABLE = ItemFields.__optional_keys__ | ItemFields.__required_keys__
-_JSON_LISTS = frozenset({"episodes", "reasons", "candidates"})
+_JSON_LISTS = frozenset({"episodes", "reasons", "candidates", "companions"})
 _PATHS = frozenset({"source", "target", "destination"})
 
 
@@ -249,6 +265,7 @@ def _item(row: Sequence[Any]) -> Item:
     values = dict(zip(COLUMNS, row, strict=True))
     for name in _JSON_LISTS:
         values[name] = tuple(orjson.loads(values[name])) if values[name] else ()
+    values["companions"] = tuple((str(old), str(new)) for old, new in values["companions"])
     values["status"] = ItemStatus(values["status"])
     return Item(**values)
 

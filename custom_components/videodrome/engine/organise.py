@@ -1,0 +1,282 @@
+"""Organise in place: give files already in the library their Plex names, with undo.
+
+Each video under a library folder is identified as ingest identifies it; files decided
+automatically are renamed to their Plex path (subtitles beside them too), uncertain ones wait
+in the review queue. A rename never replaces a file and never crosses filesystems (that would
+be a copy): `renameat2(RENAME_NOREPLACE)`, or where a filesystem lacks it, a hard link to the
+new name and only then the removal of the old name, so a crash between the two leaves the
+file reachable under both. Empty folders left behind stay. Every rename is recorded with both
+paths and a batch id; `undo()` moves files back the same way, and refuses when the old name
+has been taken since.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass, replace
+import errno
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+import uuid
+
+from .errors import DestinationExistsError, TransferError, VideodromeError
+from .pipeline import Action, PlannedFile
+from .store import Item, ItemStatus
+from .transfer import _NO_NOREPLACE, AT_FDCWD, RENAME_NOREPLACE, _renameat2
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from .pipeline import Pipeline
+    from .plex_sync import PlexSync
+    from .store import Store
+
+_LOGGER = logging.getLogger(__name__)
+
+ALREADY_ORGANISED = "already_organised"
+CROSS_FILESYSTEM = "cross_filesystem"
+ORIGINAL_NAME_TAKEN = "original_name_taken"
+BATCH_PREFIX = "organise:"
+
+type BlockingRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+class CrossFilesystemError(TransferError):
+    """A rename would have to copy between filesystems: organise refuses."""
+
+
+def _existing_ancestor(path: Path) -> Path:
+    for parent in (path, *path.parents):
+        if parent.exists():
+            return parent
+    return Path("/")  # pragma: no cover - "/" always exists
+
+
+def move_noreplace(source: Path, destination: Path) -> None:
+    """Rename `source` to `destination` on the same filesystem, never replacing. Blocking."""
+    if source.lstat().st_dev != _existing_ancestor(destination.parent).stat().st_dev:
+        raise CrossFilesystemError(
+            f"{source} and {destination.parent} are on different filesystems: organising "
+            "renames files in place and never copies them"
+        )
+    if os.path.lexists(destination):
+        raise DestinationExistsError(f"{destination} exists already; nothing was renamed")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    rename = _renameat2()
+    if rename is not None:
+        result = rename(
+            AT_FDCWD, os.fsencode(source), AT_FDCWD, os.fsencode(destination), RENAME_NOREPLACE
+        )
+        if result == 0:
+            return
+        code = ctypes.get_errno()
+        if code == errno.EEXIST:
+            raise DestinationExistsError(f"{destination} appeared meanwhile; nothing was renamed")
+        if code not in _NO_NOREPLACE:
+            raise OSError(code, os.strerror(code), str(source), None, str(destination))
+    # No RENAME_NOREPLACE here: link first (fails if the name is taken), then drop the old
+    # name. A crash in between leaves the file under both names, never under neither.
+    try:
+        os.link(source, destination)
+    except FileExistsError:
+        raise DestinationExistsError(f"{destination} appeared meanwhile") from None
+    source.unlink()
+
+
+@dataclass(frozen=True, slots=True)
+class Organised:
+    """One file's outcome."""
+
+    planned: PlannedFile
+    status: str
+    item: Item | None = None
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The plan, and what happened."""
+        record = self.planned.as_json()
+        record.update(
+            status=self.status,
+            item_id=self.item.id if self.item else None,
+            batch=self.item.batch if self.item else None,
+            error=self.error,
+        )
+        return record
+
+
+class Organiser:
+    """Renames files inside the library folders to their Plex paths, and back."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        store: Store,
+        sync: PlexSync | None,
+        *,
+        run_blocking: BlockingRunner,
+    ) -> None:
+        """Plan with `pipeline` (one without a library lookup: the files are the library)."""
+        self.pipeline = pipeline
+        self._store = store
+        self._sync = sync
+        self._run = run_blocking
+
+    async def organise(self, path: Path, *, dry_run: bool = True) -> list[Organised]:
+        """Plan every video at `path`; unless `dry_run`, rename the sure ones."""
+        planned = [_already_there(p) for p in await self.pipeline.plan(path)]
+        if dry_run:
+            return [Organised(p, "planned") for p in planned]
+        batch = f"{BATCH_PREFIX}{uuid.uuid4().hex[:12]}"
+        results: list[Organised] = []
+        for item in planned:
+            if item.action is Action.TRANSFER:
+                results.append(await self.apply(item, batch))
+            elif item.action in {Action.REVIEW, Action.MANUAL}:
+                queued = await self._record(item, ItemStatus.REVIEW, batch)
+                results.append(Organised(item, str(ItemStatus.REVIEW), queued))
+            else:
+                results.append(Organised(item, str(ItemStatus.SKIPPED)))
+        await self._scan(results)
+        return results
+
+    async def apply(self, planned: PlannedFile, batch: str, item: Item | None = None) -> Organised:
+        """Rename one file (and its subtitles) and record it; an existing item is updated."""
+        destination = planned.destination
+        if destination is None:
+            return Organised(planned, str(ItemStatus.SKIPPED))
+        source = planned.source.path
+        try:
+            await self._run(lambda: move_noreplace(source, destination))
+        except (TransferError, OSError) as err:
+            return Organised(planned, str(ItemStatus.FAILED), item, str(err))
+        moved: list[tuple[str, str]] = []
+        for companion, target in planned.companions:
+            try:
+                await self._run(lambda c=companion, t=target: move_noreplace(c, t))  # type: ignore[misc]
+            except (TransferError, OSError) as err:
+                _LOGGER.warning("Subtitle %s stays where it is: %s", companion, err)
+            else:
+                moved.append((str(companion), str(target)))
+        item_id = (
+            item.id
+            if item is not None
+            else (await self._record(planned, ItemStatus.ORGANISED, batch)).id
+        )
+        recorded = await self._run(
+            lambda: self._store.update_item(
+                item_id,
+                status=ItemStatus.ORGANISED,
+                destination=str(destination),
+                batch=batch,
+                companions=moved,
+            )
+        )
+        return Organised(planned, str(ItemStatus.ORGANISED), recorded)
+
+    async def undo(self, *, item_id: int | None = None, batch: str | None = None) -> list[Item]:
+        """Put organised files back under their old names (no-clobber); returns the items."""
+        if item_id is not None:
+            found = await self._run(lambda: self._store.get_item(item_id))
+            items = [found] if found is not None else []
+        else:
+            items = await self._run(
+                lambda: [
+                    i
+                    for i in self._store.history(status=ItemStatus.ORGANISED, limit=100_000)
+                    if i.batch == batch
+                ]
+            )
+        if not items:
+            raise VideodromeError("nothing organised matches that id or batch")
+        undone: list[Item] = []
+        for item in items:
+            if item.status != ItemStatus.ORGANISED or not item.destination:
+                raise VideodromeError(f"item {item.id} is {item.status}, not organised")
+            source, current = Path(item.source), Path(item.destination)
+            try:
+                await self._run(lambda s=source, c=current: move_noreplace(c, s))  # type: ignore[misc]
+            except DestinationExistsError:
+                undone.append(
+                    await self._run(
+                        lambda i=item: self._store.update_item(  # type: ignore[misc]
+                            i.id, error=f"{ORIGINAL_NAME_TAKEN}: {i.source}"
+                        )
+                    )
+                )
+                continue
+            for old, new in item.companions:
+                try:
+                    await self._run(lambda o=old, n=new: move_noreplace(Path(n), Path(o)))  # type: ignore[misc]
+                except (TransferError, OSError) as err:
+                    _LOGGER.warning("Subtitle %s stays where it is: %s", new, err)
+            undone.append(
+                await self._run(
+                    lambda i=item: self._store.update_item(i.id, status=ItemStatus.UNDONE)  # type: ignore[misc]
+                )
+            )
+        return undone
+
+    async def _record(self, planned: PlannedFile, status: ItemStatus, batch: str) -> Item:
+        source = planned.source
+        record = planned.found.as_json()
+        item: Item = await self._run(
+            lambda: self._store.add_item(
+                source=str(source.path),
+                source_size=source.size,
+                source_mtime_ns=source.mtime_ns,
+                source_inode=source.inode,
+                source_device=source.device,
+                status=status,
+                kind=record["kind"],
+                title=record["title"],
+                year=record["year"],
+                season=record["season"],
+                episodes=tuple(record["episodes"]),
+                tmdb_id=record["tmdb_id"],
+                tvdb_id=record["tvdb_id"],
+                imdb_id=record["imdb_id"],
+                confidence=record["confidence"],
+                decision=record["decision"],
+                reasons=tuple(planned.reasons),
+                candidates=tuple(record["candidates"][:5]),
+                library=record["library"],
+                target=record["target"],
+                destination=str(planned.destination) if planned.destination else None,
+                batch=batch,
+            )
+        )
+        return item
+
+    async def _scan(self, results: list[Organised]) -> None:
+        """One partial scan per folder a file left or arrived in; then Plex's match."""
+        if self._sync is None:
+            return
+        for result in results:
+            if result.status != ItemStatus.ORGANISED or result.planned.destination is None:
+                continue
+            try:
+                verification = await self._sync.scan_and_verify(
+                    result.planned.destination, result.planned.found
+                )
+            except VideodromeError as err:
+                _LOGGER.warning("Plex scan after organising failed: %s", err)
+                continue
+            if result.item is not None:
+                await self._run(
+                    lambda i=result.item.id, v=verification: self._store.update_item(  # type: ignore[misc]
+                        i, plex_status=v.status, plex_rating_key=v.rating_key
+                    )
+                )
+
+
+def _already_there(planned: PlannedFile) -> PlannedFile:
+    """A file already at its Plex path is left alone (and not "destination_exists")."""
+    destination = planned.destination
+    if destination is not None and destination == planned.source.path:
+        reasons = tuple(
+            r for r in planned.reasons if r not in {"destination_exists", "already_ingested"}
+        )
+        return replace(planned, action=Action.SKIP, reasons=(*reasons, ALREADY_ORGANISED))
+    return planned
