@@ -34,6 +34,7 @@ from .const import (
 )
 from .engine.identify import Identifier
 from .engine.ingest import IngestService
+from .engine.organise import Organiser
 from .engine.pipeline import Pipeline, Settings
 from .engine.plex_sync import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
 from .engine.score import Thresholds
@@ -165,6 +166,16 @@ async def async_create_runtime(
 
     service = IngestService(
         store, pipeline, identifier, tmdb, sync, run_blocking=run_blocking, on_event=on_event
+    )
+    # Organising works on the library folders themselves: no "already in the library" check
+    # (the files are the library), and the roots are where names are read from.
+    roots = (settings.movies_root, settings.tv_root)
+    organise_settings = Settings(roots, *roots, settings.mode, settings.verify_checksum)
+    service.organiser = Organiser(
+        Pipeline(identifier, organise_settings, run_blocking=run_blocking),
+        store,
+        sync,
+        run_blocking=run_blocking,
     )
     await service.start()
     return IngestRuntime(service, entry.entry_id, tmdb, store, settings)

@@ -37,6 +37,9 @@ SERVICE_IDENTIFY = "identify"
 SERVICE_APPROVE = "approve"
 SERVICE_REJECT = "reject"
 SERVICE_HISTORY = "history"
+SERVICE_ORGANISE = "organise"
+SERVICE_UNDO = "undo"
+ATTR_BATCH = "batch"
 ATTR_DRY_RUN = "dry_run"
 ATTR_NAME = "name"
 ATTR_ITEM_ID = "item_id"
@@ -74,12 +77,34 @@ APPROVE_SCHEMA = vol.Schema(
         ),
     }
 )
+ORGANISE_SCHEMA = vol.Schema(
+    {**_ENTRY, vol.Required(ATTR_PATH): _PATH, vol.Optional(ATTR_DRY_RUN, default=True): bool}
+)
+UNDO_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Exclusive(ATTR_ITEM_ID, "which"): cv.positive_int,
+        vol.Exclusive(ATTR_BATCH, "which"): vol.All(
+            cv.string, vol.Match(r"^organise:[0-9a-f]{1,32}$")
+        ),
+    }
+)
 REJECT_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_ITEM_ID): cv.positive_int})
 HISTORY_SCHEMA = vol.Schema(
     {
         **_ENTRY,
         vol.Optional(ATTR_STATUS): vol.In(
-            ["pending", "review", "transferring", "ingested", "skipped", "rejected", "failed"]
+            [
+                "pending",
+                "review",
+                "transferring",
+                "ingested",
+                "skipped",
+                "rejected",
+                "failed",
+                "organised",
+                "undone",
+            ]
         ),
         vol.Optional(ATTR_QUERY): vol.All(cv.string, vol.Length(max=200)),
         vol.Optional(ATTR_LIMIT, default=50): vol.All(vol.Coerce(int), vol.Range(min=1, max=1000)),
@@ -108,6 +133,8 @@ def async_setup_ingest_services(hass: HomeAssistant) -> None:
         (SERVICE_APPROVE, APPROVE_SCHEMA, _approve, SupportsResponse.OPTIONAL),
         (SERVICE_REJECT, REJECT_SCHEMA, _reject, SupportsResponse.OPTIONAL),
         (SERVICE_HISTORY, HISTORY_SCHEMA, _history, SupportsResponse.ONLY),
+        (SERVICE_ORGANISE, ORGANISE_SCHEMA, _organise, SupportsResponse.OPTIONAL),
+        (SERVICE_UNDO, UNDO_SCHEMA, _undo, SupportsResponse.OPTIONAL),
     )
     for name, schema, handler, response in table:
         hass.services.async_register(
@@ -125,8 +152,13 @@ def _runtime(call: ServiceCall) -> IngestRuntime:
     return runtime
 
 
-def _checked(hass: HomeAssistant, runtime: IngestRuntime, raw: str) -> Path:
-    """Resolve a path from a call and refuse anything outside the ingest folders. Blocking."""
+def _checked(
+    hass: HomeAssistant, runtime: IngestRuntime, raw: str, *, library: bool = False
+) -> Path:
+    """Resolve a path from a call; refuse it outside the ingest (or library) folders.
+
+    Blocking: it resolves links and checks access on disk.
+    """
     if "\x00" in raw or any(ord(ch) < 0x20 for ch in raw):  # noqa: PLR2004 (control chars)
         raise _error("invalid_path", path=repr(raw), reason="control characters")
     path = Path(raw)
@@ -138,9 +170,14 @@ def _checked(hass: HomeAssistant, runtime: IngestRuntime, raw: str) -> Path:
         raise _error("path_not_found", path=raw) from None
     except (OSError, RuntimeError) as err:  # a symlink loop, a permission problem
         raise _error("invalid_path", path=raw, reason=str(err)) from err
-    folders = [f.resolve() for f in runtime.settings.ingest_folders]
+    settings = runtime.settings
+    roots = (settings.movies_root, settings.tv_root) if library else settings.ingest_folders
+    folders = [f.resolve() for f in roots]
     if not any(resolved == f or resolved.is_relative_to(f) for f in folders):
-        raise _error("path_outside_ingest", path=raw, folders=", ".join(map(str, folders)) or "-")
+        listed = ", ".join(map(str, folders)) or "-"
+        if library:
+            raise _error("path_outside_library", path=raw, folders=listed)
+        raise _error("path_outside_ingest", path=raw, folders=listed)
     if not hass.config.is_allowed_path(str(resolved)):
         raise _error("path_not_allowed", path=raw)
     if not os.access(resolved, os.R_OK):
@@ -225,6 +262,39 @@ async def _reject(call: ServiceCall) -> ServiceResponse:
     except ReviewError as err:
         raise _error("review_refused", error=str(err)) from err
     return item.as_dict()
+
+
+async def _organise(call: ServiceCall) -> ServiceResponse:
+    runtime = _runtime(call)
+    organiser = runtime.service.organiser
+    assert organiser is not None  # noqa: S101 (the runtime always makes one)
+    raw = str(call.data[ATTR_PATH])
+    path = await call.hass.async_add_executor_job(
+        lambda: _checked(call.hass, runtime, raw, library=True)
+    )
+    try:
+        results = await organiser.organise(path, dry_run=bool(call.data[ATTR_DRY_RUN]))
+    except UnsafePathError as err:
+        raise _error("invalid_path", path=raw, reason=str(err)) from err
+    except VideodromeError as err:
+        raise _failure("ingest_failed", err) from err
+    batches = {r.item.batch for r in results if r.item is not None and r.item.batch}
+    return {"batch": next(iter(batches), None), "results": [r.as_json() for r in results]}
+
+
+async def _undo(call: ServiceCall) -> ServiceResponse:
+    runtime = _runtime(call)
+    organiser = runtime.service.organiser
+    assert organiser is not None  # noqa: S101 (the runtime always makes one)
+    if ATTR_ITEM_ID not in call.data and ATTR_BATCH not in call.data:
+        raise _error("item_or_batch_required")
+    try:
+        items = await organiser.undo(
+            item_id=call.data.get(ATTR_ITEM_ID), batch=call.data.get(ATTR_BATCH)
+        )
+    except VideodromeError as err:
+        raise _error("review_refused", error=str(err)) from err
+    return {"items": [item.as_dict() for item in items]}
 
 
 async def _history(call: ServiceCall) -> ServiceResponse:

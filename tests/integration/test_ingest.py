@@ -377,3 +377,42 @@ async def test_repairs_for_folders_keys_and_mappings(
     assert issues.async_get_issue(DOMAIN, f"tmdb_key_rejected_{entry.entry_id}") is not None
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def test_organise_a_library_folder_and_undo(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, media_root: Path, tmp_path: Path
+) -> None:
+    """A loose file in the movies folder gets its Plex name; undo puts it back; review too."""
+    movies = media_root / "Movies"
+    loose = movies / "titanic.1997.1080p.mkv"
+    loose.write_bytes(b"titanic")
+    dune = movies / "Dune.mkv"
+    dune.write_bytes(b"which dune")
+    dry = await _call(hass, "organise", path=str(loose))
+    assert dry["results"][0]["status"] == "planned"
+    assert loose.exists()
+    done = await _call(hass, "organise", path=str(loose), dry_run=False)
+    (result,) = done["results"]
+    assert result["status"] == "organised"
+    renamed = movies / "Titanic (1997) {tmdb-597}" / "Titanic (1997) - 1080p.mkv"
+    assert renamed.read_bytes() == b"titanic"
+    assert not loose.exists()
+    history = await _call(hass, "history", status="organised")
+    assert history["items"][0]["destination"] == str(renamed)
+    undone = await _call(hass, "undo", batch=done["batch"])
+    assert undone["items"][0]["status"] == "undone"
+    assert loose.read_bytes() == b"titanic"
+    assert not renamed.exists()
+    queued = await _call(hass, "organise", path=str(dune), dry_run=False)
+    (waiting,) = queued["results"]
+    assert waiting["status"] == "review"
+    approved = await _call(hass, "approve", item_id=waiting["item_id"], tmdb_id=841)
+    assert approved["status"] == "organised"
+    assert (movies / "Dune (1984) {tmdb-841}" / "Dune (1984).mkv").read_bytes() == b"which dune"
+    assert not dune.exists()
+    with pytest.raises(ServiceValidationError, match="not inside a library folder"):
+        await _call(hass, "organise", path=str(_drop(tmp_path, "Heat.1995.mkv")))
+    with pytest.raises(ServiceValidationError, match="item or a batch"):
+        await _call(hass, "undo")
+    with pytest.raises(ServiceValidationError, match="nothing organised"):
+        await _call(hass, "undo", batch="organise:0123abcd")

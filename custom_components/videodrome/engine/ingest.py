@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .errors import TransferError, VideodromeError
+from .organise import BATCH_PREFIX
 from .parse import parse
 from .pipeline import Action, PlannedFile, SourceFile, source_file
 from .plex_sync import PlexSync, Verification
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from .identify import Identification, Identifier
+    from .organise import Organiser
     from .pipeline import Pipeline
     from .tmdb import TMDbClient
 
@@ -97,6 +99,7 @@ class IngestService:
         self._run = run_blocking
         self._on_event = on_event or (lambda _kind, _item: None)
         self._busy: set[tuple[int, int]] = set()
+        self.organiser: Organiser | None = None  # set by the integration: organise in place
         self._lock = asyncio.Lock()
 
     async def start(self) -> list[Item]:
@@ -234,7 +237,19 @@ class IngestService:
         scored = Scored(candidate, 1.0, 1.0, 1.0, 1.0, 1.0, candidate.title)
         verdict = Verdict(Decision.AUTO, 1.0, scored, (scored,), ("approved",), reading)
         found: Identification = await self._identifier.complete(parsed, verdict)
-        planned = await self.pipeline.plan_identified(source, found)
+        organise = self.organiser is not None and (item.batch or "").startswith(BATCH_PREFIX)
+        pipeline = (
+            self.organiser.pipeline if self.organiser is not None and organise else self.pipeline
+        )
+        planned = await pipeline.plan_identified(source, found)
+        if organise and self.organiser is not None and planned.destination is not None:
+            # A file already in the library: renamed in place, not copied.
+            done = await self.organiser.apply(planned, str(item.batch), item)
+            if done.status != ItemStatus.ORGANISED:
+                raise ReviewError(f"item {item_id} could not be renamed: {done.error}")
+            assert done.item is not None  # noqa: S101 (apply records the item it renamed)
+            self._on_event(Event.APPROVED, done.item)
+            return Outcome(planned, done.item, done.status)
         if planned.action is Action.SKIP or planned.destination is None:
             raise ReviewError(
                 f"item {item_id} cannot be ingested: {', '.join(planned.reasons) or 'no target'}"
