@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import errno
 import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -238,3 +240,57 @@ def test_without_renameat2_the_fallback_moves(
     move_noreplace(tmp_path / "old.mkv", tmp_path / "new.mkv")
     assert not (tmp_path / "old.mkv").exists()
     assert (tmp_path / "new.mkv").read_bytes() == b"x"
+
+
+def _fake_renameat2(code: int) -> Any:
+    def rename(*_args: object) -> int:
+        ctypes.set_errno(code)
+        return -1
+
+    return lambda: rename
+
+
+def test_renameat2_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel says the name appeared (a race), or fails otherwise: nothing moves."""
+    (tmp_path / "a").write_bytes(b"a")
+    monkeypatch.setattr(organise_module, "_renameat2", _fake_renameat2(errno.EEXIST))
+    with pytest.raises(DestinationExistsError, match="appeared"):
+        move_noreplace(tmp_path / "a", tmp_path / "b")
+    monkeypatch.setattr(organise_module, "_renameat2", _fake_renameat2(errno.EROFS))
+    with pytest.raises(OSError, match="Read-only"):
+        move_noreplace(tmp_path / "a", tmp_path / "b")
+    monkeypatch.setattr(organise_module, "_renameat2", _fake_renameat2(errno.ENOSYS))
+    move_noreplace(tmp_path / "a", tmp_path / "b")  # unsupported: link, then unlink
+    assert (tmp_path / "b").read_bytes() == b"a"
+
+
+async def test_two_files_into_one_folder_and_failures(
+    organiser: tuple[Organiser, PlexEmulator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Episodes sharing a season folder are scanned once; a failed rename is reported."""
+    service, plex = organiser
+    for number in (2, 3):
+        (tmp_path / "tv" / f"breaking.bad.s01e0{number}.mkv").write_bytes(b"e")
+    (tmp_path / "tv" / "breaking.bad.s01e01.720p.hdtv.mkv").unlink()
+    real = organise_module.move_noreplace
+
+    def flaky(source: Path, destination: Path) -> None:
+        if "Chernobyl" in source.name:
+            raise OSError(errno.EACCES, "Permission denied")
+        real(source, destination)
+
+    monkeypatch.setattr(organise_module, "move_noreplace", flaky)
+    results = await service.organise(tmp_path / "tv", dry_run=False)
+    statuses = {o.planned.source.path.name: o.status for o in results}
+    assert statuses["breaking.bad.s01e02.mkv"] == statuses["breaking.bad.s01e03.mkv"] == "organised"
+    assert statuses["Chernobyl.S01E02.mkv"] == "failed"
+    season = "Breaking Bad (2008) {tvdb-81189}/Season 01"
+    scans = [r.query.get("path") for r in plex.requests if r.path.endswith("/refresh")]
+    assert scans.count(str(tmp_path / "tv" / season)) == 1
+    assert str(tmp_path / "tv") in scans  # the folder the files left
+    organised = [o.item for o in results if o.status == "organised" and o.item]
+    stored = [service._store.get_item(i.id) for i in organised]
+    assert all(i is not None and i.plex_status == "plex_matched" for i in stored)
+    waiting = service._store.add_item(source="/x.mkv", status=ItemStatus.REVIEW)
+    with pytest.raises(VideodromeError, match="not organised"):
+        await service.undo(item_id=waiting.id)

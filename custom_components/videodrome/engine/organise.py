@@ -250,16 +250,26 @@ class Organiser:
         return item
 
     async def _scan(self, results: list[Organised]) -> None:
-        """One partial scan per folder a file left or arrived in; then Plex's match."""
-        if self._sync is None:
+        """One partial scan per folder a file arrived in or left; then each file's match."""
+        sync = self._sync
+        if sync is None:
             return
-        for result in results:
-            if result.status != ItemStatus.ORGANISED or result.planned.destination is None:
-                continue
+        done = [r for r in results if r.status == ItemStatus.ORGANISED and r.planned.destination]
+        scanned: set[Path] = set()
+        for result in done:
+            destination = result.planned.destination
+            assert destination is not None  # noqa: S101 (filtered above)
             try:
-                verification = await self._sync.scan_and_verify(
-                    result.planned.destination, result.planned.found
-                )
+                if destination.parent in scanned:
+                    located = await sync.section_for(destination)
+                    if located is None:
+                        continue
+                    verification = await sync.verify(
+                        located[0], str(located[1]), result.planned.found
+                    )
+                else:
+                    scanned.add(destination.parent)
+                    verification = await sync.scan_and_verify(destination, result.planned.found)
             except VideodromeError as err:
                 _LOGGER.warning("Plex scan after organising failed: %s", err)
                 continue
@@ -269,6 +279,12 @@ class Organiser:
                         i, plex_status=v.status, plex_rating_key=v.rating_key
                     )
                 )
+        # The folders files left: Plex forgets the old names there.
+        for old in {r.planned.source.path.parent for r in done} - scanned:
+            try:
+                await sync.scan_folder(old)
+            except VideodromeError as err:
+                _LOGGER.warning("Plex scan of %s failed: %s", old, err)
 
 
 def _already_there(planned: PlannedFile) -> PlannedFile:

@@ -138,6 +138,14 @@ class PlexSync:
         await self._wait_for_scans(section.key)
         return await self.verify(section, str(seen), found)
 
+    async def scan_folder(self, local: Path) -> bool:
+        """A partial scan of one folder (no waiting); False when no library holds it."""
+        located = await self.section_for(local)
+        if located is None:
+            return False
+        await self._client.scan(located[0].key, str(located[1]))
+        return True
+
     async def _wait_for_scans(self, section_key: int) -> None:
         """Until no scan of the section runs (a scan may take a moment to show up)."""
         deadline = time.monotonic() + self._timeout
