@@ -14,6 +14,7 @@ from functools import partial
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
+from .blocking import BlockingRunner, run_in_default_executor
 from .errors import TMDbAuthError, TMDbError, TMDbNotFoundError
 from .naming import EpisodeName, MovieName, episode_path, movie_path
 from .parse import Kind, ParsedName, Reading, parse
@@ -31,7 +32,6 @@ from .score import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
     from pathlib import PurePath, PurePosixPath
 
     from .tmdb import TMDbClient
@@ -48,8 +48,6 @@ UNNAMEABLE = "unnameable"
 # Details (with alternative titles) are fetched for this many candidates when no search
 # result's own title matches the name well: a foreign or re-titled release.
 ENRICH = 3
-
-type BlockingRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +109,6 @@ class Identification:
         }
 
 
-async def _default_runner(job: Callable[[], Any]) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(None, job)
-
-
 class Identifier:
     """Identifies files against TMDb; one per TMDb client (they share its cache)."""
 
@@ -130,7 +124,7 @@ class Identifier:
         self._tmdb = tmdb
         self.thresholds = thresholds or Thresholds()
         self._include_ids = include_ids
-        self._run_blocking = run_blocking or _default_runner
+        self._run_blocking = run_blocking or run_in_default_executor
         # guessit is pure Python: threads add no speed, only contention for the GIL with the
         # event loop's thread. One parse at a time keeps the loop's stalls short.
         self._parsing = asyncio.Semaphore(1)

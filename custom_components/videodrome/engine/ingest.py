@@ -16,8 +16,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from .errors import TransferError, VideodromeError
 from .organise import BATCH_PREFIX
 from .parse import parse
@@ -28,8 +26,9 @@ from .store import Item, ItemStatus, Store
 from .transfer import cleanup_temporaries
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable
 
+    from .blocking import BlockingRunner
     from .identify import Identification, Identifier
     from .organise import Organiser
     from .pipeline import Pipeline
@@ -40,7 +39,6 @@ _LOGGER = logging.getLogger(__name__)
 CANDIDATES_KEPT = 5
 AUTO_INGEST_OFF = "auto_ingest_off"
 
-type BlockingRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
 type EventSink = Callable[[str, Item], None]
 
 
@@ -319,11 +317,6 @@ def _identification_fields(found: Identification, planned: PlannedFile) -> dict[
         "target": record["target"],
         "destination": str(planned.destination) if planned.destination else None,
     }
-
-
-def dumps(value: Any) -> str:
-    """JSON for events and logs."""
-    return orjson.dumps(value).decode()
 
 
 __all__ = ["Event", "IngestService", "Outcome", "ReviewError", "SourceFile"]

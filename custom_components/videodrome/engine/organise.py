@@ -27,8 +27,7 @@ from .store import Item, ItemStatus
 from .transfer import _NO_NOREPLACE, AT_FDCWD, RENAME_NOREPLACE, _renameat2
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
+    from .blocking import BlockingRunner
     from .pipeline import Pipeline
     from .plex_sync import PlexSync
     from .store import Store
@@ -39,8 +38,6 @@ ALREADY_ORGANISED = "already_organised"
 CROSS_FILESYSTEM = "cross_filesystem"
 ORIGINAL_NAME_TAKEN = "original_name_taken"
 BATCH_PREFIX = "organise:"
-
-type BlockingRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
 class CrossFilesystemError(TransferError):

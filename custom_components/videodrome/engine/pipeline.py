@@ -20,7 +20,6 @@ Sources are never removed. Blocking work (directory walks, stat, transfers) runs
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
@@ -29,6 +28,7 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .blocking import BlockingRunner, run_in_default_executor
 from .errors import DestinationExistsError, TransferError, UnsafePathError
 from .filters import (
     IGNORE_EXTRA,
@@ -42,7 +42,7 @@ from .score import Decision
 from .transfer import TransferMode, TransferResult, same_content, transfer
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Iterable
 
     from .identify import Identification, Identifier
 
@@ -56,8 +56,6 @@ NOT_THE_FEATURE = "not_the_feature"
 SUBTITLE_EXTENSIONS = frozenset({".srt", ".ass", ".ssa", ".smi", ".vtt", ".sub", ".idx", ".sup"})
 # A folder with more files than this is not a download: walking it is refused, not attempted.
 MAX_FILES = 100_000
-
-type BlockingRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
 class Action(StrEnum):
@@ -162,10 +160,6 @@ class Executed:
     companions: tuple[tuple[Path, str | None], ...] = field(default=())
 
 
-async def _default_runner(job: Callable[[], Any]) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(None, job)
-
-
 class Pipeline:
     """Plans and executes ingests for one set of folders."""
 
@@ -181,7 +175,7 @@ class Pipeline:
         self._identifier = identifier
         self.settings = settings
         self._lookup = lookup
-        self._run_blocking = run_blocking or _default_runner
+        self._run_blocking = run_blocking or run_in_default_executor
 
     def library_changed(self) -> None:
         """Something was added to the library: the lookup must ask again."""

@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 import aiohttp
 import orjson
 
+from .blocking import BlockingRunner, run_in_default_executor
 from .errors import (
     TMDbAuthError,
     TMDbConnectionError,
@@ -40,7 +41,7 @@ from .errors import (
 from .tmdb_models import Candidate, Season, ShowDetails
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable
 
     from .store import Store
 
@@ -60,7 +61,6 @@ MEMORY_ENTRIES = 4096
 _TIMED_OUT = 0
 _UNREACHABLE = -1
 
-type BlockingRunner = Callable[[Callable[[], Any]], Awaitable[Any]]
 ExternalSource = Literal["imdb_id", "tvdb_id"]
 
 
@@ -113,10 +113,6 @@ def _retry_after(value: str | None) -> float:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-async def _default_runner(job: Callable[[], Any]) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(None, job)
-
-
 class TMDbClient:
     """TMDb's v3 API: search, details, seasons and external-id lookups, cached."""
 
@@ -150,7 +146,7 @@ class TMDbClient:
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._max_retries = max_retries
         self._backoff = backoff
-        self._run_blocking = run_blocking or _default_runner
+        self._run_blocking = run_blocking or run_in_default_executor
         self._memory: OrderedDict[str, Any] = OrderedDict()
         self._inflight: dict[str, asyncio.Task[Any]] = {}
         self.stats = TMDbStats()

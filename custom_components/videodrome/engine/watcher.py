@@ -12,26 +12,27 @@ integration, `run()` standalone).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 import errno
 import logging
 import os
 from pathlib import Path
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from .blocking import BlockingRunner, run_in_default_executor
 from .filters import ignore_reason, is_ignored_folder
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from watchdog.observers.api import BaseObserver
 
 _LOGGER = logging.getLogger(__name__)
 
-type RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
 type Version = tuple[int, int, int, int]
 
 
@@ -79,10 +80,6 @@ class _Snapshot:
     seen: Version | None
 
 
-async def _run_in_default_executor(func: Callable[[], Any]) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(None, func)
-
-
 class _Bridge(FileSystemEventHandler):
     """Runs on watchdog's thread: forwards paths to the event loop, touching nothing else."""
 
@@ -108,7 +105,7 @@ class FolderWatcher:
         stability: float = 60.0,
         use_inotify: bool = True,
         is_handled: Callable[[FileState], bool] | None = None,
-        run_blocking: RunBlocking | None = None,
+        run_blocking: BlockingRunner | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Watch `roots`; `on_ready` gets each file once it is complete.
@@ -121,7 +118,7 @@ class FolderWatcher:
         self.stability = stability
         self.use_inotify = use_inotify
         self._is_handled = is_handled or (lambda _state: False)
-        self._run_blocking = run_blocking or _run_in_default_executor
+        self._run_blocking = run_blocking or run_in_default_executor
         self._clock = clock
         self._candidates: dict[Path, _Candidate] = {}
         self._dirty_folders: set[Path] = set()
