@@ -28,10 +28,10 @@ import aiohttp
 
 from bench.throughput import make_library
 from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.library import LibraryIndex
 from custom_components.videodrome.engine.parse import _parse_cached
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.plex import PlexClient
-from custom_components.videodrome.engine.plex_sync import PlexLookup
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.plex import PlexEmulator, PlexLibrary
@@ -78,7 +78,7 @@ async def main_async(files: int, titles: int, seed: int) -> None:
             pipeline = Pipeline(
                 fresh,
                 Settings((ingest,), movies, tv),
-                lookup=PlexLookup(PlexClient(plex.url, TOKEN, session)),
+                lookup=LibraryIndex(PlexClient(plex.url, TOKEN, session)),
             )
             _parse_cached.cache_clear()  # the baseline must not warm the plan
             started = time.perf_counter()

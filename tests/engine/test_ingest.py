@@ -17,6 +17,7 @@ from custom_components.videodrome.engine.errors import (
 )
 from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.ingest import Event, IngestService, ReviewError
+from custom_components.videodrome.engine.library import LibraryIndex
 from custom_components.videodrome.engine.pipeline import (
     ALREADY_IN_LIBRARY,
     ALREADY_INGESTED,
@@ -27,7 +28,7 @@ from custom_components.videodrome.engine.pipeline import (
     Settings,
 )
 from custom_components.videodrome.engine.plex import PlexClient
-from custom_components.videodrome.engine.plex_sync import PlexLookup, PlexSync
+from custom_components.videodrome.engine.plex_sync import PlexSync
 from custom_components.videodrome.engine.store import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from custom_components.videodrome.engine.transfer import TransferMode
@@ -86,7 +87,7 @@ def make_service(
     identifier = Identifier(tmdb)
     settings = Settings((env_root / "ingest",), env_root / "movies", env_root / "tv", mode)
     client = PlexClient(plex.url, TOKEN, session)
-    pipeline = Pipeline(identifier, settings, lookup=PlexLookup(client))
+    pipeline = Pipeline(identifier, settings, lookup=LibraryIndex(client))
 
     async def run_blocking(job: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, job)

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import PlexError, UnsafePathError
 from .paths import plex_path, section_for_path
-from .pipeline import Existing
 from .plex_models import TYPE_MOVIE, TYPE_SHOW, as_str, child_objects
 
 if TYPE_CHECKING:
@@ -217,91 +216,4 @@ def _verdict(
         as_str(target.get("ratingKey")),
         as_str(item.get("title")),
         section_key,
-    )
-
-
-class PlexLookup:
-    """Does Plex already hold this title (or this episode)? Asked of Plex directly.
-
-    A stand-in for the library index: the first question pages through the movie and show
-    sections once and keeps a map from external ids to items for `ttl` seconds (so planning a
-    thousand files costs a few requests, not a thousand walks); a show's episodes are fetched
-    once per show. The in-memory library index replaces it later.
-    """
-
-    def __init__(self, client: PlexClient, *, ttl: float = 60.0) -> None:
-        """Ask `client`; trust what it said for `ttl` seconds."""
-        self._client = client
-        self._ttl = ttl
-        self._built = -ttl
-        self._movies: dict[str, Mapping[str, Any]] = {}
-        self._shows: dict[str, Mapping[str, Any]] = {}
-        self._episodes: dict[str, list[Mapping[str, Any]]] = {}
-        self._lock = asyncio.Lock()
-
-    async def find(self, found: Identification) -> Existing | None:
-        """The existing copy of the identified movie or episode, if Plex has one."""
-        wanted = _wanted_ids(found)
-        if not wanted:
-            return None
-        try:
-            await self._refresh()
-            if found.library == "movies":
-                movie = next((self._movies[i] for i in wanted if i in self._movies), None)
-                return _existing(movie) if movie is not None else None
-            show = next((self._shows[i] for i in wanted if i in self._shows), None)
-            return await self._episode(show, found) if show is not None else None
-        except PlexError as err:
-            _LOGGER.warning("Could not ask Plex whether it has %s: %s", found.path, err)
-        return None
-
-    def invalidate(self) -> None:
-        """Forget what Plex said (a file was just added): the next question asks again."""
-        self._built = -self._ttl
-
-    async def show_folder(self, found: Identification) -> Path | None:
-        """Not known to this stand-in: new shows get Videodrome's folder name."""
-        del found
-        return None
-
-    async def _refresh(self) -> None:
-        async with self._lock:
-            if time.monotonic() - self._built < self._ttl:
-                return
-            movies: dict[str, Mapping[str, Any]] = {}
-            shows: dict[str, Mapping[str, Any]] = {}
-            for section in await self._client.sections():
-                if section.type not in {"movie", "show"}:
-                    continue
-                target, libtype = (
-                    (movies, TYPE_MOVIE) if section.type == "movie" else (shows, TYPE_SHOW)
-                )
-                async for item in self._client.iter_section_items(section.key, libtype=libtype):
-                    for guid in _ids(item):
-                        target.setdefault(guid, item)
-            self._movies, self._shows, self._episodes = movies, shows, {}
-            self._built = time.monotonic()
-
-    async def _episode(self, show: Mapping[str, Any], found: Identification) -> Existing | None:
-        rating_key = as_str(show.get("ratingKey"))
-        if rating_key is None:
-            return None
-        if rating_key not in self._episodes:
-            self._episodes[rating_key] = await self._client.all_leaves(int(rating_key))
-        for episode in self._episodes[rating_key]:
-            season = episode.get("parentIndex")
-            number = episode.get("index")
-            if season == found.season and number in found.episodes:
-                return _existing(episode)
-        return None
-
-
-def _existing(item: Mapping[str, Any]) -> Existing:
-    media = child_objects(item, "Media")
-    files = sorted(_files(item))
-    return Existing(
-        rating_key=as_str(item.get("ratingKey")) or "",
-        title=as_str(item.get("title")) or "",
-        file=files[0] if files else None,
-        resolution=as_str(media[0].get("videoResolution")) if media else None,
     )
