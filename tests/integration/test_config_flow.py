@@ -42,6 +42,8 @@ from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.emulators.tmdb import TMDbEmulator
 
+from .conftest import TMDB_BEARER, TMDB_KEY
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -50,8 +52,6 @@ if TYPE_CHECKING:
 
     from custom_components.videodrome.engine.plex_models import LibrarySection
 
-TMDB_KEY = "test-tmdb-key-abcdef0123456789"
-TMDB_BEARER = "eyJ0ZXN0IjoiYmVhcmVyIn0.test-bearer-token"
 INGEST_OFF = {
     CONF_TMDB_API_KEY: "",
     CONF_TRANSFER_MODE: "hardlink",
@@ -71,19 +71,6 @@ def no_setup() -> Iterator[None]:
     """Creating an entry must not set it up here: the flow is what these tests are about."""
     with patch("custom_components.videodrome.async_setup_entry", return_value=True):
         yield
-
-
-@pytest.fixture
-async def tmdb(
-    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TMDbEmulator]:
-    """The TMDb emulator, where Videodrome looks for TMDb."""
-    emulator = TMDbEmulator(api_key=TMDB_KEY, bearer_token=TMDB_BEARER)
-    monkeypatch.setattr(const, "TMDB_BASE_URL", await emulator.start())
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
 
 
 @pytest.fixture

@@ -7,31 +7,23 @@ import errno
 import json
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 
-from custom_components.videodrome import const
 from custom_components.videodrome.const import (
-    CONF_CLIENT_IDENTIFIER,
-    CONF_INGEST_FOLDERS,
-    CONF_MOVIES_ROOT,
     CONF_PATH_MAP,
-    CONF_TMDB_API_KEY,
-    CONF_TRANSFER_MODE,
-    CONF_TV_ROOT,
     DOMAIN,
 )
 from custom_components.videodrome.watcher_runtime import CONF_NETWORK_SHARE
 from tests.conftest import PLEX_TOKEN
-from tests.emulators.tmdb import TMDbEmulator
+
+from .conftest import TMDB_KEY
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import Awaitable, Callable
     from pathlib import Path
 
     from homeassistant.core import HomeAssistant
@@ -40,7 +32,6 @@ if TYPE_CHECKING:
 
     from tests.emulators.plex import PlexEmulator
 
-TMDB_KEY = "diagnostics-tmdb-key"
 # Differs from run to run; checked, then replaced before the snapshot compares.
 INDEX_AGE = 1.5
 
@@ -48,65 +39,18 @@ type MakeEntry = Callable[..., Awaitable[MockConfigEntry]]
 
 
 @pytest.fixture
-async def tmdb(
-    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TMDbEmulator]:
-    """The TMDb emulator, with Videodrome pointed at it."""
-    emulator = TMDbEmulator(api_key=TMDB_KEY)
-    await emulator.start()
-    monkeypatch.setattr(const, "TMDB_BASE_URL", emulator.url)
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
+def load_ingest_entry(
+    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
+) -> MakeEntry:
+    """Loads an entry with ingest on (options overridable)."""
 
-
-@pytest.fixture
-async def make_ingest_entry(
-    hass: HomeAssistant,
-    plex_emulator: PlexEmulator,
-    tmdb: TMDbEmulator,
-    media_root: Path,
-    tmp_path: Path,
-) -> AsyncIterator[MakeEntry]:
-    """Loads an entry with ingest on (options overridable); unloads it before the emulators."""
-    ingest = tmp_path / "ingest"
-    ingest.mkdir()
-    hass.config.allowlist_external_dirs = {str(tmp_path)}
-    entries: list[MockConfigEntry] = []
-
-    async def make(**options: Any) -> MockConfigEntry:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title="Videodrome Demo",
-            unique_id=plex_emulator.machine_identifier,
-            data={
-                CONF_URL: plex_emulator.url,
-                CONF_TOKEN: PLEX_TOKEN,
-                CONF_VERIFY_SSL: True,
-                CONF_CLIENT_IDENTIFIER: "test-client",
-            },
-            options={
-                CONF_TMDB_API_KEY: TMDB_KEY,
-                CONF_INGEST_FOLDERS: [str(ingest)],
-                CONF_MOVIES_ROOT: str(media_root / "Movies"),
-                CONF_TV_ROOT: str(media_root / "TV Shows"),
-                CONF_PATH_MAP: [],
-                CONF_TRANSFER_MODE: "hardlink",
-                **options,
-            },
-        )
-        entry.add_to_hass(hass)
-        entries.append(entry)
+    async def load(**options: Any) -> MockConfigEntry:
+        entry = make_ingest_entry(**options)
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         return entry
 
-    yield make
-    for entry in entries:
-        if entry.state is ConfigEntryState.LOADED:
-            await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
+    return load
 
 
 async def _diagnostics(
@@ -145,11 +89,11 @@ async def test_diagnostics_without_ingest(
 async def test_diagnostics_with_ingest(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
-    make_ingest_entry: MakeEntry,
+    load_ingest_entry: MakeEntry,
     snapshot: SnapshotAssertion,
 ) -> None:
     # A network share: rescans only, so the snapshot does not depend on inotify's limits here.
-    entry = await make_ingest_entry(**{CONF_NETWORK_SHARE: True})
+    entry = await load_ingest_entry(**{CONF_NETWORK_SHARE: True})
     diagnostics = await _diagnostics(hass, hass_client, entry)
     assert diagnostics["watcher"]["inotify_active"] is False
     assert diagnostics["ingest"]["store"]["schema_version"] >= 1
@@ -159,7 +103,7 @@ async def test_diagnostics_with_ingest(
 async def test_no_secret_or_personal_path_anywhere(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
-    make_ingest_entry: MakeEntry,
+    load_ingest_entry: MakeEntry,
     plex_emulator: PlexEmulator,
     media_root: Path,
     tmp_path: Path,
@@ -172,7 +116,7 @@ async def test_no_secret_or_personal_path_anywhere(
         raise OSError(errno.ENOSPC, "inotify watch limit reached", str(ingest))
 
     monkeypatch.setattr("watchdog.observers.api.BaseObserver.schedule", out_of_watches)
-    entry = await make_ingest_entry(**{CONF_PATH_MAP: [[str(media_root), "/srv/plex-media"]]})
+    entry = await load_ingest_entry(**{CONF_PATH_MAP: [[str(media_root), "/srv/plex-media"]]})
     source = ingest / "Titanic.1997.1080p.BluRay.x264-GRP.mkv"
     source.write_bytes(b"video")
     response: Any = await hass.services.async_call(

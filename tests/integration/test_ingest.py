@@ -6,88 +6,35 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.videodrome import const
 from custom_components.videodrome.const import (
-    CONF_CLIENT_IDENTIFIER,
     CONF_INGEST_FOLDERS,
-    CONF_MOVIES_ROOT,
     CONF_PATH_MAP,
-    CONF_TMDB_API_KEY,
-    CONF_TRANSFER_MODE,
-    CONF_TV_ROOT,
     DOMAIN,
 )
-from tests.conftest import PLEX_TOKEN
-from tests.emulators.tmdb import TMDbEmulator
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import Callable
     from pathlib import Path
 
     from homeassistant.core import HomeAssistant
 
     from tests.emulators.plex import PlexEmulator
-
-TMDB_KEY = "integration-tmdb-key"
-
-
-@pytest.fixture
-async def tmdb(
-    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TMDbEmulator]:
-    """The TMDb emulator, with Videodrome pointed at it."""
-    emulator = TMDbEmulator(api_key=TMDB_KEY)
-    await emulator.start()
-    monkeypatch.setattr(const, "TMDB_BASE_URL", emulator.url)
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
+    from tests.emulators.tmdb import TMDbEmulator
 
 
 @pytest.fixture
 async def ingest_entry(
-    hass: HomeAssistant,
-    plex_emulator: PlexEmulator,
-    tmdb: TMDbEmulator,
-    media_root: Path,
-    tmp_path: Path,
-) -> AsyncIterator[MockConfigEntry]:
+    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
+) -> MockConfigEntry:
     """A loaded entry with ingest on: the demo Plex libraries as roots, an ingest folder."""
-    ingest = tmp_path / "ingest"
-    ingest.mkdir()
-    hass.config.allowlist_external_dirs = {str(tmp_path)}
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Videodrome Demo",
-        unique_id=plex_emulator.machine_identifier,
-        data={
-            CONF_URL: plex_emulator.url,
-            CONF_TOKEN: PLEX_TOKEN,
-            CONF_VERIFY_SSL: True,
-            CONF_CLIENT_IDENTIFIER: "test-client",
-        },
-        options={
-            CONF_TMDB_API_KEY: TMDB_KEY,
-            CONF_INGEST_FOLDERS: [str(ingest)],
-            CONF_MOVIES_ROOT: str(media_root / "Movies"),
-            CONF_TV_ROOT: str(media_root / "TV Shows"),
-            CONF_PATH_MAP: [],
-            CONF_TRANSFER_MODE: "hardlink",
-        },
-    )
-    entry.add_to_hass(hass)
+    entry = make_ingest_entry()
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    yield entry
-    if entry.state is ConfigEntryState.LOADED:
-        await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
+    return entry
 
 
 def _drop(tmp_path: Path, name: str, content: bytes = b"video") -> Path:
@@ -314,7 +261,7 @@ async def test_history_filters(
 
 async def test_repairs_for_folders_keys_and_mappings(
     hass: HomeAssistant,
-    plex_emulator: PlexEmulator,
+    make_ingest_entry: Callable[..., MockConfigEntry],
     tmdb: TMDbEmulator,
     media_root: Path,
     tmp_path: Path,
@@ -322,29 +269,7 @@ async def test_repairs_for_folders_keys_and_mappings(
     """Unusable folders pause ingest; a rejected key and a wrong mapping raise repairs."""
     from homeassistant.helpers import issue_registry as ir  # noqa: PLC0415
 
-    hass.config.allowlist_external_dirs = {str(tmp_path)}
-    (tmp_path / "ingest").mkdir()
-    options = {
-        CONF_TMDB_API_KEY: TMDB_KEY,
-        CONF_INGEST_FOLDERS: [str(tmp_path / "missing")],
-        CONF_MOVIES_ROOT: str(media_root / "Movies"),
-        CONF_TV_ROOT: str(media_root / "TV Shows"),
-        CONF_PATH_MAP: [],
-        CONF_TRANSFER_MODE: "hardlink",
-    }
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Videodrome Demo",
-        unique_id=plex_emulator.machine_identifier,
-        data={
-            CONF_URL: plex_emulator.url,
-            CONF_TOKEN: PLEX_TOKEN,
-            CONF_VERIFY_SSL: True,
-            CONF_CLIENT_IDENTIFIER: "test-client",
-        },
-        options=options,
-    )
-    entry.add_to_hass(hass)
+    entry = make_ingest_entry(**{CONF_INGEST_FOLDERS: [str(tmp_path / "missing")]})
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     issues = ir.async_get(hass)
@@ -358,7 +283,7 @@ async def test_repairs_for_folders_keys_and_mappings(
     hass.config_entries.async_update_entry(
         entry,
         options={
-            **options,
+            **entry.options,
             CONF_INGEST_FOLDERS: [str(tmp_path / "ingest")],
             CONF_PATH_MAP: [[str(media_root), "/somewhere/else"]],
         },
@@ -375,8 +300,6 @@ async def test_repairs_for_folders_keys_and_mappings(
     with pytest.raises(HomeAssistantError):
         await _call(hass, "ingest", path=str(_drop(tmp_path, "x/Avatar.2009.mkv")))
     assert issues.async_get_issue(DOMAIN, f"tmdb_key_rejected_{entry.entry_id}") is not None
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 async def test_organise_a_library_folder_and_undo(

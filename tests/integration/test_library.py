@@ -5,39 +5,26 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import Context
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import intent, llm
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.videodrome import const
 from custom_components.videodrome.const import (
-    CONF_CLIENT_IDENTIFIER,
-    CONF_INGEST_FOLDERS,
     CONF_LLM_SCAN,
-    CONF_MOVIES_ROOT,
-    CONF_PATH_MAP,
-    CONF_TMDB_API_KEY,
-    CONF_TRANSFER_MODE,
-    CONF_TV_ROOT,
     DOMAIN,
 )
 from custom_components.videodrome.engine.library import LibraryIndex
-from tests.conftest import PLEX_TOKEN
-from tests.emulators.tmdb import TMDbEmulator
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import Callable
     from pathlib import Path
 
     from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from tests.emulators.plex import PlexEmulator
-
-TMDB_KEY = "library-tmdb-key"
 
 
 async def _loaded(hass: HomeAssistant, entry: MockConfigEntry) -> LibraryIndex:
@@ -162,56 +149,14 @@ async def test_intents_without_a_server(hass: HomeAssistant) -> None:
 
 
 @pytest.fixture
-async def tmdb(
-    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TMDbEmulator]:
-    """The TMDb emulator, with Videodrome pointed at it."""
-    emulator = TMDbEmulator(api_key=TMDB_KEY)
-    monkeypatch.setattr(const, "TMDB_BASE_URL", await emulator.start())
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
-
-
-@pytest.fixture
 async def ingest_entry(
-    hass: HomeAssistant,
-    plex_emulator: PlexEmulator,
-    tmdb: TMDbEmulator,
-    media_root: Path,
-    tmp_path: Path,
-) -> AsyncIterator[MockConfigEntry]:
+    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
+) -> MockConfigEntry:
     """A loaded entry with ingest (and the LLM scan tool) on."""
-    ingest = tmp_path / "ingest"
-    ingest.mkdir()
-    hass.config.allowlist_external_dirs = {str(tmp_path)}
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Videodrome Demo",
-        unique_id=plex_emulator.machine_identifier,
-        data={
-            CONF_URL: plex_emulator.url,
-            CONF_TOKEN: PLEX_TOKEN,
-            CONF_VERIFY_SSL: True,
-            CONF_CLIENT_IDENTIFIER: "test-client",
-        },
-        options={
-            CONF_TMDB_API_KEY: TMDB_KEY,
-            CONF_INGEST_FOLDERS: [str(ingest)],
-            CONF_MOVIES_ROOT: str(media_root / "Movies"),
-            CONF_TV_ROOT: str(media_root / "TV Shows"),
-            CONF_PATH_MAP: [],
-            CONF_TRANSFER_MODE: "hardlink",
-            CONF_LLM_SCAN: True,
-        },
-    )
-    entry.add_to_hass(hass)
+    entry = make_ingest_entry(**{CONF_LLM_SCAN: True})
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    yield entry
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
+    return entry
 
 
 async def test_availability_against_tmdb_and_the_index_in_ingest(

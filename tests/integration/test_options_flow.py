@@ -13,7 +13,6 @@ import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.videodrome import const
 from custom_components.videodrome.const import (
     CONF_AUTO_THRESHOLD,
     CONF_CLIENT_IDENTIFIER,
@@ -28,27 +27,13 @@ from custom_components.videodrome.const import (
     DOMAIN,
 )
 from tests.conftest import PLEX_TOKEN
-from tests.emulators.tmdb import TMDbEmulator
+
+from .conftest import TMDB_KEY
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from homeassistant.core import HomeAssistant
 
-TMDB_KEY = "options-tmdb-key-0123456789"
-
-
-@pytest.fixture
-async def tmdb(
-    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TMDbEmulator]:
-    """The TMDb emulator, where Videodrome looks for TMDb."""
-    emulator = TMDbEmulator(api_key=TMDB_KEY)
-    monkeypatch.setattr(const, "TMDB_BASE_URL", await emulator.start())
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
+    from tests.emulators.tmdb import TMDbEmulator
 
 
 @pytest.fixture

@@ -8,20 +8,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.videodrome import const
 from custom_components.videodrome.const import (
-    CONF_CLIENT_IDENTIFIER,
-    CONF_INGEST_FOLDERS,
-    CONF_MOVIES_ROOT,
-    CONF_PATH_MAP,
-    CONF_TMDB_API_KEY,
-    CONF_TRANSFER_MODE,
-    CONF_TV_ROOT,
     DOMAIN,
 )
 from custom_components.videodrome.watcher_runtime import (
@@ -30,8 +21,6 @@ from custom_components.videodrome.watcher_runtime import (
     CONF_RESCAN_INTERVAL,
     CONF_STABILITY,
 )
-from tests.conftest import PLEX_TOKEN
-from tests.emulators.tmdb import TMDbEmulator
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -40,65 +29,19 @@ if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
 
-    from tests.emulators.plex import PlexEmulator
+    from tests.emulators.tmdb import TMDbEmulator
 
-TMDB_KEY = "watcher-tmdb-key"
+
 STABILITY = 10
 TOTAL = 1000
 
 
 @pytest.fixture
-async def tmdb(
-    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TMDbEmulator]:
-    """The TMDb emulator, with Videodrome pointed at it."""
-    emulator = TMDbEmulator(api_key=TMDB_KEY)
-    monkeypatch.setattr(const, "TMDB_BASE_URL", await emulator.start())
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
-
-
-@pytest.fixture
 def make_entry(
-    hass: HomeAssistant,
-    plex_emulator: PlexEmulator,
-    tmdb: TMDbEmulator,
-    media_root: Path,
-    tmp_path: Path,
+    make_ingest_entry: Callable[..., MockConfigEntry],
 ) -> Callable[..., MockConfigEntry]:
-    """An entry with ingest and the watcher on the ingest folder (options overridable)."""
-    ingest = tmp_path / "ingest"
-    ingest.mkdir(exist_ok=True)
-    hass.config.allowlist_external_dirs = {str(tmp_path)}
-
-    def make(**options: Any) -> MockConfigEntry:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title="Videodrome Demo",
-            unique_id=plex_emulator.machine_identifier,
-            data={
-                CONF_URL: plex_emulator.url,
-                CONF_TOKEN: PLEX_TOKEN,
-                CONF_VERIFY_SSL: True,
-                CONF_CLIENT_IDENTIFIER: "test-client",
-            },
-            options={
-                CONF_TMDB_API_KEY: TMDB_KEY,
-                CONF_INGEST_FOLDERS: [str(ingest)],
-                CONF_MOVIES_ROOT: str(media_root / "Movies"),
-                CONF_TV_ROOT: str(media_root / "TV Shows"),
-                CONF_PATH_MAP: [],
-                CONF_TRANSFER_MODE: "hardlink",
-                CONF_STABILITY: STABILITY,
-                **options,
-            },
-        )
-        entry.add_to_hass(hass)
-        return entry
-
-    return make
+    """An entry with ingest and the watcher (a short stability window; options overridable)."""
+    return lambda **options: make_ingest_entry(**{CONF_STABILITY: STABILITY, **options})
 
 
 @pytest.fixture
@@ -202,7 +145,13 @@ async def test_a_file_being_written_waits_until_it_is_stable(
             await _real_pause(hass, 0.2)
             await _tick(hass, freezer, STABILITY - 5)
             assert (await _history(hass))["items"] == []
-    waiting = hass.states.get("sensor.videodrome_demo_files_waiting")
+    for _ in range(100):  # the last inotify event may still be on its way from its thread
+        waiting = hass.states.get("sensor.videodrome_demo_files_waiting")
+        assert waiting is not None
+        if waiting.state == "1":
+            break
+        await _real_pause(hass, 0.02)
+        await _tick(hass, freezer, 1)  # a check every 5 s, well inside the 10 s window
     assert waiting is not None
     assert waiting.state == "1"
     await _tick(hass, freezer, STABILITY + 10)
@@ -399,10 +348,14 @@ async def test_a_rejected_tmdb_key_raises_a_repair(
     await _real_pause(hass, 0.2)
     await _tick(hass, freezer, STABILITY + 10)
     issue_id = f"tmdb_key_rejected_{entry.entry_id}"
-    for _ in range(500):  # the worker runs in the background; a busy machine is slow
+    # On a busy machine the inotify event may land after the ticks above: keep time moving
+    # (as _wait_for does) so the file can still settle, and give the worker real time.
+    for _ in range(500):
         if ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None:
             break
         await _real_pause(hass, 0.02)
+        freezer.tick(timedelta(seconds=1))
+        async_fire_time_changed(hass)
         await hass.async_block_till_done()
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     assert (await _history(hass))["items"] == []
