@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-CANDIDATES_KEPT = 5
 AUTO_INGEST_OFF = "auto_ingest_off"
 
 type EventSink = Callable[[str, Item], None]
@@ -252,9 +251,7 @@ class IngestService:
             raise ReviewError(
                 f"item {item_id} cannot be ingested: {', '.join(planned.reasons) or 'no target'}"
             )
-        await self._update(
-            item.id, status=ItemStatus.TRANSFERRING, **_identification_fields(found, planned)
-        )
+        await self._update(item.id, status=ItemStatus.TRANSFERRING, **planned.item_fields())
         refreshed = await self._run(lambda: self.store.get_item(item.id))
         return await self._transfer(
             replace(planned, action=Action.TRANSFER), refreshed, Event.APPROVED
@@ -278,45 +275,13 @@ class IngestService:
     # --- store helpers -----------------------------------------------------------------------
 
     async def _add(self, planned: PlannedFile, status: ItemStatus) -> Item:
-        source = planned.source
-        fields = _identification_fields(planned.found, planned)
-        added: Item = await self._run(
-            lambda: self.store.add_item(
-                source=str(source.path),
-                source_size=source.size,
-                source_mtime_ns=source.mtime_ns,
-                source_inode=source.inode,
-                source_device=source.device,
-                status=status,
-                **fields,
-            )
-        )
+        fields = planned.new_item_fields()
+        added: Item = await self._run(lambda: self.store.add_item(status=status, **fields))
         return added
 
     async def _update(self, item_id: int, **fields: Any) -> Item:
         updated: Item = await self._run(lambda: self.store.update_item(item_id, **fields))
         return updated
-
-
-def _identification_fields(found: Identification, planned: PlannedFile) -> dict[str, Any]:
-    record = found.as_json()
-    return {
-        "kind": record["kind"],
-        "title": record["title"],
-        "year": record["year"],
-        "season": record["season"],
-        "episodes": tuple(record["episodes"]),
-        "tmdb_id": record["tmdb_id"],
-        "tvdb_id": record["tvdb_id"],
-        "imdb_id": record["imdb_id"],
-        "confidence": record["confidence"],
-        "decision": record["decision"],
-        "reasons": tuple(planned.reasons),
-        "candidates": tuple(record["candidates"][:CANDIDATES_KEPT]),
-        "library": record["library"],
-        "target": record["target"],
-        "destination": str(planned.destination) if planned.destination else None,
-    }
 
 
 __all__ = ["Event", "IngestService", "Outcome", "ReviewError", "SourceFile"]

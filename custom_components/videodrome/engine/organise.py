@@ -216,33 +216,9 @@ class Organiser:
         return undone
 
     async def _record(self, planned: PlannedFile, status: ItemStatus, batch: str) -> Item:
-        source = planned.source
-        record = planned.found.as_json()
+        fields = planned.new_item_fields()
         item: Item = await self._run(
-            lambda: self._store.add_item(
-                source=str(source.path),
-                source_size=source.size,
-                source_mtime_ns=source.mtime_ns,
-                source_inode=source.inode,
-                source_device=source.device,
-                status=status,
-                kind=record["kind"],
-                title=record["title"],
-                year=record["year"],
-                season=record["season"],
-                episodes=tuple(record["episodes"]),
-                tmdb_id=record["tmdb_id"],
-                tvdb_id=record["tvdb_id"],
-                imdb_id=record["imdb_id"],
-                confidence=record["confidence"],
-                decision=record["decision"],
-                reasons=tuple(planned.reasons),
-                candidates=tuple(record["candidates"][:5]),
-                library=record["library"],
-                target=record["target"],
-                destination=str(planned.destination) if planned.destination else None,
-                batch=batch,
-            )
+            lambda: self._store.add_item(status=status, batch=batch, **fields)
         )
         return item
 

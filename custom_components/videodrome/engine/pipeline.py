@@ -54,6 +54,8 @@ DESTINATION_EXISTS = "destination_exists"
 ALREADY_IN_LIBRARY = "already_in_library"
 NOT_THE_FEATURE = "not_the_feature"
 SUBTITLE_EXTENSIONS = frozenset({".srt", ".ass", ".ssa", ".smi", ".vtt", ".sub", ".idx", ".sup"})
+# Candidates kept in the history for the review queue.
+CANDIDATES_KEPT = 5
 # A folder with more files than this is not a download: walking it is refused, not attempted.
 MAX_FILES = 100_000
 
@@ -127,6 +129,39 @@ class PlannedFile:
     destination: Path | None = None
     companions: tuple[tuple[Path, Path], ...] = ()
     existing: Existing | None = None
+
+    def item_fields(self) -> dict[str, Any]:
+        """What the history keeps of this plan: the identification, reasons and destination."""
+        record = self.found.as_json()
+        return {
+            "kind": record["kind"],
+            "title": record["title"],
+            "year": record["year"],
+            "season": record["season"],
+            "episodes": tuple(record["episodes"]),
+            "tmdb_id": record["tmdb_id"],
+            "tvdb_id": record["tvdb_id"],
+            "imdb_id": record["imdb_id"],
+            "confidence": record["confidence"],
+            "decision": record["decision"],
+            "reasons": tuple(self.reasons),
+            "candidates": tuple(record["candidates"][:CANDIDATES_KEPT]),
+            "library": record["library"],
+            "target": record["target"],
+            "destination": str(self.destination) if self.destination else None,
+        }
+
+    def new_item_fields(self) -> dict[str, Any]:
+        """`item_fields()` with the source file's identity, for a new history row."""
+        source = self.source
+        return {
+            "source": str(source.path),
+            "source_size": source.size,
+            "source_mtime_ns": source.mtime_ns,
+            "source_inode": source.inode,
+            "source_device": source.device,
+            **self.item_fields(),
+        }
 
     def as_json(self) -> dict[str, Any]:
         """The identification's fields with the plan's."""
