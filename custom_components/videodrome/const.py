@@ -42,3 +42,13 @@ DEFAULT_AUTO_THRESHOLD: Final = 0.85
 TMDB_BASE_URL: Final = os.environ.get("TMDB_API_URL", "").strip() or "https://api.themoviedb.org/3"
 # Whether conversation agents may ask Plex to scan (their other tools only read).
 CONF_LLM_SCAN: Final = "llm_scan"
+# What to do when Plex matched an ingested file to another title than Videodrome filed it as:
+# "review" puts it in the review queue, "auto" corrects Plex's match, "off" only reports it.
+CONF_MATCH_FIX: Final = "match_fix"
+MATCH_FIX_MODES: Final = ("review", "auto", "off")
+DEFAULT_MATCH_FIX: Final = "review"
+# Upload TMDb's poster to a Plex item that has none after an ingest.
+CONF_UPLOAD_POSTERS: Final = "upload_posters"
+# Serve a Plex custom metadata provider from Home Assistant's HTTP server (off: Plex calls
+# providers without authentication).
+CONF_METADATA_PROVIDER: Final = "metadata_provider"

@@ -38,14 +38,19 @@ from .const import (
     CONF_INCLUDE_IDS,
     CONF_INGEST_FOLDERS,
     CONF_LLM_SCAN,
+    CONF_MATCH_FIX,
+    CONF_METADATA_PROVIDER,
     CONF_MOVIES_ROOT,
     CONF_PATH_MAP,
     CONF_TMDB_API_KEY,
     CONF_TRANSFER_MODE,
     CONF_TV_ROOT,
+    CONF_UPLOAD_POSTERS,
     CONF_VERIFY_CHECKSUM,
     DEFAULT_AUTO_THRESHOLD,
+    DEFAULT_MATCH_FIX,
     DEFAULT_TRANSFER_MODE,
+    MATCH_FIX_MODES,
 )
 from .data import create_plex_client
 from .engine.errors import PlexError, TMDbAuthError, TMDbError, UnsafePathError
@@ -90,6 +95,13 @@ _TRANSFER_MODE = SelectSelector(
         translation_key=CONF_TRANSFER_MODE,
     )
 )
+_MATCH_FIX = SelectSelector(
+    SelectSelectorConfig(
+        options=list(MATCH_FIX_MODES),
+        mode=SelectSelectorMode.DROPDOWN,
+        translation_key=CONF_MATCH_FIX,
+    )
+)
 _THRESHOLD = NumberSelector(
     NumberSelectorConfig(
         min=MIN_THRESHOLD, max=MAX_THRESHOLD, step=0.01, mode=NumberSelectorMode.SLIDER
@@ -119,6 +131,9 @@ INGEST_SCHEMA = vol.Schema(
         vol.Required(CONF_NETWORK_SHARE, default=False): BooleanSelector(),
         vol.Required(CONF_RESCAN_INTERVAL, default=DEFAULT_RESCAN_MINUTES): _MINUTES,
         vol.Required(CONF_LLM_SCAN, default=False): BooleanSelector(),
+        vol.Required(CONF_MATCH_FIX, default=DEFAULT_MATCH_FIX): _MATCH_FIX,
+        vol.Required(CONF_UPLOAD_POSTERS, default=False): BooleanSelector(),
+        vol.Required(CONF_METADATA_PROVIDER, default=False): BooleanSelector(),
     }
 )
 
@@ -193,6 +208,9 @@ async def async_validate_ingest(
         CONF_NETWORK_SHARE: bool(user_input[CONF_NETWORK_SHARE]),
         CONF_RESCAN_INTERVAL: int(user_input[CONF_RESCAN_INTERVAL]),
         CONF_LLM_SCAN: bool(user_input[CONF_LLM_SCAN]),
+        CONF_MATCH_FIX: user_input[CONF_MATCH_FIX],
+        CONF_UPLOAD_POSTERS: bool(user_input[CONF_UPLOAD_POSTERS]),
+        CONF_METADATA_PROVIDER: bool(user_input[CONF_METADATA_PROVIDER]),
     }
     key = options[CONF_TMDB_API_KEY]
     if not key:

@@ -63,6 +63,9 @@ INGEST_OFF = {
     "network_share": False,
     "rescan_minutes": 5,
     "llm_scan": False,
+    "match_fix": "review",
+    "upload_posters": False,
+    "metadata_provider": False,
 }
 
 
@@ -94,6 +97,9 @@ def folders(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str, 
         "network_share": True,
         "rescan_minutes": 2,
         "llm_scan": True,
+        "match_fix": "auto",
+        "upload_posters": True,
+        "metadata_provider": True,
     }
 
 
@@ -626,6 +632,9 @@ async def test_ingest_step_reports_plex_gone(
         "network_share": True,
         "rescan_minutes": 2,
         "llm_scan": True,
+        "match_fix": "auto",
+        "upload_posters": True,
+        "metadata_provider": True,
     }
 
 

@@ -57,6 +57,9 @@ def settings(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str,
         "network_share": False,
         "rescan_minutes": 10,
         "llm_scan": False,
+        "match_fix": "review",
+        "upload_posters": False,
+        "metadata_provider": False,
     }
 
 
@@ -162,6 +165,9 @@ async def test_turning_ingest_off_drops_the_folders(
         "network_share": False,
         "rescan_minutes": 10,
         "llm_scan": False,
+        "match_fix": "review",
+        "upload_posters": False,
+        "metadata_provider": False,
     }
 
 
