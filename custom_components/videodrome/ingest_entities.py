@@ -16,6 +16,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .engine.ingest import Event
+from .engine.posters import item_poster_url, poster_url
 from .entity import VideodromeEntity
 from .ingest_runtime import signal_item
 
@@ -38,10 +39,14 @@ def _summary(item: Item) -> dict[str, Any]:
         "episodes": list(item.episodes),
         "confidence": item.confidence,
         "reasons": list(item.reasons),
+        "poster_url": item_poster_url(item.tmdb_id, item.candidates),
         "candidates": [
             {
-                k: c.get(k)
-                for k in ("tmdb_id", "media_type", "title", "year", "score", "poster_path")
+                **{
+                    k: c.get(k)
+                    for k in ("tmdb_id", "media_type", "title", "year", "score", "poster_path")
+                },
+                "poster_url": poster_url(c.get("poster_path")),
             }
             for c in item.candidates
         ],
