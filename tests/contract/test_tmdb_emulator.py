@@ -20,7 +20,7 @@ from tests.emulators.catalogue import (
     CatalogueSeason,
     CatalogueShow,
 )
-from tests.emulators.tmdb import TMDbEmulator
+from tests.emulators.tmdb import TMDbEmulator, image_path
 from tests.emulators.tmdb_search import words
 
 if TYPE_CHECKING:
@@ -543,3 +543,20 @@ async def test_the_command_line_serves_a_catalogue(tmp_path: Path, socket_enable
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             assert await process.wait() == 0
+
+
+async def test_the_image_server_draws_posters_without_a_key(
+    tmdb: TMDbEmulator, http: aiohttp.ClientSession
+) -> None:
+    """Posters at TMDb's image paths, as image.tmdb.org serves them (no key, JPEG)."""
+    emulator, session = tmdb, http
+    movie = next(iter(emulator.movies.values()))
+    url = f"{emulator.image_url}/w92{image_path('poster/movie', movie.tmdb_id)}"
+    async with session.get(url) as response:
+        assert response.status == 200
+        assert response.content_type == "image/jpeg"
+        body = await response.read()
+    assert body[:3] == b"\xff\xd8\xff"
+    async with session.get(f"{emulator.image_url}/w92/nosuchposter.jpg") as response:
+        assert response.status == 404
+    assert emulator.counts["image"] == 2

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 import hashlib
+import io
 import signal
 import time
 from typing import TYPE_CHECKING, Any, Self
@@ -152,6 +153,8 @@ class TMDbEmulator:
             ("tv.external_ids", r"/3/tv/{id:\d+}/external_ids", self._tv_ids),
             ("tv.season", r"/3/tv/{id:\d+}/season/{season:\d+}", self._season),
             ("find", "/3/find/{external_id}", self._find),
+            # TMDb's image server (image.tmdb.org/t/p/...): no key, no rate limit.
+            ("image", r"/t/p/{size:w\d+|original}/{name:[A-Za-z0-9]+\.jpg}", self._image),
         )
         # Route names are the kinds `counts` counts, with dots for slashes (aiohttp wants dots).
         for name, path, handler in routes:
@@ -183,6 +186,11 @@ class TMDbEmulator:
         """Stop."""
         await self.stop()
 
+    @property
+    def image_url(self) -> str:
+        """The image server's base (TMDB_IMAGE_URL), once started: ".../t/p"."""
+        return self.url.removesuffix("/3") + "/t/p"
+
     def rotate_key(self, new: str, *, bearer_token: str | None = None) -> None:
         """Accept only `new` (and `bearer_token`, when given) from now on: old ones get 401."""
         self.api_key = new
@@ -210,6 +218,8 @@ class TMDbEmulator:
         query = {k: v for k, v in request.query.items() if k != "api_key"}
         self.requests.append(RecordedRequest(request.method, request.path, query))
         self.counts[(request.match_info.route.name or "unknown").replace(".", "/")] += 1
+        if request.match_info.route.name == "image":
+            return await handler(request)
         faults = self.faults
         if faults.latency:
             await asyncio.sleep(faults.latency)
@@ -256,6 +266,20 @@ class TMDbEmulator:
             self.faults.malformed_next -= 1
             body = body[: len(body) // 2]
         return web.Response(body=body, content_type="application/json", charset="utf-8")
+
+    async def _image(self, request: web.Request) -> web.Response:
+        """A poster: a JPEG in a colour of its own, with the title written on it."""
+        name = "/" + request.match_info["name"]
+        titles = {image_path("poster/movie", m.tmdb_id): m.title for m in self.movies.values()}
+        titles.update({image_path("poster/tv", s.tmdb_id): s.name for s in self.shows.values()})
+        if name not in titles:
+            return web.Response(status=404, text="Not Found")
+        size = request.match_info["size"]
+        width = 500 if size == "original" else min(int(size[1:]), 780)
+        body = await asyncio.get_running_loop().run_in_executor(
+            None, draw_poster, titles[name], width
+        )
+        return web.Response(body=body, content_type="image/jpeg")
 
     def _movie_or_404(self, request: web.Request) -> CatalogueMovie:
         movie = self.movies.get(int(request.match_info["id"]))
@@ -360,6 +384,35 @@ class TMDbEmulator:
 
 
 # ---- JSON views: the keys and types of TMDb's own answers ---------------------------------------
+
+
+def draw_poster(title: str, width: int) -> bytes:
+    """A 2:3 JPEG poster in a colour taken from the title, with the title on it."""
+    from PIL import Image, ImageDraw  # noqa: PLC0415  (only the image server needs Pillow)
+
+    height = width * 3 // 2
+    digest = hashlib.sha256(title.encode()).digest()
+    image = Image.new("RGB", (width, height), (digest[0] // 2, digest[1] // 2, 64 + digest[2] // 2))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle(
+        (width // 12, height // 12, width * 11 // 12, height * 11 // 12), outline="white"
+    )
+    words, lines = title.split(), [""]
+    for word in words:
+        if len(lines[-1]) + len(word) > 14 and lines[-1]:
+            lines.append("")
+        lines[-1] = f"{lines[-1]} {word}".strip()
+    font_size = max(10, width // 12)
+    for number, line in enumerate(lines):
+        draw.text(
+            (width // 8, height // 3 + number * font_size * 1.3),
+            line,
+            fill="white",
+            font_size=font_size,
+        )
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
 
 
 def image_path(kind: str, tmdb_id: int) -> str:

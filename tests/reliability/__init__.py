@@ -1,0 +1,1 @@
+"""Reliability and security suite: crashes, faults, bad input, load."""
