@@ -22,6 +22,7 @@ from aiohttp import WSMsgType, web
 import orjson
 
 from .plex_library import TYPE_CODES, Item, PlexLibrary, ScanChanges, Section
+from .plex_match import add_routes as add_match_routes
 from .plex_render import render, wants_json
 from .plex_views import item_json, section_json, session_json
 
@@ -108,6 +109,7 @@ class PlexEmulator:
         app.router.add_get("/activities", self._activities)
         app.router.add_get("/:/websockets/notifications", self._notifications)
         self.app = app
+        add_match_routes(self)  # Fix Match and poster upload (plex_match.py)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on `host:port` (0: any free port); return the base URL."""

@@ -105,6 +105,7 @@ class Item:
     added_at: int = field(default_factory=lambda: int(time.time()))
     updated_at: int = field(default_factory=lambda: int(time.time()))
     originally_available_at: str | None = None
+    poster: str | None = "agent"  # where the poster came from (an uploaded URL); None: no poster
 
 
 @dataclass
@@ -124,6 +125,10 @@ class PlexLibrary:
         self.sections: dict[int, Section] = {}
         self.items: dict[int, Item] = {}
         self._keys = itertools.count(1000)
+        # Test knobs (see plex_match.py): a wrong match for a TMDb id, titles without a poster.
+        self.misidentify: dict[int, int] = {}
+        self.without_posters: set[int] = set()
+        self.poster_images: dict[int, bytes] = {}  # uploaded posters, by rating key
         self._location_ids = itertools.count(1)
 
     @classmethod
@@ -304,6 +309,8 @@ class PlexLibrary:
         year = int(parsed["year"]) if parsed else None
         if movie is None:
             movie = self._movie_by_name(title, year)
+        if movie is not None and movie.tmdb_id in self.misidentify:
+            movie = self.catalogue.movie(self.misidentify[movie.tmdb_id]) or movie
         if movie is None:
             return self._new(
                 type="movie",
@@ -323,6 +330,7 @@ class PlexLibrary:
             guids=guids,
             files=[(str(path), size)],
             originally_available_at=movie.release_date,
+            poster=None if movie.tmdb_id in self.without_posters else "agent",
         )
 
     def _movie_by_hint(self, text: str) -> CatalogueMovie | None:
@@ -357,6 +365,7 @@ class PlexLibrary:
                 else None
             )
             if show is not None:
+                show = self._misidentified_show(show)
                 return show, show.name, show.year
         parsed = _title_year(folder)
         title = parsed["title"].strip() if parsed else _clean(folder)
@@ -368,8 +377,12 @@ class PlexLibrary:
             if wanted in {_norm(t) for t in (s.name, s.original_name, *s.alternative_titles)}
             and (year is None or s.year == year)
         ]
-        show = matches[0] if len(matches) == 1 else None
+        show = self._misidentified_show(matches[0]) if len(matches) == 1 else None
         return show, (show.name if show else title), (show.year if show else year)
+
+    def _misidentified_show(self, show: CatalogueShow) -> CatalogueShow:
+        wrong = self.misidentify.get(show.tmdb_id)
+        return (self.catalogue.show(wrong) or show) if wrong is not None else show
 
     def _add_episodes(self, section: Section, path: Path, size: int, location: Path) -> list[Item]:
         relative = path.relative_to(location)
@@ -444,6 +457,7 @@ class PlexLibrary:
             guid=guid,
             guids=guids,
             originally_available_at=info.first_air_date if info else None,
+            poster=None if info is not None and info.tmdb_id in self.without_posters else "agent",
         )
         added.append(show)
         return show

@@ -80,7 +80,8 @@ def item_json(
         "type": item.type,
         "title": item.title,
         "summary": "",
-        "thumb": f"/library/metadata/{item.rating_key}/thumb/{item.updated_at}",
+        # No thumb when Plex found no poster for the item.
+        **({} if item.poster is None else {"thumb": _thumb(item)}),
         "addedAt": item.added_at,
         "updatedAt": item.updated_at,
     }
@@ -113,6 +114,10 @@ def item_json(
     if guids and item.guids:
         data["Guid"] = [{"id": guid} for guid in item.guids]
     return data
+
+
+def _thumb(item: Item) -> str:
+    return f"/library/metadata/{item.rating_key}/thumb/{item.updated_at}"
 
 
 def _parents(library: PlexLibrary, item: Item) -> dict[str, Any]:

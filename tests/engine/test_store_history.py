@@ -91,6 +91,34 @@ def episode(store: Store, source: str, status: ItemStatus, **fields: Any) -> Ite
 # --- the schema ---------------------------------------------------------------------------
 
 
+def test_a_version_3_store_keeps_its_items_and_gains_the_previous_guid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store written before match correction opens; its items read with no previous guid."""
+    path = tmp_path / "videodrome.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:3])
+        patch.setattr(store_module, "SCHEMA_VERSION", 3)
+        version_3_columns = COLUMNS[: COLUMNS.index("plex_previous_guid")]
+        patch.setattr(store_module, "COLUMNS", version_3_columns)
+        select = f"SELECT {', '.join(version_3_columns)} FROM items"  # noqa: S608 - constants
+        patch.setattr(store_module, "_SELECT", select)
+        with Store(path) as old:
+            assert old.schema_version == 3
+            kept = old.add_item(**{**EVERY_FIELD, "status": ItemStatus.INGESTED})
+    with closing(sqlite3.connect(path)) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(items)")]
+    assert "plex_previous_guid" not in columns
+
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 4
+        item = store.get_item(kept.id)
+        assert item is not None
+        assert (item.title, item.status, item.plex_previous_guid) == ("Heat", "ingested", None)
+        changed = store.update_item(kept.id, plex_previous_guid="plex://movie/abc")
+        assert changed.plex_previous_guid == "plex://movie/abc"
+
+
 def test_a_version_1_store_keeps_its_cache_and_gains_the_history(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,7 +135,7 @@ def test_a_version_1_store_keeps_its_cache_and_gains_the_history(
     assert "items" not in tables
 
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store.cache_get("movie/949", max_age=3600) == b'{"id": 949}'
         assert store.counts()[ItemStatus.PENDING] == 0
         store.add_item(source="/downloads/a.mkv", status=ItemStatus.PENDING)
@@ -171,6 +199,7 @@ def test_every_field_round_trips(store: Store, clock: Clock) -> None:
         "plex_rating_key": "12345",
         "batch": "batch-2",
         "companions": [("/downloads/Heat.en.srt", "/media/tv/Heat.en.srt")],
+        "plex_previous_guid": "plex://movie/5d776834e6d55c002040ccce",
     }
     assert set(changes) | {"id", "created_at", "updated_at"} == set(COLUMNS)
     updated = store.update_item(added.id, **changes)

@@ -32,6 +32,10 @@ class PlexNotFoundError(PlexProtocolError):
     """Plex has no such object (HTTP 404): a library section or item that is gone."""
 
 
+class PlexMatchError(PlexError):
+    """Plex's match could not be changed (its agent offers no such title, or it did not take)."""
+
+
 class TMDbError(VideodromeError):
     """Talking to TMDb failed."""
 
@@ -82,3 +86,7 @@ class TransferPermissionError(TransferError):
 
 class VerificationError(TransferError):
     """The copy does not match the source: wrong size, or a different SHA-256."""
+
+
+class ReviewError(VideodromeError):
+    """A review action that cannot be done (unknown item, not in the queue, bad override)."""

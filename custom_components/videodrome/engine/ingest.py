@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from enum import StrEnum
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import TransferError, VideodromeError
+from .errors import ReviewError, TransferError, VideodromeError
+from .events import Event
+from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
 from .parse import parse
 from .pipeline import Action, PlannedFile, SourceFile, source_file
+from .plex_match import MatchFix
 from .plex_sync import PlexSync, Verification
 from .score import Decision, Scored, Verdict
 from .store import Item, ItemStatus, Store
@@ -41,16 +43,6 @@ AUTO_INGEST_OFF = "auto_ingest_off"
 type EventSink = Callable[[str, Item], None]
 
 
-class Event(StrEnum):
-    """What Videodrome announces."""
-
-    INGESTED = "ingested"
-    REVIEW_REQUIRED = "review_required"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    FAILED = "failed"
-
-
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """One file's result, for a service response."""
@@ -69,8 +61,18 @@ class Outcome:
         return record
 
 
-class ReviewError(VideodromeError):
-    """A review action that cannot be done (unknown item, not in the queue, bad override)."""
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A review of a file already filed (its Plex match), for a service response."""
+
+    item: Item
+    status: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The item as it now is."""
+        record = self.item.as_dict()
+        record.update(item_id=record.pop("id"), status=self.status, error=None)
+        return record
 
 
 class IngestService:
@@ -86,8 +88,14 @@ class IngestService:
         *,
         run_blocking: BlockingRunner,
         on_event: EventSink | None = None,
+        match_fix: MatchFix = MatchFix.OFF,
+        upload_posters: bool = False,
     ) -> None:
-        """Tie the parts together; `run_blocking` runs SQLite and file work off the loop."""
+        """Tie the parts together; `run_blocking` runs SQLite and file work off the loop.
+
+        `match_fix` says what to do when Plex matches a new file to another title, and
+        `upload_posters` whether to give Plex TMDb's poster when it has none.
+        """
         self.store = store
         self.pipeline = pipeline
         self._identifier = identifier
@@ -98,6 +106,21 @@ class IngestService:
         self._busy: set[tuple[int, int]] = set()
         self.organiser: Organiser | None = None  # set by the integration: organise in place
         self._lock = asyncio.Lock()
+        self.follow_up = (
+            MatchFollowUp(
+                sync,
+                tmdb,
+                self._update,
+                self._announce,
+                mode=match_fix,
+                upload_posters=upload_posters,
+            )
+            if sync is not None
+            else None
+        )
+
+    def _announce(self, kind: str, item: Item) -> None:
+        self._on_event(kind, item)
 
     async def start(self) -> list[Item]:
         """Crash recovery: interrupted transfers go back to review, their temporaries go.
@@ -196,8 +219,12 @@ class IngestService:
             plex_rating_key=verification.rating_key,
             error=None,
         )
-        self._on_event(event, done)
-        return Outcome(planned, done, str(ItemStatus.INGESTED))
+        if self.follow_up is not None:
+            # Corrects Plex's match or asks a person, as configured; announces `event`.
+            done = await self.follow_up.after_ingest(done, verification, planned.found, event)
+        else:
+            self._on_event(event, done)
+        return Outcome(planned, done, str(done.status))
 
     # --- review ------------------------------------------------------------------------------
 
@@ -209,9 +236,18 @@ class IngestService:
         media_type: str | None = None,
         season: int | None = None,
         episodes: tuple[int, ...] | None = None,
-    ) -> Outcome:
-        """Ingest a queued item, with its best candidate or a person's correction."""
+    ) -> Outcome | Settled:
+        """Ingest a queued item, with its best candidate or a person's correction.
+
+        An item already filed whose Plex match waits for a person (`plex_mismatch`) is not
+        moved again: approving it settles Plex's match (see match_review.py).
+        """
         item = await self._queued(item_id)
+        if is_mismatch_review(item) and self.follow_up is not None:
+            if media_type or season is not None or episodes:
+                raise ReviewError(f"item {item_id} is already filed: choose one of its titles")
+            settled = await self.follow_up.approve(item, tmdb_id)
+            return Settled(settled, str(settled.status))
         source = await self._run(lambda: source_file(Path(item.source)))
         parsed = await self._run(lambda: parse(item.source))
         if season is not None or episodes:
@@ -260,6 +296,8 @@ class IngestService:
     async def reject(self, item_id: int) -> Item:
         """Take an item out of the queue; the file stays where it is, untouched."""
         item = await self._queued(item_id)
+        if is_mismatch_review(item) and self.follow_up is not None:
+            return await self.follow_up.reject(item)
         rejected = await self._update(item.id, status=ItemStatus.REJECTED)
         self._on_event(Event.REJECTED, rejected)
         return rejected
@@ -284,4 +322,4 @@ class IngestService:
         return updated
 
 
-__all__ = ["Event", "IngestService", "Outcome", "ReviewError", "SourceFile"]
+__all__ = ["Event", "IngestService", "Outcome", "ReviewError", "Settled", "SourceFile"]

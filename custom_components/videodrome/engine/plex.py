@@ -28,6 +28,7 @@ from .plex_models import (
     Activity,
     ItemPage,
     LibrarySection,
+    MatchResult,
     PlaybackSession,
     ServerIdentity,
     as_int,
@@ -243,3 +244,36 @@ class PlexClient:
         """Who is watching what right now."""
         media = container(await self._request("GET", "/status/sessions"))
         return [PlaybackSession.from_json(item) for item in child_objects(media, "Metadata")]
+
+    async def matches(
+        self,
+        rating_key: int,
+        *,
+        title: str,
+        year: int | None = None,
+        agent: str | None = None,
+    ) -> list[MatchResult]:
+        """Plex's "Fix Match…" search for a movie or show, best first.
+
+        `title` may be `tmdb-603` (or `imdb-tt…`, `tvdb-…`) to find that one title, as
+        python-plexapi's `LibrarySection.getGuid` does.
+        """
+        params: dict[str, str | int] = {"manual": 1, "title": title, "year": year or ""}
+        if agent:
+            params["agent"] = agent
+        path = f"/library/metadata/{rating_key}/matches"
+        media = container(await self._request("GET", path, params))
+        return [MatchResult.from_json(item) for item in child_objects(media, "SearchResult")]
+
+    async def fix_match(self, rating_key: int, result: MatchResult) -> None:
+        """Match an item to a search result (what python-plexapi's `fixMatch` sends)."""
+        params: dict[str, str | int] = {"guid": result.guid, "name": result.name}
+        if result.year is not None:
+            params["year"] = result.year
+        path = f"/library/metadata/{rating_key}/match"
+        await self._request("PUT", path, params, expect_json=False)
+
+    async def upload_poster(self, rating_key: int, url: str) -> None:
+        """Have Plex download the image at `url` and use it as the item's poster."""
+        path = f"/library/metadata/{rating_key}/posters"
+        await self._request("POST", path, {"url": url}, expect_json=False)

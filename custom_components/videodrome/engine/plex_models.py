@@ -215,3 +215,25 @@ class ItemPage:
     items: tuple[Mapping[str, Any], ...]
     offset: int
     total_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """One answer of Plex's "Fix Match…" search (`/library/metadata/{key}/matches`)."""
+
+    guid: str
+    name: str
+    year: int | None
+    score: int | None
+    matched: bool
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> MatchResult:
+        """Parse one `SearchResult`."""
+        return cls(
+            guid=_required(item, "guid", "match result"),
+            name=as_str(item.get("name")) or "",
+            year=as_int(item.get("year")),
+            score=as_int(item.get("score")),
+            matched=as_bool(item.get("matched")),
+        )

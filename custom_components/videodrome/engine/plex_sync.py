@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import PlexError, UnsafePathError
 from .paths import plex_path, section_for_path
-from .plex_models import TYPE_MOVIE, TYPE_SHOW, as_str, child_objects
+from .plex_models import TYPE_MOVIE, TYPE_SHOW, as_int, as_str, child_objects
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -83,13 +83,30 @@ class Verification:
     """What Plex made of a new file."""
 
     status: str
-    rating_key: str | None = None
+    rating_key: str | None = None  # the file's item: the movie or the episode
     plex_title: str | None = None
     section_key: int | None = None
+    match_key: str | None = None  # what Plex matched: the movie, or the episode's show
+    plex_guid: str | None = None  # its guid (plex://…, local://… when unmatched)
+    plex_ids: tuple[str, ...] = ()  # its external ids: tmdb://…, tvdb://…, imdb://…
+    plex_year: int | None = None
+    file: str | None = None  # the file, as Plex sees it
+
+    def plex_tmdb_id(self) -> int | None:
+        """The TMDb id of the title Plex matched, when Plex lists one."""
+        for guid in self.plex_ids:
+            scheme, _, value = guid.partition("://")
+            if scheme == "tmdb" and value.isdigit():
+                return int(value)
+        return None
 
 
 def _ids(item: Mapping[str, Any]) -> set[str]:
-    return {str(g.get("id")) for g in child_objects(item, "Guid")}
+    return set(_id_list(item))
+
+
+def _id_list(item: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(g.get("id")) for g in child_objects(item, "Guid"))
 
 
 def _files(item: Mapping[str, Any]) -> set[str]:
@@ -117,6 +134,11 @@ class PlexSync:
         self._timeout = timeout
         self._poll = poll_interval
 
+    @property
+    def client(self) -> PlexClient:
+        """The Plex server's client."""
+        return self._client
+
     async def section_for(self, local: Path) -> tuple[LibrarySection, PurePath] | None:
         """The Plex section whose folders hold `local` (as Plex sees it), and the path."""
         try:
@@ -136,6 +158,22 @@ class PlexSync:
         await self._client.scan(section.key, str(seen.parent))
         await self._wait_for_scans(section.key)
         return await self.verify(section, str(seen), found)
+
+    async def reverify(self, before: Verification, wanted: set[str]) -> Verification:
+        """Check again the match of a file verified before (Plex's match was changed)."""
+        if before.section_key is None or before.file is None:
+            return before
+        for section in await self._client.sections():
+            if section.key == before.section_key:
+                return await self.verify_ids(section, before.file, wanted)
+        return Verification(PLEX_NOT_FOUND, section_key=before.section_key)
+
+    async def check(self, destination: Path, wanted: set[str]) -> Verification:
+        """Plex's match of a file already in the library (no scan)."""
+        located = await self.section_for(destination)
+        if located is None:
+            return Verification(PLEX_NOT_FOUND)
+        return await self.verify_ids(located[0], str(located[1]), wanted)
 
     async def scan_folder(self, local: Path) -> bool:
         """A partial scan of one folder (no waiting); False when no library holds it."""
@@ -166,12 +204,17 @@ class PlexSync:
         self, section: LibrarySection, file: str, found: Identification
     ) -> Verification:
         """Find the item whose file is `file` and compare its ids with the identification."""
-        wanted = _wanted_ids(found)
+        return await self.verify_ids(section, file, _wanted_ids(found))
+
+    async def verify_ids(
+        self, section: LibrarySection, file: str, wanted: set[str]
+    ) -> Verification:
+        """Find the item whose file is `file`; matched when it has one of the `wanted` ids."""
         try:
             if section.type == "movie":
                 async for item in self._client.iter_section_items(section.key, libtype=TYPE_MOVIE):
                     if file in _files(item):
-                        return _verdict(item, wanted, section.key)
+                        return _verdict(item, wanted, section.key, file)
                 return Verification(PLEX_NOT_FOUND, section_key=section.key)
             shows = [
                 item
@@ -185,7 +228,7 @@ class PlexSync:
                     continue
                 for episode in await self._client.all_leaves(int(rating_key)):
                     if file in _files(episode):
-                        return _verdict(show, wanted, section.key, episode)
+                        return _verdict(show, wanted, section.key, file, episode)
         except PlexError as err:
             _LOGGER.warning("Could not check Plex's match for %s: %s", file, err)
         return Verification(PLEX_NOT_FOUND, section_key=section.key)
@@ -195,11 +238,16 @@ def _wanted_ids(found: Identification) -> set[str]:
     match = found.match
     if match is None:
         return set()
-    wanted = {f"tmdb://{match.tmdb_id}"}
-    if found.tvdb_id:
-        wanted.add(f"tvdb://{found.tvdb_id}")
-    if match.imdb_id:
-        wanted.add(f"imdb://{match.imdb_id}")
+    return wanted_ids(match.tmdb_id, found.tvdb_id, match.imdb_id)
+
+
+def wanted_ids(tmdb_id: int | None, tvdb_id: int | None, imdb_id: str | None) -> set[str]:
+    """The Plex `Guid` ids that mean "matched to this title"."""
+    wanted = {f"tmdb://{tmdb_id}"} if tmdb_id else set()
+    if tvdb_id:
+        wanted.add(f"tvdb://{tvdb_id}")
+    if imdb_id:
+        wanted.add(f"imdb://{imdb_id}")
     return wanted
 
 
@@ -207,6 +255,7 @@ def _verdict(
     item: Mapping[str, Any],
     wanted: set[str],
     section_key: int,
+    file: str,
     episode: Mapping[str, Any] | None = None,
 ) -> Verification:
     matched = bool(_ids(item) & wanted)
@@ -216,4 +265,9 @@ def _verdict(
         as_str(target.get("ratingKey")),
         as_str(item.get("title")),
         section_key,
+        match_key=as_str(item.get("ratingKey")),
+        plex_guid=as_str(item.get("guid")),
+        plex_ids=_id_list(item),
+        plex_year=as_int(item.get("year")),
+        file=file,
     )

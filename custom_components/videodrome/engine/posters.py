@@ -22,9 +22,12 @@ DEFAULT_POSTER_SIZE: Final = "w342"
 
 
 def poster_url(
-    poster_path: object, size: str = DEFAULT_POSTER_SIZE, base: str = TMDB_IMAGE_BASE
+    poster_path: object, size: str = DEFAULT_POSTER_SIZE, base: str | None = None
 ) -> str | None:
-    """The address of a TMDb poster, or None when there is none (or the path is not TMDb's)."""
+    """The address of a TMDb poster, or None when there is none (or the path is not TMDb's).
+
+    `base` defaults to TMDB_IMAGE_BASE as it is when called (tests point it at an emulator).
+    """
     if size not in POSTER_SIZES:
         raise ValueError(f"unknown TMDb poster size {size!r}")
     if not isinstance(poster_path, str):
@@ -35,7 +38,7 @@ def poster_url(
         return None
     if any(c in path for c in "?#\\ ") or not path.isprintable():
         return None
-    return f"{base}/{size}{path}"
+    return f"{TMDB_IMAGE_BASE if base is None else base}/{size}{path}"
 
 
 def item_poster_url(tmdb_id: object, candidates: Iterable[Mapping[str, Any]]) -> str | None:

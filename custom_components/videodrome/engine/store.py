@@ -87,6 +87,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE items ADD COLUMN companions TEXT;
     """,
+    # 3 -> 4: the guid Plex had matched a file to before Videodrome corrected the match.
+    """
+    ALTER TABLE items ADD COLUMN plex_previous_guid TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -158,10 +162,11 @@ class _OptionalFields(TypedDict, total=False):
     target: str | os.PathLike[str] | None  # relative to the library root
     destination: str | os.PathLike[str] | None  # absolute
     error: str | None
-    plex_status: str | None  # plex_matched / plex_mismatch / plex_not_found
+    plex_status: str | None  # plex_matched / _mismatch / _not_found / _corrected / _accepted
     plex_rating_key: str | None
     batch: str | None
     companions: Sequence[Sequence[str]]  # [old, new] paths of subtitles moved with the video
+    plex_previous_guid: str | None  # Plex's match before Videodrome corrected it
 
 
 class NewItemFields(_OptionalFields):
@@ -211,6 +216,7 @@ class Item:
     created_at: float
     updated_at: float
     companions: tuple[tuple[str, str], ...] = ()
+    plex_previous_guid: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe, for service responses: lists for tuples, ISO 8601 UTC timestamps."""

@@ -1,0 +1,16 @@
+"""What the ingest announces through `on_event(kind, item)` (bus events `videodrome_<kind>`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Event(StrEnum):
+    """What Videodrome announces."""
+
+    INGESTED = "ingested"
+    REVIEW_REQUIRED = "review_required"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    MATCH_CORRECTED = "match_corrected"  # Plex's match was changed to Videodrome's title
