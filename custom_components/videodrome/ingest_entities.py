@@ -1,4 +1,4 @@
-"""Entities of the ingest side: the review queue, the last ingest, and an event entity.
+"""Entities of the ingest side: the review queue, the last ingest, its poster, an event entity.
 
 They follow the ingest service through a dispatcher signal (sent with each item change) and
 read the store in executor jobs; a new item refreshes them at once, without polling.
@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.event import EventEntity
+from homeassistant.components.image import ImageEntity
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.core import callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -21,11 +22,15 @@ from .entity import VideodromeEntity
 from .ingest_runtime import signal_item
 
 if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
     from .coordinator import PlexCoordinator
     from .engine.store import Item
     from .ingest_runtime import IngestRuntime
 
 QUEUE_ITEMS_SHOWN = 10
+# "source" tells Videodrome's title from Plex's when Plex matched a filed file to another.
+CANDIDATE_KEYS = ("tmdb_id", "media_type", "title", "year", "score", "poster_path", "source")
 
 
 def _summary(item: Item) -> dict[str, Any]:
@@ -42,10 +47,7 @@ def _summary(item: Item) -> dict[str, Any]:
         "poster_url": item_poster_url(item.tmdb_id, item.candidates),
         "candidates": [
             {
-                **{
-                    k: c.get(k)
-                    for k in ("tmdb_id", "media_type", "title", "year", "score", "poster_path")
-                },
+                **{k: c.get(k) for k in CANDIDATE_KEYS},
                 "poster_url": poster_url(c.get("poster_path")),
             }
             for c in item.candidates
@@ -171,7 +173,38 @@ class LastIngestSensor(_IngestEntity, SensorEntity):
             "library": item.library,
             "target": item.target,
             "plex_status": item.plex_status,
+            "plex_previous_guid": item.plex_previous_guid,
         }
+
+
+class LastIngestPoster(_IngestEntity, ImageEntity):
+    """The TMDb poster of the last file filed (fetched through Home Assistant's image proxy)."""
+
+    _attr_translation_key = "last_ingest_poster"
+
+    def __init__(
+        self, hass: HomeAssistant, coordinator: PlexCoordinator, runtime: IngestRuntime
+    ) -> None:
+        """Create the poster entity."""
+        super().__init__(coordinator, runtime, "last_ingest_poster")
+        ImageEntity.__init__(self, hass)
+        self._attr_image_url = None
+        self._shown: tuple[int, float] | None = None  # the item shown, and its version
+
+    async def _async_read(self) -> None:
+        item = await self.hass.async_add_executor_job(self._runtime.store.last_ingested)
+        shown = (item.id, item.updated_at) if item is not None else None
+        if shown == self._shown:
+            return
+        self._shown = shown
+        # A new item (or a change to it, such as a corrected match): fetch the image again.
+        self._cached_image = None
+        if item is None:
+            self._attr_image_url = None
+            self._attr_image_last_updated = None
+            return
+        self._attr_image_url = item_poster_url(item.tmdb_id, item.candidates)
+        self._attr_image_last_updated = datetime.fromtimestamp(item.updated_at, UTC)
 
 
 class IngestEventEntity(VideodromeEntity, EventEntity):

@@ -22,13 +22,16 @@ from .const import (
     CONF_AUTO_THRESHOLD,
     CONF_INCLUDE_IDS,
     CONF_INGEST_FOLDERS,
+    CONF_MATCH_FIX,
     CONF_MOVIES_ROOT,
     CONF_PATH_MAP,
     CONF_TMDB_API_KEY,
     CONF_TRANSFER_MODE,
     CONF_TV_ROOT,
+    CONF_UPLOAD_POSTERS,
     CONF_VERIFY_CHECKSUM,
     DEFAULT_AUTO_THRESHOLD,
+    DEFAULT_MATCH_FIX,
     DEFAULT_TRANSFER_MODE,
     DOMAIN,
 )
@@ -36,6 +39,7 @@ from .engine.identify import Identifier
 from .engine.ingest import IngestService
 from .engine.organise import Organiser
 from .engine.pipeline import Pipeline, Settings
+from .engine.plex_match import PLEX_CORRECTED, MatchFix
 from .engine.plex_sync import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
 from .engine.score import Thresholds
 from .engine.store import Store
@@ -158,14 +162,22 @@ async def async_create_runtime(
                 hass, repairs.ISSUE_PATH_MAPPING, entry.entry_id,
                 folder=str(Path(item.destination).parent),
             )  # fmt: skip
-        elif item.plex_status == PLEX_MATCHED:
+        elif item.plex_status in {PLEX_MATCHED, PLEX_CORRECTED}:
             repairs.clear(hass, repairs.ISSUE_PATH_MAPPING, entry.entry_id)
         data = {"config_entry_id": entry.entry_id, "item": item.as_dict()}
         hass.bus.async_fire(f"{EVENT_PREFIX}{kind}", data)
         async_dispatcher_send(hass, signal_item(entry.entry_id), kind, item)
 
     service = IngestService(
-        store, pipeline, identifier, tmdb, sync, run_blocking=run_blocking, on_event=on_event
+        store,
+        pipeline,
+        identifier,
+        tmdb,
+        sync,
+        run_blocking=run_blocking,
+        on_event=on_event,
+        match_fix=MatchFix(options.get(CONF_MATCH_FIX, DEFAULT_MATCH_FIX)),
+        upload_posters=bool(options.get(CONF_UPLOAD_POSTERS, False)),
     )
     # Organising works on the library folders themselves: no "already in the library" check
     # (the files are the library), and the roots are where names are read from.
