@@ -7,7 +7,8 @@ the TMDb emulator (whose image server draws the posters Plex downloads).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -16,13 +17,16 @@ import pytest
 from custom_components.videodrome.engine import posters
 from custom_components.videodrome.engine.errors import PlexMatchError, ReviewError
 from custom_components.videodrome.engine.events import Event
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify import Identification, Identifier
 from custom_components.videodrome.engine.ingest import IngestService, Settled
 from custom_components.videodrome.engine.library import LibraryIndex
+from custom_components.videodrome.engine.parse import parse
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_match import MatchFix, MatchFixer, MatchTarget
+from custom_components.videodrome.engine.plex_models import MatchResult
 from custom_components.videodrome.engine.plex_sync import PLEX_NOT_FOUND, PlexSync, Verification
+from custom_components.videodrome.engine.score import Decision
 from custom_components.videodrome.engine.store import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from tests.emulators.catalogue import Catalogue
@@ -33,7 +37,6 @@ from .conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
-    from pathlib import Path
 
     import aiohttp
 
@@ -499,3 +502,74 @@ async def test_the_fixer_without_an_item_or_an_address(world: World) -> None:
     gone = Verification("plex_mismatch", section_key=99, file="/nowhere.mkv")
     assert (await sync.reverify(gone, target.wanted())).status == PLEX_NOT_FOUND
     assert (await sync.check(world.root / "elsewhere" / "x.mkv", set())).status == PLEX_NOT_FOUND
+
+
+async def test_without_an_id_search_the_title_and_year_decide(world: World) -> None:
+    """An id Plex's agent cannot find: the title search is used, and a match that does not
+    give Plex the wanted id is refused rather than recorded as corrected."""
+    world.drop("The.Thing.1982.1080p.BluRay.x264.mkv")
+    (outcome,) = await world.service(MatchFix.OFF).ingest(world.root / "ingest")
+    assert outcome.item is not None
+    sync = PlexSync(world.client)
+    unknown_id = MatchTarget(999_999, "The Thing", 1982)
+    before = await sync.check(Path(outcome.item.destination or ""), unknown_id.wanted())
+    assert before.status == "plex_mismatch"
+    with pytest.raises(PlexMatchError, match="did not take"):
+        await MatchFixer(sync).correct(before, unknown_id)
+    # The title search found the 1982 film and Plex took it.
+    assert world.plex_item(outcome.item.destination or "").year == 1982
+    assert [q["title"] for q in world.requests("GET", "/matches")] == ["tmdb-999999", "The Thing"]
+    # Without a section, no agent is named, and nothing can be checked afterwards.
+    orphan = replace(before, section_key=None)
+    with pytest.raises(PlexMatchError, match="did not take"):
+        await MatchFixer(sync).correct(orphan, MatchTarget(THE_THING_2011, "The Thing", 2011))
+    assert "agent" not in world.requests("GET", "/matches")[-1]
+
+
+async def test_a_match_without_a_year_is_sent_without_one(world: World) -> None:
+    """python-plexapi sends guid and name; the year only when the search result has one."""
+    world.drop("The.Thing.1982.1080p.BluRay.x264.mkv")
+    (outcome,) = await world.service(MatchFix.OFF).ingest(world.root / "ingest")
+    assert outcome.item is not None
+    item = world.plex_item(outcome.item.destination or "")
+    result = MatchResult(plex_guid("movie", THE_THING_1982), "The Thing", None, None, False)
+    await world.client.fix_match(item.rating_key, result)
+    assert world.requests("PUT", "/match")[-1] == {"guid": result.guid, "name": "The Thing"}
+
+
+def test_plex_s_tmdb_id_is_read_from_its_guids() -> None:
+    """Only a `tmdb://<number>` guid gives Plex's TMDb id."""
+    ids = ("imdb://tt0084787", "tmdb://not-a-number", "tvdb://1", "tmdb://1091")
+    assert Verification("plex_mismatch", plex_ids=ids).plex_tmdb_id() == 1091
+    assert Verification("plex_mismatch", plex_ids=ids[:3]).plex_tmdb_id() is None
+
+
+def test_no_target_without_a_match() -> None:
+    """A file Videodrome could not identify has nothing to match Plex to."""
+    found = Identification("x.mkv", parse("x.mkv"), Decision.MANUAL, 0.0, ("no_candidates",))
+    assert MatchTarget.of(found) is None
+
+
+async def test_plex_s_title_unknown_to_tmdb_is_still_offered(
+    world: World, tmdb_emulator: TMDbEmulator
+) -> None:
+    """TMDb has no details for Plex's title: it is offered without a poster."""
+    del tmdb_emulator.movies[THE_THING_2011]
+    world.drop("The.Thing.1982.1080p.BluRay.x264.mkv")
+    (outcome,) = await world.service(MatchFix.REVIEW).ingest(world.root / "ingest")
+    assert outcome.item is not None
+    _ours, plex = outcome.item.candidates
+    assert (plex["tmdb_id"], plex["title"], plex["poster_path"]) == (60935, "The Thing", None)
+
+
+async def test_an_item_without_a_title_cannot_be_settled(world: World) -> None:
+    """A queued mismatch that lost its title (an old or edited history) is refused clearly."""
+    item = world.store.add_item(
+        source=str(world.root / "ingest" / "x.mkv"),
+        status=ItemStatus.REVIEW,
+        plex_status="plex_mismatch",
+        reasons=["plex_mismatch"],
+        destination=str(world.root / "movies" / "x.mkv"),
+    )
+    with pytest.raises(ReviewError, match="no title to match Plex to"):
+        await world.service(MatchFix.REVIEW).approve(item.id)
