@@ -187,7 +187,7 @@ class LastIngestPoster(_IngestEntity, ImageEntity):
     ) -> None:
         """Create the poster entity."""
         super().__init__(coordinator, runtime, "last_ingest_poster")
-        ImageEntity.__init__(self, hass)
+        ImageEntity.__init__(self, hass, verify_ssl=True)  # TMDb's image server is https
         self._attr_image_url = None
         self._shown: tuple[int, float] | None = None  # the item shown, and its version
 
