@@ -10,8 +10,10 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree as ET
 
 import orjson
+from plexapi.media import SearchResult
 import pytest
 
 from custom_components.videodrome.engine import posters
@@ -573,3 +575,24 @@ async def test_an_item_without_a_title_cannot_be_settled(world: World) -> None:
     )
     with pytest.raises(ReviewError, match="no title to match Plex to"):
         await world.service(MatchFix.REVIEW).approve(item.id)
+
+
+async def test_python_plexapi_reads_the_emulator_s_search_results(world: World) -> None:
+    """The XML form of `/matches` is what python-plexapi's `SearchResult` parses."""
+    world.drop("The.Thing.1982.1080p.BluRay.x264.mkv")
+    (outcome,) = await world.service(MatchFix.OFF).ingest(world.root / "ingest")
+    assert outcome.item is not None
+    item = world.plex_item(outcome.item.destination or "")
+    async with world.session.get(
+        f"{world.plex.url}/library/metadata/{item.rating_key}/matches",
+        params={"manual": "1", "title": "The Thing"},
+        headers={"X-Plex-Token": TOKEN},
+    ) as response:
+        root = ET.fromstring(await response.read())
+    # python-plexapi is untyped.
+    parsed = [SearchResult(None, e) for e in root.iter(SearchResult.TAG)]  # type: ignore[no-untyped-call]
+    assert [(r.name, r.year, r.score) for r in parsed] == [
+        ("The Thing", "1982", 90),
+        ("The Thing", "2011", 90),
+    ]
+    assert parsed[1].guid == item.guid  # Plex's current match is among them
