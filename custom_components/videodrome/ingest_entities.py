@@ -18,6 +18,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .engine.ingest import Event
 from .engine.posters import item_poster_url, poster_url
+from .engine.store import ItemStatus
 from .entity import VideodromeEntity
 from .ingest_runtime import signal_item
 
@@ -190,6 +191,14 @@ class LastIngestPoster(_IngestEntity, ImageEntity):
         ImageEntity.__init__(self, hass, verify_ssl=True)  # TMDb's image server is https
         self._attr_image_url = None
         self._shown: tuple[int, float] | None = None  # the item shown, and its version
+
+    @callback
+    def _changed(self, kind: str, item: Item) -> None:
+        # Only an item that is (or was, for the one shown) ingested can change the last
+        # ingest: a burst of files waiting for review reads nothing.
+        shown = self._shown[0] if self._shown is not None else None
+        if item.status == ItemStatus.INGESTED or item.id == shown:
+            super()._changed(kind, item)
 
     async def _async_read(self) -> None:
         item = await self.hass.async_add_executor_job(self._runtime.store.last_ingested)

@@ -198,6 +198,37 @@ async def test_the_poster_entity_shows_the_last_ingest(
     assert avatar != titanic  # another title, another poster
 
 
+async def test_the_poster_follows_files_leaving_and_joining_the_library_s_last(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    tmp_path: Path,
+) -> None:
+    """A file Plex disagrees about goes to review: the poster stays the previous title's
+    until the file is settled; a file waiting for review changes nothing."""
+    await _setup(hass, make_ingest_entry, **{CONF_MATCH_FIX: "review"})
+    client = await hass_client()
+    await _ingest(hass, tmp_path, "Titanic.1997.1080p.BluRay.x264-GRP.mkv")
+    titanic = hass.states.get(POSTER)
+    assert titanic is not None
+    titanic_image = await (await client.get(f"/api/image_proxy/{POSTER}")).read()
+
+    assert (await _ingest(hass, tmp_path, "Dune.mkv"))["status"] == "review"  # ambiguous
+    halloween = await _ingest(hass, tmp_path, "Halloween.2007.1080p.BluRay.x264.mkv")
+    assert halloween["status"] == "review"
+    assert hass.states.get(POSTER).state == titanic.state  # type: ignore[union-attr]
+    assert await (await client.get(f"/api/image_proxy/{POSTER}")).read() == titanic_image
+
+    await hass.services.async_call(
+        DOMAIN, "reject", {"item_id": halloween["item_id"]}, blocking=True, return_response=True
+    )
+    await hass.async_block_till_done()
+    assert hass.states.get(POSTER).state > titanic.state  # type: ignore[union-attr]
+    response = await client.get(f"/api/image_proxy/{POSTER}")
+    assert response.status == 200
+    assert (await response.read()) not in {titanic_image, b""}
+
+
 async def test_posters_uploaded_to_plex_when_it_has_none(
     hass: HomeAssistant,
     make_ingest_entry: Callable[..., MockConfigEntry],
