@@ -70,7 +70,9 @@ class World:
     def client(self) -> PlexClient:
         return PlexClient(self.plex.url, TOKEN, self.session)
 
-    def service(self, mode: MatchFix, *, upload_posters: bool = False) -> IngestService:
+    def service(
+        self, mode: MatchFix, *, upload_posters: bool = False, plex: bool = True
+    ) -> IngestService:
         """The service wired as the integration wires it, with a match policy."""
         tmdb = TMDbClient(
             self.session, api_key=TMDB_KEY, base_url=self.tmdb.url, store=self.store, backoff=0.01
@@ -88,7 +90,7 @@ class World:
             pipeline,
             identifier,
             tmdb,
-            PlexSync(self.client, poll_interval=0.05, timeout=5),
+            PlexSync(self.client, poll_interval=0.05, timeout=5) if plex else None,
             run_blocking=run_blocking,
             on_event=lambda kind, item: self.events.append((kind, item)),
             match_fix=mode,
@@ -596,3 +598,14 @@ async def test_python_plexapi_reads_the_emulator_s_search_results(world: World) 
         ("The Thing", "2011", 90),
     ]
     assert parsed[1].guid == item.guid  # Plex's current match is among them
+
+
+async def test_without_plex_nothing_is_checked_or_corrected(world: World) -> None:
+    """No Plex server to ask: the file is filed and announced, its match not checked."""
+    world.drop("The.Thing.1982.1080p.BluRay.x264.mkv")
+    service = world.service(MatchFix.AUTO, plex=False)
+    assert service.follow_up is None
+    (outcome,) = await service.ingest(world.root / "ingest")
+    assert outcome.item is not None
+    assert (outcome.status, outcome.item.plex_status) == ("ingested", "plex_not_checked")
+    assert world.kinds() == [Event.INGESTED]
