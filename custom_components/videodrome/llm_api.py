@@ -171,7 +171,8 @@ class ReviewQueueTool(_EntryTool):
                         "confidence": i.confidence,
                         "reasons": list(i.reasons),
                         "candidates": [
-                            {k: c.get(k) for k in ("title", "year", "tmdb_id")}
+                            # "source" (videodrome / plex) when Plex matched another title.
+                            {k: c.get(k) for k in ("title", "year", "tmdb_id", "source") if k in c}
                             for c in i.candidates
                         ],
                     }

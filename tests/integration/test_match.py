@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import STATE_UNKNOWN
+from homeassistant.core import Context
+from homeassistant.helpers import llm
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
@@ -120,6 +122,18 @@ async def test_review_is_the_default_and_approving_corrects(
     assert plex["poster_url"].startswith(tmdb.image_url)
     assert waiting["poster_url"] == ours["poster_url"]
     destination = result["destination"]
+    # A conversation agent sees which title is whose.
+    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
+    context = llm.LLMContext(
+        platform="test", context=Context(), language="en", assistant="conversation",
+        device_id=None,
+    )  # fmt: skip
+    api = await llm.async_get_api(hass, f"{DOMAIN}-{entry_id}", context)
+    tool: Any = await api.async_call_tool(llm.ToolInput(tool_name="review_queue", tool_args={}))
+    assert tool.data["items"][0]["candidates"] == [
+        {"title": "Halloween", "year": 2007, "tmdb_id": HALLOWEEN_2007, "source": "videodrome"},
+        {"title": "Halloween", "year": 2018, "tmdb_id": HALLOWEEN_2018, "source": "plex"},
+    ]
 
     approved: Any = await hass.services.async_call(
         DOMAIN, "approve", {"item_id": waiting["item_id"]}, blocking=True, return_response=True
