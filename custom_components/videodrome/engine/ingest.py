@@ -120,6 +120,7 @@ class IngestService:
         )
 
     def _announce(self, kind: str, item: Item) -> None:
+        # Late-bound: the follow-up announces through whatever `_on_event` is at the time.
         self._on_event(kind, item)
 
     async def start(self) -> list[Item]:
