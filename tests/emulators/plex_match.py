@@ -42,13 +42,20 @@ REFRESH_STATES = (2, 3, 4, 5)
 def add_routes(emulator: PlexEmulator) -> None:
     """Serve the match and poster endpoints from `emulator`'s app."""
     router = emulator.app.router
-    router.add_get(
-        "/library/metadata/{key:\\d+}/matches", lambda request: _matches(emulator, request)
-    )
-    router.add_put("/library/metadata/{key:\\d+}/match", lambda request: _match(emulator, request))
-    router.add_post(
-        "/library/metadata/{key:\\d+}/posters", lambda request: _posters(emulator, request)
-    )
+
+    async def matches(request: web.Request) -> web.StreamResponse:
+        return await _matches(emulator, request)
+
+    async def match(request: web.Request) -> web.StreamResponse:
+        return await _match(emulator, request)
+
+    async def posters(request: web.Request) -> web.StreamResponse:
+        return await _posters(emulator, request)
+
+    # Coroutine functions, not lambdas: aiohttp deprecates handlers that are not async.
+    router.add_get("/library/metadata/{key:\\d+}/matches", matches)
+    router.add_put("/library/metadata/{key:\\d+}/match", match)
+    router.add_post("/library/metadata/{key:\\d+}/posters", posters)
 
 
 def plex_guid(kind: str, tmdb_id: int) -> str:
