@@ -82,3 +82,15 @@ class TransferPermissionError(TransferError):
 
 class VerificationError(TransferError):
     """The copy does not match the source: wrong size, or a different SHA-256."""
+
+
+class ProviderError(VideodromeError):
+    """The metadata provider cannot answer a request from Plex."""
+
+
+class ProviderRequestError(ProviderError):
+    """The request is malformed: not JSON, a field of the wrong type, a page out of range (400)."""
+
+
+class ProviderNotFoundError(ProviderError):
+    """No such ratingKey (404)."""

@@ -209,6 +209,20 @@ class TMDbClient:
         data = await self._get(f"tv/{int(tmdb_id)}/season/{int(season_number)}", {})
         return Season.from_json(data, season_number)
 
+    async def details_json(self, media_type: Literal["movie", "tv"], tmdb_id: int) -> Any:
+        """TMDb's whole answer behind `movie()` or `tv()` (the same request, the same cache).
+
+        For the metadata provider, which needs what the models leave out (overview, genres...).
+        """
+        return await self._get(
+            f"{media_type}/{int(tmdb_id)}",
+            {"append_to_response": "alternative_titles,external_ids"},
+        )
+
+    async def season_json(self, tmdb_id: int, season_number: int) -> Any:
+        """TMDb's whole answer behind `season()` (the same request, the same cache)."""
+        return await self._get(f"tv/{int(tmdb_id)}/season/{int(season_number)}", {})
+
     async def find(self, external_id: str, source: ExternalSource) -> tuple[Candidate, ...]:
         """Movies and shows with this IMDb (`tt…`) or TVDB id."""
         safe = "".join(ch for ch in external_id if ch.isalnum())
