@@ -39,7 +39,7 @@ from .provider_docs import (
     seasons_of,
     show_metadata,
 )
-from .provider_match import MANUAL_RESULTS, Found, MatchRequest, from_history
+from .provider_match import MANUAL_RESULTS, Found, Hit, MatchRequest, from_history, key_at_level
 from .score import score
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ class MetadataProvider:
         )
         if title is not None and request.year is not None:
             items = [i for i in items if i.year is None or abs(i.year - request.year) <= 1]
-        return from_history(request, items)
+        return await self._keys(request, from_history(request, items, by_file=title is None))
 
     async def _from_guid(self, request: MatchRequest) -> list[Found]:
         guid = request.guid
@@ -236,13 +236,11 @@ class MetadataProvider:
             request, [(s.candidate.tmdb_id, None, None, _percent(s.score)) for s in scored]
         )
 
-    async def _keys(
-        self, request: MatchRequest, hits: Iterable[tuple[int, int | None, int | None, int]]
-    ) -> list[Found]:
+    async def _keys(self, request: MatchRequest, hits: Iterable[Hit]) -> list[Found]:
         """Keys at the request's level for (TMDb id, season, episode, score) hits."""
         found: list[Found] = []
         for tmdb_id, season, episode, percent in hits:
-            key = _at_level(request, tmdb_id, season, episode)
+            key = key_at_level(request, tmdb_id, season, episode)
             if key is None and request.type is MetadataType.EPISODE and request.date:
                 key = await self._aired_on(tmdb_id, request.date)
             if key is not None:
@@ -393,30 +391,6 @@ class MetadataProvider:
         except TMDbNotFoundError:
             raise ProviderNotFoundError(f"tv/{tmdb_id}/season/{number}") from None
         return data if isinstance(data, dict) else {}
-
-
-def _at_level(
-    request: MatchRequest, tmdb_id: int, season: int | None = None, episode: int | None = None
-) -> RatingKey | None:
-    """The key of the title a request asks about, given its movie's or show's TMDb id.
-
-    A season or an episode takes its numbers from the request first (Plex read them from the
-    file's name), else from what identification found; None when neither says.
-    """
-    match request.type:
-        case MetadataType.MOVIE:
-            return RatingKey("movie", tmdb_id)
-        case MetadataType.SHOW:
-            return RatingKey("show", tmdb_id)
-        case MetadataType.SEASON:
-            number = request.index if request.index is not None else season
-            return None if number is None else RatingKey("season", tmdb_id, number)
-        case MetadataType.EPISODE:
-            number = request.parent_index if request.parent_index is not None else season
-            index = request.index if request.index is not None else episode
-            if number is None or index is None:
-                return None
-            return RatingKey("episode", tmdb_id, number, index)
 
 
 def _percent(value: float) -> int:

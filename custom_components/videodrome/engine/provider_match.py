@@ -147,6 +147,10 @@ def _flag(value: Any, name: str) -> bool:
     raise ProviderRequestError(f"{name} must be 0 or 1")
 
 
+type Hit = tuple[int, int | None, int | None, int]
+"""A title found for a request: (TMDb id of the movie or show, season, episode, score 0-100)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     """One answer to a match: a title's key and how sure Videodrome is (0-100)."""
@@ -155,12 +159,13 @@ class Found:
     score: int
 
 
-def from_history(request: MatchRequest, items: Iterable[Item]) -> list[Found]:
+def from_history(request: MatchRequest, items: Iterable[Item], *, by_file: bool) -> list[Hit]:
     """What the history says a request is: the items filed under its file name (or title).
 
     Among several items, the one whose library path shares the most trailing folders with
-    `filename` comes first, then the most recently filed. A season or an episode takes its
-    numbers from the request, else from the item (a person may have approved them).
+    `filename` comes first, then the most recently filed. Found `by_file`, an item also says
+    which season and episode the file is (a person may have approved them); found by title, it
+    says only which show.
     """
     wanted = "movie" if request.type is MetadataType.MOVIE else "episode"
     parts = [p for p in re.split(r"[\\/]", request.filename or "") if p]
@@ -168,12 +173,14 @@ def from_history(request: MatchRequest, items: Iterable[Item]) -> list[Found]:
         (i for i in items if i.kind == wanted and i.tmdb_id is not None),
         key=lambda i: -_shared_tail(parts, i.destination or i.target or ""),
     )
-    found: list[Found] = []
+    hits: list[Hit] = []
     for item in ranked:
-        key = _key_for(request, item)
-        if key is not None and key not in (f.key for f in found):
-            found.append(Found(key, 100))
-    return found
+        season = item.season if by_file else None
+        episode = next(iter(item.episodes), None) if by_file else None
+        hit = (int(item.tmdb_id or 0), season, episode, 100)
+        if hit not in hits:
+            hits.append(hit)
+    return hits
 
 
 def _shared_tail(parts: list[str], path: str) -> int:
@@ -186,21 +193,26 @@ def _shared_tail(parts: list[str], path: str) -> int:
     return shared
 
 
-def _key_for(request: MatchRequest, item: Item) -> RatingKey | None:
-    tmdb_id = int(item.tmdb_id or 0)
+def key_at_level(
+    request: MatchRequest, tmdb_id: int, season: int | None = None, episode: int | None = None
+) -> RatingKey | None:
+    """The key of the title a request asks about, given its movie's or show's TMDb id.
+
+    A season or an episode takes its numbers from the request first (Plex read them from the
+    file's name, and a file holding two episodes is asked about twice), else from what the
+    history or identification found; None when neither says.
+    """
     match request.type:
         case MetadataType.MOVIE:
             return RatingKey("movie", tmdb_id)
         case MetadataType.SHOW:
             return RatingKey("show", tmdb_id)
         case MetadataType.SEASON:
-            season = request.index if request.index is not None else item.season
-            return RatingKey("season", tmdb_id, season) if season is not None else None
+            number = request.index if request.index is not None else season
+            return None if number is None else RatingKey("season", tmdb_id, number)
         case MetadataType.EPISODE:
-            season = request.parent_index if request.parent_index is not None else item.season
-            episode = (
-                request.index if request.index is not None else next(iter(item.episodes), None)
-            )
-            if season is None or episode is None:
+            number = request.parent_index if request.parent_index is not None else season
+            index = request.index if request.index is not None else episode
+            if number is None or index is None:
                 return None
-            return RatingKey("episode", tmdb_id, season, episode)
+            return RatingKey("episode", tmdb_id, number, index)
