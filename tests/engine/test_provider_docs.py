@@ -51,7 +51,7 @@ SHOW: dict[str, Any] = {
 def test_identifiers_have_the_custom_form_and_are_distinct() -> None:
     assert IDENTIFIER_PATTERN.fullmatch(MOVIE_IDENTIFIER)
     assert IDENTIFIER_PATTERN.fullmatch(TV_IDENTIFIER)
-    assert MOVIE_IDENTIFIER != TV_IDENTIFIER
+    assert len({MOVIE_IDENTIFIER, TV_IDENTIFIER}) == 2
     assert MOVIE_IDENTIFIER == "tv.plex.agents.custom.videodrome.movie"
     assert TV_IDENTIFIER == "tv.plex.agents.custom.videodrome.tv"
 
