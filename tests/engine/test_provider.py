@@ -431,3 +431,18 @@ async def test_no_path_or_key_in_any_answer(setup: Setup) -> None:
         text = answer.body.decode()
         for secret in ("/media", "/ingest", "incoming", TMDB_KEY, "api_key"):
             assert secret not in text
+
+
+async def test_a_season_tmdb_no_longer_has_is_not_found(
+    setup: Setup, tmdb_emulator: TMDbEmulator
+) -> None:
+    """The show still lists it, its own page is gone: 404, not an empty season."""
+    await setup.tv.metadata("tmdb-show-1438")  # the show's details are now cached
+    tmdb_emulator.faults.fail_next = 1
+    tmdb_emulator.faults.fail_status = 404
+    with pytest.raises(ProviderNotFoundError):
+        await setup.tv.children("tmdb-season-1438-1", Page())
+
+
+async def test_air_date_of_a_show_tmdb_lacks(setup: Setup) -> None:
+    assert await _match(setup.tv, type=4, guid="tmdb://999999", date="2008-01-20") == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -15,6 +15,9 @@ from custom_components.videodrome.engine.provider_match import (
     key_at_level,
 )
 from custom_components.videodrome.engine.store import Store
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def test_documented_season_request_is_read() -> None:
@@ -126,16 +129,23 @@ def test_malformed_query_is_refused() -> None:
         MatchRequest.from_query({"type": "1", "year": "MCMLXXIX"})
 
 
-def _store_with(*rows: dict[str, Any]) -> Store:
-    store = Store(":memory:")
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """An empty history, closed after the test."""
+    with Store(":memory:") as history:
+        yield history
+
+
+def _file(store: Store, *rows: dict[str, Any]) -> Store:
     for row in rows:
         store.add_item(source="/ingest/x.mkv", status=row.pop("status", "ingested"), **row)
     return store
 
 
-def test_history_prefers_the_item_sharing_the_most_folders() -> None:
+def test_history_prefers_the_item_sharing_the_most_folders(store: Store) -> None:
     """Two films filed under the same file name: the path's folders tell them apart."""
-    store = _store_with(
+    _file(
+        store,
         {
             "kind": "movie",
             "title": "Dune",
@@ -154,10 +164,14 @@ def test_history_prefers_the_item_sharing_the_most_folders() -> None:
     request = MatchRequest.from_json({"type": 1, "filename": "/Movies/Dune (1984)/Dune.mkv"})
     hits = from_history(request, items, by_file=True)
     assert hits == [(841, None, None, 100), (438631, None, None, 100)]
+    # The same title filed twice is one answer.
+    _file(store, {"kind": "movie", "tmdb_id": 841, "destination": "/old/Dune.mkv"})
+    assert len(from_history(request, store.filed(file_name="Dune.mkv"), by_file=True)) == 2
 
 
-def test_history_keeps_the_kind_asked_and_numbers_only_by_file() -> None:
-    store = _store_with(
+def test_history_keeps_the_kind_asked_and_numbers_only_by_file(store: Store) -> None:
+    _file(
+        store,
         {
             "kind": "episode",
             "title": "Breaking Bad",
@@ -197,8 +211,9 @@ def test_key_at_level_takes_numbers_from_the_request_first() -> None:
     assert key_at_level(MatchRequest.from_json({"type": 1}), 603) == RatingKey("movie", 603)
 
 
-def test_filed_keeps_library_items_and_exact_names_only() -> None:
-    store = _store_with(
+def test_filed_keeps_library_items_and_exact_names_only(store: Store) -> None:
+    _file(
+        store,
         {"kind": "movie", "tmdb_id": 1, "destination": "/m/A (2000)/A (2000).mkv"},
         {"kind": "movie", "tmdb_id": 2, "destination": "/m/XA (2000).mkv"},
         {"kind": "movie", "tmdb_id": 3, "destination": "/m/a (2000).mkv"},

@@ -26,6 +26,7 @@ from custom_components.videodrome.provider_http import (
     ISSUE_PROVIDER_OPEN,
     MAX_BODY,
     PROVIDER_URL,
+    provider_urls,
 )
 from tests.conftest import PLEX_TOKEN
 
@@ -259,6 +260,10 @@ async def test_metadata_unknown_keys_and_relations(served: MockConfigEntry, plex
         f"{TV}/library/metadata/tmdb-show-1396", params={"includeChildren": "1"}
     )
     assert data["MediaContainer"]["Metadata"][0]["Children"]["size"] == 5
+    status, data, _ = await plex.get(
+        f"{TV}/library/metadata/tmdb-show-1396", params={"includeChildren": "yes"}
+    )
+    assert (status, data) == (400, {"error": "includeChildren must be 0 or 1"})
     status, data, _ = await plex.get(f"{MOVIE}/library/metadata/tmdb-movie-603/images")
     assert [i["type"] for i in data["MediaContainer"]["Image"]] == ["coverPoster", "background"]
     status, data, _ = await plex.get(f"{TV}/library/metadata/tmdb-show-1396/extras")
@@ -411,3 +416,12 @@ async def test_nothing_private_in_any_answer(
     for body in plex.bodies:
         for private in (str(tmp_path), str(media_root), "ingest", PLEX_TOKEN, TMDB_KEY, "api_key"):
             assert private not in body
+
+
+async def test_urls_without_a_known_address(hass: HomeAssistant) -> None:
+    """Home Assistant does not know its own address yet: the issue says where to put it."""
+    hass.config.api = None
+    assert provider_urls(hass) == {
+        "movie_url": f"http://<Home Assistant address>:8123{MOVIE}",
+        "tv_url": f"http://<Home Assistant address>:8123{TV}",
+    }

@@ -100,11 +100,6 @@ class RatingKey:
         return "movie" if self.type == "movie" else "tv"
 
     @property
-    def show(self) -> RatingKey:
-        """The show a season or an episode belongs to."""
-        return RatingKey("show", self.tmdb_id)
-
-    @property
     def key(self) -> str:
         """The metadata endpoint of this title, relative to the provider's URL."""
         return f"{METADATA_KEY}/{self}"

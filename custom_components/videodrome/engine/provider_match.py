@@ -202,17 +202,15 @@ def key_at_level(
     file's name, and a file holding two episodes is asked about twice), else from what the
     history or identification found; None when neither says.
     """
-    match request.type:
-        case MetadataType.MOVIE:
-            return RatingKey("movie", tmdb_id)
-        case MetadataType.SHOW:
-            return RatingKey("show", tmdb_id)
-        case MetadataType.SEASON:
-            number = request.index if request.index is not None else season
-            return None if number is None else RatingKey("season", tmdb_id, number)
-        case MetadataType.EPISODE:
-            number = request.parent_index if request.parent_index is not None else season
-            index = request.index if request.index is not None else episode
-            if number is None or index is None:
-                return None
-            return RatingKey("episode", tmdb_id, number, index)
+    if request.type is MetadataType.MOVIE:
+        return RatingKey("movie", tmdb_id)
+    if request.type is MetadataType.SHOW:
+        return RatingKey("show", tmdb_id)
+    if request.type is MetadataType.SEASON:
+        number = request.index if request.index is not None else season
+        return None if number is None else RatingKey("season", tmdb_id, number)
+    number = request.parent_index if request.parent_index is not None else season
+    index = request.index if request.index is not None else episode
+    if number is None or index is None:
+        return None
+    return RatingKey("episode", tmdb_id, number, index)
