@@ -97,10 +97,16 @@ class MetadataProvider:
         self._run_blocking = run_blocking or run_in_default_executor
         self._identify_timeout = identify_timeout
         self._root = _answer(media_provider(kind, version))
-        self._answers: TTLCache[tuple[Any, ...], Answer] = TTLCache(METADATA_TTL, clock=clock)
-        self._matches: TTLCache[MatchRequest, Answer] = TTLCache(MATCH_TTL, clock=clock)
+        # Bounded: anyone reaching the provider chooses what is asked. A show's episodes are
+        # the largest entries (about 1.5 kB each), hence the smaller bound on lists.
+        self._answers: TTLCache[tuple[Any, ...], Answer] = TTLCache(
+            METADATA_TTL, max_entries=512, clock=clock
+        )
+        self._matches: TTLCache[MatchRequest, Answer] = TTLCache(
+            MATCH_TTL, max_entries=1024, clock=clock
+        )
         self._lists: TTLCache[tuple[str, RatingKey], list[dict[str, Any]]] = TTLCache(
-            METADATA_TTL, max_entries=256, clock=clock
+            METADATA_TTL, max_entries=64, clock=clock
         )
 
     @property
