@@ -167,7 +167,11 @@ async def served(
 
 
 async def test_root_documents(served: MockConfigEntry, plex: Plex) -> None:
-    for root, identifier, types in ((MOVIE, MOVIE_IDENTIFIER, [1]), (TV, TV_IDENTIFIER, [2, 3, 4])):
+    roots = (
+        (MOVIE, MOVIE_IDENTIFIER, [1], "tmdb-movie-603", 1),
+        (TV, TV_IDENTIFIER, [2, 3, 4], "tmdb-show-1396", 2),
+    )
+    for root, identifier, types, rating_key, kind in roots:
         status, data, _ = await plex.get(root)
         assert status == 200
         provider = data["MediaProvider"]
@@ -178,8 +182,11 @@ async def test_root_documents(served: MockConfigEntry, plex: Plex) -> None:
         features = {f["type"]: f["key"] for f in provider["Feature"]}
         # Relative: PMS puts them after the URL it was given.
         assert features == {"metadata": "/library/metadata", "match": "/library/metadata/matches"}
-        for key in features.values():
-            assert (await plex.get(f"{root}{key}/tmdb-movie-603"))[0] in {200, 404}
+        status, data, _ = await plex.get(f"{root}{features['metadata']}/{rating_key}")
+        assert status == 200
+        assert data["MediaContainer"]["Metadata"][0]["ratingKey"] == rating_key
+        status, data, _ = await plex.post(f"{root}{features['match']}", json={"type": kind})
+        assert (status, data["MediaContainer"]["Metadata"]) == (200, [])
 
 
 async def test_an_ingested_file_is_matched_from_the_history(
