@@ -267,6 +267,12 @@ async def test_tmdb_failure_while_identifying_is_an_empty_list(
     tmdb_emulator.faults.fail_status = 503
     assert await _match(setup.movie, type=1, title="Se7en", year=1995) == []
     assert await _match(setup.movie, type=1, guid="imdb://tt0114369") == []
+    # Not remembered: once TMDb is back, the same requests are answered.
+    tmdb_emulator.faults.fail_next = 0
+    (found,) = await _match(setup.movie, type=1, title="Se7en", year=1995)
+    assert found["ratingKey"] == "tmdb-movie-807"
+    (pinned,) = await _match(setup.movie, type=1, guid="imdb://tt0114369")
+    assert pinned["ratingKey"] == "tmdb-movie-807"
 
 
 async def test_matches_are_cached_until_the_history_changes_or_they_expire(setup: Setup) -> None:

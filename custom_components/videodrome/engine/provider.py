@@ -129,7 +129,7 @@ class MetadataProvider:
         cached = self._matches.get(request)
         if cached is not None:
             return cached
-        found = await self._find(request) if request.type in self.types else []
+        found, complete = await self._find(request) if request.type in self.types else ([], True)
         documents: list[dict[str, Any]] = []
         for candidate in found:
             if len(documents) >= (MANUAL_RESULTS if request.manual else 1):
@@ -140,28 +140,35 @@ class MetadataProvider:
                 continue  # TMDb does not know it (any more): the next candidate
             documents.append(document | {"score": candidate.score})
         answer = _answer(container(self.kind, documents))
-        self._matches.put(request, answer)
+        if complete:  # an answer cut short by TMDb's failure is not remembered
+            self._matches.put(request, answer)
         return answer
 
-    async def _find(self, request: MatchRequest) -> list[Found]:
+    async def _find(self, request: MatchRequest) -> tuple[list[Found], bool]:
+        """The titles found, best first, and whether every source could be asked."""
         found: list[Found] = []
+        complete = True
 
-        def add(more: Iterable[Found]) -> bool:
+        def add(more: list[Found] | None) -> bool:
+            nonlocal complete
+            if more is None:
+                complete = False
+                return False
             for candidate in more:
                 if all(f.key != candidate.key for f in found):
                     found.append(candidate)
             return bool(found) and not request.manual
 
         if add(await self._from_guid(request)):
-            return found
+            return found, complete
         if (name := request.file_name) is not None and add(await self._history(request, name)):
-            return found
+            return found, complete
         if (title := request.show_title) is not None and add(
             await self._history(request, None, title)
         ):
-            return found
+            return found, complete
         add(await self._identify(request))
-        return found
+        return found, complete
 
     async def _history(
         self, request: MatchRequest, file_name: str | None, title: str | None = None
@@ -176,7 +183,8 @@ class MetadataProvider:
             items = [i for i in items if i.year is None or abs(i.year - request.year) <= 1]
         return await self._keys(request, from_history(request, items, by_file=title is None))
 
-    async def _from_guid(self, request: MatchRequest) -> list[Found]:
+    async def _from_guid(self, request: MatchRequest) -> list[Found] | None:
+        """What an id in the request names (None: TMDb could not be asked)."""
         guid = request.guid
         if not guid:
             return []
@@ -196,14 +204,14 @@ class MetadataProvider:
                 hits = await self._tmdb.find(value, source)
             except TMDbError as err:
                 _LOGGER.debug("TMDb could not look up %s: %s", guid, err)
-                return []
+                return None
             return await self._keys(
                 request, [(c.tmdb_id, None, None, 100) for c in hits if c.media_type == wanted]
             )
         return []
 
-    async def _identify(self, request: MatchRequest) -> list[Found]:
-        """Identify the file's name (or search its title) as ingest would."""
+    async def _identify(self, request: MatchRequest) -> list[Found] | None:
+        """Identify the file's name (or search its title) as ingest would (None: no time)."""
         try:
             async with asyncio.timeout(self._identify_timeout):
                 if request.filename and self._identifier is not None:
@@ -212,8 +220,10 @@ class MetadataProvider:
                     return await self._search(request, request.show_title)
         except TimeoutError:
             _LOGGER.info("Identifying a file for Plex took over %s s", self._identify_timeout)
+            return None
         except TMDbError as err:
             _LOGGER.debug("TMDb failed while matching for Plex: %s", err)
+            return None
         return []
 
     async def _identify_file(self, request: MatchRequest, identifier: Identifier) -> list[Found]:
