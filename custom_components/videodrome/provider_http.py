@@ -42,7 +42,7 @@ from .engine.errors import ProviderNotFoundError, ProviderRequestError, TMDbErro
 from .engine.identify import Identifier
 from .engine.limits import ClientRateLimiter
 from .engine.provider import MetadataProvider
-from .engine.provider_docs import Page
+from .engine.provider_docs import Page, read_language
 from .engine.provider_match import MatchRequest
 from .engine.score import Thresholds
 from .ingest_runtime import signal_item
@@ -247,24 +247,29 @@ class ProviderView(HomeAssistantView):
     async def _answer(
         self, request: web.Request, provider: MetadataProvider, rating_key: str, relation: str
     ) -> Answer:
+        language = read_language(request.headers, request.query)
         if rating_key == "matches" and not relation:
             if request.method == "POST":
-                return await provider.match(MatchRequest.from_json(await _read_json(request)))
-            return await provider.match(MatchRequest.from_query(request.query))
+                asked = MatchRequest.from_json(await _read_json(request))
+            else:
+                asked = MatchRequest.from_query(request.query)
+            return await provider.match(asked, language=language)
         if not rating_key:
             return provider.root()
         match relation:
             case "":
                 children = _flag(request.query, "includeChildren")
-                return await provider.metadata(rating_key, include_children=children)
+                return await provider.metadata(
+                    rating_key, include_children=children, language=language
+                )
             case "children":
                 page = Page.read(request.headers, request.query)
-                return await provider.children(rating_key, page)
+                return await provider.children(rating_key, page, language=language)
             case "grandchildren":
                 page = Page.read(request.headers, request.query)
-                return await provider.grandchildren(rating_key, page)
+                return await provider.grandchildren(rating_key, page, language=language)
             case "images":
-                return await provider.images(rating_key)
+                return await provider.images(rating_key, language=language)
             case "extras":
                 return await provider.extras(rating_key)
         raise ProviderNotFoundError(relation)

@@ -452,3 +452,32 @@ async def test_a_season_tmdb_no_longer_has_is_not_found(
 
 async def test_air_date_of_a_show_tmdb_lacks(setup: Setup) -> None:
     assert await _match(setup.tv, type=4, guid="tmdb://999999", date="2008-01-20") == []
+
+
+async def test_documents_in_the_language_plex_asks_for(
+    setup: Setup, tmdb_emulator: TMDbEmulator
+) -> None:
+    """X-Plex-Language reaches TMDb; each language has answers of its own."""
+    english = await setup.tv.metadata("tmdb-episode-1396-1-1")
+    french = await setup.tv.metadata("tmdb-episode-1396-1-1", language="fr-FR")
+    assert french is not english
+    asked = {(r.path, r.query.get("language")) for r in tmdb_emulator.requests}
+    assert ("/3/tv/1396", "fr-FR") in asked
+    assert ("/3/tv/1396/season/1", "fr-FR") in asked
+    assert ("/3/tv/1396", "en-US") in asked
+    assert await setup.tv.metadata("tmdb-episode-1396-1-1", language="fr-FR") is french
+    page = await setup.tv.children("tmdb-season-1396-1", Page(), language="de")
+    assert page.json()["MediaContainer"]["totalSize"] == 7
+    assert ("/3/tv/1396/season/1", "de") in {
+        (r.path, r.query.get("language")) for r in tmdb_emulator.requests
+    }
+    (found,) = await _match(setup.movie, type=1, title="The Matrix", year=1999)
+    answer = await setup.movie.match(
+        MatchRequest.from_json({"type": 1, "title": "The Matrix", "year": 1999}), language="it-IT"
+    )
+    assert answer.json()["MediaContainer"]["Metadata"][0]["ratingKey"] == found["ratingKey"]
+    assert ("/3/movie/603", "it-IT") in {
+        (r.path, r.query.get("language")) for r in tmdb_emulator.requests
+    }
+    images = await setup.movie.images("tmdb-movie-603", language="it-IT")
+    assert images.json()["MediaContainer"]["size"] == 2

@@ -22,6 +22,7 @@ from custom_components.videodrome.engine.provider_docs import (
     episode_metadata,
     media_provider,
     movie_metadata,
+    read_language,
     season_metadata,
     show_metadata,
 )
@@ -320,3 +321,22 @@ def test_odd_tmdb_values_are_left_out() -> None:
     assert document["Guid"] == [{"id": "tmdb://5"}]
     assert "Rating" not in document
     assert document["isAdult"] is True
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "language"),
+    [
+        ({"X-Plex-Language": "fr-FR"}, {}, "fr-FR"),
+        ({"X-Plex-Language": "pt_br"}, {}, "pt-BR"),
+        ({"X-Plex-Language": "DE"}, {}, "de"),
+        ({}, {"X-Plex-Language": "ja-JP"}, "ja-JP"),
+        ({"X-Plex-Language": "es-ES"}, {"X-Plex-Language": "it-IT"}, "es-ES"),
+        ({}, {}, None),
+        ({"X-Plex-Language": "english"}, {}, None),  # not a tag: ignored, the header is optional
+        ({"X-Plex-Language": "en-US; DROP"}, {}, None),
+    ],
+)
+def test_language_header(
+    headers: dict[str, str], query: dict[str, str], language: str | None
+) -> None:
+    assert read_language(headers, query) == language

@@ -364,6 +364,19 @@ async def test_rate_limit_is_429_with_retry_after(
     assert (await plex.get(MOVIE))[0] == 200
 
 
+async def test_language_header_reaches_tmdb(
+    served: MockConfigEntry, plex: Plex, tmdb: TMDbEmulator
+) -> None:
+    status, _, _ = await plex.get(
+        f"{TV}/library/metadata/tmdb-season-1396-2/children",
+        headers={"X-Plex-Language": "fr-FR", "X-Plex-Country": "FR"},
+    )
+    assert status == 200
+    assert ("/3/tv/1396/season/2", "fr-FR") in {
+        (r.path, r.query.get("language")) for r in tmdb.requests
+    }
+
+
 async def test_tmdb_failure_is_a_plain_500(
     served: MockConfigEntry, plex: Plex, tmdb: TMDbEmulator
 ) -> None:

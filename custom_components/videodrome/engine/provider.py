@@ -102,10 +102,10 @@ class MetadataProvider:
         self._answers: TTLCache[tuple[Any, ...], Answer] = TTLCache(
             METADATA_TTL, max_entries=512, clock=clock
         )
-        self._matches: TTLCache[MatchRequest, Answer] = TTLCache(
+        self._matches: TTLCache[tuple[MatchRequest, str | None], Answer] = TTLCache(
             MATCH_TTL, max_entries=1024, clock=clock
         )
-        self._lists: TTLCache[tuple[str, RatingKey], list[dict[str, Any]]] = TTLCache(
+        self._lists: TTLCache[tuple[str, RatingKey, str | None], list[dict[str, Any]]] = TTLCache(
             METADATA_TTL, max_entries=64, clock=clock
         )
 
@@ -124,9 +124,12 @@ class MetadataProvider:
 
     # ---- matches --------------------------------------------------------------------------
 
-    async def match(self, request: MatchRequest) -> Answer:
-        """The titles a file may be, best first: one, or up to five for "Fix Match…"."""
-        cached = self._matches.get(request)
+    async def match(self, request: MatchRequest, *, language: str | None = None) -> Answer:
+        """The titles a file may be, best first: one, or up to five for "Fix Match…".
+
+        Titles are found in TMDb's default language; their documents are in `language`.
+        """
+        cached = self._matches.get((request, language))
         if cached is not None:
             return cached
         found, complete = await self._find(request) if request.type in self.types else ([], True)
@@ -135,13 +138,13 @@ class MetadataProvider:
             if len(documents) >= (MANUAL_RESULTS if request.manual else 1):
                 break
             try:
-                document = await self._document(candidate.key, request.include_children)
+                document = await self._document(candidate.key, request.include_children, language)
             except ProviderNotFoundError:
                 continue  # TMDb does not know it (any more): the next candidate
             documents.append(document | {"score": candidate.score})
         answer = _answer(container(self.kind, documents))
         if complete:  # an answer cut short by TMDb's failure is not remembered
-            self._matches.put(request, answer)
+            self._matches.put((request, language), answer)
         return answer
 
     async def _find(self, request: MatchRequest) -> tuple[list[Found], bool]:
@@ -284,32 +287,36 @@ class MetadataProvider:
             raise ProviderNotFoundError(text)
         return key
 
-    async def metadata(self, rating_key: str, *, include_children: bool = False) -> Answer:
+    async def metadata(
+        self, rating_key: str, *, include_children: bool = False, language: str | None = None
+    ) -> Answer:
         """One title, with its children (seasons, episodes) when asked."""
         key = self._key(rating_key)
-        cache_key = ("metadata", key, include_children)
+        cache_key = ("metadata", key, include_children, language)
         if (cached := self._answers.get(cache_key)) is not None:
             return cached
-        document = await self._document(key, include_children)
+        document = await self._document(key, include_children, language)
         answer = _answer(container(self.kind, [document]))
         self._answers.put(cache_key, answer)
         return answer
 
-    async def children(self, rating_key: str, page: Page) -> Answer:
+    async def children(self, rating_key: str, page: Page, *, language: str | None = None) -> Answer:
         """A show's seasons or a season's episodes, a page at a time."""
-        return await self._paged("children", rating_key, page)
+        return await self._paged("children", rating_key, page, language)
 
-    async def grandchildren(self, rating_key: str, page: Page) -> Answer:
+    async def grandchildren(
+        self, rating_key: str, page: Page, *, language: str | None = None
+    ) -> Answer:
         """A show's episodes, every season's, a page at a time."""
-        return await self._paged("grandchildren", rating_key, page)
+        return await self._paged("grandchildren", rating_key, page, language)
 
-    async def images(self, rating_key: str) -> Answer:
+    async def images(self, rating_key: str, *, language: str | None = None) -> Answer:
         """Every image of a title."""
         key = self._key(rating_key)
-        cache_key = ("images", key)
+        cache_key = ("images", key, language)
         if (cached := self._answers.get(cache_key)) is not None:
             return cached
-        images = all_images(await self._document(key, include_children=False))
+        images = all_images(await self._document(key, False, language))
         answer = _answer(container(self.kind, images, element="Image"))
         self._answers.put(cache_key, answer)
         return answer
@@ -317,15 +324,20 @@ class MetadataProvider:
     async def extras(self, rating_key: str) -> Answer:
         """No extras (PMS asks anyway): an empty list for a title that exists."""
         key = self._key(rating_key)
-        await self._document(key, include_children=False)
+        await self._document(key, False)
         return _answer(container(self.kind, []))
 
-    async def _paged(self, relation: str, rating_key: str, page: Page) -> Answer:
+    async def _paged(
+        self, relation: str, rating_key: str, page: Page, language: str | None
+    ) -> Answer:
         key = self._key(rating_key)
-        items = self._lists.get((relation, key))
+        items = self._lists.get((relation, key, language))
         if items is None:
-            items = await (self._children(key) if relation == "children" else self._grand(key))
-            self._lists.put((relation, key), items)
+            if relation == "children":
+                items = await self._children(key, language)
+            else:
+                items = await self._grand(key, language)
+            self._lists.put((relation, key, language), items)
         shown = page.of(items)
         headers = (
             ("X-Plex-Container-Start", str(page.start)),
@@ -333,41 +345,45 @@ class MetadataProvider:
         )
         return _answer(container(self.kind, shown, offset=page.start, total=len(items)), headers)
 
-    async def _children(self, key: RatingKey) -> list[dict[str, Any]]:
+    async def _children(self, key: RatingKey, language: str | None) -> list[dict[str, Any]]:
         if key.type == "show":
-            show = await self._details("tv", key.tmdb_id)
+            show = await self._details("tv", key.tmdb_id, language)
             return [season_metadata(show, s) for s in seasons_of(show)]
         if key.type == "season":
-            show, season = await self._season(key)
+            show, season = await self._season(key, language)
             return [episode_metadata(show, key.season or 0, e) for e in episodes_of(season)]
-        await self._document(key, include_children=False)  # 404 when it does not exist
+        await self._document(key, False, language)  # 404 when it does not exist
         return []
 
-    async def _grand(self, key: RatingKey) -> list[dict[str, Any]]:
+    async def _grand(self, key: RatingKey, language: str | None) -> list[dict[str, Any]]:
         if key.type != "show":
-            await self._document(key, include_children=False)
+            await self._document(key, False, language)
             return []
-        show = await self._details("tv", key.tmdb_id)
+        show = await self._details("tv", key.tmdb_id, language)
         numbers = [n for s in seasons_of(show) if (n := s.get("season_number")) is not None]
-        seasons = await asyncio.gather(*(self._season_json(key.tmdb_id, n) for n in numbers))
+        seasons = await asyncio.gather(
+            *(self._season_json(key.tmdb_id, n, language) for n in numbers)
+        )
         return [
             episode_metadata(show, number, episode)
             for number, season in zip(numbers, seasons, strict=True)
             for episode in episodes_of(season)
         ]
 
-    async def _document(self, key: RatingKey, include_children: bool) -> dict[str, Any]:
+    async def _document(
+        self, key: RatingKey, include_children: bool, language: str | None = None
+    ) -> dict[str, Any]:
         """The Metadata object of a title (404 when TMDb does not know it)."""
         if key.type == "movie":
-            return movie_metadata(await self._details("movie", key.tmdb_id))
+            return movie_metadata(await self._details("movie", key.tmdb_id, language))
         if key.type == "show":
-            show = await self._details("tv", key.tmdb_id)
+            show = await self._details("tv", key.tmdb_id, language)
             document = show_metadata(show)
             children = (
                 [season_metadata(show, s) for s in seasons_of(show)] if include_children else None
             )
         elif key.type == "season":
-            show, season = await self._season(key)
+            show, season = await self._season(key, language)
             document = season_metadata(show, season)
             children = (
                 [episode_metadata(show, key.season or 0, e) for e in episodes_of(season)]
@@ -375,7 +391,7 @@ class MetadataProvider:
                 else None
             )
         else:
-            show, season = await self._season(key)
+            show, season = await self._season(key, language)
             episode = next(
                 (e for e in episodes_of(season) if e.get("episode_number") == key.episode), None
             )
@@ -386,24 +402,30 @@ class MetadataProvider:
             document["Children"] = {"size": len(children), "Metadata": children}
         return document
 
-    async def _season(self, key: RatingKey) -> tuple[dict[str, Any], dict[str, Any]]:
-        show = await self._details("tv", key.tmdb_id)
+    async def _season(
+        self, key: RatingKey, language: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        show = await self._details("tv", key.tmdb_id, language)
         if all(s.get("season_number") != key.season for s in seasons_of(show)):
             raise ProviderNotFoundError(str(key))
-        return show, await self._season_json(key.tmdb_id, key.season or 0)
+        return show, await self._season_json(key.tmdb_id, key.season or 0, language)
 
-    async def _details(self, media_type: ProviderKind, tmdb_id: int) -> dict[str, Any]:
+    async def _details(
+        self, media_type: ProviderKind, tmdb_id: int, language: str | None = None
+    ) -> dict[str, Any]:
         try:
-            data = await self._tmdb.details_json(media_type, tmdb_id)
+            data = await self._tmdb.details_json(media_type, tmdb_id, language=language)
         except TMDbNotFoundError:
             raise ProviderNotFoundError(f"{media_type}/{tmdb_id}") from None
         if not isinstance(data, dict):  # pragma: no cover - the client only returns objects
             raise ProviderNotFoundError(f"{media_type}/{tmdb_id}")
         return data
 
-    async def _season_json(self, tmdb_id: int, number: int) -> dict[str, Any]:
+    async def _season_json(
+        self, tmdb_id: int, number: int, language: str | None = None
+    ) -> dict[str, Any]:
         try:
-            data = await self._tmdb.season_json(tmdb_id, number)
+            data = await self._tmdb.season_json(tmdb_id, number, language=language)
         except TMDbNotFoundError:
             raise ProviderNotFoundError(f"tv/{tmdb_id}/season/{number}") from None
         return data if isinstance(data, dict) else {}

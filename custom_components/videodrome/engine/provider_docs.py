@@ -186,6 +186,22 @@ class Page:
         return list(items[self.start : self.start + self.size])
 
 
+_LANGUAGE = re.compile(r"([a-z]{2})(?:[-_]([a-z]{2}))?", re.IGNORECASE)
+
+
+def read_language(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    """`X-Plex-Language` (header, else query) as TMDb wants it (`fr-FR`, `de`), else None.
+
+    Optional in the contract: a value that is not a language tag is ignored, not refused.
+    """
+    text = headers.get("X-Plex-Language") or query.get("X-Plex-Language") or ""
+    found = _LANGUAGE.fullmatch(text.strip())
+    if found is None:
+        return None
+    language, region = found.groups()
+    return f"{language.lower()}-{region.upper()}" if region else language.lower()
+
+
 def _paging_number(
     headers: Mapping[str, str], query: Mapping[str, str], name: str, default: int, maximum: int
 ) -> int:
