@@ -19,10 +19,12 @@ from custom_components.videodrome.engine.provider_docs import (
     Page,
     RatingKey,
     container,
-    episode_metadata,
     media_provider,
-    movie_metadata,
     read_language,
+)
+from custom_components.videodrome.engine.provider_metadata import (
+    episode_metadata,
+    movie_metadata,
     season_metadata,
     show_metadata,
 )

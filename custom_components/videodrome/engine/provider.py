@@ -1,9 +1,7 @@
 """Videodrome as a Plex custom metadata provider: what Plex asks, answered from what it knows.
 
-One `MetadataProvider` per kind (movie, tv). `match` answers "what is this file?" from the
-ingest history first (the file name Videodrome filed it under, then its title: what was
-decided, with a person's approval where it mattered), then by identifying the name the way
-ingest does (guessit in an executor job, TMDb, scoring), within a time limit; unknown is an
+One `MetadataProvider` per kind (movie, tv). `match` answers "what is this file?" with what
+`provider_matcher` finds (an id, the ingest history, then identification); unknown is an
 empty list. `metadata`, `children`, `grandchildren`, `images` and `extras` serve TMDb's data
 under the keys of `provider_docs`. Answers are JSON bytes, cached for a while; only TMDb's
 public metadata goes into them, never a path or a key.
@@ -13,49 +11,45 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-import logging
 import time
 from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
-from .blocking import BlockingRunner, run_in_default_executor
-from .errors import ProviderNotFoundError, TMDbError, TMDbNotFoundError
+from .errors import ProviderNotFoundError, TMDbNotFoundError
 from .limits import TTLCache
-from .parse import Kind, Reading
 from .provider_docs import (
     PROVIDER_TYPES,
     MetadataType,
     Page,
     ProviderKind,
     RatingKey,
-    all_images,
     container,
+    media_provider,
+)
+from .provider_match import MANUAL_RESULTS, MatchRequest
+from .provider_matcher import IDENTIFY_TIMEOUT, Matcher
+from .provider_metadata import (
+    all_images,
     episode_metadata,
     episodes_of,
-    media_provider,
     movie_metadata,
     season_metadata,
     seasons_of,
     show_metadata,
 )
-from .provider_match import MANUAL_RESULTS, Found, Hit, MatchRequest, from_history, key_at_level
-from .score import score
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
+    from .blocking import BlockingRunner
     from .identify import Identifier
-    from .store import Item, Store
-    from .tmdb import ExternalSource, TMDbClient
-
-_LOGGER = logging.getLogger(__name__)
+    from .store import Store
+    from .tmdb import TMDbClient
 
 METADATA_TTL: Final = 3600.0
 # Shorter: a file ingested a minute ago must be found when Plex scans it.
 MATCH_TTL: Final = 300.0
-IDENTIFY_TIMEOUT: Final = 8.0  # Plex's own timeout is unknown; stay well under 10 s
-HISTORY_LIMIT: Final = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +86,14 @@ class MetadataProvider:
         """Serve `kind` from `tmdb`; match from `store` and `identifier` when given."""
         self.kind: ProviderKind = kind
         self._tmdb = tmdb
-        self._store = store
-        self._identifier = identifier
-        self._run_blocking = run_blocking or run_in_default_executor
-        self._identify_timeout = identify_timeout
+        self._matcher = Matcher(
+            kind,
+            tmdb,
+            store=store,
+            identifier=identifier,
+            run_blocking=run_blocking,
+            identify_timeout=identify_timeout,
+        )
         self._root = _answer(media_provider(kind, version))
         # Bounded: anyone reaching the provider chooses what is asked. A show's episodes are
         # the largest entries (about 1.5 kB each), hence the smaller bound on lists.
@@ -132,7 +130,9 @@ class MetadataProvider:
         cached = self._matches.get((request, language))
         if cached is not None:
             return cached
-        found, complete = await self._find(request) if request.type in self.types else ([], True)
+        found, complete = (
+            await self._matcher.find(request) if request.type in self.types else ([], True)
+        )
         documents: list[dict[str, Any]] = []
         for candidate in found:
             if len(documents) >= (MANUAL_RESULTS if request.manual else 1):
@@ -146,138 +146,6 @@ class MetadataProvider:
         if complete:  # an answer cut short by TMDb's failure is not remembered
             self._matches.put((request, language), answer)
         return answer
-
-    async def _find(self, request: MatchRequest) -> tuple[list[Found], bool]:
-        """The titles found, best first, and whether every source could be asked."""
-        found: list[Found] = []
-        complete = True
-
-        def add(more: list[Found] | None) -> bool:
-            nonlocal complete
-            if more is None:
-                complete = False
-                return False
-            for candidate in more:
-                if all(f.key != candidate.key for f in found):
-                    found.append(candidate)
-            return bool(found) and not request.manual
-
-        if add(await self._from_guid(request)):
-            return found, complete
-        if (name := request.file_name) is not None and add(await self._history(request, name)):
-            return found, complete
-        if (title := request.show_title) is not None and add(
-            await self._history(request, None, title)
-        ):
-            return found, complete
-        add(await self._identify(request))
-        return found, complete
-
-    async def _history(
-        self, request: MatchRequest, file_name: str | None, title: str | None = None
-    ) -> list[Found]:
-        store = self._store
-        if store is None:
-            return []
-        items: list[Item] = await self._run_blocking(
-            lambda: store.filed(file_name=file_name, title=title, limit=HISTORY_LIMIT)
-        )
-        if title is not None and request.year is not None:
-            items = [i for i in items if i.year is None or abs(i.year - request.year) <= 1]
-        return await self._keys(request, from_history(request, items, by_file=title is None))
-
-    async def _from_guid(self, request: MatchRequest) -> list[Found] | None:
-        """What an id in the request names (None: TMDb could not be asked)."""
-        guid = request.guid
-        if not guid:
-            return []
-        own = RatingKey.from_guid(guid)
-        if own is not None:
-            if own.provider != self.kind:
-                return []
-            return await self._keys(request, [(own.tmdb_id, own.season, own.episode, 100)])
-        scheme, _, value = guid.partition("://")
-        value = value.split("?")[0].strip("/")
-        wanted = "movie" if self.kind == "movie" else "tv"
-        if scheme == "tmdb" and value.isascii() and value.isdigit():
-            return await self._keys(request, [(int(value), None, None, 100)])
-        if scheme in {"imdb", "tvdb"} and value.isascii() and value.isalnum():
-            source: ExternalSource = "imdb_id" if scheme == "imdb" else "tvdb_id"
-            try:
-                hits = await self._tmdb.find(value, source)
-            except TMDbError as err:
-                _LOGGER.debug("TMDb could not look up %s: %s", guid, err)
-                return None
-            return await self._keys(
-                request, [(c.tmdb_id, None, None, 100) for c in hits if c.media_type == wanted]
-            )
-        return []
-
-    async def _identify(self, request: MatchRequest) -> list[Found] | None:
-        """Identify the file's name (or search its title) as ingest would (None: no time)."""
-        try:
-            async with asyncio.timeout(self._identify_timeout):
-                if request.filename and self._identifier is not None:
-                    return await self._identify_file(request, self._identifier)
-                if request.show_title:
-                    return await self._search(request, request.show_title)
-        except TimeoutError:
-            _LOGGER.info("Identifying a file for Plex took over %s s", self._identify_timeout)
-            return None
-        except TMDbError as err:
-            _LOGGER.debug("TMDb failed while matching for Plex: %s", err)
-            return None
-        return []
-
-    async def _identify_file(self, request: MatchRequest, identifier: Identifier) -> list[Found]:
-        assert request.filename is not None  # noqa: S101 (checked by the caller)
-        identification = await identifier.identify(request.filename)
-        wanted = "movie" if self.kind == "movie" else "tv"
-        ranked = [s for s in identification.ranked if s.candidate.media_type == wanted]
-        season = identification.season
-        episode = next(iter(identification.episodes), None)
-        return await self._keys(
-            request, [(s.candidate.tmdb_id, season, episode, _percent(s.score)) for s in ranked]
-        )
-
-    async def _search(self, request: MatchRequest, title: str) -> list[Found]:
-        movie = self.kind == "movie"
-        search = self._tmdb.search_movie if movie else self._tmdb.search_tv
-        results = await search(title, request.year)
-        if not results and request.year is not None:
-            results = await search(title, None)
-        reading = Reading(title, request.year)
-        scored = sorted(
-            (score(reading, Kind.MOVIE if movie else Kind.EPISODE, c) for c in results),
-            key=lambda s: -s.score,
-        )
-        return await self._keys(
-            request, [(s.candidate.tmdb_id, None, None, _percent(s.score)) for s in scored]
-        )
-
-    async def _keys(self, request: MatchRequest, hits: Iterable[Hit]) -> list[Found]:
-        """Keys at the request's level for (TMDb id, season, episode, score) hits."""
-        found: list[Found] = []
-        for tmdb_id, season, episode, percent in hits:
-            key = key_at_level(request, tmdb_id, season, episode)
-            if key is None and request.type is MetadataType.EPISODE and request.date:
-                key = await self._aired_on(tmdb_id, request.date)
-            if key is not None:
-                found.append(Found(key, percent))
-        return found
-
-    async def _aired_on(self, tmdb_id: int, date: str) -> RatingKey | None:
-        """The episode of a show that aired on `date` (a daily show's files say only that)."""
-        try:
-            show = await self._details("tv", tmdb_id)
-            for entry in seasons_of(show):
-                number = int(entry.get("season_number") or 0)
-                for episode in episodes_of(await self._season_json(tmdb_id, number)):
-                    if episode.get("air_date") == date:
-                        return RatingKey("episode", tmdb_id, number, episode["episode_number"])
-        except ProviderNotFoundError:
-            return None
-        return None
 
     # ---- metadata -------------------------------------------------------------------------
 
@@ -429,7 +297,3 @@ class MetadataProvider:
         except TMDbNotFoundError:
             raise ProviderNotFoundError(f"tv/{tmdb_id}/season/{number}") from None
         return data if isinstance(data, dict) else {}
-
-
-def _percent(value: float) -> int:
-    return max(0, min(100, round(value * 100)))
