@@ -17,6 +17,7 @@ from .ingest_runtime import async_create_runtime, ingest_enabled, unusable_folde
 from .intent import async_setup_intents
 from .library_runtime import IndexLookup, create_library
 from .llm_api import async_register_llm_api
+from .provider_http import async_setup_entry_provider, async_setup_provider_views
 from .services import async_setup_services
 from .watcher_runtime import async_create_watcher
 
@@ -45,6 +46,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_setup_intents(hass)
     async_setup_discovery(hass)
+    async_setup_provider_views(hass)
     return True
 
 
@@ -69,6 +71,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
     entry.runtime_data = VideodromeData(
         client=client, coordinator=coordinator, library=library, ingest=ingest, watcher=watcher
     )
+    async_setup_entry_provider(hass, entry, ingest)
     coordinator.notification_listeners.append(library.on_notification)
     library.start(hass, entry)
     entry.async_on_unload(library.stop)

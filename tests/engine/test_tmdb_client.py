@@ -436,3 +436,23 @@ def test_candidate_reading_is_lenient() -> None:
     assert ShowDetails.from_json({"name": "no id"}) is None
     season = Season.from_json({"episodes": [{"name": "no number"}, "junk"]}, 3)
     assert season == Season(3, ())
+
+
+async def test_raw_details_share_the_models_requests(
+    session: aiohttp.ClientSession, tmdb_emulator: TMDbEmulator
+) -> None:
+    """The metadata provider's raw answers are the same requests, so the same cache."""
+    tmdb = client(session, tmdb_emulator)
+    await tmdb.movie(603)
+    await tmdb.tv(1396)
+    await tmdb.season(1396, 1)
+    asked = tmdb.stats.requests
+    movie = await tmdb.details_json("movie", 603)
+    show = await tmdb.details_json("tv", 1396)
+    season = await tmdb.season_json(1396, 1)
+    assert tmdb.stats.requests == asked
+    assert (movie["id"], show["id"], season["season_number"]) == (603, 1396, 1)
+    assert movie["external_ids"]["imdb_id"] == "tt0133093"
+    await tmdb.details_json("movie", 603, language="fr-FR")
+    assert tmdb.stats.requests == asked + 1
+    assert tmdb_emulator.requests[-1].query["language"] == "fr-FR"

@@ -90,3 +90,15 @@ class VerificationError(TransferError):
 
 class ReviewError(VideodromeError):
     """A review action that cannot be done (unknown item, not in the queue, bad override)."""
+
+
+class ProviderError(VideodromeError):
+    """The metadata provider cannot answer a request from Plex."""
+
+
+class ProviderRequestError(ProviderError):
+    """The request is malformed: not JSON, a field of the wrong type, a page out of range (400)."""
+
+
+class ProviderNotFoundError(ProviderError):
+    """No such ratingKey (404)."""

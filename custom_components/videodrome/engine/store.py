@@ -486,6 +486,31 @@ class Store:
         items = self._select("status = 'ingested' ORDER BY updated_at DESC, id DESC LIMIT 1")
         return items[0] if items else None
 
+    def filed(
+        self, *, file_name: str | None = None, title: str | None = None, limit: int = 20
+    ) -> list[Item]:
+        """Items in the library (ingested or organised), newest first, for the Plex provider.
+
+        `file_name` keeps those filed under that exact name (the last part of `destination`
+        or `target`), `title` those with that title, ignoring case.
+        """
+        conditions = ["status IN ('ingested', 'organised')"]
+        parameters: list[Any] = []
+        if file_name is not None:
+            suffix = "/" + file_name
+            conditions.append(
+                "(substr(destination, -length(?)) = ? OR target = ?"
+                " OR substr(target, -length(?)) = ?)"
+            )
+            parameters += [suffix, suffix, file_name, suffix, suffix]
+        if title is not None:
+            conditions.append("videodrome_fold(title) = ?")
+            parameters.append(title.casefold())
+        where = " AND ".join(conditions)
+        return self._select(
+            f"{where} ORDER BY updated_at DESC, id DESC LIMIT ?", (*parameters, max(limit, 0))
+        )
+
     def recover(self) -> list[Item]:
         """After a crash: put items left `transferring` back to `pending`; those items.
 

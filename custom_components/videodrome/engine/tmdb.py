@@ -209,6 +209,24 @@ class TMDbClient:
         data = await self._get(f"tv/{int(tmdb_id)}/season/{int(season_number)}", {})
         return Season.from_json(data, season_number)
 
+    async def details_json(
+        self, media_type: Literal["movie", "tv"], tmdb_id: int, *, language: str | None = None
+    ) -> Any:
+        """TMDb's whole answer behind `movie()` or `tv()` (the same request, the same cache).
+
+        For the metadata provider, which needs what the models leave out (overview, genres...),
+        in `language` when given (else the client's).
+        """
+        params = {"append_to_response": "alternative_titles,external_ids"}
+        return await self._get(f"{media_type}/{int(tmdb_id)}", params | _language(language))
+
+    async def season_json(
+        self, tmdb_id: int, season_number: int, *, language: str | None = None
+    ) -> Any:
+        """TMDb's whole answer behind `season()` (the same request, the same cache)."""
+        path = f"tv/{int(tmdb_id)}/season/{int(season_number)}"
+        return await self._get(path, _language(language))
+
     async def find(self, external_id: str, source: ExternalSource) -> tuple[Candidate, ...]:
         """Movies and shows with this IMDb (`tt…`) or TVDB id."""
         safe = "".join(ch for ch in external_id if ch.isalnum())
@@ -222,7 +240,7 @@ class TMDbClient:
     # --- the machinery ---------------------------------------------------------------------
 
     async def _get(self, path: str, params: dict[str, str], *, cache: bool = True) -> Any:
-        params = {**params, "language": self._language}
+        params = {"language": self._language, **params}
         key = f"{path}?{urlencode(sorted(params.items()))}"
         if cache and key in self._memory:
             self._memory.move_to_end(key)
@@ -349,6 +367,10 @@ def _candidates(results: Any, media_type: Literal["movie", "tv"]) -> tuple[Candi
         return ()
     found = (Candidate.from_json(r, media_type) for r in results if isinstance(r, dict))
     return tuple(c for c in found if c is not None)
+
+
+def _language(language: str | None) -> dict[str, str]:
+    return {"language": language} if language else {}
 
 
 def _is_empty_search(data: Any) -> bool:

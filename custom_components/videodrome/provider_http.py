@@ -1,0 +1,275 @@
+"""The Plex metadata provider on Home Assistant's HTTP server: off unless an entry turns it on.
+
+Two providers, as Plex recommends, whose URLs the user adds in Plex (Settings → Metadata
+Agents → Add Provider):
+- `{Home Assistant}/api/videodrome/provider/movie` (`tv.plex.agents.custom.videodrome.movie`)
+- `{Home Assistant}/api/videodrome/provider/tv` (`tv.plex.agents.custom.videodrome.tv`)
+
+Plex calls providers without authentication, so these views have `requires_auth = False`.
+What keeps that safe: they are read-only (GET, and POST only to ask for a match), answer 404
+while no entry has the option on (views cannot be unregistered), limit each client address
+with a token bucket (429 with Retry-After), refuse bodies over 64 KiB and malformed input with
+400 and a one-line message (never a stack trace), and serve only TMDb's public metadata.
+While the option is on, a warning repair issue says the provider is reachable without
+authentication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import math
+from typing import TYPE_CHECKING, Any, Final
+
+from aiohttp import web
+from homeassistant.core import callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.http import HomeAssistantView
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.util.hass_dict import HassKey
+import orjson
+
+from .const import (
+    CONF_AUTO_THRESHOLD,
+    CONF_INCLUDE_IDS,
+    CONF_METADATA_PROVIDER,
+    DEFAULT_AUTO_THRESHOLD,
+    DOMAIN,
+    LOGGER,
+    VERSION,
+)
+from .engine.errors import ProviderNotFoundError, ProviderRequestError, TMDbError
+from .engine.identify import Identifier
+from .engine.limits import ClientRateLimiter
+from .engine.provider import MetadataProvider
+from .engine.provider_docs import Page, read_language
+from .engine.provider_match import MatchRequest
+from .engine.score import Thresholds
+from .ingest_runtime import signal_item
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
+
+    from .engine.provider import Answer
+    from .engine.provider_docs import ProviderKind
+    from .ingest_runtime import IngestRuntime
+
+PROVIDER_URL: Final = "/api/videodrome/provider"
+KINDS: Final[tuple[ProviderKind, ...]] = ("movie", "tv")
+MAX_BODY: Final = 64 * 1024
+# A library scan asks about every file (a match, then the metadata and its children), so the
+# bucket is deep; past it, 20 a second is still more than TMDb itself allows.
+RATE: Final = 20.0
+BURST: Final = 300.0
+ISSUE_PROVIDER_OPEN: Final = "metadata_provider_open"
+DATA_PROVIDERS: HassKey[ProviderHub] = HassKey(f"{DOMAIN}_metadata_provider")
+
+
+@dataclass(slots=True)
+class ProviderHub:
+    """The providers of the entries that have the option on, and the clients' rate limits."""
+
+    limiter: ClientRateLimiter
+    providers: dict[str, dict[ProviderKind, MetadataProvider]] = field(default_factory=dict)
+
+    def provider(self, kind: ProviderKind) -> MetadataProvider | None:
+        """The provider of the first entry that serves one (None: the option is off)."""
+        return next((p[kind] for p in self.providers.values()), None)
+
+
+@callback
+def async_setup_provider_views(hass: HomeAssistant) -> None:
+    """Register the views once; they answer 404 until an entry turns the provider on."""
+    hub = ProviderHub(ClientRateLimiter(RATE, BURST))
+    hass.data[DATA_PROVIDERS] = hub
+    hass.http.register_view(ProviderView(hub))
+
+
+@callback
+def async_setup_entry_provider(
+    hass: HomeAssistant, entry: ConfigEntry[Any], ingest: IngestRuntime | None
+) -> None:
+    """Serve the entry's history and TMDb data to Plex when its options say so."""
+    issue_id = f"{ISSUE_PROVIDER_OPEN}_{entry.entry_id}"
+    hub = hass.data.get(DATA_PROVIDERS)
+    if hub is None or ingest is None or not entry.options.get(CONF_METADATA_PROVIDER):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+
+    async def run_blocking(job: Any) -> Any:
+        return await hass.async_add_executor_job(job)
+
+    auto = float(entry.options.get(CONF_AUTO_THRESHOLD, DEFAULT_AUTO_THRESHOLD))
+    identifier = Identifier(
+        ingest.tmdb,
+        thresholds=Thresholds(auto=auto, review=min(Thresholds().review, auto)),
+        include_ids=bool(entry.options.get(CONF_INCLUDE_IDS, True)),
+        run_blocking=run_blocking,
+    )
+    providers: dict[ProviderKind, MetadataProvider] = {
+        kind: MetadataProvider(
+            kind,
+            ingest.tmdb,
+            store=ingest.store,
+            identifier=identifier,
+            run_blocking=run_blocking,
+            version=VERSION,
+        )
+        for kind in KINDS
+    }
+    hub.providers[entry.entry_id] = providers
+
+    @callback
+    def history_changed(*_: Any) -> None:
+        for provider in providers.values():
+            provider.forget_matches()
+
+    @callback
+    def stop() -> None:
+        hub.providers.pop(entry.entry_id, None)
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, signal_item(entry.entry_id), history_changed)
+    )
+    entry.async_on_unload(stop)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_PROVIDER_OPEN,
+        translation_placeholders=provider_urls(hass),
+    )
+
+
+def provider_urls(hass: HomeAssistant) -> dict[str, str]:
+    """The addresses to add in Plex, on Home Assistant's local address when it has one."""
+    try:
+        base = get_url(hass, allow_external=False, allow_cloud=False)
+    except NoURLAvailableError:
+        base = "http://<Home Assistant address>:8123"
+    return {f"{kind}_url": f"{base}{PROVIDER_URL}/{kind}" for kind in KINDS}
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        status=status,
+        body=orjson.dumps({"error": message}),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def _reply(answer: Answer) -> web.Response:
+    return web.Response(
+        body=answer.body, content_type="application/json", headers=dict(answer.headers)
+    )
+
+
+async def _read_json(request: web.Request) -> Any:
+    """The body as JSON: 400 when it is larger than MAX_BODY, empty or not JSON."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise ProviderRequestError("the request body is too large")
+    body = bytearray()
+    while chunk := await request.content.read(MAX_BODY + 1 - len(body)):
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise ProviderRequestError("the request body is too large")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise ProviderRequestError("the request body is not JSON") from None
+
+
+def _flag(query: Any, name: str) -> bool:
+    value = query.get(name)
+    if value in (None, "", "0"):
+        return False
+    if value == "1":
+        return True
+    raise ProviderRequestError(f"{name} must be 0 or 1")
+
+
+class ProviderView(HomeAssistantView):
+    """Every endpoint of both providers; Plex calls them without authentication."""
+
+    url = PROVIDER_URL + "/{kind:movie|tv}"
+    extra_urls = [  # noqa: RUF012 (HomeAssistantView declares it a plain list)
+        url + "/library/metadata/{rating_key}",
+        url + "/library/metadata/{rating_key}/{relation}",
+    ]
+    name = "api:videodrome:provider"
+    requires_auth = False
+
+    def __init__(self, hub: ProviderHub) -> None:
+        """Serve the providers `hub` holds."""
+        self._hub = hub
+
+    async def get(
+        self, request: web.Request, kind: ProviderKind, rating_key: str = "", relation: str = ""
+    ) -> web.Response:
+        """The root document, a match (query form), metadata, children, images, extras."""
+        return await self._serve(request, kind, rating_key, relation)
+
+    async def post(
+        self, request: web.Request, kind: ProviderKind, rating_key: str = "", relation: str = ""
+    ) -> web.Response:
+        """A match: the only request that may carry a body."""
+        return await self._serve(request, kind, rating_key, relation)
+
+    async def _serve(
+        self, request: web.Request, kind: ProviderKind, rating_key: str, relation: str
+    ) -> web.Response:
+        provider = self._hub.provider(kind)
+        if provider is None:
+            return _error(404, "not found")
+        if request.method == "POST" and (rating_key != "matches" or relation):
+            return _error(405, "read-only: only matches may be posted", {"Allow": "GET"})
+        wait = self._hub.limiter.admit(request.remote or "")
+        if wait > 0:
+            return _error(429, "too many requests", {"Retry-After": str(math.ceil(wait))})
+        try:
+            return _reply(await self._answer(request, provider, rating_key, relation))
+        except ProviderRequestError as err:
+            return _error(400, str(err))
+        except ProviderNotFoundError:
+            return _error(404, "not found")
+        except TMDbError as err:
+            LOGGER.warning("The metadata provider could not reach TMDb: %s", err)
+            return _error(500, "TMDb is not available")
+        except Exception:  # noqa: BLE001 - Plex gets a plain 500, the log gets the details
+            LOGGER.exception("The metadata provider failed on %s", request.path)
+            return _error(500, "internal error")
+
+    async def _answer(
+        self, request: web.Request, provider: MetadataProvider, rating_key: str, relation: str
+    ) -> Answer:
+        language = read_language(request.headers, request.query)
+        if rating_key == "matches" and not relation:
+            if request.method == "POST":
+                asked = MatchRequest.from_json(await _read_json(request))
+            else:
+                asked = MatchRequest.from_query(request.query)
+            return await provider.match(asked, language=language)
+        if not rating_key:
+            return provider.root()
+        match relation:
+            case "":
+                children = _flag(request.query, "includeChildren")
+                return await provider.metadata(
+                    rating_key, include_children=children, language=language
+                )
+            case "children":
+                page = Page.read(request.headers, request.query)
+                return await provider.children(rating_key, page, language=language)
+            case "grandchildren":
+                page = Page.read(request.headers, request.query)
+                return await provider.grandchildren(rating_key, page, language=language)
+            case "images":
+                return await provider.images(rating_key, language=language)
+            case "extras":
+                return await provider.extras(rating_key)
+        raise ProviderNotFoundError(relation)
