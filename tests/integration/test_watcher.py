@@ -107,12 +107,13 @@ async def _wait_for(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     check: Callable[[dict[str, Any]], bool],
+    rounds: int = 600,
 ) -> dict[str, Any]:
     """Poll the history until `check` holds (the worker runs in the background).
 
     Time moves one second per round, so the worker's waits (Plex's scan) can end.
     """
-    for _ in range(600):
+    for _ in range(rounds):
         history = await _history(hass)
         if check(history):
             return history
@@ -277,6 +278,7 @@ async def test_the_switch_state_survives_a_restart(
     assert state.state == "on"
 
 
+@pytest.mark.timeout(300)  # ~30 s alone; several times that on a machine busy with other tests
 async def test_a_thousand_files_at_once(
     hass: HomeAssistant,
     make_entry: Callable[..., MockConfigEntry],
@@ -293,7 +295,9 @@ async def test_a_thousand_files_at_once(
         (folder / f"{titles[n % len(titles)]}.1080p.BluRay.x264-GRP{n}.mkv").write_bytes(b"x")
     await _real_pause(hass, 0.2)
     await _tick(hass, freezer, STABILITY + 10)
-    history = await _wait_for(hass, freezer, lambda h: sum(h["counts"].values()) == TOTAL)
+    history = await _wait_for(
+        hass, freezer, lambda h: sum(h["counts"].values()) == TOTAL, rounds=6000
+    )
     counts = history["counts"]
     assert sum(counts.values()) == TOTAL, counts
     assert counts["review"] + counts["skipped"] == TOTAL
