@@ -47,6 +47,7 @@ class PlexFaults:
     drop_next: int = 0  # the next N requests get their connection closed, no answer
     malformed_next: int = 0  # the next N JSON answers are cut short
     scan_duration: float = 0.05  # how long a library scan takes
+    refuse_websockets: int = 0  # the next N notification handshakes answer 503
 
 
 @dataclass(frozen=True)
@@ -524,7 +525,10 @@ class PlexEmulator:
         }
         await self.broadcast(_notification("playing", "PlaySessionStateNotification", [entry]))
 
-    async def _notifications(self, request: web.Request) -> web.WebSocketResponse:
+    async def _notifications(self, request: web.Request) -> web.StreamResponse:
+        if self.faults.refuse_websockets > 0:
+            self.faults.refuse_websockets -= 1
+            return web.Response(status=503, text="Service Unavailable")
         websocket = web.WebSocketResponse(heartbeat=None)
         await websocket.prepare(request)
         self._websockets.add(websocket)

@@ -419,6 +419,7 @@ async def test_plex_failing_after_the_transfer(env: Env) -> None:
     assert outcome.status == "ingested"
     assert outcome.item is not None
     assert outcome.item.plex_status == "plex_not_checked"
+    assert outcome.item.error == "plex_scan_failed: Plex answered 500 to /library/sections"
 
 
 async def test_permission_denied_leaves_nothing_behind(

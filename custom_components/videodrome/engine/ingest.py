@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 AUTO_INGEST_OFF = "auto_ingest_off"
+# An ingested file Plex was not asked about (no Plex, or Plex failed: the error says why).
+PLEX_NOT_CHECKED = "plex_not_checked"
+PLEX_SCAN_FAILED = "plex_scan_failed"
 
 type EventSink = Callable[[str, Item], None]
 
@@ -182,19 +185,22 @@ class IngestService:
             self._on_event(Event.FAILED, failed)
             return Outcome(planned, failed, str(ItemStatus.FAILED), str(err))
         self.pipeline.library_changed()
-        verification = Verification("plex_not_checked")
+        verification = Verification(PLEX_NOT_CHECKED)
+        plex_error: str | None = None
         if self._sync is not None and planned.destination is not None:
             try:
                 verification = await self._sync.scan_and_verify(planned.destination, planned.found)
             except VideodromeError as err:
                 _LOGGER.warning("Plex scan after ingesting %s failed: %s", planned.source.path, err)
+                # The file is filed; why Plex could not be asked stays with it, for a later scan.
+                plex_error = f"{PLEX_SCAN_FAILED}: {err}"
         done = await self._update(
             item.id,
             status=ItemStatus.INGESTED,
             destination=str(executed.video.destination),
             plex_status=verification.status,
             plex_rating_key=verification.rating_key,
-            error=None,
+            error=plex_error,
         )
         self._on_event(event, done)
         return Outcome(planned, done, str(ItemStatus.INGESTED))
