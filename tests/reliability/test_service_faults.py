@@ -18,6 +18,8 @@ reason, failed with an error, or still waiting in the ingest folder to be handle
 |     |                                             | new token brings everything back            |
 | P4  | notification websocket dropped, reconnects  | back-off 1, 2, 4 ... 256, 300, 300 s        |
 |     | refused                                     | (+-20 %), capped; live updates resume       |
+| P5  | Plex hangs the notification handshake       | times out at the request timeout; back-off  |
+|     |                                             | goes on, connects when Plex answers again   |
 | T1  | TMDb 401                                    | repair issue; files wait, untouched; a new  |
 |     |                                             | key (options flow) clears the repair and    |
 |     |                                             | files them all                              |
@@ -415,6 +417,25 @@ async def test_p4_dropped_notifications_reconnect_with_bounded_back_off(
         await hass.async_block_till_done()
     assert hass.states.get(SESSIONS).state == "1"  # type: ignore[union-attr]
     _figure("P4 websocket dropped", attempts=len(observed), nominal_delays_s=observed)
+
+
+async def test_p5_a_notification_handshake_plex_never_answers_times_out(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, plex_emulator: PlexEmulator
+) -> None:
+    """Plex accepts the connection and hangs: the handshake ends at the request timeout
+    (not aiohttp's five minutes) and counts as a failure, so the back-off goes on."""
+    await _settled(hass, loaded_entry)
+    listener = loaded_entry.runtime_data.coordinator.listener
+    loaded_entry.runtime_data.client.request_timeout = 0.3
+    plex_emulator.faults.latency = 3.0  # unbounded, the handshake would connect after 3 s
+    await plex_emulator.drop_websockets()
+    # After the first back-off (about a second) the handshake hangs, then times out.
+    await _until(lambda: listener.failures >= 2)
+    assert not listener.connected
+    plex_emulator.faults.latency = 0.0
+    await _until(lambda: listener.connected)  # the next attempt (about 2 s later) connects
+    assert listener.failures == 0
+    _figure("P5 plex hangs the websocket handshake", handshake_timeout_s=0.3)
 
 
 # ---- TMDb -------------------------------------------------------------------------------------
