@@ -27,10 +27,12 @@ reason, failed with an error, or still waiting in the ingest folder to be handle
 | T3  | TMDb 429 storm (limit far below the client) | every file filed or queued; attempts per    |
 |     |                                             | request bounded                             |
 | T4  | TMDb 500/502/503/504, dropped connection,   | bounded retries (1 + 3; none for bad JSON), |
-|     | malformed JSON                              | review with `tmdb_unavailable`; approve     |
-|     |                                             | works once TMDb is back                     |
+|     | malformed JSON                              | review with `tmdb_unavailable`; offered     |
+|     |                                             | again once TMDb is back: filed, same row    |
 | T5  | TMDb slower than the timeout                | as T4, and Home Assistant's loop stays free |
 | T6  | TMDb slow, within the timeout               | identified and filed, no retry              |
+| T7  | TMDb down for minutes, then back (watcher)  | files wait in review, retried once per      |
+|     |                                             | rescan; filed when TMDb is back, same rows  |
 
 `pytest -s tests/reliability/test_service_faults.py -p no:xdist` prints one `FAULT` line per
 row with the numbers (requests, retries, items lost) summarised in the README.
@@ -220,6 +222,36 @@ async def _real_until(
         await hass.async_add_executor_job(time.sleep, 0.01)
         await hass.async_block_till_done()
     assert condition()
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: int) -> None:
+    """Move the frozen clock on a second at a time, letting what falls due run."""
+    for _ in range(seconds):
+        freezer.tick(timedelta(seconds=1))
+        await hass.async_add_executor_job(time.sleep, 0.005)
+        await hass.async_block_till_done()
+
+
+async def _until_resting(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, sources: dict[Path, bytes], **tally: int
+) -> None:
+    """Move time on until the ledger reads `tally` (the watcher works in the background)."""
+    for _ in range(300):
+        items = (await _call(hass, "history"))["items"]
+        # The ledger's own reading comes only once this one shows the tally (a rescan may
+        # take an item from review to transferring between two readings).
+        if Counter(i["status"] for i in items) == tally and len(items) == len(sources):
+            assert await _ledger(hass, sources) == tally
+            return
+        await _tick(hass, freezer, 1)
+    assert await _ledger(hass, sources) == tally
+
+
+def _watched_entry(make_ingest_entry: Callable[..., MockConfigEntry]) -> MockConfigEntry:
+    """Ingest with the watcher on rescans only (a minute apart): the clock decides everything."""
+    return make_ingest_entry(
+        **{CONF_STABILITY: 10, CONF_NETWORK_SHARE: True, CONF_RESCAN_INTERVAL: 1}
+    )
 
 
 @pytest.fixture
@@ -454,24 +486,16 @@ async def test_t1_tmdb_refusing_the_key_keeps_files_until_a_new_key(
         _drop(tmp_path, name) for name in ("Titanic.1997.mkv", "Avatar.2009.mkv", "Joker.2019.mkv")
     )
     tmdb.rotate_key("the-new-key")  # the entry's key is now refused
-    entry = make_ingest_entry(
-        **{CONF_STABILITY: 10, CONF_NETWORK_SHARE: True, CONF_RESCAN_INTERVAL: 1}
-    )
+    entry = _watched_entry(make_ingest_entry)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     issue_id = f"tmdb_key_rejected_{entry.entry_id}"
     issues = ir.async_get(hass)
 
-    async def tick(seconds: int) -> None:
-        for _ in range(seconds):
-            freezer.tick(timedelta(seconds=1))
-            await hass.async_add_executor_job(time.sleep, 0.005)
-            await hass.async_block_till_done()
-
     refused_per_rescan: list[int] = []
     for _ in range(3):  # three rescans while the key is wrong
         before = len(tmdb.requests)
-        await tick(60)
+        await _tick(hass, freezer, 60)
         await _real_until(hass, lambda: entry.runtime_data.watcher.queue.qsize() == 0)
         await hass.async_block_till_done()
         refused_per_rescan.append(len(tmdb.requests) - before)
@@ -487,12 +511,7 @@ async def test_t1_tmdb_refusing_the_key_keeps_files_until_a_new_key(
     await hass.async_block_till_done()
     assert issues.async_get_issue(DOMAIN, issue_id) is None, "the new key was accepted"
     assert entry.state is ConfigEntryState.LOADED
-    for _ in range(120):
-        items = (await _call(hass, "history"))["items"]
-        if len(items) == len(sources) and all(i["status"] in RESTING for i in items):
-            break
-        await tick(1)
-    assert await _ledger(hass, sources) == {"ingested": 3}
+    await _until_resting(hass, freezer, sources, ingested=3)
     assert issues.async_get_issue(DOMAIN, issue_id) is None
     _figure(
         "T1 tmdb 401",
@@ -601,11 +620,13 @@ async def test_t4_tmdb_failing_sends_the_file_to_review(
         assert 1 + tmdb_module.MAX_RETRIES <= sent <= 2 * (1 + tmdb_module.MAX_RETRIES)
     assert await _ledger(hass, {source: content}) == {"review": 1}
 
-    # TMDb is back: the queued item is approved with the title a person picks.
-    approved = await _call(hass, "approve", item_id=result["item_id"], tmdb_id=597)
-    assert approved["status"] == "ingested"
+    # TMDb is back: the same file, offered again, is identified and filed in the same row.
+    (again,) = (await _call(hass, "ingest", path=str(source)))["results"]
+    assert again["status"] == "ingested", again
+    assert again["item_id"] == result["item_id"]
     assert (media_root / "Movies" / TITANIC_TARGET[0] / TITANIC_TARGET[1]).is_file()
     assert await _ledger(hass, {source: content}) == {"ingested": 1}
+    assert len((await _call(hass, "history"))["items"]) == 1
     _figure(f"T4 tmdb {fault}", requests=sent, retries=sent - 1, items_lost=0)
 
 
@@ -653,3 +674,43 @@ async def test_t6_tmdb_slow_within_the_timeout(
     assert stats.retries == 0
     assert await _ledger(hass, {source: content}) == {"ingested": 1}
     _figure("T6 tmdb slow within timeout", requests=stats.requests, retries=stats.retries)
+
+
+async def test_t7_tmdb_down_then_back_the_watcher_files_what_waited(
+    hass: HomeAssistant,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    tmdb: TMDbEmulator,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """TMDb answers 503 for minutes: files wait in review (one row each, retried once per
+    rescan, bounded); when TMDb is back the next rescan files them, nothing asked of anyone."""
+    sources = dict(_drop(tmp_path, name) for name in ("Titanic.1997.mkv", "Avatar.2009.mkv"))
+    tmdb.faults.fail_next, tmdb.faults.fail_status = 1_000_000, 503
+    entry = _watched_entry(make_ingest_entry)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    _quick_tmdb(entry)
+    await _until_resting(hass, freezer, sources, review=2)
+    items = (await _call(hass, "history"))["items"]
+    assert all(item["reasons"] == ["tmdb_unavailable"] for item in items), items
+    waiting = sorted(item["id"] for item in items)
+    before = len(tmdb.requests)
+    await _tick(hass, freezer, 180)  # three rescans while TMDb is still down
+    await _until_resting(hass, freezer, sources, review=2)
+    during_outage = len(tmdb.requests) - before
+    per_lookup = 1 + tmdb_module.MAX_RETRIES
+    assert 0 < during_outage <= 4 * len(sources) * per_lookup, "retried, once per rescan"
+    assert len((await _call(hass, "history"))["items"]) == len(sources), "no new rows"
+
+    tmdb.faults = TMDbFaults()
+    await _until_resting(hass, freezer, sources, ingested=2)
+    history = (await _call(hass, "history"))["items"]
+    assert sorted(item["id"] for item in history) == waiting, "the same rows, now ingested"
+    _figure(
+        "T7 tmdb down then back (watcher)",
+        files=len(sources),
+        requests_during_3_rescans=during_outage,
+        rows=len(history),
+        items_lost=0,
+    )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import TransferError, VideodromeError
+from .identify import TMDB_UNAVAILABLE
 from .organise import BATCH_PREFIX
 from .parse import parse
 from .pipeline import Action, PlannedFile, SourceFile, source_file
@@ -70,6 +71,11 @@ class Outcome:
             item_id=self.item.id if self.item else None, status=self.status, error=self.error
         )
         return record
+
+
+def waiting_for_tmdb(item: Item) -> bool:
+    """Whether an item is queued only because TMDb could not be asked: it is tried again."""
+    return item.status == ItemStatus.REVIEW and TMDB_UNAVAILABLE in item.reasons
 
 
 class ReviewError(VideodromeError):
@@ -153,23 +159,35 @@ class IngestService:
                     str(source.path), source.size, source.mtime_ns, source.device, source.inode
                 )
             )
-            if handled is not None or key in self._busy:
+            # A file queued while TMDb was down is handled again once TMDb answers, in its
+            # history row again; while TMDb still fails it stays as it is.
+            retry = (
+                handled
+                if handled is not None
+                and waiting_for_tmdb(handled)
+                and TMDB_UNAVAILABLE not in planned.reasons
+                else None
+            )
+            if (handled is not None and retry is None) or key in self._busy:
                 # Same file seen again (a rescan, the watcher and a service at once): once only.
                 return Outcome(planned, handled, "already_handled")
             self._busy.add(key)
         try:
-            return await self._handle(planned)
+            return await self._handle(planned, retry)
         finally:
             self._busy.discard(key)
 
-    async def _handle(self, planned: PlannedFile) -> Outcome:
+    async def _handle(self, planned: PlannedFile, retry: Item | None = None) -> Outcome:
         status = {
             Action.TRANSFER: ItemStatus.TRANSFERRING,
             Action.REVIEW: ItemStatus.REVIEW,
             Action.MANUAL: ItemStatus.REVIEW,
             Action.SKIP: ItemStatus.SKIPPED,
         }[planned.action]
-        item = await self._add(planned, status)
+        if retry is None:
+            item = await self._add(planned, status)
+        else:
+            item = await self._update(retry.id, status=status, **planned.item_fields())
         if status is ItemStatus.REVIEW:
             self._on_event(Event.REVIEW_REQUIRED, item)
             return Outcome(planned, item, str(status))
@@ -290,4 +308,4 @@ class IngestService:
         return updated
 
 
-__all__ = ["Event", "IngestService", "Outcome", "ReviewError", "SourceFile"]
+__all__ = ["Event", "IngestService", "Outcome", "ReviewError", "SourceFile", "waiting_for_tmdb"]
