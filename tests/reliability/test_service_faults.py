@@ -22,7 +22,7 @@ reason, failed with an error, or still waiting in the ingest folder to be handle
 |     |                                             | goes on, connects when Plex answers again   |
 | T1  | TMDb 401                                    | repair issue; files wait, untouched; a new  |
 |     |                                             | key (options flow) clears the repair and    |
-|     |                                             | files them all                              |
+|     |                                             | files them all (reconfigure: the same)      |
 | T2  | TMDb 429 with Retry-After                   | every pause honoured, then identified       |
 | T3  | TMDb 429 storm (limit far below the client) | every file filed or queued; attempts per    |
 |     |                                             | request bounded                             |
@@ -49,8 +49,9 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE
+from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL, STATE_UNAVAILABLE
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 
@@ -519,6 +520,37 @@ async def test_t1_tmdb_refusing_the_key_keeps_files_until_a_new_key(
         refused_requests_per_rescan=refused_per_rescan,
         items_lost=0,
     )
+
+
+async def test_t1_a_new_key_through_reconfigure_clears_the_repair_too(
+    hass: HomeAssistant,
+    ingest_entry: MockConfigEntry,
+    plex_emulator: PlexEmulator,
+    tmdb: TMDbEmulator,
+    tmp_path: Path,
+) -> None:
+    """Through the ingest service: refused (the file untouched, no row), then reconfigured."""
+    source, content = _drop(tmp_path, TITANIC)
+    tmdb.rotate_key("the-new-key")
+    with pytest.raises(HomeAssistantError, match="rejected the API key"):
+        await _call(hass, "ingest", path=str(source))
+    issue_id = f"tmdb_key_rejected_{ingest_entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert await _ledger(hass, {source: content}) == {"waiting": 1}
+
+    result = await ingest_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: plex_emulator.url, CONF_VERIFY_SSL: True}
+    )
+    assert result["step_id"] == "reconfigure_folders"
+    values = {**form_values(ingest_entry.options), CONF_TMDB_API_KEY: "the-new-key"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], values)
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    (item,) = (await _call(hass, "ingest", path=str(source)))["results"]
+    assert item["status"] == "ingested"
+    assert await _ledger(hass, {source: content}) == {"ingested": 1}
 
 
 async def test_t2_tmdb_429_retry_after_is_honoured(
