@@ -665,7 +665,7 @@ async def test_t4_tmdb_failing_sends_the_file_to_review(
 async def test_t5_tmdb_slower_than_the_timeout(
     hass: HomeAssistant, ingest_entry: MockConfigEntry, tmdb: TMDbEmulator, tmp_path: Path
 ) -> None:
-    _quick_tmdb(ingest_entry, timeout=0.5)
+    _quick_tmdb(ingest_entry, timeout=1.0)
     tmdb.faults.latency = 3.0
     source, content = _drop(tmp_path, TITANIC)
     ticks = 0
@@ -689,7 +689,7 @@ async def test_t5_tmdb_slower_than_the_timeout(
     assert result["status"] == "review", result
     assert "tmdb_unavailable" in result["reasons"]
     assert len(tmdb.requests) == 1 + tmdb_module.MAX_RETRIES
-    assert ticks >= 20, "the loop kept running during four 0.5 s timeouts"
+    assert ticks >= 20, "the loop kept running during four 1 s timeouts"
     assert await _ledger(hass, {source: content}) == {"review": 1}
     _figure("T5 tmdb slower than timeout", requests=len(tmdb.requests), loop_ticks=ticks)
 
