@@ -5,6 +5,7 @@ It records every file in the store before anything happens to it, so a restart i
 loses nothing: `start()` puts interrupted transfers back in the queue and removes the
 temporary files a crash left behind (and nothing else). Each step is announced through
 `on_event(kind, item)`: `ingested`, `review_required`, `approved`, `rejected`, `failed`.
+A file queued with `tmdb_unavailable` (TMDb kept failing) is tried again when it is seen again.
 """
 
 from __future__ import annotations
@@ -159,8 +160,8 @@ class IngestService:
                     str(source.path), source.size, source.mtime_ns, source.device, source.inode
                 )
             )
-            # A file queued while TMDb was down is handled again once TMDb answers, in its
-            # history row again; while TMDb still fails it stays as it is.
+            # A file queued because TMDb could not be asked is handled again once TMDb
+            # answers, in the same history row; while TMDb still fails it stays as it is.
             retry = (
                 handled
                 if handled is not None
