@@ -13,7 +13,8 @@ reason, failed with an error, or still waiting in the ingest folder to be handle
 |     |                                             | no exception escapes                        |
 | P2  | Plex timeout, 500, malformed JSON during an | file filed, source kept, plex_status        |
 |     | ingest's scan and verify                    | `plex_not_checked` with the error; a later  |
-|     |                                             | scan of the folder works                    |
+|     |                                             | scan of the folder works; a failure while   |
+|     |                                             | checking the match is not "mapping wrong"   |
 | P3  | Plex 401 while polling                      | one reauth flow, entities unavailable; the  |
 |     |                                             | new token brings everything back            |
 | P4  | notification websocket dropped, reconnects  | back-off 1, 2, 4 ... 256, 300, 300 s        |
@@ -364,6 +365,39 @@ async def test_p2_plex_failing_during_an_ingest_scan(
     files = {file for it in plex_emulator.library.items.values() for file, _ in it.files}
     assert str(target) in files
     _figure(f"P2 plex {fault} during ingest", plex_requests=asked, items_lost=0)
+
+
+async def test_p2_plex_failing_while_checking_its_match_is_not_a_mapping_problem(
+    hass: HomeAssistant,
+    ingest_entry: MockConfigEntry,
+    plex_emulator: PlexEmulator,
+    media_root: Path,
+    tmp_path: Path,
+) -> None:
+    """The scan works, listing the section fails: Plex was not checked (with the reason);
+    no "path mapping wrong" repair, which would send the user hunting for a wrong setting."""
+    source, content = _drop(tmp_path, TITANIC)
+    plex_emulator.faults = PlexFaults(fail_next=1000, fail_prefix="/library/sections/1/all")
+    start = len(plex_emulator.requests)
+    (result,) = (await _call(hass, "ingest", path=str(source)))["results"]
+    plex_emulator.faults = PlexFaults()
+    # Listings of the section's items: the match check's, and the library index's rebuild
+    # after the scan (the sensors' counts ask for none of them). Each once: no retry loop.
+    failed = [
+        r
+        for r in plex_emulator.requests[start:]
+        if r.path == "/library/sections/1/all" and r.query.get("X-Plex-Container-Size") != "0"
+    ]
+    assert result["status"] == "ingested", result
+    assert (media_root / "Movies" / TITANIC_TARGET[0] / TITANIC_TARGET[1]).is_file()
+    (item,) = (await _call(hass, "history"))["items"]
+    assert item["plex_status"] == "plex_not_checked"
+    assert item["error"] == "plex_scan_failed: Plex answered 500 to /library/sections/1/all"
+    issue_id = f"path_mapping_wrong_{ingest_entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert 1 <= len(failed) <= 2, failed
+    assert await _ledger(hass, {source: content}) == {"ingested": 1}
+    _figure("P2 plex 500 while checking the match", plex_requests_failed=len(failed), items_lost=0)
 
 
 async def test_p3_plex_refusing_the_token_asks_for_a_new_one(
