@@ -556,21 +556,29 @@ async def test_t1_tmdb_refusing_the_key_keeps_files_until_a_new_key(
     )
 
 
-async def test_t1_a_new_key_through_reconfigure_clears_the_repair_too(
+async def test_t1_actions_refused_by_tmdb_raise_the_repair_and_reconfigure_clears_it(
     hass: HomeAssistant,
     ingest_entry: MockConfigEntry,
     plex_emulator: PlexEmulator,
     tmdb: TMDbEmulator,
     tmp_path: Path,
 ) -> None:
-    """Through the ingest service: refused (the file untouched, no row), then reconfigured."""
+    """Through the actions: ingest refused (the file untouched, no row), approve refused (the
+    item stays queued), both raise the repair; reconfigured with the new key, both work."""
     source, content = _drop(tmp_path, TITANIC)
+    queued, queued_content = _drop(tmp_path, "Dune.mkv")  # ambiguous: waits for review
+    (review,) = (await _call(hass, "ingest", path=str(queued)))["results"]
     tmdb.rotate_key("the-new-key")
+    issue_id = f"tmdb_key_rejected_{ingest_entry.entry_id}"
+    with pytest.raises(HomeAssistantError, match="rejected the API key"):
+        await _call(hass, "approve", item_id=review["item_id"], tmdb_id=841)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    ir.async_delete_issue(hass, DOMAIN, issue_id)
     with pytest.raises(HomeAssistantError, match="rejected the API key"):
         await _call(hass, "ingest", path=str(source))
-    issue_id = f"tmdb_key_rejected_{ingest_entry.entry_id}"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
-    assert await _ledger(hass, {source: content}) == {"waiting": 1}
+    sources = {source: content, queued: queued_content}
+    assert await _ledger(hass, sources) == {"waiting": 1, "review": 1}
 
     result = await ingest_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -584,7 +592,9 @@ async def test_t1_a_new_key_through_reconfigure_clears_the_repair_too(
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     (item,) = (await _call(hass, "ingest", path=str(source)))["results"]
     assert item["status"] == "ingested"
-    assert await _ledger(hass, {source: content}) == {"ingested": 1}
+    approved = await _call(hass, "approve", item_id=review["item_id"], tmdb_id=841)
+    assert approved["status"] == "ingested"
+    assert await _ledger(hass, sources) == {"ingested": 2}
 
 
 async def test_t2_tmdb_429_retry_after_is_honoured(
