@@ -86,6 +86,8 @@ class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
         self._playing_states: dict[str, str] = {}
         # Others who want Plex's notifications (the library index), called on the loop.
         self.notification_listeners: list[Callable[[Notification], None]] = []
+        # The websocket listener while `async_listen` runs (its state: connected, failures).
+        self.listener: PlexNotificationListener | None = None
 
     async def _async_update_data(self) -> PlexStatus:
         try:
@@ -135,6 +137,7 @@ class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
     async def async_listen(self) -> None:
         """Follow Plex's notifications until the entry unloads (run as a background task)."""
         listener = PlexNotificationListener(self.client, self._on_notification, self._on_connection)
+        self.listener = listener
         try:
             await listener.run()
         except PlexAuthError:

@@ -250,6 +250,9 @@ async def _approve(call: ServiceCall) -> ServiceResponse:
         )
     except ReviewError as err:
         raise _error("review_refused", error=str(err)) from err
+    except TMDbAuthError as err:  # the item stays in the queue
+        repairs.report(call.hass, repairs.ISSUE_TMDB_KEY, runtime.entry_id)
+        raise _failure("ingest_failed", err) from err
     except (VideodromeError, OSError) as err:
         raise _failure("ingest_failed", err) from err
     return outcome.as_json()

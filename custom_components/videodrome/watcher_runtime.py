@@ -26,6 +26,7 @@ from homeassistant.util import dt as dt_util
 from . import repairs
 from .const import DOMAIN
 from .engine.errors import TMDbAuthError, VideodromeError
+from .engine.ingest import waiting_for_tmdb
 from .engine.watcher import FileState, FolderWatcher
 
 if TYPE_CHECKING:
@@ -124,8 +125,11 @@ class WatcherRuntime:
         while True:
             state = await self.queue.get()
             try:
-                await self.ingest.service.ingest(state.path, auto=self.auto_ingest)
+                outcomes = await self.ingest.service.ingest(state.path, auto=self.auto_ingest)
                 repairs.clear(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
+                if any(o.item is not None and waiting_for_tmdb(o.item) for o in outcomes):
+                    # TMDb could not be asked: the next rescan hands the file out again.
+                    self.watcher.forget(state.path)
             except TMDbAuthError:
                 # Nothing can be identified until the key is fixed: say so once, keep the file
                 # for the next rescan after a reload with a new key.
@@ -184,7 +188,7 @@ async def async_create_watcher(
         found = store.find_handled(
             str(state.path), state.size, state.mtime_ns, state.device, state.inode
         )
-        return found is not None
+        return found is not None and not waiting_for_tmdb(found)
 
     async def run_blocking(job: Any) -> Any:
         return await hass.async_add_executor_job(job)

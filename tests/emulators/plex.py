@@ -48,6 +48,8 @@ class PlexFaults:
     drop_next: int = 0  # the next N requests get their connection closed, no answer
     malformed_next: int = 0  # the next N JSON answers are cut short
     scan_duration: float = 0.05  # how long a library scan takes
+    refuse_websockets: int = 0  # the next N notification handshakes answer 503
+    fail_prefix: str = ""  # fail_next counts (and fails) only requests whose path starts so
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ class PlexEmulator:
             if request.transport is not None:
                 request.transport.close()
             raise web.HTTPServiceUnavailable
-        if faults.fail_next > 0:
+        if faults.fail_next > 0 and request.path.startswith(faults.fail_prefix):
             faults.fail_next -= 1
             return web.Response(status=faults.fail_status, text="Internal Server Error")
         token = request.headers.get("X-Plex-Token") or request.query.get("X-Plex-Token")
@@ -526,7 +528,10 @@ class PlexEmulator:
         }
         await self.broadcast(_notification("playing", "PlaySessionStateNotification", [entry]))
 
-    async def _notifications(self, request: web.Request) -> web.WebSocketResponse:
+    async def _notifications(self, request: web.Request) -> web.StreamResponse:
+        if self.faults.refuse_websockets > 0:
+            self.faults.refuse_websockets -= 1
+            return web.Response(status=503, text="Service Unavailable")
         websocket = web.WebSocketResponse(heartbeat=None)
         await websocket.prepare(request)
         self._websockets.add(websocket)

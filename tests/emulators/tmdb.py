@@ -92,6 +92,7 @@ class TMDbFaults:
     fail_status: int = 500
     drop_next: int = 0  # the next N requests get their connection closed, no answer
     malformed_next: int = 0  # the next N successful JSON answers are cut short
+    retry_after: str = "1"  # the Retry-After header of a 429 (seconds, or an HTTP date)
 
 
 @dataclass(frozen=True)
@@ -230,9 +231,9 @@ class TMDbEmulator:
             raise web.HTTPServiceUnavailable
         if faults.fail_next > 0:
             faults.fail_next -= 1
-            return _error(faults.fail_status)
+            return _error(faults.fail_status, faults.retry_after)
         if not self._admit():
-            return _error(429)
+            return _error(429, faults.retry_after)
         if not self._authorized(request):
             return _error(401)
         try:
@@ -692,10 +693,10 @@ def show_details(show: CatalogueShow) -> dict[str, Any]:
 # ---- small helpers ----------------------------------------------------------------------------
 
 
-def _error(status: int) -> web.Response:
+def _error(status: int, retry_after: str = "1") -> web.Response:
     code, message = ERRORS.get(status, ERRORS[500])
     body = {"success": False, "status_code": code, "status_message": message}
-    headers = {"Retry-After": "1"} if status == 429 else None
+    headers = {"Retry-After": retry_after} if status == 429 else None
     return web.Response(
         status=status,
         body=orjson.dumps(body),

@@ -16,7 +16,12 @@ from custom_components.videodrome.engine.errors import (
     UnsafePathError,
 )
 from custom_components.videodrome.engine.identify import Identifier
-from custom_components.videodrome.engine.ingest import Event, IngestService, ReviewError
+from custom_components.videodrome.engine.ingest import (
+    Event,
+    IngestService,
+    ReviewError,
+    waiting_for_tmdb,
+)
 from custom_components.videodrome.engine.library import LibraryIndex
 from custom_components.videodrome.engine.pipeline import (
     ALREADY_IN_LIBRARY,
@@ -419,6 +424,31 @@ async def test_plex_failing_after_the_transfer(env: Env) -> None:
     assert outcome.status == "ingested"
     assert outcome.item is not None
     assert outcome.item.plex_status == "plex_not_checked"
+    assert outcome.item.error == "plex_scan_failed: Plex answered 500 to /library/sections"
+
+
+async def test_a_file_queued_while_tmdb_was_down_is_tried_again(
+    env: Env, tmdb_emulator: TMDbEmulator
+) -> None:
+    """Queued with tmdb_unavailable; seen again: unchanged while TMDb fails, filed once it
+    answers, in the same history row."""
+    video = env.drop("Heat.1995.mkv")
+    tmdb_emulator.faults.fail_next = 1000
+    (first,) = await env.service.ingest(video)
+    assert first.status == "review"
+    assert first.item is not None
+    assert waiting_for_tmdb(first.item)
+    (again,) = await env.service.ingest(video)
+    assert again.status == "already_handled"
+    assert again.item == first.item
+    tmdb_emulator.faults.fail_next = 0
+    (retried,) = await env.service.ingest(video)
+    assert retried.status == "ingested"
+    assert retried.item is not None
+    assert retried.item.id == first.item.id
+    assert not waiting_for_tmdb(retried.item)
+    assert [item.status for item in env.service.store.history()] == ["ingested"]
+    assert [kind for kind, _ in env.events] == ["review_required", "ingested"]
 
 
 async def test_permission_denied_leaves_nothing_behind(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.videodrome.engine.errors import UnsafePathError
+from custom_components.videodrome.engine.errors import PlexError, UnsafePathError
 from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_sync import (
@@ -194,7 +194,7 @@ async def test_plex_failing_during_the_check(
     tmdb_emulator: TMDbEmulator,
     tmp_path: Path,
 ) -> None:
-    """An error from Plex while looking: not found, logged, no exception."""
+    """An error from Plex while looking is raised, not taken for "not found"."""
     sync, identifier = await _setup(session, library_plex, tmdb_emulator)
     found = await identifier.identify("The.Matrix.1999.mkv")
     assert found.target is not None
@@ -202,8 +202,8 @@ async def test_plex_failing_during_the_check(
     located = await sync.section_for(file)
     assert located is not None
     library_plex.faults.fail_next = 1
-    result = await sync.verify(located[0], str(file), found)
-    assert result.status == PLEX_NOT_FOUND
+    with pytest.raises(PlexError, match="500"):
+        await sync.verify(located[0], str(file), found)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ It records every file in the store before anything happens to it, so a restart i
 loses nothing: `start()` puts interrupted transfers back in the queue and removes the
 temporary files a crash left behind (and nothing else). Each step is announced through
 `on_event(kind, item)`: `ingested`, `review_required`, `approved`, `rejected`, `failed`.
+A file queued with `tmdb_unavailable` (TMDb kept failing) is tried again when it is seen again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ReviewError, TransferError, VideodromeError
 from .events import Event
+from .identify import TMDB_UNAVAILABLE
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
 from .parse import parse
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 AUTO_INGEST_OFF = "auto_ingest_off"
+# An ingested file Plex was not asked about (no Plex, or Plex failed: the error says why).
+PLEX_NOT_CHECKED = "plex_not_checked"
+PLEX_SCAN_FAILED = "plex_scan_failed"
 
 type EventSink = Callable[[str, Item], None]
 
@@ -73,6 +78,11 @@ class Settled:
         record = self.item.as_dict()
         record.update(item_id=record.pop("id"), status=self.status, error=None)
         return record
+
+
+def waiting_for_tmdb(item: Item) -> bool:
+    """Whether an item is queued only because TMDb could not be asked: it is tried again."""
+    return item.status == ItemStatus.REVIEW and TMDB_UNAVAILABLE in item.reasons
 
 
 class IngestService:
@@ -174,23 +184,35 @@ class IngestService:
                     str(source.path), source.size, source.mtime_ns, source.device, source.inode
                 )
             )
-            if handled is not None or key in self._busy:
+            # A file queued because TMDb could not be asked is handled again once TMDb
+            # answers, in the same history row; while TMDb still fails it stays as it is.
+            retry = (
+                handled
+                if handled is not None
+                and waiting_for_tmdb(handled)
+                and TMDB_UNAVAILABLE not in planned.reasons
+                else None
+            )
+            if (handled is not None and retry is None) or key in self._busy:
                 # Same file seen again (a rescan, the watcher and a service at once): once only.
                 return Outcome(planned, handled, "already_handled")
             self._busy.add(key)
         try:
-            return await self._handle(planned)
+            return await self._handle(planned, retry)
         finally:
             self._busy.discard(key)
 
-    async def _handle(self, planned: PlannedFile) -> Outcome:
+    async def _handle(self, planned: PlannedFile, retry: Item | None = None) -> Outcome:
         status = {
             Action.TRANSFER: ItemStatus.TRANSFERRING,
             Action.REVIEW: ItemStatus.REVIEW,
             Action.MANUAL: ItemStatus.REVIEW,
             Action.SKIP: ItemStatus.SKIPPED,
         }[planned.action]
-        item = await self._add(planned, status)
+        if retry is None:
+            item = await self._add(planned, status)
+        else:
+            item = await self._update(retry.id, status=status, **planned.item_fields())
         if status is ItemStatus.REVIEW:
             self._on_event(Event.REVIEW_REQUIRED, item)
             return Outcome(planned, item, str(status))
@@ -206,19 +228,22 @@ class IngestService:
             self._on_event(Event.FAILED, failed)
             return Outcome(planned, failed, str(ItemStatus.FAILED), str(err))
         self.pipeline.library_changed()
-        verification = Verification("plex_not_checked")
+        verification = Verification(PLEX_NOT_CHECKED)
+        plex_error: str | None = None
         if self._sync is not None and planned.destination is not None:
             try:
                 verification = await self._sync.scan_and_verify(planned.destination, planned.found)
             except VideodromeError as err:
                 _LOGGER.warning("Plex scan after ingesting %s failed: %s", planned.source.path, err)
+                # The file is filed; why Plex could not be asked stays with it, for a later scan.
+                plex_error = f"{PLEX_SCAN_FAILED}: {err}"
         done = await self._update(
             item.id,
             status=ItemStatus.INGESTED,
             destination=str(executed.video.destination),
             plex_status=verification.status,
             plex_rating_key=verification.rating_key,
-            error=None,
+            error=plex_error,
         )
         if self.follow_up is not None:
             # Corrects Plex's match or asks a person, as configured; announces `event`.
@@ -323,4 +348,12 @@ class IngestService:
         return updated
 
 
-__all__ = ["Event", "IngestService", "Outcome", "ReviewError", "Settled", "SourceFile"]
+__all__ = [
+    "Event",
+    "IngestService",
+    "Outcome",
+    "ReviewError",
+    "Settled",
+    "SourceFile",
+    "waiting_for_tmdb",
+]

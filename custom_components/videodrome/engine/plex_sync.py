@@ -17,7 +17,7 @@ from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Any
 
-from .errors import PlexError, UnsafePathError
+from .errors import UnsafePathError
 from .paths import plex_path, section_for_path
 from .plex_models import TYPE_MOVIE, TYPE_SHOW, as_int, as_str, child_objects
 
@@ -203,34 +203,37 @@ class PlexSync:
     async def verify(
         self, section: LibrarySection, file: str, found: Identification
     ) -> Verification:
-        """Find the item whose file is `file` and compare its ids with the identification."""
+        """Find the item whose file is `file` and compare its ids with the identification.
+
+        Raises PlexError when Plex fails while looking: "not found" would be a guess, and it
+        is what raises the "path mapping wrong" repair.
+        """
         return await self.verify_ids(section, file, _wanted_ids(found))
 
     async def verify_ids(
         self, section: LibrarySection, file: str, wanted: set[str]
     ) -> Verification:
-        """Find the item whose file is `file`; matched when it has one of the `wanted` ids."""
-        try:
-            if section.type == "movie":
-                async for item in self._client.iter_section_items(section.key, libtype=TYPE_MOVIE):
-                    if file in _files(item):
-                        return _verdict(item, wanted, section.key, file)
-                return Verification(PLEX_NOT_FOUND, section_key=section.key)
-            shows = [
-                item
-                async for item in self._client.iter_section_items(section.key, libtype=TYPE_SHOW)
-            ]
-            # The show Videodrome expects first: usually one allLeaves call settles it.
-            shows.sort(key=lambda show: not (_ids(show) & wanted))
-            for show in shows:
-                rating_key = as_str(show.get("ratingKey"))
-                if rating_key is None:
-                    continue
-                for episode in await self._client.all_leaves(int(rating_key)):
-                    if file in _files(episode):
-                        return _verdict(show, wanted, section.key, file, episode)
-        except PlexError as err:
-            _LOGGER.warning("Could not check Plex's match for %s: %s", file, err)
+        """Find the item whose file is `file`; matched when it has one of the `wanted` ids.
+
+        Raises PlexError when Plex fails while looking (see `verify`).
+        """
+        if section.type == "movie":
+            async for item in self._client.iter_section_items(section.key, libtype=TYPE_MOVIE):
+                if file in _files(item):
+                    return _verdict(item, wanted, section.key, file)
+            return Verification(PLEX_NOT_FOUND, section_key=section.key)
+        shows = [
+            item async for item in self._client.iter_section_items(section.key, libtype=TYPE_SHOW)
+        ]
+        # The show Videodrome expects first: usually one allLeaves call settles it.
+        shows.sort(key=lambda show: not (_ids(show) & wanted))
+        for show in shows:
+            rating_key = as_str(show.get("ratingKey"))
+            if rating_key is None:
+                continue
+            for episode in await self._client.all_leaves(int(rating_key)):
+                if file in _files(episode):
+                    return _verdict(show, wanted, section.key, file, episode)
         return Verification(PLEX_NOT_FOUND, section_key=section.key)
 
 

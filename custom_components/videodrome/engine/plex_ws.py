@@ -114,13 +114,16 @@ class PlexNotificationListener:
         client = self._client
         url = client.endpoint(NOTIFICATIONS_PATH)
         try:
-            websocket = await client.session.ws_connect(
-                url,
-                headers=client.headers(json=False),
-                heartbeat=self._heartbeat,
-                ssl=client.verify_ssl,
-                timeout=aiohttp.ClientWSTimeout(ws_close=client.request_timeout),
-            )
+            # The handshake is an HTTP request: as long as any other (aiohttp's own default,
+            # five minutes, would leave a server that accepts and never answers unnoticed).
+            async with asyncio.timeout(client.request_timeout):
+                websocket = await client.session.ws_connect(
+                    url,
+                    headers=client.headers(json=False),
+                    heartbeat=self._heartbeat,
+                    ssl=client.verify_ssl,
+                    timeout=aiohttp.ClientWSTimeout(ws_close=client.request_timeout),
+                )
         except aiohttp.WSServerHandshakeError as err:
             if err.status == 401:  # noqa: PLR2004
                 raise PlexAuthError("Plex refused the token for notifications") from err
