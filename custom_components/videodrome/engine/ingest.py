@@ -2,9 +2,10 @@
 
 `IngestService` is what Home Assistant's services, the watcher and the review queue call.
 It records every file in the store before anything happens to it, so a restart in the middle
-loses nothing: `start()` puts interrupted transfers back in the queue and removes the
-temporary files a crash left behind (and nothing else). Each step is announced through
-`on_event(kind, item)`: `ingested`, `review_required`, `approved`, `rejected`, `failed`.
+loses nothing: `start()` finishes interrupted transfers whose file made it, puts the others
+back in the queue, and removes the temporary files a crash left behind (and nothing else).
+Each step is announced through `on_event(kind, item)`: `ingested`, `review_required`,
+`approved`, `rejected`, `failed`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 AUTO_INGEST_OFF = "auto_ingest_off"
+PLEX_NOT_CHECKED = "plex_not_checked"
 
 type EventSink = Callable[[str, Item], None]
 
@@ -100,17 +102,35 @@ class IngestService:
         self._lock = asyncio.Lock()
 
     async def start(self) -> list[Item]:
-        """Crash recovery: interrupted transfers go back to review, their temporaries go.
+        """Crash recovery: finish the interrupted transfers that made it, queue the others.
 
-        Only the destination folders of interrupted items are looked at, and only files named
-        like Videodrome's own temporaries are removed there.
+        Items left `transferring` by a crash (or `pending` by a recovery that was itself
+        interrupted) are looked at one by one. Their destination folder loses the temporary
+        files a crash left there (only files named like Videodrome's own temporaries). An
+        item whose video is complete under its final name (the crash came after publishing
+        it) is finished: the subtitles not yet beside it follow and it is recorded as
+        ingested (Plex not asked: `plex_not_checked`). The others go back to the review queue
+        with the error `interrupted`; approving one transfers it again. Returns the items.
         """
         recovered: list[Item] = await self._run(self.store.recover)
         back: list[Item] = []
         for item in recovered:
             if item.destination:
-                folder = Path(item.destination).parent
-                await self._run(lambda f=folder: cleanup_temporaries(f, min_age=0))  # type: ignore[misc]
+                destination = Path(item.destination)
+                await self._run(
+                    lambda f=destination.parent: cleanup_temporaries(f, min_age=0)  # type: ignore[misc]
+                )
+                if await self.pipeline.resume(Path(item.source), destination) is not None:
+                    done = await self._update(
+                        item.id,
+                        status=ItemStatus.INGESTED,
+                        plex_status=PLEX_NOT_CHECKED,
+                        error=None,
+                    )
+                    self.pipeline.library_changed()
+                    self._on_event(Event.INGESTED, done)
+                    back.append(done)
+                    continue
             back.append(await self._update(item.id, status=ItemStatus.REVIEW, error="interrupted"))
         return back
 
@@ -182,7 +202,7 @@ class IngestService:
             self._on_event(Event.FAILED, failed)
             return Outcome(planned, failed, str(ItemStatus.FAILED), str(err))
         self.pipeline.library_changed()
-        verification = Verification("plex_not_checked")
+        verification = Verification(PLEX_NOT_CHECKED)
         if self._sync is not None and planned.destination is not None:
             try:
                 verification = await self._sync.scan_and_verify(planned.destination, planned.found)
