@@ -267,16 +267,31 @@ def _after(module: Any, name: str, seam: Callable[[], None]) -> None:
 
 
 def make_service(
-    root: Path, session: aiohttp.ClientSession, store: Store, tmdb_url: str, mode: str
+    root: Path,
+    session: aiohttp.ClientSession,
+    store: Store,
+    tmdb_url: str,
+    mode: str,
+    *,
+    library: Path | None = None,
 ) -> IngestService:
-    """The service as the integration wires it, without Plex: the same in child and parent."""
+    """The service as the integration wires it, without Plex: the same in child and parent.
+
+    Downloads in `root/ingest`, the libraries in `library/movies` and `library/tv` (`library`
+    is `root` unless given).
+    """
     transfer_mode, verify, _no_hardlinks = MODES[mode]
     tmdb = TMDbClient(
         session, api_key=TMDB_KEY, base_url=tmdb_url, store=store, max_retries=0, backoff=0
     )
     identifier = Identifier(tmdb)
+    library = library or root
     settings = Settings(
-        (root / "ingest",), root / "movies", root / "tv", transfer_mode, verify_checksum=verify
+        (root / "ingest",),
+        library / "movies",
+        library / "tv",
+        transfer_mode,
+        verify_checksum=verify,
     )
 
     async def run_blocking(job: Any) -> Any:
