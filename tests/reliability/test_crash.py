@@ -180,6 +180,20 @@ async def test_a_file_that_is_not_ours_is_not_taken_for_ours(crashed: Restart) -
     assert crashed.events == []
 
 
+async def test_a_link_under_the_name_is_not_taken_for_ours(crashed: Restart) -> None:
+    """A symbolic link to the source under the final name is not a finished transfer."""
+    video = crashed.drop("Heat.1995.mkv", b"heat")
+    destination = crashed.root / "movies" / "Heat (1995)" / "Heat (1995).mkv"
+    destination.parent.mkdir(parents=True)
+    destination.symlink_to(video)
+    crashed.in_flight(video, destination)
+    async with aiohttp.ClientSession() as session:
+        (back,) = await crashed.service(session).start()
+    assert (back.status, back.error) == (ItemStatus.REVIEW, INTERRUPTED)
+    assert destination.is_symlink()
+    assert video.read_bytes() == b"heat"
+
+
 async def test_a_restart_killed_while_recovering_is_recovered_again(crashed: Restart) -> None:
     """The first restart died after `recover()`: the next one still finishes the items."""
     video = crashed.drop("Heat.1995.mkv", b"heat")
