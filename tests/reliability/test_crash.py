@@ -9,12 +9,16 @@ recovery rules the trials found missing, on hand-made crash states.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
 
+from custom_components.videodrome.engine import organise as organise_module
 from custom_components.videodrome.engine.ingest import PLEX_NOT_CHECKED, Event
+from custom_components.videodrome.engine.organise import Organiser
+from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.store import INTERRUPTED, ItemStatus, Store
 from custom_components.videodrome.engine.transfer import TransferMode, transfer
 from tests.emulators.tmdb import TMDbEmulator
@@ -31,7 +35,6 @@ from .crash_trials import (
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
-    from pathlib import Path
 
     from custom_components.videodrome.engine.ingest import IngestService
     from custom_components.videodrome.engine.store import Item
@@ -207,3 +210,146 @@ async def test_a_restart_killed_while_recovering_is_recovered_again(crashed: Res
     assert (back.id, back.status, back.reasons) == (item.id, ItemStatus.REVIEW, (INTERRUPTED,))
     assert crashed.store.get_item(waiting.id) == waiting  # pending for another reason: left
     assert crashed.store.recover() == []
+
+
+# --- organise in place: a crash between a rename and its record -------------------------------
+
+
+class Killed(BaseException):
+    """The process dies here (nothing in the code under test catches it, like SIGKILL)."""
+
+
+MESSY = {
+    "movies/Heat.1995/Heat.1995.720p.mkv": b"heat",
+    "movies/Heat.1995/Heat.1995.720p.en.srt": b"subs",
+    "movies/the.matrix.1999.1080p.bluray.x264-grp.mkv": b"matrix",
+}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file in the libraries, with its bytes."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for library in ("movies", "tv")
+        for path in sorted((root / library).rglob("*"))
+        if path.is_file()
+    }
+
+
+class Library:
+    """A messy library, a store, and the services as the integration wires them (no Plex)."""
+
+    def __init__(self, root: Path, tmdb: TMDbEmulator) -> None:
+        self.root = root
+        self.tmdb = tmdb
+        for relative, content in MESSY.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        (root / "ingest").mkdir()
+        (root / "tv").mkdir()
+        self.original = tree(root)
+        self.store = Store(root / "videodrome.db")
+
+    def service(self, session: aiohttp.ClientSession) -> IngestService:
+        service = make_service(self.root, session, self.store, self.tmdb.url, "hardlink")
+        roots = (self.root / "movies", self.root / "tv")
+        pipeline = Pipeline(
+            service.pipeline.identifier,
+            Settings(roots, *roots),
+            run_blocking=service.pipeline._run_blocking,
+        )
+        service.organiser = Organiser(
+            pipeline, self.store, None, run_blocking=service.pipeline._run_blocking
+        )
+        return service
+
+
+@pytest.fixture
+def library(tmp_path: Path, tmdb: TMDbEmulator) -> Iterator[Library]:
+    state = Library(tmp_path, tmdb)
+    yield state
+    state.store.close()
+
+
+def dying_at(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    """The process dies when it is about to rename the first file ending in `suffix`."""
+    real = organise_module.move_noreplace
+
+    def move(source: Path, destination: Path) -> None:
+        if source.suffix == suffix:
+            raise Killed
+        real(source, destination)
+
+    monkeypatch.setattr(organise_module, "move_noreplace", move)
+
+
+async def test_organise_killed_between_video_and_subtitle(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The video was renamed, its subtitle not: the restart finishes it, undo restores all."""
+    dying_at(monkeypatch, ".srt")
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(Killed):
+            await library.service(session).organiser.organise(  # type: ignore[union-attr]
+                library.root / "movies", dry_run=False
+            )
+        monkeypatch.undo()
+        restarted = library.service(session)
+        (heat,) = await restarted.start()
+        assert heat.status is ItemStatus.ORGANISED
+        assert heat.source.endswith("Heat.1995.720p.mkv")
+        assert [Path(new).name for _old, new in heat.companions] == ["Heat (1995) - 720p.en.srt"]
+        assert (Path(heat.destination or "").parent / "Heat (1995) - 720p.en.srt").read_bytes() == (
+            b"subs"
+        )
+        assert restarted.organiser is not None
+        await restarted.organiser.undo(batch=heat.batch)
+    assert tree(library.root) == library.original
+
+
+async def test_organise_killed_before_the_rename_goes_back_to_review(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recorded, not renamed: the restart queues it; approving renames it; undo restores."""
+    dying_at(monkeypatch, ".mkv")
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(Killed):
+            await library.service(session).organiser.organise(  # type: ignore[union-attr]
+                library.root / "movies", dry_run=False
+            )
+        monkeypatch.undo()
+        assert tree(library.root) == library.original
+        restarted = library.service(session)
+        (back,) = await restarted.start()
+        assert (back.status, back.error) == (ItemStatus.REVIEW, INTERRUPTED)
+        approved = await restarted.approve(back.id)
+        assert approved.status == ItemStatus.ORGANISED
+        assert restarted.organiser is not None
+        await restarted.organiser.undo(item_id=back.id)
+    assert tree(library.root) == library.original
+
+
+async def test_undo_killed_before_its_record_is_finished_by_the_next(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Undo moved the file back and died before recording it: the next undo finishes."""
+    async with aiohttp.ClientSession() as session:
+        service = library.service(session)
+        assert service.organiser is not None
+        results = await service.organiser.organise(library.root / "movies", dry_run=False)
+        batch = next(r.item.batch for r in results if r.item is not None)
+        real = library.store.update_item
+
+        def dying(item_id: int, **fields: Any) -> Any:
+            if fields.get("status") == ItemStatus.UNDONE:
+                raise Killed
+            return real(item_id, **fields)
+
+        monkeypatch.setattr(library.store, "update_item", dying)
+        with pytest.raises(Killed):
+            await service.organiser.undo(batch=batch)
+        monkeypatch.undo()
+        undone = await service.organiser.undo(batch=batch)
+    assert {item.status for item in undone} == {ItemStatus.UNDONE}
+    assert tree(library.root) == library.original

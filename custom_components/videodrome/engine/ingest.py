@@ -110,12 +110,19 @@ class IngestService:
         item whose video is complete under its final name (the crash came after publishing
         it) is finished: the subtitles not yet beside it follow and it is recorded as
         ingested (Plex not asked: `plex_not_checked`). The others go back to the review queue
-        with the error `interrupted`; approving one transfers it again. Returns the items.
+        with the error `interrupted`; approving one transfers it again. Renames in place
+        (organise) are finished or queued the same way (`Organiser.resume`). Returns the items.
         """
         recovered: list[Item] = await self._run(self.store.recover)
         back: list[Item] = []
         for item in recovered:
-            if item.destination:
+            if self.organiser is not None and (item.batch or "").startswith(BATCH_PREFIX):
+                # A rename in place cut short: finished if the video was renamed.
+                renamed = await self.organiser.resume(item)
+                if renamed is not None:
+                    back.append(renamed)
+                    continue
+            elif item.destination:
                 destination = Path(item.destination)
                 await self._run(
                     lambda f=destination.parent: cleanup_temporaries(f, min_age=0)  # type: ignore[misc]
