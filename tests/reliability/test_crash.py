@@ -9,6 +9,7 @@ recovery rules the trials found missing, on hand-made crash states.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ import aiohttp
 import pytest
 
 from custom_components.videodrome.engine import organise as organise_module
-from custom_components.videodrome.engine.ingest import PLEX_NOT_CHECKED, Event
+from custom_components.videodrome.engine.ingest import PLEX_NOT_CHECKED, Event, ReviewError
 from custom_components.videodrome.engine.organise import Organiser
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.store import INTERRUPTED, ItemStatus, Store
@@ -353,3 +354,76 @@ async def test_undo_killed_before_its_record_is_finished_by_the_next(
         undone = await service.organiser.undo(batch=batch)
     assert {item.status for item in undone} == {ItemStatus.UNDONE}
     assert tree(library.root) == library.original
+
+
+async def test_items_without_a_destination_go_back_to_review(library: Library) -> None:
+    """Nothing to finish without a destination (ingest or organise): back in the queue."""
+    source = str(library.root / "movies" / "Heat.1995" / "Heat.1995.720p.mkv")
+    plain = library.store.add_item(source=source, status=ItemStatus.TRANSFERRING)
+    organised = library.store.add_item(
+        source=source, status=ItemStatus.TRANSFERRING, batch="organise:0123456789ab"
+    )
+    async with aiohttp.ClientSession() as session:
+        back = await library.service(session).start()
+    assert [(i.id, i.status, i.error) for i in back] == [
+        (plain.id, ItemStatus.REVIEW, INTERRUPTED),
+        (organised.id, ItemStatus.REVIEW, INTERRUPTED),
+    ]
+    assert tree(library.root) == library.original
+
+
+async def test_a_subtitle_whose_new_name_was_taken_meanwhile_stays(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed before the subtitle, whose name someone takes before the restart: it stays."""
+    dying_at(monkeypatch, ".srt")
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(Killed):
+            await library.service(session).organiser.organise(  # type: ignore[union-attr]
+                library.root / "movies", dry_run=False
+            )
+        monkeypatch.undo()
+        item = next(i for i in library.store.history() if i.status is ItemStatus.TRANSFERRING)
+        ((old, new),) = item.companions
+        Path(new).write_bytes(b"someone else's subtitle")
+        restarted = library.service(session)
+        (heat,) = await restarted.start()
+        assert (heat.status, heat.companions) == (ItemStatus.ORGANISED, ())
+        assert Path(old).read_bytes() == b"subs"
+        assert Path(new).read_bytes() == b"someone else's subtitle"
+        assert restarted.organiser is not None
+        await restarted.organiser.undo(batch=heat.batch)
+    assert tree(library.root) == library.original | {
+        Path(new).relative_to(library.root).as_posix(): b"someone else's subtitle"
+    }
+
+
+async def test_approving_a_rename_whose_name_was_taken_keeps_it_queued(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An organise item in review whose Plex name is taken when approved: still queued."""
+    dune = library.root / "movies" / "Dune.mkv"
+    dune.write_bytes(b"which dune")
+    async with aiohttp.ClientSession() as session:
+        service = library.service(session)
+        assert service.organiser is not None
+        results = await service.organiser.organise(dune, dry_run=False)
+        (queued,) = [r.item for r in results if r.item is not None]
+        assert queued.status is ItemStatus.REVIEW
+        taken = library.root / "movies" / "Dune (2021) {tmdb-438631}" / "Dune (2021).mkv"
+        real = organise_module.move_noreplace
+
+        def someone_first(source: Path, destination: Path) -> None:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(b"theirs")  # created between the plan and the rename
+            real(source, destination)
+
+        monkeypatch.setattr(organise_module, "move_noreplace", someone_first)
+        with pytest.raises(ReviewError, match="could not be renamed"):
+            await service.approve(queued.id, tmdb_id=438631, media_type="movie")
+    assert library.store.get_item(queued.id) == replace(
+        queued,
+        updated_at=library.store.get_item(queued.id).updated_at,  # type: ignore[union-attr]
+    )
+    assert taken.read_bytes() == b"theirs"
+    assert dune.read_bytes() == b"which dune"
