@@ -35,11 +35,13 @@ import aiohttp
 import orjson
 
 from custom_components.videodrome.engine import (
+    organise as organise_module,
     pipeline as pipeline_module,
     transfer as transfer_module,
 )
 from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.ingest import IngestService
+from custom_components.videodrome.engine.organise import Organiser
 from custom_components.videodrome.engine.pipeline import SUBTITLE_EXTENSIONS, Pipeline, Settings
 from custom_components.videodrome.engine.store import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb import TMDbClient
@@ -113,6 +115,12 @@ SEAMS: dict[str, str] = {
     # A restart killed too: while `start()` recovers (a second crash).
     "recovered": "a restart's recovery has put the interrupted items back to pending",
 }
+# The seams of organising in place (renames inside the library), passed by organise trials.
+ORGANISE_SEAMS: dict[str, str] = {
+    "recorded": "the rename is stored as transferring; nothing has moved yet",
+    "moved": "a video or subtitle has its new name; the store still says transferring",
+    "before_organised_record": "the video and its subtitles are renamed; not yet recorded",
+}
 
 
 def build_tree(root: Path, seed: int = 1999) -> None:
@@ -171,6 +179,7 @@ class Seams:
         _before(transfer_module, "_publish", lambda: reached("before_publish"))
         _before(transfer_module, "_sync_folders", lambda: reached("before_folder_sync"))
         _after(transfer_module, "_rename_noreplace", lambda: reached("renamed"))
+        _after(organise_module, "move_noreplace", lambda: reached("moved"))
         real_transfer = pipeline_module.__dict__["transfer"]
 
         def transfer(source: Path, destination: Path, *args: Any, **kwargs: Any) -> Any:
@@ -194,6 +203,8 @@ class Seams:
             ingested = fields.get("status") == ItemStatus.INGESTED
             if ingested:
                 reached("before_ingested_record")
+            if fields.get("status") == ItemStatus.ORGANISED:
+                reached("before_organised_record")
             item = real_update(store, item_id, **fields)
             if ingested:
                 reached("ingested_recorded")
@@ -298,7 +309,16 @@ def make_service(
         return await asyncio.get_running_loop().run_in_executor(None, job)
 
     pipeline = Pipeline(identifier, settings, run_blocking=run_blocking)
-    return IngestService(store, pipeline, identifier, tmdb, None, run_blocking=run_blocking)
+    service = IngestService(store, pipeline, identifier, tmdb, None, run_blocking=run_blocking)
+    # Organising works on the library folders themselves, as the integration wires it.
+    roots = (settings.movies_root, settings.tv_root)
+    service.organiser = Organiser(
+        Pipeline(identifier, Settings(roots, *roots), run_blocking=run_blocking),
+        store,
+        None,
+        run_blocking=run_blocking,
+    )
+    return service
 
 
 async def run(root: Path, mode: str, seams: Seams, pid: int) -> dict[str, Any]:
@@ -381,6 +401,8 @@ def _child(command: dict[str, Any]) -> None:
         seams.install(no_hardlinks=MODES[command["mode"]][2])
         if command.get("recover"):
             result = asyncio.run(recover(Path(command["root"]), command["mode"]))
+        elif command.get("organise"):
+            result = asyncio.run(organise(Path(command["root"]), seams))
         else:
             result = asyncio.run(run(Path(command["root"]), command["mode"], seams, pid))
         _say(f"done {pid} {orjson.dumps(result).decode()}".encode())
@@ -388,6 +410,19 @@ def _child(command: dict[str, Any]) -> None:
         _say(f"error {pid} {type(err).__name__}: {err}".replace("\n", " ").encode())
         os._exit(1)
     os._exit(0)
+
+
+async def organise(root: Path, seams: Seams) -> dict[str, Any]:
+    """Organise the libraries in place (movies, then TV), as the organise service does."""
+    store = Store(root / "videodrome.db")
+    statuses: list[str] = []
+    async with aiohttp.ClientSession() as session:
+        organiser = make_service(root, session, store, NO_NETWORK, "hardlink").organiser
+        assert organiser is not None
+        for library in ("movies", "tv"):
+            statuses += [r.status for r in await organiser.organise(root / library, dry_run=False)]
+    store.close()
+    return {"census": dict(seams.counts), "outcomes": sorted(statuses)}
 
 
 async def recover(root: Path, mode: str) -> dict[str, Any]:
@@ -408,7 +443,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("root", type=Path)
     parser.add_argument("--mode", choices=sorted(MODES), default="copy")
-    parser.add_argument("--seam", choices=sorted(SEAMS))
+    parser.add_argument("--seam", choices=sorted(SEAMS | ORGANISE_SEAMS))
     parser.add_argument("--hit", type=int, default=1)
     args = parser.parse_args()
     seams = Seams(args.seam, args.hit)

@@ -45,10 +45,12 @@ from custom_components.videodrome.engine.errors import VideodromeError
 from custom_components.videodrome.engine.store import ItemStatus, Store
 from custom_components.videodrome.engine.transfer import TEMP_PATTERN
 
-from .crash_driver import MODES, SEAMS, build_tree, digests, make_service
+from .crash_driver import MODES, ORGANISE_SEAMS, SEAMS, build_tree, digests, make_service
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from custom_components.videodrome.engine.ingest import IngestService
 
 REPO = Path(__file__).resolve().parents[2]
 LIBRARIES = ("movies", "tv")
@@ -570,3 +572,158 @@ def summary(results: list[TrialResult], reference: Reference) -> dict[str, Any]:
         "seconds_per_trial_median": seconds[len(seconds) // 2] if seconds else 0.0,
         "seconds_per_trial_max": seconds[-1] if seconds else 0.0,
     }
+
+
+# --- organise in place ---------------------------------------------------------------------------
+
+
+@dataclass
+class OrganiseReference:
+    """A messy library (the tree's files in `movies/` and `tv/`) and what organising makes."""
+
+    template: Path
+    original: dict[str, str]  # path under the root -> SHA-256, before organising
+    organised: dict[str, str] = field(default_factory=dict)  # after an uninterrupted run
+    census: dict[str, int] = field(default_factory=dict)
+
+
+async def make_organise_template(root: Path, tmdb_url: str) -> OrganiseReference:
+    """The tree's movies in `movies/` and its episodes in `tv/`, a store with a warm cache."""
+    template = root / "organise-template"
+    (template / "ingest").mkdir(parents=True)
+    build_tree(template / "staging")
+    for entry in sorted((template / "staging").iterdir()):
+        library = "tv" if entry.name.startswith("Chernobyl") else "movies"
+        (template / library).mkdir(exist_ok=True)
+        entry.rename(template / library / entry.name)
+    (template / "staging").rmdir()
+    store = Store(template / "videodrome.db")
+    try:
+        async with aiohttp.ClientSession() as session:
+            organiser = make_service(template, session, store, tmdb_url, "hardlink").organiser
+            assert organiser is not None
+            for library in LIBRARIES:
+                await organiser.organise(template / library, dry_run=True)
+    finally:
+        store.close()
+    return OrganiseReference(template, _library(template))
+
+
+async def calibrate_organise(server: ForkServer, reference: OrganiseReference, work: Path) -> None:
+    """One uninterrupted organise run: the organised library and each seam's passes."""
+    root = work / "organise-reference"
+    shutil.copytree(reference.template, root)
+    child = await server.run({"root": str(root), "mode": "hardlink", "organise": True})
+    if child.result is None or child.status != 0:
+        raise RuntimeError(f"the reference organise run failed: {child.error}")
+    reference.organised = _library(root)
+    reference.census = child.result["census"]
+    shutil.rmtree(root)
+
+
+def plan_organise_trials(reference: OrganiseReference, count: int, seed: int) -> list[TrialPlan]:
+    """`count` trials killed at the organise seams in turn, each at a random pass."""
+    seams = [seam for seam in ORGANISE_SEAMS if reference.census.get(seam)]
+    plans: list[TrialPlan] = []
+    for number in range(count):
+        rng = random.Random(f"{seed}-organise-{number}")  # noqa: S311 - reproducible, not secret
+        seam = seams[number % len(seams)]
+        plans.append(
+            TrialPlan(number, "organise", seam=seam, hit=rng.randint(1, reference.census[seam]))
+        )
+    return plans
+
+
+async def run_organise_trial(
+    server: ForkServer, reference: OrganiseReference, plan: TrialPlan, work: Path, tmdb_url: str
+) -> TrialResult:
+    """Organise, SIGKILL at a seam, restart, finish, then undo everything: the original back."""
+    started = time.monotonic()
+    result = TrialResult(plan)
+    root = work / f"organise-{plan.number:04d}"
+    await asyncio.to_thread(shutil.copytree, reference.template, root)
+    child = await server.run(
+        {
+            "root": str(root),
+            "mode": "hardlink",
+            "organise": True,
+            "seam": plan.seam,
+            "hit": plan.hit,
+        }
+    )
+    result.killed = child.killed
+    if child.error is not None:
+        result.violations.append(f"the child failed on its own: {child.error}")
+    await asyncio.to_thread(_after_the_organise_kill, reference, root, result)
+    store = await asyncio.to_thread(Store, root / "videodrome.db")
+    try:
+        async with aiohttp.ClientSession() as session:
+            service = make_service(root, session, store, tmdb_url, "hardlink")
+            await _restart_and_finish_organising(service, store, root, reference, result)
+        found = await asyncio.to_thread(_library, root)
+        if found != reference.original:
+            difference = _difference(found, reference.original)
+            result.violations.append(f"after undoing, the library differs: {difference}")
+        _integrity(root, result, "at the end")
+    finally:
+        await asyncio.to_thread(store.close)
+    result.seconds = time.monotonic() - started
+    if not result.violations:
+        await asyncio.to_thread(shutil.rmtree, root)
+    return result
+
+
+async def _restart_and_finish_organising(
+    service: IngestService,
+    store: Store,
+    root: Path,
+    reference: OrganiseReference,
+    result: TrialResult,
+) -> None:
+    """`start()`, approve what came back to review, organise again, then undo every batch."""
+    organiser = service.organiser
+    assert organiser is not None
+    back = await service.start()
+    result.finished_by_restart = sum(1 for i in back if i.status is ItemStatus.ORGANISED)
+    for item in await asyncio.to_thread(_all_items, store):
+        if item.status in {ItemStatus.TRANSFERRING, ItemStatus.PENDING}:
+            result.violations.append(f"after the restart: {item.source} is {item.status}")
+    for item in back:
+        if item.status is ItemStatus.REVIEW:
+            result.back_in_review += 1
+            outcome = await service.approve(item.id)
+            result.approved += outcome.status == ItemStatus.ORGANISED
+    for library in LIBRARIES:
+        await organiser.organise(root / library, dry_run=False)
+    found = await asyncio.to_thread(_library, root)
+    if found != reference.organised:
+        difference = _difference(found, reference.organised)
+        result.violations.append(f"after finishing, the library differs: {difference}")
+        result.lost += len(reference.organised.keys() - found.keys())
+    items = await asyncio.to_thread(_all_items, store)
+    for batch in sorted({i.batch for i in items if i.status is ItemStatus.ORGANISED and i.batch}):
+        await organiser.undo(batch=batch)
+
+
+def _after_the_organise_kill(reference: OrganiseReference, root: Path, result: TrialResult) -> None:
+    """Every file is under its old name or its new one, byte-identical; none twice, none lost."""
+    counts = _integrity(root, result, "after the kill")
+    result.in_flight = counts[ItemStatus.TRANSFERRING]
+    result.point = "rename in flight" if result.in_flight else "between renames"
+    library = _library(root)
+    if sorted(library.values()) != sorted(reference.original.values()):
+        result.violations.append("after the kill: files lost or duplicated")
+        result.lost += len(set(reference.original.values()) - set(library.values()))
+    known = reference.original.items() | reference.organised.items()
+    result.violations.extend(
+        f"after the kill: {path} is neither an old nor a new name"
+        for path, digest in library.items()
+        if (path, digest) not in known
+    )
+
+
+def _difference(found: dict[str, str], expected: dict[str, str]) -> str:
+    missing = sorted(expected.keys() - found.keys())[:3]
+    extra = sorted(found.keys() - expected.keys())[:3]
+    changed = sorted(p for p in found.keys() & expected.keys() if found[p] != expected[p])[:3]
+    return f"missing {missing}, unexpected {extra}, changed {changed}"

@@ -24,12 +24,16 @@ from custom_components.videodrome.engine.store import INTERRUPTED, ItemStatus, S
 from custom_components.videodrome.engine.transfer import TransferMode, transfer
 from tests.emulators.tmdb import TMDbEmulator
 
-from .crash_driver import NO_NETWORK, SEAMS, TMDB_KEY, make_service
+from .crash_driver import NO_NETWORK, ORGANISE_SEAMS, SEAMS, TMDB_KEY, make_service
 from .crash_trials import (
     ForkServer,
     calibrate,
+    calibrate_organise,
+    make_organise_template,
     make_template,
+    plan_organise_trials,
     plan_trials,
+    run_organise_trial,
     run_trials,
     summary,
 )
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from custom_components.videodrome.engine.store import Item
 
 TRIALS = 56
+ORGANISE_TRIALS = 15
 SEED = 20261125
 
 
@@ -92,6 +97,34 @@ async def test_sigkill_at_every_seam_and_at_random_loses_nothing(
     assert figures["back_in_review_then_approved"] > 0
     assert figures["picked_up_by_rescan"] > 0
     assert figures["temporaries_at_kill"] > 0
+
+
+@pytest.mark.timeout(300)
+async def test_sigkill_while_organising_loses_nothing(tmp_path: Path, tmdb: TMDbEmulator) -> None:
+    """15 organise runs killed at each seam in turn: finished, then undone to the original."""
+    reference = await make_organise_template(tmp_path, tmdb.url)
+    server = ForkServer()
+    await server.start()
+    try:
+        await calibrate_organise(server, reference, tmp_path)
+        plans = plan_organise_trials(reference, ORGANISE_TRIALS, SEED)
+        results = [
+            await run_organise_trial(server, reference, plan, tmp_path, tmdb.url) for plan in plans
+        ]
+    finally:
+        await server.stop()
+    violations = [
+        f"trial {r.plan.number} ({r.plan.label}, pass {r.plan.hit}): {v}"
+        for r in results
+        for v in r.violations
+    ]
+    assert violations == []
+    assert all(r.killed for r in results)
+    assert {r.plan.seam for r in results} == set(ORGANISE_SEAMS)
+    assert sum(r.lost for r in results) == 0
+    # Both ways back: renames finished by the restart, and renames queued then approved.
+    assert sum(r.finished_by_restart for r in results) > 0
+    assert sum(r.approved for r in results) == sum(r.back_in_review for r in results) > 0
 
 
 # --- the recovery rules, on crash states made by hand ------------------------------------------
