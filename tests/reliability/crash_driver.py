@@ -44,7 +44,7 @@ from custom_components.videodrome.engine.ingest import IngestService
 from custom_components.videodrome.engine.organise import Organiser
 from custom_components.videodrome.engine.pipeline import SUBTITLE_EXTENSIONS, Pipeline, Settings
 from custom_components.videodrome.engine.store import ItemStatus, Store
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb import MAX_RETRIES, TMDbClient
 from custom_components.videodrome.engine.transfer import TEMP_PATTERN, TransferMode
 
 if TYPE_CHECKING:
@@ -292,8 +292,14 @@ def make_service(
     is `root` unless given).
     """
     transfer_mode, verify, _no_hardlinks = MODES[mode]
+    offline = tmdb_url == NO_NETWORK  # a cache miss fails at once, not after retries
     tmdb = TMDbClient(
-        session, api_key=TMDB_KEY, base_url=tmdb_url, store=store, max_retries=0, backoff=0
+        session,
+        api_key=TMDB_KEY,
+        base_url=tmdb_url,
+        store=store,
+        max_retries=0 if offline else MAX_RETRIES,
+        backoff=0 if offline else 0.05,
     )
     identifier = Identifier(tmdb)
     library = library or root

@@ -77,7 +77,7 @@ async def scenario(
             )
         except FileNotFoundError as missing:  # no unshare or setpriv here
             pytest.skip(f"{name} cannot be made for real here ({missing}); the injected one ran")
-        async with asyncio.timeout(120):
+        async with asyncio.timeout(200):
             out, stderr = await process.communicate()
         if process.returncode == UNAVAILABLE:
             pytest.skip(f"{name} cannot be made for real here ({stderr.decode().strip()}); "
@@ -138,6 +138,7 @@ def test_every_scenario_has_a_real_mechanism() -> None:
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS["full_disk_before"], ids=("real", "injected"))
+@pytest.mark.timeout(240)  # the real variant starts a Python process, slow on a busy machine
 async def test_full_disk_refused_before_writing(
     mechanism: str,
     tmp_path: Path,
@@ -160,6 +161,7 @@ async def test_full_disk_refused_before_writing(
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS["full_disk_during"], ids=("real", "injected"))
+@pytest.mark.timeout(240)  # the real variant starts a Python process, slow on a busy machine
 async def test_full_disk_while_copying(
     mechanism: str,
     tmp_path: Path,
@@ -183,6 +185,7 @@ async def test_full_disk_while_copying(
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS["read_only"], ids=("real", "injected"))
+@pytest.mark.timeout(240)  # the real variant starts a Python process, slow on a busy machine
 async def test_read_only_library(
     mechanism: str,
     tmp_path: Path,
@@ -203,6 +206,7 @@ async def test_read_only_library(
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS["permission_denied"], ids=("real", "injected"))
+@pytest.mark.timeout(240)  # the real variant starts a Python process, slow on a busy machine
 async def test_permission_denied(
     mechanism: str,
     tmp_path: Path,
