@@ -2,10 +2,11 @@
 
 `IngestService` is what Home Assistant's services, the watcher and the review queue call.
 It records every file in the store before anything happens to it, so a restart in the middle
-loses nothing: `start()` puts interrupted transfers back in the queue and removes the
-temporary files a crash left behind (and nothing else). Each step is announced through
-`on_event(kind, item)`: `ingested`, `review_required`, `approved`, `rejected`, `failed`.
-A file queued with `tmdb_unavailable` (TMDb kept failing) is tried again when it is seen again.
+loses nothing: `start()` finishes interrupted transfers whose file made it, puts the others
+back in the queue, and removes the temporary files a crash left behind (and nothing else).
+Each step is announced through `on_event(kind, item)`: `ingested`, `review_required`,
+`approved`, `rejected`, `failed`. A file queued with `tmdb_unavailable` (TMDb kept failing)
+is tried again when it is seen again.
 """
 
 from __future__ import annotations
@@ -134,17 +135,42 @@ class IngestService:
         self._on_event(kind, item)
 
     async def start(self) -> list[Item]:
-        """Crash recovery: interrupted transfers go back to review, their temporaries go.
+        """Crash recovery: finish the interrupted transfers that made it, queue the others.
 
-        Only the destination folders of interrupted items are looked at, and only files named
-        like Videodrome's own temporaries are removed there.
+        Items left `transferring` by a crash (or `pending` by a recovery that was itself
+        interrupted) are looked at one by one. Their destination folder loses the temporary
+        files a crash left there (only files named like Videodrome's own temporaries). An
+        item whose video is complete under its final name (the crash came after publishing
+        it) is finished: the subtitles not yet beside it follow and it is recorded as
+        ingested (Plex not asked: `plex_not_checked`). The others go back to the review queue
+        with the error `interrupted`; approving one transfers it again. Renames in place
+        (organise) are finished or queued the same way (`Organiser.resume`). Returns the items.
         """
         recovered: list[Item] = await self._run(self.store.recover)
         back: list[Item] = []
         for item in recovered:
-            if item.destination:
-                folder = Path(item.destination).parent
-                await self._run(lambda f=folder: cleanup_temporaries(f, min_age=0))  # type: ignore[misc]
+            if self.organiser is not None and (item.batch or "").startswith(BATCH_PREFIX):
+                # A rename in place cut short: finished if the video was renamed.
+                renamed = await self.organiser.resume(item)
+                if renamed is not None:
+                    back.append(renamed)
+                    continue
+            elif item.destination:
+                destination = Path(item.destination)
+                await self._run(
+                    lambda f=destination.parent: cleanup_temporaries(f, min_age=0)  # type: ignore[misc]
+                )
+                if await self.pipeline.resume(Path(item.source), destination) is not None:
+                    done = await self._update(
+                        item.id,
+                        status=ItemStatus.INGESTED,
+                        plex_status=PLEX_NOT_CHECKED,
+                        error=None,
+                    )
+                    self.pipeline.library_changed()
+                    self._on_event(Event.INGESTED, done)
+                    back.append(done)
+                    continue
             back.append(await self._update(item.id, status=ItemStatus.REVIEW, error="interrupted"))
         return back
 

@@ -6,8 +6,11 @@ in the review queue. A rename never replaces a file and never crosses filesystem
 be a copy): `renameat2(RENAME_NOREPLACE)`, or where a filesystem lacks it, a hard link to the
 new name and only then the removal of the old name, so a crash between the two leaves the
 file reachable under both. Empty folders left behind stay. Every rename is recorded with both
-paths and a batch id; `undo()` moves files back the same way, and refuses when the old name
-has been taken since.
+paths and a batch id, before it happens (`transferring`, with the subtitles planned), so a
+crash in the middle leaves a trace: `resume()` (run by the ingest service's `start()`)
+finishes an item whose video was renamed, and one whose video was not goes back to review.
+`undo()` moves files back the same way, and refuses when the old name has been taken since;
+an undo cut short by a crash is finished by the next one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import errno
 import logging
 import os
 from pathlib import Path
+import stat
 from typing import TYPE_CHECKING, Any
 import uuid
 
@@ -139,38 +143,84 @@ class Organiser:
         return results
 
     async def apply(self, planned: PlannedFile, batch: str, item: Item | None = None) -> Organised:
-        """Rename one file (and its subtitles) and record it; an existing item is updated."""
+        """Rename one file (and its subtitles) and record it; an existing item is updated.
+
+        The item is stored as `transferring` before anything moves (with the subtitles it
+        plans to move), so a crash between the rename and its record is found on restart.
+        A rename that fails leaves a new item `failed`, an existing one as it was.
+        """
         destination = planned.destination
         if destination is None:
             return Organised(planned, str(ItemStatus.SKIPPED))
         source = planned.source.path
+        pairs = [(str(companion), str(target)) for companion, target in planned.companions]
+        before = item
+        if item is None:
+            item = await self._record(planned, ItemStatus.TRANSFERRING, batch, pairs)
+        else:
+            item = await self._update(
+                item.id,
+                status=ItemStatus.TRANSFERRING,
+                destination=str(destination),
+                batch=batch,
+                companions=pairs,
+            )
         try:
             await self._run(lambda: move_noreplace(source, destination))
         except (TransferError, OSError) as err:
-            return Organised(planned, str(ItemStatus.FAILED), item, str(err))
+            if before is None:
+                failed = await self._update(item.id, status=ItemStatus.FAILED, error=str(err))
+            else:
+                failed = await self._update(
+                    item.id,
+                    status=before.status,
+                    destination=before.destination,
+                    batch=before.batch,
+                    companions=before.companions,
+                )
+            return Organised(planned, str(ItemStatus.FAILED), failed, str(err))
+        moved = await self._move_companions(pairs)
+        recorded = await self._update(
+            item.id,
+            status=ItemStatus.ORGANISED,
+            destination=str(destination),
+            batch=batch,
+            companions=moved,
+            error=None,
+        )
+        return Organised(planned, str(ItemStatus.ORGANISED), recorded)
+
+    async def resume(self, item: Item) -> Item | None:
+        """After a crash mid-rename: finish an item whose video was renamed already.
+
+        The video was renamed when its old name is gone and the new name is the same file
+        (the inode recorded when it was planned). Then the subtitles still under their old
+        names follow, and the item is recorded `organised` with every subtitle that moved.
+        None when the video was not renamed: the caller sends the item back to review.
+        """
+        if not item.destination:
+            return None
+        source, destination = Path(item.source), Path(item.destination)
+        if not await self._run(lambda: _moved(source, destination, item.source_inode)):
+            return None
+        moved = await self._move_companions(list(item.companions))
+        return await self._update(
+            item.id, status=ItemStatus.ORGANISED, companions=moved, error=None
+        )
+
+    async def _move_companions(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Rename subtitles (those already renamed by a run cut short count as moved)."""
         moved: list[tuple[str, str]] = []
-        for companion, target in planned.companions:
+        for old, new in pairs:
+            companion, target = Path(old), Path(new)
             try:
-                await self._run(lambda c=companion, t=target: move_noreplace(c, t))  # type: ignore[misc]
+                if not await self._run(lambda c=companion, t=target: _already_moved(c, t)):  # type: ignore[misc]
+                    await self._run(lambda c=companion, t=target: move_noreplace(c, t))  # type: ignore[misc]
             except (TransferError, OSError) as err:
                 _LOGGER.warning("Subtitle %s stays where it is: %s", companion, err)
             else:
-                moved.append((str(companion), str(target)))
-        item_id = (
-            item.id
-            if item is not None
-            else (await self._record(planned, ItemStatus.ORGANISED, batch)).id
-        )
-        recorded = await self._run(
-            lambda: self._store.update_item(
-                item_id,
-                status=ItemStatus.ORGANISED,
-                destination=str(destination),
-                batch=batch,
-                companions=moved,
-            )
-        )
-        return Organised(planned, str(ItemStatus.ORGANISED), recorded)
+                moved.append((old, new))
+        return moved
 
     async def undo(self, *, item_id: int | None = None, batch: str | None = None) -> list[Item]:
         """Put organised files back under their old names (no-clobber); returns the items."""
@@ -193,7 +243,11 @@ class Organiser:
                 raise VideodromeError(f"item {item.id} is {item.status}, not organised")
             source, current = Path(item.source), Path(item.destination)
             try:
-                await self._run(lambda s=source, c=current: move_noreplace(c, s))  # type: ignore[misc]
+                # Already back under its old name: an undo cut short before its record.
+                if not await self._run(
+                    lambda i=item, s=source, c=current: _moved(c, s, i.source_inode)  # type: ignore[misc]
+                ):
+                    await self._run(lambda s=source, c=current: move_noreplace(c, s))  # type: ignore[misc]
             except DestinationExistsError:
                 undone.append(
                     await self._run(
@@ -203,11 +257,7 @@ class Organiser:
                     )
                 )
                 continue
-            for old, new in item.companions:
-                try:
-                    await self._run(lambda o=old, n=new: move_noreplace(Path(n), Path(o)))  # type: ignore[misc]
-                except (TransferError, OSError) as err:
-                    _LOGGER.warning("Subtitle %s stays where it is: %s", new, err)
+            await self._move_companions([(new, old) for old, new in item.companions])
             undone.append(
                 await self._run(
                     lambda i=item: self._store.update_item(i.id, status=ItemStatus.UNDONE)  # type: ignore[misc]
@@ -215,11 +265,23 @@ class Organiser:
             )
         return undone
 
-    async def _record(self, planned: PlannedFile, status: ItemStatus, batch: str) -> Item:
+    async def _record(
+        self,
+        planned: PlannedFile,
+        status: ItemStatus,
+        batch: str,
+        companions: list[tuple[str, str]] | None = None,
+    ) -> Item:
         fields = planned.new_item_fields()
         item: Item = await self._run(
-            lambda: self._store.add_item(status=status, batch=batch, **fields)
+            lambda: self._store.add_item(
+                status=status, batch=batch, companions=companions or [], **fields
+            )
         )
+        return item
+
+    async def _update(self, item_id: int, **fields: Any) -> Item:
+        item: Item = await self._run(lambda: self._store.update_item(item_id, **fields))
         return item
 
     async def _scan(self, results: list[Organised]) -> None:
@@ -258,6 +320,20 @@ class Organiser:
                 await sync.scan_folder(old)
             except VideodromeError as err:
                 _LOGGER.warning("Plex scan of %s failed: %s", old, err)
+
+
+def _moved(old: Path, new: Path, inode: int | None) -> bool:
+    """Whether a rename from `old` to `new` happened: `old` is gone, `new` is that file."""
+    try:
+        info = new.lstat()
+    except OSError:
+        return False
+    return not os.path.lexists(old) and stat.S_ISREG(info.st_mode) and info.st_ino == inode
+
+
+def _already_moved(old: Path, new: Path) -> bool:
+    """A subtitle renamed before a crash: its old name gone, its new name there."""
+    return not os.path.lexists(old) and os.path.lexists(new)
 
 
 def _already_there(planned: PlannedFile) -> PlannedFile:

@@ -26,6 +26,7 @@ from functools import lru_cache
 import logging
 import os
 from pathlib import Path, PurePosixPath
+import stat
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .blocking import BlockingRunner, run_in_default_executor
@@ -292,11 +293,33 @@ class Pipeline:
                 verify_checksum=settings.verify_checksum,
             )
         )
+        return Executed(planned, video, await self._transfer_companions(planned.companions))
+
+    async def resume(
+        self, source: Path, destination: Path
+    ) -> tuple[tuple[Path, str | None], ...] | None:
+        """After a crash: finish a transfer whose video had already reached `destination`.
+
+        When `destination` is the source's finished transfer (see `_published`), the
+        subtitles not yet beside it follow, and their results are returned (an existing one
+        reads `destination_exists`). None when the video is not there: it must be
+        transferred again.
+        """
+        if not await self._run_blocking(lambda: _published(source, destination)):
+            return None
+        pairs = await self._run_blocking(lambda: _companions(source, destination))
+        return await self._transfer_companions(pairs)
+
+    async def _transfer_companions(
+        self, pairs: Iterable[tuple[Path, Path]]
+    ) -> tuple[tuple[Path, str | None], ...]:
+        """Transfer subtitles; each target with None, or why it was not transferred."""
+        mode = self.settings.mode
         done: list[tuple[Path, str | None]] = []
-        for source, target in planned.companions:
+        for source, target in pairs:
             try:
                 await self._run_blocking(
-                    lambda s=source, t=target: transfer(s, t, settings.mode)  # type: ignore[misc]
+                    lambda s=source, t=target: transfer(s, t, mode)  # type: ignore[misc]
                 )
             except DestinationExistsError:
                 done.append((target, "destination_exists"))
@@ -305,7 +328,7 @@ class Pipeline:
                 done.append((target, str(err)))
             else:
                 done.append((target, None))
-        return Executed(planned, video, tuple(done))
+        return tuple(done)
 
 
 def _within(path: Path, root: Path) -> bool:
@@ -395,6 +418,25 @@ def _companions(video: Path, destination: Path) -> list[tuple[Path, Path]]:
     for source, target in result:
         unique.setdefault(target, source)
     return [(source, target) for target, source in unique.items()]
+
+
+def _published(source: Path, destination: Path) -> bool:
+    """Whether `destination` is the finished transfer of `source`. Blocking.
+
+    A hard link is the source's own inode. A copy or clone is given the source's size and
+    modification time before it is flushed and published, and `transfer()` publishes only
+    complete files, so a regular file with both under the final name is the finished copy;
+    nothing is read, however large the file.
+    """
+    try:
+        original, candidate = source.stat(), destination.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(candidate.st_mode):
+        return False
+    if (original.st_dev, original.st_ino) == (candidate.st_dev, candidate.st_ino):
+        return True
+    return (original.st_size, original.st_mtime_ns) == (candidate.st_size, candidate.st_mtime_ns)
 
 
 def _destination_state(source: Path, destination: Path) -> str | None:

@@ -233,6 +233,11 @@ class Item:
 
 COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(Item))
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM items"  # noqa: S608 - column names are constants
+# What `Store.recover` picks up: in flight, or put back by a recovery that was interrupted.
+_INTERRUPTED_ITEMS = (
+    f"{_SELECT} WHERE status = 'transferring' OR (status = 'pending' AND EXISTS"  # noqa: S608
+    " (SELECT 1 FROM json_each(items.reasons) WHERE value = ?)) ORDER BY id"
+)
 _WRITABLE = ItemFields.__optional_keys__ | ItemFields.__required_keys__
 _JSON_LISTS = frozenset({"episodes", "reasons", "candidates", "companions"})
 _PATHS = frozenset({"source", "target", "destination"})
@@ -515,12 +520,14 @@ class Store:
         """After a crash: put items left `transferring` back to `pending`; those items.
 
         Each gets the reason `interrupted` (once), so the pipeline runs them again knowing why.
-        Items already `pending` stay as they are.
+        Items already `pending` stay as they are, except those with the reason `interrupted`:
+        an earlier recovery put them there and was itself interrupted before it could finish
+        them, so they are returned again (else they would wait forever).
         """
         now = self._clock()
         recovered: list[Item] = []
         with self._transaction() as cursor:
-            rows = cursor.execute(f"{_SELECT} WHERE status = 'transferring' ORDER BY id").fetchall()
+            rows = cursor.execute(_INTERRUPTED_ITEMS, (INTERRUPTED,)).fetchall()
             for row in rows:
                 item = _item(row)
                 reasons = (

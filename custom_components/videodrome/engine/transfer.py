@@ -673,6 +673,11 @@ def _translate(err: OSError, doing: str, source: Path, folder: Path) -> Transfer
             f"no space left on {folder} while {doing}: free some space there or choose "
             "another library folder"
         )
+    if err.errno == errno.EROFS:
+        return TransferPermissionError(
+            f"read-only filesystem{where} while {doing}: {folder} cannot be written to; "
+            "remount it read-write or choose another library folder"
+        )
     if err.errno in _DENIED:
         return TransferPermissionError(
             f"permission denied{where} while {doing}: the user running Home Assistant must "
