@@ -36,6 +36,13 @@ const REASONS = {
   low_confidence: "Low confidence",
   parse_failed: "The name could not be read",
   parse_timeout: "Reading the name took too long",
+  destination_exists: "The library already has a file at the Plex path",
+  already_in_library: "Plex already has this title",
+  episode_not_found: "TMDb does not list this episode",
+  id_hint_not_found: "The id in the name is not on TMDb",
+  no_season: "No season in the name",
+  auto_ingest_off: "Automatic filing is off",
+  tmdb_unavailable: "TMDb did not answer",
 };
 
 /* Build an element: h("div", {class: "x", onclick: fn}, [children or text]). */
@@ -440,8 +447,10 @@ const STYLE = `
   }
 `;
 
-if (!customElements.get(CARD_TYPE)) {
-  customElements.define(CARD_TYPE, VideodromeReviewCard);
+function define() {
+  const registry = window.customElements;
+  if (registry.get(CARD_TYPE)) return; // loaded twice (another version in the URL)
+  registry.define(CARD_TYPE, VideodromeReviewCard);
   window.customCards = window.customCards || [];
   window.customCards.push({
     type: CARD_TYPE,
@@ -451,3 +460,9 @@ if (!customElements.get(CARD_TYPE)) {
     documentationURL: "https://github.com/videodrome-dev/videodrome#review-card",
   });
 }
+
+// Home Assistant's app replaces window.customElements with a scoped registry (a polyfill) when
+// it starts. This module may run before that, and an element defined in the registry it
+// replaces stays invisible to the dashboards ("Custom element doesn't exist"). So define the
+// card once the app's root element exists: by then the registry in place is the one they use.
+Promise.race(["home-assistant", "hc-main"].map((tag) => window.customElements.whenDefined(tag))).then(define);
