@@ -162,7 +162,7 @@ async def test_card_is_served_and_loaded_on_every_page(
     assert response.status == 200
     assert response.content_type in {"application/javascript", "text/javascript"}
     assert await response.read() == source
-    assert b"customElements.define(CARD_TYPE, VideodromeReviewCard)" in source
+    assert b"registry.define(CARD_TYPE, VideodromeReviewCard)" in source
     # The page Home Assistant serves names the card among the modules to load.
     index = await client.get("/")
     assert url in await index.text()
