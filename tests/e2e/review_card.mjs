@@ -100,13 +100,22 @@ async function main() {
           return err.message;
         }
       });
+      const fine = { title: "x", entity: "sensor.demo_review_queue", max_items: 100, recent: 0, card_mod: {}, grid_options: {} };
+      let accepted;
+      try {
+        new Card().setConfig({ type: `custom:${tag}`, ...fine });
+        accepted = true;
+      } catch (err) {
+        accepted = err.message;
+      }
       const picker = (window.customCards || []).filter((c) => c.type === tag).length;
-      return { errors, picker, stub: Card.getStubConfig(), size: new Card().getCardSize() };
+      return { errors, accepted, picker, stub: Card.getStubConfig(), size: new Card().getCardSize() };
     }, CARD);
     const expected = ["max_items must be", "recent must be", "entity must be a sensor", "Unknown option(s): colour", "title must be text"];
     expected.forEach((start, i) => {
       if (!checks.errors[i] || !checks.errors[i].startsWith(start)) throw new Error(`setConfig error ${i}: ${checks.errors[i]}`);
     });
+    if (checks.accepted !== true) throw new Error(`a valid configuration was refused: ${checks.accepted}`);
     if (checks.picker !== 1) throw new Error(`the card is listed ${checks.picker} times in the card picker`);
     if (checks.stub.title !== "Videodrome review" || !(checks.size > 0)) throw new Error(`stub/size: ${JSON.stringify(checks)}`);
 

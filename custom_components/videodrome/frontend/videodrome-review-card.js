@@ -12,7 +12,9 @@
 const CARD_TYPE = "videodrome-review-card";
 const DOMAIN = "videodrome";
 const DEFAULTS = { max_items: 20, recent: 5 };
-const KNOWN_KEYS = ["type", "title", "entity", "max_items", "recent", "view_layout", "grid_options", "visibility"];
+// The card's options, and the keys Home Assistant's dashboards (and card-mod) add to any card.
+const KNOWN_KEYS = ["type", "title", "entity", "max_items", "recent"];
+const GENERIC_KEYS = ["view_layout", "layout_options", "grid_options", "visibility", "card_mod"];
 
 const PLEX_STATUS = {
   plex_matched: ["Matched in Plex", "ok"],
@@ -136,8 +138,10 @@ class VideodromeReviewCard extends HTMLElement {
 
   setConfig(config) {
     if (!config || typeof config !== "object") throw new Error("Invalid configuration");
-    const unknown = Object.keys(config).filter((key) => !KNOWN_KEYS.includes(key));
-    if (unknown.length) throw new Error(`Unknown option(s): ${unknown.join(", ")}`);
+    const unknown = Object.keys(config).filter((key) => !KNOWN_KEYS.includes(key) && !GENERIC_KEYS.includes(key));
+    if (unknown.length) {
+      throw new Error(`Unknown option(s): ${unknown.join(", ")} (the card knows ${KNOWN_KEYS.slice(1).join(", ")})`);
+    }
     if (config.title !== undefined && typeof config.title !== "string") throw new Error("title must be text");
     if (config.entity !== undefined && !/^sensor\.[a-z0-9_]+$/.test(String(config.entity))) {
       throw new Error(`entity must be a sensor of Videodrome, like sensor.videodrome_review_queue (got ${JSON.stringify(config.entity)})`);
