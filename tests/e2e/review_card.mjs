@@ -129,9 +129,10 @@ async function main() {
     await page.screenshot({ path: join(ARTIFACTS, "desktop-queue.png"), fullPage: true });
     await page.locator(`${CARD} ha-card`).screenshot({ path: join(ARTIFACTS, "review-card.png") });
 
-    step("the same dashboard on a phone");
+    step("the same dashboard on a phone, in dark mode (Home Assistant's theme follows the system)");
     const phone = await browser.newContext({
       storageState: await desktop.storageState(), // signed in already (tokens in localStorage)
+      colorScheme: "dark",
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
@@ -145,6 +146,9 @@ async function main() {
     await postersLoaded(mobile);
     const width = await mobile.locator(`${CARD} article.tile`).first().evaluate((el) => el.getBoundingClientRect().width);
     if (width > 390) throw new Error(`a tile is ${width}px wide on a 390px phone screen`);
+    const background = await mobile.locator(`${CARD} ha-card`).evaluate((el) => getComputedStyle(el).backgroundColor);
+    const [r, g, b] = background.match(/\d+/g).map(Number);
+    if (r + g + b > 3 * 128) throw new Error(`the card is light (${background}) in a dark theme`);
     await mobile.screenshot({ path: join(ARTIFACTS, "phone-queue.png"), fullPage: true });
     await phone.close();
     pages.pop();
