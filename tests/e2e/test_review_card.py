@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 import shutil
 import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -161,3 +162,15 @@ def test_review_card_in_a_browser(stack: Stack, artifacts: Path) -> None:
         str(titanic): "ingested",
         str(live): "review",
     }
+
+
+def test_a_missing_browser_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Chromium the browser test fails and says what to do; skips only when asked."""
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.delenv("VIDEODROME_SKIP_BROWSER", raising=False)
+    clear = r"Chromium \(/nonexistent/chromium.*scripts/setup"
+    with pytest.raises(pytest.fail.Exception, match=clear):
+        _prerequisites()
+    monkeypatch.setenv("VIDEODROME_SKIP_BROWSER", "1")
+    with pytest.raises(pytest.skip.Exception, match="Chromium"):
+        _prerequisites()
