@@ -8,6 +8,7 @@ from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv
 
 from . import repairs
+from .card import async_setup_frontend
 from .const import CONF_PATH_MAP, DOMAIN
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_plex_client
@@ -40,13 +41,15 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register Videodrome's services (they exist whether or not a server is configured).
 
-    Also look for Plex servers on the network (GDM), now and every 10 minutes.
+    Also look for Plex servers on the network (GDM), now and every 10 minutes, and serve the
+    review card to the dashboards.
     """
     del config
     async_setup_services(hass)
     async_setup_intents(hass)
     async_setup_discovery(hass)
     async_setup_provider_views(hass)
+    await async_setup_frontend(hass)
     return True
 
 

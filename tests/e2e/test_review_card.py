@@ -1,0 +1,176 @@
+"""The review card in a real browser: Home Assistant, Videodrome, the emulators, Chromium.
+
+Starts the whole stack (tests/e2e/stack.py), lets the watcher put two ambiguous files in the
+review queue and file a sure one, then has headless Chromium (Playwright, review_card.mjs)
+sign in, open the dashboard, approve one tile with another candidate picked and reject the
+other. The files on disk and the queue are checked here afterwards. Screenshots go to
+$VIDEODROME_ARTIFACTS (default tests/e2e/artifacts/).
+
+Needs Debian's chromium and the npm packages (`scripts/setup` installs both). Missing, the
+test fails and says so; VIDEODROME_SKIP_BROWSER=1 skips it on a machine that cannot have them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import shutil
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.e2e.stack import ROOT, Stack, wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+HERE = Path(__file__).parent
+SCRIPT = HERE / "review_card.mjs"
+PLAYWRIGHT = ROOT / "node_modules" / "playwright-core"
+CHROMIUM = os.environ.get("VIDEODROME_CHROMIUM", "/usr/bin/chromium")
+WAIT = 300.0  # seconds for any one condition: generous, for a loaded CI machine
+
+# Two files the demo TMDb cannot tell apart without a year (review), one it is sure of.
+APPROVE = "Dune.mkv"
+APPROVE_AS = 841  # Dune (1984), not the best-scored Dune (2021): "pick another"
+REJECT = "The.Thing.mkv"
+SURE = "Titanic.1997.1080p.BluRay.x264-GRP.mkv"
+LIVE = "The.Thing.mkv"  # dropped again elsewhere while the page is open: a new tile, live
+
+pytestmark = pytest.mark.timeout(1200)
+
+
+def _prerequisites() -> None:
+    missing = []
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        missing.append(f"Chromium ({CHROMIUM}; Debian package chromium)")
+    if shutil.which("node") is None:
+        missing.append("Node.js (node)")
+    if not (PLAYWRIGHT / "package.json").is_file():
+        missing.append("playwright-core (npm ci)")
+    if not missing:
+        return
+    message = f"browser test prerequisites missing: {', '.join(missing)}; run scripts/setup"
+    if os.environ.get("VIDEODROME_SKIP_BROWSER") == "1":
+        pytest.skip(message)
+    pytest.fail(message)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where screenshots and logs are kept after the run."""
+    folder = Path(os.environ.get("VIDEODROME_ARTIFACTS", HERE / "artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def stack(tmp_path: Path, artifacts: Path, socket_enabled: None) -> Iterator[Stack]:
+    """Home Assistant with Videodrome on the emulators; its logs copied to the artifacts."""
+    _prerequisites()
+    running = Stack(tmp_path)
+    try:
+        with running:
+            yield running
+    finally:
+        for log in running.logs.glob("*.log"):
+            shutil.copy(log, artifacts / log.name)
+
+
+def _drop(folder: Path, name: str) -> Path:
+    file = folder / name
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(b"demo video\n")
+    return file
+
+
+def test_review_card_in_a_browser(stack: Stack, artifacts: Path) -> None:
+    """Approve one file and reject another by clicking; the files and the queue follow."""
+    queue = stack.entity("_review_queue")
+    dune = _drop(stack.ingest, APPROVE)
+    thing = _drop(stack.ingest, f"other/{REJECT}")
+    titanic = _drop(stack.ingest, f"Titanic.1997.1080p.BluRay.x264-GRP/{SURE}")
+    # The watcher picks them up once they are stable (10 s in the demo's settings).
+    wait_for("two files in the review queue", lambda: stack.states()[queue]["state"] == "2", WAIT)
+    last = stack.entity("_last_ingest")
+    wait_for("Titanic filed", lambda: stack.states()[last]["attributes"].get("title"), WAIT)
+    movies = stack.media / "Movies"
+    filed_titanic = next(movies.glob("Titanic (1997)*/*.mkv"))
+    library_before = {p for p in movies.rglob("*") if p.is_file()}
+
+    browser = subprocess.Popen(  # noqa: S603 (our own script)
+        ["node", str(SCRIPT)],  # noqa: S607 (node from PATH, checked above)
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "HA_URL": stack.ha_url,
+            "HA_USERNAME": "demo",
+            "HA_PASSWORD": "demo",
+            "DASHBOARD": "/lovelace/review",
+            "APPROVE_FILE": APPROVE,
+            "APPROVE_TMDB_ID": str(APPROVE_AS),
+            "REJECT_FILE": REJECT,
+            "RECENT_TITLE": "Dune (1984)",
+            "LIVE_FILE": LIVE,
+            "ARTIFACTS": str(artifacts),
+            "CHROMIUM": CHROMIUM,
+            "TIMEOUT_MS": str(int(WAIT * 1000)),
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    live = None
+    try:
+        assert browser.stdout is not None
+        # The script ends by itself: every wait in it is bounded (TIMEOUT_MS).
+        for line in browser.stdout:
+            output.append(line)
+            if line.startswith(f"e2e: ready for {LIVE}"):
+                live = _drop(stack.ingest, f"later/{LIVE}")
+        browser.wait(timeout=WAIT)
+    finally:
+        if browser.poll() is None:
+            browser.kill()
+            browser.wait()
+        (artifacts / "browser.log").write_text("".join(output))
+    assert browser.returncode == 0, "".join(output)
+    assert live is not None
+    shots = ("desktop-queue.png", "phone-queue.png", "desktop-after.png", "desktop-live.png")
+    for name in (*shots, "review-card.png"):
+        assert (artifacts / name).stat().st_size > 0, name
+
+    # Approved as Dune (1984): filed (hard-linked) into the library, the download kept.
+    filed = movies / "Dune (1984) {tmdb-841}" / "Dune (1984).mkv"
+    assert dune.is_file()
+    assert filed.stat().st_ino == dune.stat().st_ino
+    # Rejected: left exactly where it was, never deleted; nothing else came into the library.
+    assert thing.read_bytes() == b"demo video\n"
+    assert {p for p in movies.rglob("*") if p.is_file()} - library_before == {filed}
+    assert titanic.is_file()
+    assert filed_titanic.is_file()
+    # The queue holds only the file dropped while the page was open; the history says the rest.
+    assert stack.states()[queue]["state"] == "1"
+    history = stack.api("POST", "/api/services/videodrome/history?return_response", {})
+    statuses = {item["source"]: item["status"] for item in history["service_response"]["items"]}
+    assert statuses == {
+        str(dune): "ingested",
+        str(thing): "rejected",
+        str(titanic): "ingested",
+        str(live): "review",
+    }
+
+
+def test_a_missing_browser_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Chromium the browser test fails and says what to do; skips only when asked."""
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.delenv("VIDEODROME_SKIP_BROWSER", raising=False)
+    clear = r"Chromium \(/nonexistent/chromium.*scripts/setup"
+    with pytest.raises(pytest.fail.Exception, match=clear):
+        _prerequisites()
+    monkeypatch.setenv("VIDEODROME_SKIP_BROWSER", "1")
+    with pytest.raises(pytest.skip.Exception, match="Chromium"):
+        _prerequisites()

@@ -1,0 +1,183 @@
+"""The review card: served by the integration, loaded on every dashboard, and its data."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
+from homeassistant.components.onboarding.const import STEPS
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+import pytest
+
+from custom_components.videodrome import card
+from custom_components.videodrome.const import DOMAIN
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import (
+        ClientSessionGenerator,
+        WebSocketGenerator,
+    )
+
+QUEUE = "sensor.videodrome_demo_review_queue"
+
+
+@pytest.fixture
+async def ingest_entry(
+    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
+) -> MockConfigEntry:
+    """A loaded entry with ingest on."""
+    entry = make_ingest_entry()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def _drop(tmp_path: Path, name: str) -> Path:
+    file = tmp_path / "ingest" / name
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(b"video")
+    return file
+
+
+async def _ingest(hass: HomeAssistant, path: Path) -> None:
+    await hass.services.async_call(
+        DOMAIN, "ingest", {"path": str(path)}, blocking=True, return_response=True
+    )
+
+
+async def _review(ws: Any, **message: Any) -> dict[str, Any]:
+    await ws.send_json_auto_id({"type": "videodrome/review", **message})
+    response: dict[str, Any] = await ws.receive_json()
+    return response
+
+
+async def test_review_command_sends_queue_and_last_ingests(
+    hass: HomeAssistant,
+    ingest_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    tmp_path: Path,
+) -> None:
+    """The queue oldest first with candidates and posters; the last ingests with Plex's verdict."""
+    await _ingest(hass, _drop(tmp_path, "Dune.mkv"))
+    await _ingest(hass, _drop(tmp_path, "other/The.Thing.mkv"))
+    await _ingest(hass, _drop(tmp_path, "Titanic.1997.1080p.BluRay.x264-GRP.mkv"))
+    await hass.async_block_till_done()
+    ws = await hass_ws_client(hass)
+
+    response = await _review(ws)
+    assert response["success"], response
+    result = response["result"]
+    assert result["config_entry_id"] == ingest_entry.entry_id
+    assert (result["title"], result["ingest"], result["count"]) == ("Videodrome Demo", True, 2)
+    dune, thing = result["queue"]
+    assert (dune["file"], dune["title"]) == ("Dune.mkv", "Dune")
+    assert "ambiguous_without_year" in dune["reasons"]
+    assert thing["file"] == "The.Thing.mkv"
+    years = {c["year"] for c in dune["candidates"]}
+    assert {1984, 2021} <= years
+    assert all(c["poster_url"].endswith(c["poster_path"]) for c in dune["candidates"])
+    (titanic,) = result["recent"]
+    assert (titanic["title"], titanic["status"]) == ("Titanic", "ingested")
+    assert titanic["plex_status"] == "plex_matched"
+    assert titanic["library"] == "movies"
+    assert titanic["target"].endswith("Titanic (1997) - 1080p Blu-ray.mkv")
+    assert titanic["updated_at"].endswith("+00:00")
+    # The sensor shows the same items: the card and the sensor agree.
+    sensor = hass.states.get(QUEUE)
+    assert sensor is not None
+    assert [i["item_id"] for i in sensor.attributes["items"]] == [dune["item_id"], thing["item_id"]]
+
+    response = await _review(ws, limit=1, recent=0, entity_id=QUEUE)
+    assert response["success"], response
+    assert [i["title"] for i in response["result"]["queue"]] == ["Dune"]
+    assert response["result"]["count"] == 2
+    assert response["result"]["recent"] == []
+
+    response = await _review(ws, config_entry_id=ingest_entry.entry_id, recent=50)
+    assert [i["title"] for i in response["result"]["recent"]] == ["Titanic"]
+
+
+async def test_review_command_refuses_what_is_not_videodrome(
+    hass: HomeAssistant,
+    ingest_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """Another integration's entity, an unknown entry, or bad limits: a clear error."""
+    ws = await hass_ws_client(hass)
+    other = er.async_get(hass).async_get_or_create("sensor", "demo", "x", suggested_object_id="x")
+    response = await _review(ws, entity_id=other.entity_id)
+    assert not response["success"]
+    assert response["error"]["translation_key"] == "entity_not_videodrome"
+    assert response["error"]["message"] == "sensor.x is not an entity of Videodrome"
+    response = await _review(ws, entity_id="sensor.nothing_here")
+    assert response["error"]["translation_key"] == "entity_not_videodrome"
+    response = await _review(ws, config_entry_id="nope")
+    assert response["error"]["translation_key"] == "entry_not_found"
+    response = await _review(ws, limit=0)
+    assert response["error"]["code"] == "invalid_format"
+    response = await _review(ws, recent=51)
+    assert response["error"]["code"] == "invalid_format"
+    response = await _review(ws, entity_id=QUEUE, config_entry_id=ingest_entry.entry_id)
+    assert response["error"]["code"] == "invalid_format"
+
+
+async def test_review_command_without_ingest(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
+) -> None:
+    """An entry without ingest answers, with nothing to review (the card says so)."""
+    ws = await hass_ws_client(hass)
+    response = await _review(ws)
+    assert response["success"], response
+    assert response["result"] == {
+        "config_entry_id": loaded_entry.entry_id,
+        "title": "Videodrome Demo",
+        "ingest": False,
+        "count": 0,
+        "queue": [],
+        "recent": [],
+    }
+
+
+async def test_card_is_served_and_loaded_on_every_page(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, hass_storage: dict[str, Any]
+) -> None:
+    """With the frontend, the card is served and registered as an extra module."""
+    # Onboarding done, so Home Assistant serves its page rather than the onboarding one.
+    hass_storage["onboarding"] = {"version": 4, "key": "onboarding", "data": {"done": STEPS}}
+    assert await async_setup_component(hass, "frontend", {})
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+    (url,) = [u for u in hass.data[DATA_EXTRA_MODULE_URL].urls if u.startswith(card.URL_BASE)]
+    source = (card.FRONTEND_DIR / card.CARD_FILE).read_bytes()
+    assert url == card.card_url(card._digest())
+    assert url.startswith("/videodrome/frontend/videodrome-review-card.js?v=")
+    client = await hass_client()
+    response = await client.get(url)
+    assert response.status == 200
+    assert response.content_type in {"application/javascript", "text/javascript"}
+    assert await response.read() == source
+    assert b"registry.define(CARD_TYPE, VideodromeReviewCard)" in source
+    # The page Home Assistant serves names the card among the modules to load.
+    index = await client.get("/")
+    assert url in await index.text()
+
+
+async def test_no_frontend_no_card(hass: HomeAssistant) -> None:
+    """Without Home Assistant's frontend, nothing is served and nothing fails."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    assert "frontend" not in hass.config.components
+    assert await card.async_setup_frontend(hass) is None
+
+
+def test_the_digest_follows_the_file() -> None:
+    """The version in the URL is the file's hash, so an update busts browser caches."""
+    digest = card._digest()
+    assert len(digest) == 12
+    assert int(digest, 16) >= 0
+    assert card.card_url(digest) == f"/videodrome/frontend/videodrome-review-card.js?v={digest}"
