@@ -3,8 +3,8 @@
 `Pipeline.plan()` identifies every video under a path, works out where it belongs, and runs
 the checks that decide whether it may be filed automatically, each giving a reason code:
 
-- `target_outside_root`: the computed target would leave its library root (never expected;
-  a guard against a naming bug ever writing elsewhere);
+- `target_outside_root`: the computed target would leave its library root, lexically or
+  through a link inside the library that leads out of it (manual; nothing is written);
 - `already_ingested`: the same file is already at the target (skipped);
 - `destination_exists`: a different file has that name (review; nothing is replaced);
 - `already_in_library`: Plex already holds this title (or this episode) elsewhere (review,
@@ -255,14 +255,18 @@ class Pipeline:
             # A show Plex already has keeps its folder: no second "Show (Year) {tvdb-N}" beside
             # the user's "Show".
             folder = await self._lookup.show_folder(found)
+            if folder is not None:
+                # Plex's path, normalised: "Show/../Other" must not pass a link named "Show".
+                folder = Path(os.path.normpath(folder))  # noqa: ASYNC240 (string work only)
             if folder is not None and _within(folder, root) and folder != root:
                 target = PurePosixPath(folder.relative_to(root), *target.parts[1:])
                 found = replace(found, target=target)
         destination = root / target
-        if not _within(destination, root):
-            return PlannedFile(
-                source, found, Action.MANUAL, (*reasons, TARGET_OUTSIDE_ROOT)
-            )  # pragma: no cover (naming never produces one; the guard stays)
+        inside = ".." not in target.parts and _within(destination, root)
+        if not inside or not await self._run_blocking(lambda: _really_within(destination, root)):
+            # Naming never produces such a target; a folder in the library that is a link
+            # leading out of it (or a hostile path from Plex) does.
+            return PlannedFile(source, found, Action.MANUAL, (*reasons, TARGET_OUTSIDE_ROOT))
         companions = await self._run_blocking(lambda: _companions(source.path, destination))
         state = await self._run_blocking(lambda: _destination_state(source.path, destination))
         existing: Existing | None = None
@@ -312,6 +316,24 @@ def _within(path: Path, root: Path) -> bool:
     """Lexically inside (after normalising `..`), never following links."""
     normal = Path(os.path.normpath(path))
     return normal == Path(os.path.normpath(root)) or normal.is_relative_to(os.path.normpath(root))
+
+
+def _really_within(path: Path, root: Path) -> bool:
+    """Whether `path` stays inside `root` once links are followed, as `mkdir` and `link` would.
+
+    The deepest part of `path` that exists is resolved; what does not exist yet is created
+    below it. Blocking.
+    """
+    missing: list[str] = []
+    current = path
+    while not current.exists() and current.parent != current:
+        missing.append(current.name)
+        current = current.parent
+    try:
+        real = current.resolve().joinpath(*reversed(missing))
+        return _within(real, root.resolve())
+    except OSError, RuntimeError, ValueError:  # a link loop, a NUL: nothing can be written there
+        return False
 
 
 def source_file(path: Path) -> SourceFile:
