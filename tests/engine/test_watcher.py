@@ -14,6 +14,7 @@ from custom_components.videodrome.engine.filters import (
     IGNORE_APPLE_DOUBLE,
     IGNORE_EXTRA,
     IGNORE_HIDDEN,
+    IGNORE_NOT_UTF8,
     IGNORE_NOT_VIDEO,
     IGNORE_PARTIAL,
     IGNORE_SAMPLE,
@@ -93,6 +94,9 @@ def _watcher(
         ("Movie.2019/Featurettes/Making of.mkv", IGNORE_EXTRA),
         ("Movie (2019)/Theatrical Trailer-trailer.mp4", IGNORE_EXTRA),
         ("Samples of Life (2019).mkv", None),
+        ("Joker.2019.\udcff.mkv", IGNORE_NOT_UTF8),  # bytes that are not UTF-8
+        ("Joker.\udcfe/Joker.2019.mkv", IGNORE_NOT_UTF8),
+        ("Jöker 2019 ☕.mkv", None),
     ],
 )
 def test_ignore_rules(ingest: Path, relative: str, reason: str | None) -> None:

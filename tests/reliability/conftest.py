@@ -18,6 +18,14 @@ from typing import TYPE_CHECKING
 from hypothesis import HealthCheck, Phase, settings
 import pytest
 
+# Home Assistant's fixtures for the service and load tests: the same as tests/integration's.
+from tests.integration.conftest import (  # noqa: F401 (fixtures are found by name)
+    auto_enable_custom_integrations,
+    make_ingest_entry,
+    no_gdm_scan,
+    tmdb,
+)
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 

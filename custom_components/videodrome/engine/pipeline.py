@@ -32,6 +32,7 @@ from .blocking import BlockingRunner, run_in_default_executor
 from .errors import DestinationExistsError, TransferError, UnsafePathError
 from .filters import (
     IGNORE_EXTRA,
+    IGNORE_NOT_UTF8,
     IGNORE_NOT_VIDEO,
     IGNORE_SAMPLE,
     ignore_reason,
@@ -361,6 +362,9 @@ def _walk(path: Path) -> Iterable[SourceFile]:
             file = Path(folder, name)
             reason = ignore_reason(file, path)
             if file.is_symlink() or reason == IGNORE_NOT_VIDEO:
+                continue
+            if reason == IGNORE_NOT_UTF8:
+                _LOGGER.warning("Skipped %r: its name is not valid UTF-8; rename it", file)
                 continue
             if reason is None or reason in {IGNORE_SAMPLE, IGNORE_EXTRA}:
                 found.append(source_file(file))
