@@ -52,10 +52,10 @@ if TYPE_CHECKING:
 
     from .conftest import Counter
 
-PARSE_EXAMPLES = 2000
-NAMING_EXAMPLES = 2000
-PATH_EXAMPLES = 2000
-PLAN_EXAMPLES = 1500
+PARSE_EXAMPLES = 1200
+NAMING_EXAMPLES = 1200
+PATH_EXAMPLES = 1200
+PLAN_EXAMPLES = 800
 
 
 def _check_parsed(parsed: ParsedName) -> None:
@@ -69,6 +69,7 @@ def _check_parsed(parsed: ParsedName) -> None:
         assert parsed.reasons or not parsed.readings
 
 
+@pytest.mark.timeout(300)
 @settings(max_examples=PARSE_EXAMPLES)
 @given(name=names, root=st.sampled_from((None, "/downloads", "/downloads/", "\\\\nas\\in")))
 @example(name="\x00.mkv", root=None)
@@ -82,6 +83,7 @@ def test_parse_never_raises(name: str, root: str | None, generated: Counter) -> 
     _check_parsed(parse(name))
 
 
+@pytest.mark.timeout(300)
 @settings(max_examples=PARSE_EXAMPLES // 3)
 @given(raw=st.binary(max_size=300))
 def test_parse_of_undecodable_bytes(raw: bytes, generated: Counter) -> None:
@@ -105,6 +107,7 @@ free = st.one_of(st.none(), titles)
 extensions = st.one_of(st.sampled_from(("mkv", ".MKV", "mp4", " .avi ", "m2ts")), hostile_text)
 
 
+@pytest.mark.timeout(300)
 @settings(max_examples=NAMING_EXAMPLES)
 @given(
     title=titles,
@@ -146,6 +149,7 @@ def test_movie_names_are_safe(
     assert len(path.name.encode()) <= 255 - COMPANION_ROOM + len(path.suffix)
 
 
+@pytest.mark.timeout(300)
 @settings(max_examples=NAMING_EXAMPLES)
 @given(
     show=titles,
@@ -184,6 +188,7 @@ def test_episode_names_are_safe(
     assert len(path.name.encode()) <= 255 - COMPANION_ROOM + len(path.suffix)
 
 
+@pytest.mark.timeout(300)
 @settings(max_examples=NAMING_EXAMPLES)
 @given(
     title=titles,
@@ -206,6 +211,7 @@ def test_companion_names_are_safe(
     assert path.parent == video.parent
 
 
+@pytest.mark.timeout(300)
 @settings(max_examples=NAMING_EXAMPLES)
 @given(text=names, suffix=st.sampled_from(("", ".mkv", " {tmdb-603}", " (1999)")))
 def test_sanitise_makes_one_safe_component(text: str, suffix: str, generated: Counter) -> None:
@@ -238,6 +244,7 @@ plex_paths = st.one_of(
 )
 
 
+@pytest.mark.timeout(300)
 @settings(max_examples=PATH_EXAMPLES)
 @given(raw=plex_paths)
 @example(raw="/data/movies/../../etc")
@@ -314,6 +321,7 @@ target_parts = st.lists(
 )
 
 
+@pytest.mark.timeout(300)
 @settings(max_examples=PLAN_EXAMPLES)
 @given(
     library=st.sampled_from(("movies", "tv")),

@@ -23,13 +23,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import Context
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import intent, llm
 from homeassistant.helpers.json import json_bytes
 from hypothesis import given, settings, strategies as st
 import probatio as vol
 import pytest
 
-from custom_components.videodrome.const import DOMAIN
+from custom_components.videodrome.const import CONF_LLM_SCAN, DOMAIN
 
 from .safety import snapshot
 from .strategies import HOSTILE, hostile_text, names
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 
     from .conftest import Counter
 
-SERVICE_EXAMPLES = 500
+SERVICE_EXAMPLES = 400
 _ALL = ("answered", "refused", "invalid")
 # What each service must have done at least once; by default all three. A generated id
 # rarely names the one queued item (and once approved or rejected it is gone), and history
@@ -217,7 +219,7 @@ def _payload(tree: Tree) -> dict[str, st.SearchStrategy[Any]]:
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
     response = await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=service != "scan" or None
+        DOMAIN, service, data, blocking=True, return_response=True
     )
     if response is not None:
         json_bytes(response)  # what an automation or the frontend receives must encode
@@ -322,3 +324,87 @@ async def test_review_and_history_services_with_generated_payloads(
     assert sorted(i["status"] for i in history["items"]) == ["ingested", "organised", "review"]
     services = ("approve", "reject", "history", "undo", "check_library")
     await _fuzz(hass, tree, services, 3 * SERVICE_EXAMPLES, generated)
+
+
+# ---- LLM tools and Assist intents ----------------------------------------------------------------
+
+# A model's arguments and Assist's slots arrive as JSON: text without lone surrogates.
+_ANY = st.one_of(names, _ids, _wrong_types).map(
+    lambda v: v.encode("utf-8", "replace").decode("utf-8") if isinstance(v, str) else v
+)
+_TOOL_ARGS = {
+    "check_library": st.dictionaries(
+        st.sampled_from(("title", "year", "type", "tmdb_id", "tvdb_id", "imdb_id", "bogus")),
+        _ANY,
+        max_size=4,
+    ),
+    "identify": st.dictionaries(st.sampled_from(("name", "path")), _ANY, max_size=2),
+    "review_queue": st.dictionaries(st.sampled_from(("limit", "bogus")), _ANY, max_size=1),
+    "recent_ingests": st.dictionaries(st.sampled_from(("limit", "bogus")), _ANY, max_size=2),
+    "scan": st.dictionaries(st.sampled_from(("library", "path")), _ANY, max_size=2),
+}
+_INTENTS = {
+    "VideodromeCheckLibrary": st.dictionaries(st.just("title"), _ANY, max_size=1),
+    "VideodromeReviewQueue": st.dictionaries(st.just("title"), _ANY, max_size=1),
+    "VideodromeScanLibrary": st.dictionaries(st.just("library"), _ANY, max_size=1),
+}
+
+
+async def _tool_or_intent(
+    hass: HomeAssistant, api: llm.APIInstance, kind: str, name: str, args: dict[str, Any]
+) -> None:
+    if kind == "tool":
+        result = await api.async_call_tool(llm.ToolInput(tool_name=name, tool_args=args))
+        assert isinstance(result, llm.ToolResult)
+        json_bytes(result.data)  # what goes back to the model must encode
+        return
+    slots = {key: {"value": value} for key, value in args.items()}
+    response = await intent.async_handle(hass, "test", name, slots)
+    json_bytes(response.as_dict())
+
+
+@pytest.mark.timeout(300)
+async def test_llm_tools_and_intents_with_generated_arguments(
+    hass: HomeAssistant, tree: Tree, generated: Counter
+) -> None:
+    """The conversation agent passes a model's arguments as they come: HA does not check them.
+
+    A tool must answer, or raise what Home Assistant's chat log turns into an error for the
+    model (`HomeAssistantError`, `vol.Invalid`); an intent the same.
+    """
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    hass.config_entries.async_update_entry(entry, options={**entry.options, CONF_LLM_SCAN: True})
+    await hass.async_block_till_done()
+    context = llm.LLMContext(platform="test", context=Context(), language="en",
+                             assistant="conversation", device_id=None)  # fmt: skip
+    api = await llm.async_get_api(hass, f"{DOMAIN}-{entry.entry_id}", context)
+    assert {tool.name for tool in api.tools} == set(_TOOL_ARGS)
+    calls = st.one_of(
+        *(st.tuples(st.just("tool"), st.just(n), a) for n, a in _TOOL_ARGS.items()),
+        *(st.tuples(st.just("intent"), st.just(n), a) for n, a in _INTENTS.items()),
+    )
+    outcomes: set[tuple[str, str]] = set()
+    loop = hass.loop
+
+    @settings(max_examples=2 * SERVICE_EXAMPLES)
+    @given(call=calls)
+    def run(call: tuple[str, str, dict[str, Any]]) -> None:
+        kind, name, args = call
+        generated()
+        future = asyncio.run_coroutine_threadsafe(
+            _tool_or_intent(hass, api, kind, name, args), loop
+        )
+        try:
+            future.result(timeout=CALL_TIMEOUT)
+        except intent.IntentUnexpectedError:
+            raise  # a handler's own exception, logged with its traceback: a bug
+        except HomeAssistantError, vol.Invalid:
+            outcomes.add((name, "refused"))
+        else:
+            outcomes.add((name, "answered"))
+
+    with ThreadPoolExecutor(1, thread_name_prefix="hypothesis") as pool:
+        await hass.loop.run_in_executor(pool, run)
+    await hass.async_block_till_done()
+    assert generated.count >= 2 * SERVICE_EXAMPLES
+    assert {name for name, outcome in outcomes if outcome == "answered"} == {*_TOOL_ARGS, *_INTENTS}
