@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING
 from hypothesis import HealthCheck, Phase, settings
 import pytest
 
-# Home Assistant's fixtures for the service and load tests: the same as tests/integration's.
-from tests.integration.conftest import (  # noqa: F401 (fixtures are found by name)
-    auto_enable_custom_integrations,
-    make_ingest_entry,
-    no_gdm_scan,
-    tmdb,
-)
+from custom_components.videodrome import discovery
+
+# Fixtures shared with tests/engine (a client session) and tests/integration (an entry with
+# ingest on, the TMDb emulator); the Home Assistant tests here also ask for `ha_integration`.
+from tests.engine.conftest import session  # noqa: F401 (fixtures are found by name)
+from tests.integration.conftest import make_ingest_entry, tmdb  # noqa: F401
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -49,6 +48,12 @@ settings.register_profile(
     max_examples=20_000,
 )
 settings.load_profile(os.environ.get("VIDEODROME_HYPOTHESIS", "ci"))
+
+
+@pytest.fixture
+def ha_integration(enable_custom_integrations: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Home Assistant loads custom_components/videodrome, without scanning the network (GDM)."""
+    monkeypatch.setattr(discovery, "GDM_TARGETS", [])
 
 
 class Counter:

@@ -29,6 +29,8 @@ from custom_components.videodrome.watcher_runtime import (
     CONF_STABILITY,
 )
 
+pytestmark = pytest.mark.usefixtures("ha_integration")
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path

@@ -36,6 +36,8 @@ from custom_components.videodrome.const import CONF_LLM_SCAN, DOMAIN
 from .safety import snapshot
 from .strategies import HOSTILE, hostile_text, names
 
+pytestmark = pytest.mark.usefixtures("ha_integration")
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
