@@ -263,13 +263,16 @@ class Pipeline:
                 target = PurePosixPath(folder.relative_to(root), *target.parts[1:])
                 found = replace(found, target=target)
         destination = root / target
-        inside = ".." not in target.parts and _within(destination, root)
-        if not inside or not await self._run_blocking(lambda: _really_within(destination, root)):
+        checked = None
+        if ".." not in target.parts and _within(destination, root):
+            checked = await self._run_blocking(
+                lambda: _check_destination(source.path, destination, root)
+            )
+        if checked is None:
             # Naming never produces such a target; a folder in the library that is a link
             # leading out of it (or a hostile path from Plex) does.
             return PlannedFile(source, found, Action.MANUAL, (*reasons, TARGET_OUTSIDE_ROOT))
-        companions = await self._run_blocking(lambda: _companions(source.path, destination))
-        state = await self._run_blocking(lambda: _destination_state(source.path, destination))
+        companions, state = checked
         existing: Existing | None = None
         if state is not None:
             reasons.append(state)
@@ -333,8 +336,17 @@ def _really_within(path: Path, root: Path) -> bool:
     try:
         real = current.resolve().joinpath(*reversed(missing))
         return _within(real, root.resolve())
-    except OSError, RuntimeError, ValueError:  # a link loop, a NUL: nothing can be written there
+    except OSError, RuntimeError:  # pragma: no cover (an I/O error resolving existing folders)
         return False
+
+
+def _check_destination(
+    source: Path, destination: Path, root: Path
+) -> tuple[list[tuple[Path, Path]], str | None] | None:
+    """None when `destination` really lies outside `root`; else its companions and state."""
+    if not _really_within(destination, root):
+        return None
+    return _companions(source, destination), _destination_state(source, destination)
 
 
 def source_file(path: Path) -> SourceFile:
