@@ -48,6 +48,7 @@ import threading
 import time
 import tracemalloc
 from typing import Any, Self
+import warnings
 
 import aiohttp
 
@@ -343,6 +344,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gc-freeze", action="store_true")
     parser.add_argument("--tracemalloc", action="store_true")
     args = parser.parse_args(argv)
+    # watchdog warns when a watch is added twice for a folder created under a busy watch
+    # (its own bookkeeping, harmless); thousands of new folders make that line a flood.
+    warnings.filterwarnings("ignore", "Callback with id", RuntimeWarning)
     asyncio.run(run(args))
 
 
