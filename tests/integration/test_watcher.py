@@ -110,9 +110,10 @@ async def _wait_for(
 ) -> dict[str, Any]:
     """Poll the history until `check` holds (the worker runs in the background).
 
-    Time moves one second per round, so the worker's waits (Plex's scan) can end.
+    Time moves one second per round, so the worker's waits (Plex's scan) can end. The rounds
+    are many (each takes at least 20 ms of real time): a busy CI machine files few per round.
     """
-    for _ in range(600):
+    for _ in range(6000):
         history = await _history(hass)
         if check(history):
             return history
@@ -277,6 +278,7 @@ async def test_the_switch_state_survives_a_restart(
     assert state.state == "on"
 
 
+@pytest.mark.timeout(300)
 async def test_a_thousand_files_at_once(
     hass: HomeAssistant,
     make_entry: Callable[..., MockConfigEntry],
