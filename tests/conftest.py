@@ -36,3 +36,27 @@ async def plex_emulator(media_root: Path, socket_enabled: None) -> AsyncIterator
         yield emulator
     finally:
         await emulator.stop()
+
+
+# The reliability suite's count of generated inputs (tests/reliability/conftest.py records
+# them per test as user properties, which pytest-xdist carries back from its workers).
+_generated_inputs: list[int] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the generated-input counts of finished tests."""
+    if report.when == "teardown":
+        _generated_inputs.extend(
+            value
+            for name, value in report.user_properties
+            if name == "generated_inputs" and isinstance(value, int)
+        )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many generated inputs the property tests tried in this run."""
+    if _generated_inputs:
+        terminalreporter.write_line(
+            f"reliability: {sum(_generated_inputs):,} generated inputs tried "
+            f"in {len(_generated_inputs)} property tests"
+        )

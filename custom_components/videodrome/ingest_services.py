@@ -53,6 +53,9 @@ ATTR_LIMIT = "limit"
 MAX_PATH = 4096
 
 _ENTRY = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+# Ids are stored as SQLite integers (signed 64-bit): a larger number is refused by the schema.
+MAX_ID = 2**63 - 1
+_ID = vol.All(cv.positive_int, vol.Range(max=MAX_ID))
 _PATH = vol.All(cv.string, vol.Length(min=1, max=MAX_PATH))
 INGEST_SCHEMA = vol.Schema(
     {**_ENTRY, vol.Required(ATTR_PATH): _PATH, vol.Optional(ATTR_DRY_RUN, default=False): bool}
@@ -68,8 +71,8 @@ IDENTIFY_SCHEMA = vol.Schema(
 APPROVE_SCHEMA = vol.Schema(
     {
         **_ENTRY,
-        vol.Required(ATTR_ITEM_ID): cv.positive_int,
-        vol.Optional(ATTR_TMDB_ID): cv.positive_int,
+        vol.Required(ATTR_ITEM_ID): _ID,
+        vol.Optional(ATTR_TMDB_ID): _ID,
         vol.Optional(ATTR_MEDIA_TYPE): vol.In(["movie", "tv"]),
         vol.Optional(ATTR_SEASON): vol.All(vol.Coerce(int), vol.Range(min=0, max=9999)),
         vol.Optional(ATTR_EPISODES): vol.All(
@@ -83,13 +86,13 @@ ORGANISE_SCHEMA = vol.Schema(
 UNDO_SCHEMA = vol.Schema(
     {
         **_ENTRY,
-        vol.Exclusive(ATTR_ITEM_ID, "which"): cv.positive_int,
+        vol.Exclusive(ATTR_ITEM_ID, "which"): _ID,
         vol.Exclusive(ATTR_BATCH, "which"): vol.All(
             cv.string, vol.Match(r"^organise:[0-9a-f]{1,32}$")
         ),
     }
 )
-REJECT_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_ITEM_ID): cv.positive_int})
+REJECT_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_ITEM_ID): _ID})
 HISTORY_SCHEMA = vol.Schema(
     {
         **_ENTRY,
@@ -161,6 +164,8 @@ def _checked(
     """
     if "\x00" in raw or any(ord(ch) < 0x20 for ch in raw):  # noqa: PLR2004 (control chars)
         raise _error("invalid_path", path=repr(raw), reason="control characters")
+    if any("\ud800" <= ch <= "\udfff" for ch in raw):  # undecodable bytes (surrogateescape)
+        raise _error("invalid_path", path=ascii(raw), reason="not valid UTF-8")
     path = Path(raw)
     if not path.is_absolute() or ".." in path.parts:
         raise _error("invalid_path", path=raw, reason="it must be absolute, without '..'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, intent
 import probatio as vol
 
@@ -40,7 +41,8 @@ class CheckLibraryIntent(intent.IntentHandler):
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Answer in a sentence."""
-        title = str(intent_obj.slots["title"]["value"]).strip()
+        slots = self.async_validate_slots(intent_obj.slots)  # vol.Invalid: Assist says why
+        title = str(slots["title"]["value"]).strip()
         response = intent_obj.create_response()
         results = []
         for entry in _entries(intent_obj.hass):
@@ -103,13 +105,18 @@ class ScanLibraryIntent(intent.IntentHandler):
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Call videodrome.scan."""
+        slots = self.async_validate_slots(intent_obj.slots)
         response = intent_obj.create_response()
         data: dict[str, Any] = {}
-        if "library" in intent_obj.slots:
-            data["library"] = str(intent_obj.slots["library"]["value"])
-        await intent_obj.hass.services.async_call(
-            DOMAIN, SERVICE_SCAN, data, blocking=True, context=intent_obj.context
-        )
+        if "library" in slots:
+            data["library"] = str(slots["library"]["value"])
+        try:
+            await intent_obj.hass.services.async_call(
+                DOMAIN, SERVICE_SCAN, data, blocking=True, context=intent_obj.context
+            )
+        except ServiceValidationError as err:  # "scan the music library": there is none
+            response.async_set_speech(str(err))
+            return response
         what = f"the {data['library']} library" if data else "every library"
         response.async_set_speech(f"Plex is scanning {what}.")
         return response

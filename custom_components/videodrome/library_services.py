@@ -29,8 +29,8 @@ CHECK_LIBRARY_SCHEMA = vol.Schema(
         vol.Optional(ATTR_TITLE): vol.All(cv.string, vol.Length(min=1, max=300)),
         vol.Optional(ATTR_YEAR): vol.All(vol.Coerce(int), vol.Range(min=1870, max=2200)),
         vol.Optional(ATTR_TYPE): vol.In(["movie", "show"]),
-        vol.Optional(ATTR_TMDB_ID): cv.positive_int,
-        vol.Optional(ATTR_TVDB_ID): cv.positive_int,
+        vol.Optional(ATTR_TMDB_ID): vol.All(cv.positive_int, vol.Range(max=2**63 - 1)),
+        vol.Optional(ATTR_TVDB_ID): vol.All(cv.positive_int, vol.Range(max=2**63 - 1)),
         vol.Optional(ATTR_IMDB_ID): vol.All(cv.string, vol.Match(r"^tt\d{7,9}$")),
     }
 )

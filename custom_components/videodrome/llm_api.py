@@ -61,6 +61,15 @@ class _EntryTool(llm.Tool):
     def __init__(self, entry: VideodromeConfigEntry) -> None:
         self.entry = entry
 
+    def _args(self, tool_input: llm.ToolInput) -> dict[str, Any]:
+        """The model's arguments, checked against `parameters`.
+
+        Home Assistant passes them as they come; `vol.Invalid` goes back to the model as an
+        error it can correct (the chat log does that), where a KeyError would end the chat.
+        """
+        checked: dict[str, Any] = self.parameters(tool_input.tool_args)
+        return checked
+
 
 class CheckLibraryTool(_EntryTool):
     """Is a title in the library; for shows, seasons present/missing/watched."""
@@ -90,7 +99,7 @@ class CheckLibraryTool(_EntryTool):
     ) -> llm.ToolResult:
         """Look it up."""
         del hass, llm_context
-        args = tool_input.tool_args
+        args = self._args(tool_input)
         if not any(k in args for k in ("title", "tmdb_id", "tvdb_id", "imdb_id")):
             return llm.ToolResult({"error": "give a title or an id"}, error=True)
         runtime = self.entry.runtime_data
@@ -126,13 +135,12 @@ class IdentifyTool(_EntryTool):
     ) -> llm.ToolResult:
         """Identify by name only (no file is read)."""
         del hass, llm_context
+        name = str(self._args(tool_input)["name"])
         ingest = self.entry.runtime_data.ingest
         if ingest is None:
             return llm.ToolResult({"error": "ingest is not set up"}, error=True)
         try:
-            found = await ingest.service.pipeline.identifier.identify(
-                str(tool_input.tool_args["name"])
-            )
+            found = await ingest.service.pipeline.identifier.identify(name)
         except VideodromeError as err:
             return llm.ToolResult({"error": str(err)}, error=True)
         return llm.ToolResult(found.as_json())
@@ -152,7 +160,8 @@ class ReviewQueueTool(_EntryTool):
         self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
     ) -> llm.ToolResult:
         """Read the queue."""
-        del tool_input, llm_context
+        del llm_context
+        self._args(tool_input)
         ingest = self.entry.runtime_data.ingest
         if ingest is None:  # offered only with ingest; the options may have changed since
             return llm.ToolResult({"error": "ingest is not set up"}, error=True)
@@ -202,7 +211,7 @@ class RecentIngestsTool(_EntryTool):
         if ingest is None:  # offered only with ingest; the options may have changed since
             return llm.ToolResult({"error": "ingest is not set up"}, error=True)
         store = ingest.store
-        limit = int(tool_input.tool_args.get("limit", 10))
+        limit = int(self._args(tool_input)["limit"])
         items = await hass.async_add_executor_job(lambda: store.history(limit=limit))
         keys = ("title", "year", "status", "updated_at", "target", "plex_status")
         return llm.ToolResult({"items": [{k: i.as_dict()[k] for k in keys} for i in items]})
@@ -226,7 +235,7 @@ class ScanTool(_EntryTool):
     ) -> llm.ToolResult:
         """Call videodrome.scan."""
         data: dict[str, Any] = {"config_entry_id": self.entry.entry_id}
-        if library := tool_input.tool_args.get("library"):
+        if library := self._args(tool_input).get("library"):
             data["library"] = library
         response = await hass.services.async_call(
             DOMAIN, SERVICE_SCAN, data, blocking=True, return_response=True,

@@ -28,6 +28,7 @@ from custom_components.videodrome.engine.pipeline import (
     ALREADY_INGESTED,
     DESTINATION_EXISTS,
     NOT_THE_FEATURE,
+    TARGET_OUTSIDE_ROOT,
     Action,
     Pipeline,
     Settings,
@@ -285,6 +286,45 @@ async def test_the_same_file_twice_at_once_is_transferred_once(env: Env) -> None
     first, second = await asyncio.gather(env.service.handle(planned), env.service.handle(planned))
     assert sorted([first.status, second.status]) == ["already_handled", "ingested"]
     assert env.service.store.counts()["ingested"] == 1
+
+
+async def test_a_library_folder_that_links_out_of_the_library_is_not_written_through(
+    env: Env,
+) -> None:
+    """Found by tests/reliability: a link inside the library root that leads outside."""
+    outside = env.root / "outside"
+    outside.mkdir()
+    (env.movies / "Heat (1995) {tmdb-949}").symlink_to(outside)
+    video = env.drop("Heat.1995.mkv")
+    (outcome,) = await env.service.ingest(video)
+    assert outcome.status == "review"
+    assert TARGET_OUTSIDE_ROOT in outcome.planned.reasons
+    assert outcome.planned.action is Action.MANUAL
+    assert list(outside.iterdir()) == []
+
+
+async def test_a_show_folder_from_plex_with_dots_is_normalised(env: Env) -> None:
+    """Plex's `Show/../Other` folder is used as `Other`, never through a link named `Show`."""
+
+    class Lookup:
+        async def find(self, _found: object) -> None:
+            return None
+
+        def invalidate(self) -> None:
+            return None
+
+        async def show_folder(self, _found: object) -> Path:
+            return env.tv / "Link" / ".." / "Breaking Bad"
+
+    outside = env.root / "outside" / "deeper"
+    outside.mkdir(parents=True)
+    (env.tv / "Link").symlink_to(outside)
+    pipeline = env.service.pipeline
+    pipeline._lookup = Lookup()
+    (planned,) = await pipeline.plan(env.drop("Breaking.Bad.S01E01.720p.mkv"))
+    assert planned.destination is not None
+    assert planned.destination.parent == env.tv / "Breaking Bad" / "Season 01"
+    assert TARGET_OUTSIDE_ROOT not in planned.reasons
 
 
 async def test_a_restart_mid_transfer_recovers(

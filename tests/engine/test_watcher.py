@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import itertools
 import threading
 from typing import TYPE_CHECKING
 from unittest.mock import patch
 
 import pytest
+from watchdog.events import (
+    DirCreatedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+)
 
 from custom_components.videodrome.engine.filters import (
     IGNORE_APPLE_DOUBLE,
     IGNORE_EXTRA,
     IGNORE_HIDDEN,
+    IGNORE_NOT_UTF8,
     IGNORE_NOT_VIDEO,
     IGNORE_PARTIAL,
     IGNORE_SAMPLE,
     IGNORE_WORKING_FOLDER,
     ignore_reason,
 )
-from custom_components.videodrome.engine.watcher import FileState, FolderWatcher
+from custom_components.videodrome.engine.watcher import (
+    HINT_BATCH,
+    FileState,
+    FolderWatcher,
+    _Bridge,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -93,6 +107,9 @@ def _watcher(
         ("Movie.2019/Featurettes/Making of.mkv", IGNORE_EXTRA),
         ("Movie (2019)/Theatrical Trailer-trailer.mp4", IGNORE_EXTRA),
         ("Samples of Life (2019).mkv", None),
+        ("Joker.2019.\udcff.mkv", IGNORE_NOT_UTF8),  # bytes that are not UTF-8
+        ("Joker.\udcfe/Joker.2019.mkv", IGNORE_NOT_UTF8),
+        ("Jöker 2019 ☕.mkv", None),
     ],
 )
 def test_ignore_rules(ingest: Path, relative: str, reason: str | None) -> None:
@@ -346,3 +363,33 @@ async def test_run_drives_checks_and_rescans(ingest: Path) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert ready[0].path == ingest / "Late.2024.mkv"
+
+
+async def test_a_burst_of_events_reaches_the_loop_in_small_merged_batches(ingest: Path) -> None:
+    """Found by bench/load.py: one loop callback per inotify event stalled the loop for
+    hundreds of milliseconds when 10,000 files arrived; now paths are merged per batch and
+    the loop takes at most HINT_BATCH of them per turn."""
+    loop = asyncio.get_running_loop()
+    hints: list[tuple[str, bool]] = []
+    turns: list[int] = []
+    bridge = _Bridge(loop, lambda path, is_directory: hints.append((path, is_directory)))
+    files = [str(ingest / f"file{n}.mkv") for n in range(3 * HINT_BATCH + 7)]
+
+    def burst() -> None:  # watchdog's thread: created, modified, closed for every file
+        for path in files:
+            for event in (FileCreatedEvent(path), FileModifiedEvent(path), FileClosedEvent(path)):
+                bridge.on_any_event(event)
+        bridge.on_any_event(DirCreatedEvent(str(ingest / "folder")))
+        bridge.on_any_event(FileDeletedEvent(files[0]))  # deletions are not hints
+
+    await asyncio.to_thread(burst)
+    while len(hints) < len(files) + 1:
+        turns.append(len(hints))
+        await asyncio.sleep(0)
+    assert hints == [(path, False) for path in files] + [(str(ingest / "folder"), True)]
+    steps = [b - a for a, b in itertools.pairwise([*turns, len(hints)])]
+    assert max(steps) <= HINT_BATCH
+    bridge.on_any_event(FileCreatedEvent(files[0]))  # the bridge works again after a burst
+    while len(hints) < len(files) + 2:
+        await asyncio.sleep(0)
+    assert hints[-1] == (files[0], False)

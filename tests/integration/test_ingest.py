@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
@@ -339,3 +340,48 @@ async def test_organise_a_library_folder_and_undo(
         await _call(hass, "undo")
     with pytest.raises(ServiceValidationError, match="nothing organised"):
         await _call(hass, "undo", batch="organise:0123abcd")
+
+
+async def test_a_name_that_is_not_utf8_is_skipped(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """Found by tests/reliability: such a name made SQLite raise in the middle of an ingest."""
+    ingest = tmp_path / "ingest"
+    raw = os.fsencode(ingest) + b"/Joker.2019.\xff.mkv"
+    with open(raw, "wb") as file:  # noqa: PTH123 (a bytes path)
+        file.write(b"joker")
+    _drop(tmp_path, "Titanic.1997.mkv")
+    response = await _call(hass, "ingest", path=str(ingest))
+    assert [r["title"] for r in response["results"]] == ["Titanic"]
+    with pytest.raises(ServiceValidationError, match="not valid UTF-8"):
+        await _call(hass, "plan", path=os.fsdecode(raw))
+
+
+async def test_ids_beyond_sqlite_integers_are_refused_by_the_schema(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry
+) -> None:
+    """Found by tests/reliability: 2**63 reached SQLite and raised OverflowError."""
+    for service, data in (
+        ("reject", {"item_id": 2**63}),
+        ("approve", {"item_id": 1, "tmdb_id": 9.3e18}),
+        ("undo", {"item_id": 2**64}),
+    ):
+        with pytest.raises(vol.Invalid):
+            await _call(hass, service, **data)
+    with pytest.raises(ServiceValidationError, match="no item"):
+        await _call(hass, "reject", item_id=2**63 - 1)
+
+
+async def test_a_library_folder_linking_outside_is_not_written_through(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path, media_root: Path
+) -> None:
+    """Found by tests/reliability: the link was followed and the file landed outside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (media_root / "Movies" / "Titanic (1997) {tmdb-597}").symlink_to(outside)
+    (result,) = (await _call(hass, "ingest", path=str(_drop(tmp_path, "Titanic.1997.mkv"))))[
+        "results"
+    ]
+    assert result["status"] == "review"
+    assert "target_outside_root" in result["reasons"]
+    assert list(outside.iterdir()) == []

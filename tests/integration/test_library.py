@@ -9,6 +9,7 @@ from homeassistant.core import Context
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import intent, llm
 from homeassistant.setup import async_setup_component
+import probatio as vol
 import pytest
 
 from custom_components.videodrome.const import (
@@ -248,3 +249,42 @@ async def test_an_episode_goes_into_the_show_folder_plex_already_has(
         DOMAIN, "plan", {"path": str(new_show)}, blocking=True, return_response=True
     )
     assert response["results"][0]["target"].startswith("Westworld (2016) {tvdb-296762}/Season 01/")
+
+
+async def test_llm_tools_check_what_the_model_sends(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry
+) -> None:
+    """Found by tests/reliability: HA passes a model's arguments unchecked; the tools check.
+
+    A missing or mistyped argument raised KeyError or TypeError, which end the conversation;
+    `vol.Invalid` goes back to the model as an error it can correct.
+    """
+    await _loaded(hass, ingest_entry)
+    context = llm.LLMContext(
+        platform="test", context=Context(), language="en", assistant="conversation",
+        device_id=None,
+    )  # fmt: skip
+    api = await llm.async_get_api(hass, f"{DOMAIN}-{ingest_entry.entry_id}", context)
+    for tool, args in (
+        ("identify", {}),
+        ("identify", {"name": ["a", "list"]}),
+        ("check_library", {"title": "Dune", "year": "nineteen"}),
+        ("recent_ingests", {"limit": 0}),
+        ("review_queue", {"bogus": 1}),
+        ("scan", {"library": 3}),
+    ):
+        with pytest.raises(vol.Invalid):
+            await api.async_call_tool(llm.ToolInput(tool_name=tool, tool_args=args))
+
+
+async def test_intents_check_their_slots(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Found by tests/reliability: a missing slot was a KeyError logged as an error."""
+    await _loaded(hass, loaded_entry)
+    with pytest.raises(intent.InvalidSlotInfo):
+        await intent.async_handle(hass, "test", "VideodromeCheckLibrary", {})
+    response = await intent.async_handle(
+        hass, "test", "VideodromeScanLibrary", {"library": {"value": "Music"}}
+    )
+    assert response.speech["plain"]["speech"].startswith('There is no library "Music"')

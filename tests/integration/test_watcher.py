@@ -111,7 +111,8 @@ async def _wait_for(
 ) -> dict[str, Any]:
     """Poll the history until `check` holds (the worker runs in the background).
 
-    Time moves one second per round, so the worker's waits (Plex's scan) can end.
+    Time moves one second per round, so the worker's waits (Plex's scan) can end. The rounds
+    are bounded by `rounds` (each takes at least 20 ms of real time).
     """
     for _ in range(rounds):
         history = await _history(hass)

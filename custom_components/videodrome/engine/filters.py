@@ -27,6 +27,9 @@ _WORKING_FOLDER = re.compile(
     r"|\$RECYCLE\.BIN$|\.Trash|\.AppleDouble$|lost\+found$|System Volume Information$)",
     re.IGNORECASE,
 )
+# Bytes that are not UTF-8, as `os` hands them over (surrogateescape): such a name cannot be
+# stored, sent in an event or shown; the file is left alone until it is renamed.
+_UNDECODABLE = re.compile("[\ud800-\udfff]")
 _SAMPLE = re.compile(r"(?:^|[\W_])sample(?:$|[\W_])", re.IGNORECASE)
 _SAMPLE_FOLDER = re.compile(r"^samples?$", re.IGNORECASE)
 # Plex's local-extras folders and inline suffixes (support.plex.tv, local files for extras);
@@ -47,6 +50,7 @@ IGNORE_PARTIAL = "partial_download"
 IGNORE_NOT_VIDEO = "not_video"
 IGNORE_SAMPLE = "sample"
 IGNORE_EXTRA = "extra"
+IGNORE_NOT_UTF8 = "not_utf8"
 
 
 def is_ignored_folder(name: str) -> str | None:
@@ -66,6 +70,8 @@ def ignore_reason(path: PurePath, root: PurePath | None = None) -> str | None:
     Folders above `root` are not judged (the ingest folder itself may be hidden or oddly named).
     """
     folders = path.parent.relative_to(root).parts if root is not None else path.parent.parts
+    if _UNDECODABLE.search(path.name) or any(_UNDECODABLE.search(f) for f in folders):
+        return IGNORE_NOT_UTF8
     for folder in folders:
         if reason := is_ignored_folder(folder):
             return reason

@@ -383,16 +383,25 @@ def _hints(text: str) -> IdHints:
 def _as_text(path: str | bytes | PurePath) -> tuple[str, tuple[str, ...]]:
     """The path as text, and why it cannot be parsed (empty when it can)."""
     text = path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else str(path)
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return _valid_text(text), ("not_utf8",)
     if not text.strip() or not PurePosixPath(text.replace("\\", "/")).name.strip():
         return text, ("empty_name",)
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), ("not_utf8",)
     if _CONTROL.search(text):
         return text, ("control_characters",)
     name = PurePosixPath(text.replace("\\", "/")).name
     if len(text) > MAX_PATH_CHARS or len(name.encode("utf-8")) > MAX_NAME_BYTES:
         return text[:MAX_PATH_CHARS], ("name_too_long",)
     return text, ()
+
+
+def _valid_text(text: str) -> str:
+    """`text` with undecodable bytes (escaped as U+DC80..U+DCFF) or lone surrogates as U+FFFD."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
 
 
 def _relevant_part(path: PurePosixPath, root: str | PurePath | None) -> PurePosixPath:

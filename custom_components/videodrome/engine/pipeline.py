@@ -3,8 +3,8 @@
 `Pipeline.plan()` identifies every video under a path, works out where it belongs, and runs
 the checks that decide whether it may be filed automatically, each giving a reason code:
 
-- `target_outside_root`: the computed target would leave its library root (never expected;
-  a guard against a naming bug ever writing elsewhere);
+- `target_outside_root`: the computed target would leave its library root, lexically or
+  through a link inside the library that leads out of it (manual; nothing is written);
 - `already_ingested`: the same file is already at the target (skipped);
 - `destination_exists`: a different file has that name (review; nothing is replaced);
 - `already_in_library`: Plex already holds this title (or this episode) elsewhere (review,
@@ -33,6 +33,7 @@ from .blocking import BlockingRunner, run_in_default_executor
 from .errors import DestinationExistsError, TransferError, UnsafePathError
 from .filters import (
     IGNORE_EXTRA,
+    IGNORE_NOT_UTF8,
     IGNORE_NOT_VIDEO,
     IGNORE_SAMPLE,
     ignore_reason,
@@ -256,16 +257,23 @@ class Pipeline:
             # A show Plex already has keeps its folder: no second "Show (Year) {tvdb-N}" beside
             # the user's "Show".
             folder = await self._lookup.show_folder(found)
+            if folder is not None:
+                # Plex's path, normalised: "Show/../Other" must not pass a link named "Show".
+                folder = Path(os.path.normpath(folder))  # noqa: ASYNC240 (string work only)
             if folder is not None and _within(folder, root) and folder != root:
                 target = PurePosixPath(folder.relative_to(root), *target.parts[1:])
                 found = replace(found, target=target)
         destination = root / target
-        if not _within(destination, root):
-            return PlannedFile(
-                source, found, Action.MANUAL, (*reasons, TARGET_OUTSIDE_ROOT)
-            )  # pragma: no cover (naming never produces one; the guard stays)
-        companions = await self._run_blocking(lambda: _companions(source.path, destination))
-        state = await self._run_blocking(lambda: _destination_state(source.path, destination))
+        checked = None
+        if ".." not in target.parts and _within(destination, root):
+            checked = await self._run_blocking(
+                lambda: _check_destination(source.path, destination, root)
+            )
+        if checked is None:
+            # Naming never produces such a target; a folder in the library that is a link
+            # leading out of it (or a hostile path from Plex) does.
+            return PlannedFile(source, found, Action.MANUAL, (*reasons, TARGET_OUTSIDE_ROOT))
+        companions, state = checked
         existing: Existing | None = None
         if state is not None:
             reasons.append(state)
@@ -337,6 +345,33 @@ def _within(path: Path, root: Path) -> bool:
     return normal == Path(os.path.normpath(root)) or normal.is_relative_to(os.path.normpath(root))
 
 
+def _really_within(path: Path, root: Path) -> bool:
+    """Whether `path` stays inside `root` once links are followed, as `mkdir` and `link` would.
+
+    The deepest part of `path` that exists is resolved; what does not exist yet is created
+    below it. Blocking.
+    """
+    missing: list[str] = []
+    current = path
+    while not current.exists() and current.parent != current:
+        missing.append(current.name)
+        current = current.parent
+    try:
+        real = current.resolve().joinpath(*reversed(missing))
+        return _within(real, root.resolve())
+    except OSError, RuntimeError:  # pragma: no cover (an I/O error resolving existing folders)
+        return False
+
+
+def _check_destination(
+    source: Path, destination: Path, root: Path
+) -> tuple[list[tuple[Path, Path]], str | None] | None:
+    """None when `destination` really lies outside `root`; else its companions and state."""
+    if not _really_within(destination, root):
+        return None
+    return _companions(source, destination), _destination_state(source, destination)
+
+
 def source_file(path: Path) -> SourceFile:
     """Stat a file (not following a final symlink). Blocking."""
     info = path.lstat()
@@ -362,6 +397,9 @@ def _walk(path: Path) -> Iterable[SourceFile]:
             file = Path(folder, name)
             reason = ignore_reason(file, path)
             if file.is_symlink() or reason == IGNORE_NOT_VIDEO:
+                continue
+            if reason == IGNORE_NOT_UTF8:
+                _LOGGER.warning("Skipped %r: its name is not valid UTF-8; rename it", file)
                 continue
             if reason is None or reason in {IGNORE_SAMPLE, IGNORE_EXTRA}:
                 found.append(source_file(file))

@@ -1,0 +1,354 @@
+"""Load: 10,000 files dropped into the ingest folder at once, with the watcher and ingest running.
+
+Run: `.venv/bin/python -m bench.load [--files 10000] [--titles 1500] [--stability 1]
+[--idle 5] [--gc-freeze] [--tracemalloc] [--seed 1]`
+
+One event loop runs what the integration runs: the folder watcher (inotify, a check every
+0.5 s, the stability window `--stability`), its queue and one worker that hands each ready
+file to the ingest service (auto-ingest on, hardlink mode, a SQLite store on disk), which
+identifies it (guessit in the default executor) against the TMDb emulator in its own process,
+limited to 40 requests a second as TMDb is. Plex is left out of the loop: its check after each
+transfer lists the whole section (see the README's Reliability section), which at 10,000
+files is a quadratic cost of its own that would hide what this measures. Files are tiny,
+named like releases (films in one or two releases, the rest episodes, from a synthetic
+catalogue the emulator serves), in release and season folders, under a temporary folder in
+the repository (a disk, not tmpfs). Printed:
+
+- every file accounted for: the store's rows by status, and files with no row (lost: must be
+  0); the watcher's pending count and the queue at the end;
+- wall time from the first file written to the last one recorded, and files per second;
+- memory: process RSS before the drop, at its peak (sampled every 0.2 s, and the kernel's
+  high-water mark) and at the end; with `--tracemalloc`, Python's traced peak (slower);
+- the event loop's lateness, measured by a 5 ms ticker: longest stall, the longest that no
+  garbage collection overlapped, the 99th percentile, and garbage collections (count per
+  generation, longest full collection), timed with `gc.callbacks`;
+- the baseline in the same run: the same ticker on the same loop, watcher started and idle,
+  for `--idle` seconds before the drop.
+
+`--gc-freeze` calls `gc.freeze()` once guessit is warmed up, as an experiment: objects that
+exist then are never scanned again by the collector (see the README for why the integration
+does not do this).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+import gc
+import json
+from pathlib import Path
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from typing import Any, Self
+import warnings
+
+import aiohttp
+
+from bench.throughput import make_library
+from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.ingest import IngestService
+from custom_components.videodrome.engine.parse import parse
+from custom_components.videodrome.engine.pipeline import Pipeline, Settings
+from custom_components.videodrome.engine.store import Store
+from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.transfer import TransferMode
+from custom_components.videodrome.engine.watcher import FileState, FolderWatcher
+
+HERE = Path(__file__).resolve().parents[1]
+KEY = "bench-key"
+RATE = 40.0
+TICK = 0.005
+CHECK_INTERVAL = 0.5
+MIB = 1024 * 1024
+
+
+class LoopMonitor:
+    """How late a 5 ms ticker wakes up, and when garbage collections ran (and which)."""
+
+    def __init__(self) -> None:
+        self.late: list[tuple[float, float]] = []  # (when the sleep began, lateness)
+        self.collections: list[tuple[float, float, int]] = []  # (start, end, generation)
+        self._started: dict[int, tuple[float, int]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def _gc(self, phase: str, info: dict[str, Any]) -> None:
+        thread = threading.get_ident()
+        if phase == "start":
+            self._started[thread] = (time.perf_counter(), int(info.get("generation", -1)))
+        elif thread in self._started:
+            start, generation = self._started.pop(thread)
+            self.collections.append((start, time.perf_counter(), generation))
+
+    async def _tick(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(TICK)
+            self.late.append((before, time.perf_counter() - before - TICK))
+
+    def longest(self) -> float:
+        """The longest stall."""
+        return max((late for _, late in self.late), default=0.0)
+
+    def longest_without_gc(self) -> float:
+        """The longest stall that no garbage collection (in any thread) overlapped."""
+        spans = sorted((a, b) for a, b, _ in self.collections)
+        starts = [a for a, _ in spans]
+        longest = 0.0
+        import bisect  # noqa: PLC0415 (only here)
+
+        for began, late in self.late:
+            end = began + TICK + late
+            i = bisect.bisect_left(starts, end)
+            if not any(b > began for _, b in spans[max(0, i - 50) : i]):
+                longest = max(longest, late)
+        return longest
+
+    def percentile(self, share: float) -> float:
+        """The lateness below which `share` of the ticks fall."""
+        ordered = sorted(late for _, late in self.late)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+    def by_generation(self) -> dict[int, tuple[int, float]]:
+        """Per generation: how many collections, and the longest (seconds)."""
+        result: dict[int, tuple[int, float]] = {}
+        for a, b, generation in self.collections:
+            count, longest = result.get(generation, (0, 0.0))
+            result[generation] = (count + 1, max(longest, b - a))
+        return dict(sorted(result.items()))
+
+    def __enter__(self) -> Self:
+        gc.callbacks.append(self._gc)
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._gc)
+        assert self._task is not None
+        self._task.cancel()
+
+
+def rss() -> int:
+    """The process's resident set size, in bytes."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def relative_path(name: str) -> str:
+    """Where a download client would put the file: a release folder, or show/season."""
+    if ".S" in name and (marker := name.split(".S", 1)[1][:2]).isdigit():
+        show = name.split(".S", 1)[0]
+        return f"{show}/Season {int(marker):02d}/{name}"
+    return f"{name.removesuffix('.mkv')}/{name}"
+
+
+def drop(ingest: Path, names: tuple[str, ...]) -> list[Path]:
+    """Write every file (tiny, Matroska-like), as fast as the disk allows. Blocking."""
+    written: list[Path] = []
+    for name in names:
+        path = ingest / relative_path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"\x1a\x45\xdf\xa3" + name.encode()[:60])
+        written.append(path)
+    return written
+
+
+@dataclass(slots=True)
+class Runtime:
+    """The watcher, its queue and worker, and the ingest service: the integration's runtime."""
+
+    watcher: FolderWatcher
+    service: IngestService
+    queue: asyncio.Queue[FileState]
+    handled: int = 0
+    errors: int = 0
+
+    async def work(self) -> None:
+        """One file at a time, as the integration's worker."""
+        while True:
+            state = await self.queue.get()
+            try:
+                await self.service.ingest(state.path, auto=True)
+            except Exception as err:  # noqa: BLE001 (counted; the run goes on)
+                self.errors += 1
+                print(f"    error for {state.path}: {err!r}")
+            finally:
+                self.handled += 1
+                self.queue.task_done()
+
+
+async def emulator(
+    document: dict[str, Any], folder: Path
+) -> tuple[asyncio.subprocess.Process, str]:
+    """The TMDb emulator in its own process, limited to 40 requests a second."""
+    catalogue = folder / "catalogue.json"
+    catalogue.write_text(json.dumps(document), encoding="utf-8")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.emulators.tmdb", "--api-key", KEY, "--catalog",
+        str(catalogue), "--rate-limit", str(RATE), stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 60)
+    return process, line.decode().split()[-1]
+
+
+async def run(args: argparse.Namespace) -> None:
+    """Build, drop, wait, print."""
+    library = make_library(args.files, args.titles, random.Random(args.seed))
+    names = library.files
+    print(
+        f"load: {len(names)} files ({sum('.S' in n for n in names)} episodes), "
+        f"{args.titles} titles; TMDb emulator in its own process at {RATE:.0f} requests/s; "
+        f"Python {sys.version.split()[0]}, gc thresholds {gc.get_threshold()}"
+    )
+    await asyncio.to_thread(parse, "Warm.Up.2000.mkv")  # guessit builds its rules once
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()
+        print(f"  gc.freeze(): {gc.get_freeze_count()} objects frozen")
+    with tempfile.TemporaryDirectory(prefix="bench-load-", dir=HERE) as folder:
+        base = Path(folder)
+        for sub in ("ingest", "movies", "tv"):
+            (base / sub).mkdir()
+        process, url = await emulator(library.document, base)
+        store = Store(base / "videodrome.db")
+        try:
+            async with aiohttp.ClientSession() as session:
+                await measure(args, base, names=names, url=url, session=session, store=store)
+        finally:
+            store.close()
+            process.terminate()
+            await process.wait()
+
+
+async def measure(  # noqa: PLR0915 (one run, measured step by step)
+    args: argparse.Namespace,
+    base: Path,
+    *,
+    names: tuple[str, ...],
+    url: str,
+    session: aiohttp.ClientSession,
+    store: Store,
+) -> None:
+    """The run itself."""
+    tmdb = TMDbClient(session, api_key=KEY, base_url=url, store=store, rate=RATE)
+    identifier = Identifier(tmdb)
+    settings = Settings((base / "ingest",), base / "movies", base / "tv", TransferMode.HARDLINK)
+    pipeline = Pipeline(identifier, settings)
+    service = IngestService(store, pipeline, identifier, tmdb, None, run_blocking=asyncio.to_thread)
+    queue: asyncio.Queue[FileState] = asyncio.Queue()
+
+    def is_handled(state: FileState) -> bool:
+        found = store.find_handled(
+            str(state.path), state.size, state.mtime_ns, state.device, state.inode
+        )
+        return found is not None
+
+    watcher = FolderWatcher(
+        [base / "ingest"], queue.put_nowait, stability=args.stability, is_handled=is_handled
+    )
+    runtime = Runtime(watcher, service, queue)
+    driver = asyncio.create_task(watcher.run(CHECK_INTERVAL, 300.0))
+    worker = asyncio.create_task(runtime.work())
+    peak = 0
+
+    async def sample() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, rss())
+            await asyncio.sleep(0.2)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        with LoopMonitor() as idle:
+            await asyncio.sleep(args.idle)
+        gc.collect()
+        before = rss()
+        if args.tracemalloc:
+            tracemalloc.start()
+        with LoopMonitor() as busy:
+            started = time.perf_counter()
+            written = await asyncio.to_thread(drop, base / "ingest", names)
+            dropped = time.perf_counter() - started
+            total = len(written)
+            while True:
+                await asyncio.sleep(0.5)
+                counts: dict[str, int] = await asyncio.to_thread(store.counts)
+                if sum(counts.values()) >= total and queue.qsize() == 0 and not watcher.pending:
+                    break
+                if time.perf_counter() - started > args.timeout:
+                    print(f"  timed out after {args.timeout:.0f} s: {counts}")
+                    break
+            wall = time.perf_counter() - started
+        traced = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
+        tracemalloc.stop()
+        after = rss()
+        sources = {item.source for item in await asyncio.to_thread(store.history, limit=10 * total)}
+        lost = [p for p in written if str(p) not in sources]
+        statuses = Counter(
+            item.status for item in await asyncio.to_thread(store.history, limit=10 * total)
+        )
+    finally:
+        for task in (sampler, worker, driver):
+            task.cancel()
+        await asyncio.gather(sampler, worker, driver, return_exceptions=True)
+    print(f"  accounted for: {dict(sorted(statuses.items()))}; lost: {len(lost)} of {total}")
+    print(
+        f"    at the end: watcher pending {watcher.pending}, queue {queue.qsize()}, "
+        f"worker errors {runtime.errors}; TMDb requests {tmdb.stats.requests}"
+    )
+    print(
+        f"  wall: {wall:.1f} s from the first file written to the last recorded "
+        f"({total / wall:.0f} files/s; writing them took {dropped:.1f} s)"
+    )
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(
+        f"  memory: RSS {before / MIB:.0f} MiB before the drop, peak {peak / MIB:.0f} MiB "
+        f"(+{(peak - before) / MIB:.0f} MiB; kernel high-water mark {maxrss / MIB:.0f} MiB), "
+        f"{after / MIB:.0f} MiB at the end"
+        + (f"; tracemalloc peak {traced / MIB:.1f} MiB" if traced is not None else "")
+    )
+    for label, monitor in (("baseline (idle, same loop)", idle), ("under load", busy)):
+        generations = ", ".join(
+            f"gen{g}: {n} (longest {longest * 1000:.1f} ms)"
+            for g, (n, longest) in monitor.by_generation().items()
+        )
+        print(
+            f"  event loop {label}: longest stall {monitor.longest() * 1000:.1f} ms, "
+            f"without a GC {monitor.longest_without_gc() * 1000:.1f} ms, p99 "
+            f"{monitor.percentile(0.99) * 1000:.1f} ms, median "
+            f"{statistics.median(late for _, late in monitor.late) * 1000:.2f} ms over "
+            f"{len(monitor.late)} ticks; collections {generations or 'none'}"
+        )
+    print(f"  objects tracked by the GC at the end: {len(gc.get_objects()):,}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--titles", type=int, default=1500)
+    parser.add_argument("--stability", type=float, default=1.0)
+    parser.add_argument("--idle", type=float, default=5.0)
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--gc-freeze", action="store_true")
+    parser.add_argument("--tracemalloc", action="store_true")
+    args = parser.parse_args(argv)
+    # watchdog warns when a watch is added twice for a folder created under a busy watch
+    # (its own bookkeeping, harmless); thousands of new folders make that line a flood.
+    warnings.filterwarnings("ignore", "Callback with id", RuntimeWarning)
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
