@@ -15,7 +15,6 @@ from .data import VideodromeData, create_plex_client
 from .discovery import async_setup_discovery
 from .engine.plex_sync import PathMap
 from .ingest_runtime import async_create_runtime, ingest_enabled, unusable_folders
-from .intent import async_setup_intents
 from .library_runtime import IndexLookup, create_library
 from .llm_api import async_register_llm_api
 from .provider_http import async_setup_entry_provider, async_setup_provider_views
@@ -46,7 +45,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """
     del config
     async_setup_services(hass)
-    async_setup_intents(hass)
     async_setup_discovery(hass)
     async_setup_provider_views(hass)
     await async_setup_frontend(hass)

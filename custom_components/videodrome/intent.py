@@ -21,8 +21,8 @@ INTENT_REVIEW_QUEUE = "VideodromeReviewQueue"
 INTENT_SCAN_LIBRARY = "VideodromeScanLibrary"
 
 
-def async_setup_intents(hass: HomeAssistant) -> None:
-    """Register the intent handlers (in async_setup)."""
+async def async_setup_intents(hass: HomeAssistant) -> None:
+    """Register the intent handlers (called by Home Assistant's intent integration)."""
     intent.async_register(hass, CheckLibraryIntent())
     intent.async_register(hass, ReviewQueueIntent())
     intent.async_register(hass, ScanLibraryIntent())

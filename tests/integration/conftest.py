@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -41,6 +42,12 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 def no_gdm_scan(monkeypatch: pytest.MonkeyPatch) -> None:
     """Setting up Videodrome scans the network (GDM); here only test_discovery's responder."""
     monkeypatch.setattr(discovery, "GDM_TARGETS", [])
+
+
+@pytest.fixture
+async def assist(hass: HomeAssistant) -> None:
+    """Home Assistant's intent integration, which sets up Videodrome's intents (intent.py)."""
+    assert await async_setup_component(hass, "intent", {})
 
 
 @pytest.fixture

@@ -118,7 +118,7 @@ async def test_a_new_film_reaches_the_index_by_notification(
 
 
 async def test_assist_intents(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, plex_emulator: PlexEmulator
+    hass: HomeAssistant, assist: None, loaded_entry: MockConfigEntry, plex_emulator: PlexEmulator
 ) -> None:
     """ "Is Breaking Bad in the library?", "how many files wait?", "scan the movies"."""
     await _loaded(hass, loaded_entry)
@@ -140,7 +140,7 @@ async def test_assist_intents(
     assert any(r.path == "/library/sections/1/refresh" for r in plex_emulator.requests)
 
 
-async def test_intents_without_a_server(hass: HomeAssistant) -> None:
+async def test_intents_without_a_server(hass: HomeAssistant, assist: None) -> None:
     """No server configured: the intents say so."""
     assert await async_setup_component(hass, DOMAIN, {})
     response = await intent.async_handle(
@@ -161,7 +161,7 @@ async def ingest_entry(
 
 
 async def test_availability_against_tmdb_and_the_index_in_ingest(
-    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path, assist: None
 ) -> None:
     """With TMDb, missing seasons are named; the ingest pipeline asks the index."""
     await _loaded(hass, ingest_entry)
@@ -278,7 +278,7 @@ async def test_llm_tools_check_what_the_model_sends(
 
 
 async def test_intents_check_their_slots(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, assist: None, loaded_entry: MockConfigEntry
 ) -> None:
     """Found by tests/reliability: a missing slot was a KeyError logged as an error."""
     await _loaded(hass, loaded_entry)

@@ -367,7 +367,7 @@ async def _tool_or_intent(
 
 @pytest.mark.timeout(300)
 async def test_llm_tools_and_intents_with_generated_arguments(
-    hass: HomeAssistant, tree: Tree, generated: Counter
+    hass: HomeAssistant, tree: Tree, generated: Counter, assist: None
 ) -> None:
     """The conversation agent passes a model's arguments as they come: HA does not check them.
 
