@@ -36,7 +36,12 @@ from custom_components.videodrome.const import CONF_LLM_SCAN, DOMAIN
 from .safety import snapshot
 from .strategies import HOSTILE, hostile_text, names
 
-pytestmark = pytest.mark.usefixtures("ha_integration")
+pytestmark = [
+    pytest.mark.usefixtures("ha_integration"),
+    # Home Assistant's loop (another thread) draws from `random` (back-off jitter) while
+    # Hypothesis generates the next call here; Hypothesis takes that for a strategy using it.
+    pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies"),
+]
 
 if TYPE_CHECKING:
     from collections.abc import Callable
