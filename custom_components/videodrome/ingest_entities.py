@@ -144,6 +144,15 @@ class ReviewQueueSensor(_IngestEntity, SensorEntity):
         return {"items": self._items}
 
 
+def _changes_last_ingest(item: Item, shown: int | None) -> bool:
+    """Whether an item change can change "the last ingest".
+
+    Only an ingested item can, or the one shown (leaving the ingested state): a burst of
+    files waiting for review reads nothing.
+    """
+    return item.status == ItemStatus.INGESTED or item.id == shown
+
+
 class LastIngestSensor(_IngestEntity, SensorEntity):
     """When the last file was filed, and what it was."""
 
@@ -154,6 +163,11 @@ class LastIngestSensor(_IngestEntity, SensorEntity):
         """Create the last ingest sensor."""
         super().__init__(coordinator, runtime, "last_ingest")
         self._item: Item | None = None
+
+    @callback
+    def _changed(self, kind: str, item: Item) -> None:
+        if _changes_last_ingest(item, self._item.id if self._item is not None else None):
+            super()._changed(kind, item)
 
     async def _async_read(self) -> None:
         self._item = await self.hass.async_add_executor_job(self._runtime.store.last_ingested)
@@ -194,10 +208,7 @@ class LastIngestPoster(_IngestEntity, ImageEntity):
 
     @callback
     def _changed(self, kind: str, item: Item) -> None:
-        # Only an item that is (or was, for the one shown) ingested can change the last
-        # ingest: a burst of files waiting for review reads nothing.
-        shown = self._shown[0] if self._shown is not None else None
-        if item.status == ItemStatus.INGESTED or item.id == shown:
+        if _changes_last_ingest(item, self._shown[0] if self._shown is not None else None):
             super()._changed(kind, item)
 
     async def _async_read(self) -> None:

@@ -385,3 +385,32 @@ async def test_a_library_folder_linking_outside_is_not_written_through(
     assert result["status"] == "review"
     assert "target_outside_root" in result["reasons"]
     assert list(outside.iterdir()) == []
+
+
+async def test_files_for_review_do_not_make_the_last_ingest_read_the_store(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """Only an ingested item (or the one shown) changes "the last ingest": the sensor and the
+    poster read the store for those, not for each file of a burst waiting for review."""
+    runtime = ingest_entry.runtime_data.ingest
+    assert runtime is not None
+    store = runtime.store
+    reads: list[int] = []
+    original = store.last_ingested
+
+    def counted() -> Any:
+        reads.append(1)
+        return original()
+
+    store.last_ingested = counted
+    for name in ("Dune.mkv", "a/The.Thing.mkv", "b/Dune.mkv"):
+        await _call(hass, "ingest", path=str(_drop(tmp_path, name)))
+    await hass.async_block_till_done()
+    assert reads == []
+    assert hass.states.get("sensor.videodrome_demo_review_queue").state == "3"  # type: ignore[union-attr]
+    await _call(hass, "ingest", path=str(_drop(tmp_path, "Titanic.1997.1080p.mkv")))
+    await hass.async_block_till_done()
+    assert reads  # the sensor and the poster entity looked again
+    last = hass.states.get("sensor.videodrome_demo_last_ingest")
+    assert last is not None
+    assert last.attributes["title"] == "Titanic"
