@@ -149,3 +149,14 @@ async def make_ingest_entry(
         if entry.state is ConfigEntryState.LOADED:
             await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def ingest_entry(
+    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
+) -> MockConfigEntry:
+    """A loaded entry with ingest on: the demo Plex libraries as roots, an ingest folder."""
+    entry = make_ingest_entry()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry

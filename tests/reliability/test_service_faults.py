@@ -257,13 +257,9 @@ def _watched_entry(make_ingest_entry: Callable[..., MockConfigEntry]) -> MockCon
 
 
 @pytest.fixture
-async def ingest_entry(
-    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
-) -> MockConfigEntry:
-    """A loaded entry with ingest on, its library index loaded (so plans do not ask Plex)."""
-    entry = make_ingest_entry()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+async def ingest_entry(hass: HomeAssistant, ingest_entry: MockConfigEntry) -> MockConfigEntry:
+    """The conftest's loaded entry with ingest on, its library index loaded (plans skip Plex)."""
+    entry = ingest_entry
     await _until(lambda: entry.runtime_data.library.index.loaded)
     await _settled(hass, entry)
     return entry
