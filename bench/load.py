@@ -37,7 +37,6 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass
 import gc
-import json
 from pathlib import Path
 import random
 import resource
@@ -52,6 +51,7 @@ import warnings
 
 import aiohttp
 
+from bench._common import tmdb_emulator
 from bench.throughput import make_library
 from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.ingest import IngestService
@@ -186,21 +186,6 @@ class Runtime:
                 self.queue.task_done()
 
 
-async def emulator(
-    document: dict[str, Any], folder: Path
-) -> tuple[asyncio.subprocess.Process, str]:
-    """The TMDb emulator in its own process, limited to 40 requests a second."""
-    catalogue = folder / "catalogue.json"
-    catalogue.write_text(json.dumps(document), encoding="utf-8")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.emulators.tmdb", "--api-key", KEY, "--catalog",
-        str(catalogue), "--rate-limit", str(RATE), stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 60)
-    return process, line.decode().split()[-1]
-
-
 async def run(args: argparse.Namespace) -> None:
     """Build, drop, wait, print."""
     library = make_library(args.files, args.titles, random.Random(args.seed))
@@ -219,7 +204,7 @@ async def run(args: argparse.Namespace) -> None:
         base = Path(folder)
         for sub in ("ingest", "movies", "tv"):
             (base / sub).mkdir()
-        process, url = await emulator(library.document, base)
+        process, url = await tmdb_emulator(library.document, base, api_key=KEY, rate=RATE)
         store = Store(base / "videodrome.db")
         try:
             async with aiohttp.ClientSession() as session:

@@ -22,11 +22,9 @@ import argparse
 import asyncio
 from dataclasses import dataclass
 import gc
-import json
 from pathlib import Path
 import random
 import re
-import sys
 import tempfile
 import threading
 import time
@@ -34,6 +32,7 @@ from typing import Any, Self
 
 import aiohttp
 
+from bench._common import tmdb_emulator
 from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.parse import parse
 from custom_components.videodrome.engine.score import Decision
@@ -304,21 +303,6 @@ async def burst(url: str, files: tuple[str, ...], *, shared: bool) -> Run:
         )
 
 
-async def emulator(
-    document: dict[str, Any], folder: Path
-) -> tuple[asyncio.subprocess.Process, str]:
-    """The TMDb emulator in its own process, as TMDb is on another machine."""
-    catalogue = folder / "catalogue.json"
-    catalogue.write_text(json.dumps(document), encoding="utf-8")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.emulators.tmdb", "--api-key", KEY, "--catalog",
-        str(catalogue), "--rate-limit", str(RATE), stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 30)
-    return process, line.decode().split()[-1]
-
-
 async def main_async(files: int, titles: int, baseline: bool, seed: int) -> None:
     """Build, run, print."""
     library = make_library(files, titles, random.Random(seed))
@@ -329,7 +313,7 @@ async def main_async(files: int, titles: int, baseline: bool, seed: int) -> None
     # guessit builds its rules on first use (about a second, once per process): not measured.
     await asyncio.to_thread(parse, "Warm.Up.2000.mkv")
     with tempfile.TemporaryDirectory() as folder:
-        process, url = await emulator(library.document, Path(folder))
+        process, url = await tmdb_emulator(library.document, Path(folder), api_key=KEY, rate=RATE)
         try:
             run = await burst(url, library.files, shared=True)
             bound = run.requests / RATE

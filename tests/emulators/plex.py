@@ -21,7 +21,7 @@ import uuid
 from aiohttp import WSMsgType, web
 import orjson
 
-from .plex_library import TYPE_CODES, Item, PlexLibrary, ScanChanges, Section
+from .plex_library import Item, PlexLibrary, ScanChanges, Section, timeline_entries
 from .plex_match import add_routes as add_match_routes
 from .plex_render import render, wants_json
 from .plex_views import item_json, section_json, session_json
@@ -474,18 +474,7 @@ class PlexEmulator:
         for item, states in [(i, (0, 5)) for i in changes.added] + [
             (i, (9,)) for i in changes.removed
         ]:
-            entries.extend(
-                {
-                    "identifier": "com.plexapp.plugins.library",
-                    "sectionID": str(item.section_key),
-                    "itemID": str(item.rating_key),
-                    "type": TYPE_CODES[item.type],
-                    "title": item.title,
-                    "state": state,
-                    "updatedAt": item.updated_at,
-                }
-                for state in states
-            )
+            entries.extend(timeline_entries(item, states))
         if entries:
             await self.broadcast(_notification("timeline", "TimelineEntry", entries))
 

@@ -108,6 +108,22 @@ class Item:
     poster: str | None = "agent"  # where the poster came from (an uploaded URL); None: no poster
 
 
+def timeline_entries(item: Item, states: tuple[int, ...]) -> list[dict[str, Any]]:
+    """The `TimelineEntry` list of a timeline notification about `item`, one per state."""
+    return [
+        {
+            "identifier": "com.plexapp.plugins.library",
+            "sectionID": str(item.section_key),
+            "itemID": str(item.rating_key),
+            "type": TYPE_CODES[item.type],
+            "title": item.title,
+            "state": state,
+            "updatedAt": item.updated_at,
+        }
+        for state in states
+    ]
+
+
 @dataclass
 class ScanChanges:
     """What a scan did: items added and removed (leaves first, for timeline messages)."""

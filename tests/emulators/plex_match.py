@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from .plex_library import TYPE_CODES, _fake_hex, _norm
+from .plex_library import _fake_hex, _norm, timeline_entries
 
 if TYPE_CHECKING:
     from .catalogue import CatalogueMovie, CatalogueShow
@@ -198,18 +198,7 @@ def rematch(library: PlexLibrary, item: Item, title: CatalogueMovie | CatalogueS
 
 
 def _timeline(item: Item, states: tuple[int, ...]) -> dict[str, Any]:
-    entries = [
-        {
-            "identifier": "com.plexapp.plugins.library",
-            "sectionID": str(item.section_key),
-            "itemID": str(item.rating_key),
-            "type": TYPE_CODES[item.type],
-            "title": item.title,
-            "state": state,
-            "updatedAt": item.updated_at,
-        }
-        for state in states
-    ]
+    entries = timeline_entries(item, states)
     container = {"type": "timeline", "size": len(entries), "TimelineEntry": entries}
     return {"NotificationContainer": container}
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import Context
+from homeassistant.helpers import llm
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -149,3 +151,23 @@ async def make_ingest_entry(
         if entry.state is ConfigEntryState.LOADED:
             await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def ingest_entry(
+    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
+) -> MockConfigEntry:
+    """A loaded entry with ingest on: the demo Plex libraries as roots, an ingest folder."""
+    entry = make_ingest_entry()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def llm_api(hass: HomeAssistant, entry_id: str) -> llm.APIInstance:
+    """Videodrome's LLM API for the entry `entry_id`, as a conversation agent gets it."""
+    context = llm.LLMContext(
+        platform="test", context=Context(), language="en", assistant="conversation",
+        device_id=None,
+    )  # fmt: skip
+    return await llm.async_get_api(hass, f"{DOMAIN}-{entry_id}", context)

@@ -8,13 +8,11 @@ from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
 from homeassistant.components.onboarding.const import STEPS
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
-import pytest
 
 from custom_components.videodrome import card
 from custom_components.videodrome.const import DOMAIN
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
     from homeassistant.core import HomeAssistant
@@ -25,17 +23,6 @@ if TYPE_CHECKING:
     )
 
 QUEUE = "sensor.videodrome_demo_review_queue"
-
-
-@pytest.fixture
-async def ingest_entry(
-    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
-) -> MockConfigEntry:
-    """A loaded entry with ingest on."""
-    entry = make_ingest_entry()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
 
 
 def _drop(tmp_path: Path, name: str) -> Path:

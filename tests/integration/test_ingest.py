@@ -27,17 +27,6 @@ if TYPE_CHECKING:
     from tests.emulators.tmdb import TMDbEmulator
 
 
-@pytest.fixture
-async def ingest_entry(
-    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
-) -> MockConfigEntry:
-    """A loaded entry with ingest on: the demo Plex libraries as roots, an ingest folder."""
-    entry = make_ingest_entry()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
 def _drop(tmp_path: Path, name: str, content: bytes = b"video") -> Path:
     file = tmp_path / "ingest" / name
     file.parent.mkdir(parents=True, exist_ok=True)

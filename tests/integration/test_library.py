@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import Context
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import intent, llm
 from homeassistant.setup import async_setup_component
@@ -17,6 +16,7 @@ from custom_components.videodrome.const import (
     DOMAIN,
 )
 from custom_components.videodrome.engine.library import LibraryIndex
+from tests.integration.conftest import llm_api
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -185,11 +185,7 @@ async def test_llm_tools(
 ) -> None:
     """The registered API offers the tools; each answers through the API."""
     await _loaded(hass, ingest_entry)
-    context = llm.LLMContext(
-        platform="test", context=Context(), language="en", assistant="conversation",
-        device_id=None,
-    )  # fmt: skip
-    api = await llm.async_get_api(hass, f"{DOMAIN}-{ingest_entry.entry_id}", context)
+    api = await llm_api(hass, ingest_entry.entry_id)
     names = {tool.name for tool in api.tools}
     assert names == {"check_library", "identify", "review_queue", "recent_ingests", "scan"}
     assert "check_library" in api.api_prompt
@@ -216,11 +212,7 @@ async def test_llm_tools(
 
 async def test_llm_api_without_ingest(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
     """Without ingest only the library tools are offered; identify explains why not."""
-    context = llm.LLMContext(
-        platform="test", context=Context(), language="en", assistant="conversation",
-        device_id=None,
-    )  # fmt: skip
-    api = await llm.async_get_api(hass, f"{DOMAIN}-{loaded_entry.entry_id}", context)
+    api = await llm_api(hass, loaded_entry.entry_id)
     assert {tool.name for tool in api.tools} == {"check_library", "identify"}
     result = await api.async_call_tool(
         llm.ToolInput(tool_name="identify", tool_args={"name": "Heat.1995.mkv"})
@@ -260,11 +252,7 @@ async def test_llm_tools_check_what_the_model_sends(
     `vol.Invalid` goes back to the model as an error it can correct.
     """
     await _loaded(hass, ingest_entry)
-    context = llm.LLMContext(
-        platform="test", context=Context(), language="en", assistant="conversation",
-        device_id=None,
-    )  # fmt: skip
-    api = await llm.async_get_api(hass, f"{DOMAIN}-{ingest_entry.entry_id}", context)
+    api = await llm_api(hass, ingest_entry.entry_id)
     for tool, args in (
         ("identify", {}),
         ("identify", {"name": ["a", "list"]}),

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import STATE_UNKNOWN
-from homeassistant.core import Context
 from homeassistant.helpers import llm
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.videodrome.const import CONF_MATCH_FIX, CONF_UPLOAD_POSTERS, DOMAIN
 from custom_components.videodrome.engine import posters
+from tests.integration.conftest import llm_api
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -124,11 +124,7 @@ async def test_review_is_the_default_and_approving_corrects(
     destination = result["destination"]
     # A conversation agent sees which title is whose.
     entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
-    context = llm.LLMContext(
-        platform="test", context=Context(), language="en", assistant="conversation",
-        device_id=None,
-    )  # fmt: skip
-    api = await llm.async_get_api(hass, f"{DOMAIN}-{entry_id}", context)
+    api = await llm_api(hass, entry_id)
     tool: Any = await api.async_call_tool(llm.ToolInput(tool_name="review_queue", tool_args={}))
     assert tool.data["items"][0]["candidates"] == [
         {"title": "Halloween", "year": 2007, "tmdb_id": HALLOWEEN_2007, "source": "videodrome"},

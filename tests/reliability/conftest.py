@@ -23,7 +23,12 @@ from custom_components.videodrome import discovery
 # Fixtures shared with tests/engine (a client session) and tests/integration (an entry with
 # ingest on, the TMDb emulator); the Home Assistant tests here also ask for `ha_integration`.
 from tests.engine.conftest import session  # noqa: F401 (fixtures are found by name)
-from tests.integration.conftest import assist, make_ingest_entry, tmdb  # noqa: F401
+from tests.integration.conftest import (  # noqa: F401
+    assist,
+    ingest_entry,
+    make_ingest_entry,
+    tmdb,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

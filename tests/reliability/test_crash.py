@@ -306,8 +306,13 @@ def library(tmp_path: Path, tmdb: TMDbEmulator) -> Iterator[Library]:
     state.store.close()
 
 
-def dying_at(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
-    """The process dies when it is about to rename the first file ending in `suffix`."""
+async def organise_killed_at(
+    library: Library,
+    session: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+    suffix: str,
+) -> None:
+    """Organise the movies, dying when about to rename the first file ending in `suffix`."""
     real = organise_module.move_noreplace
 
     def move(source: Path, destination: Path) -> None:
@@ -316,19 +321,19 @@ def dying_at(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
         real(source, destination)
 
     monkeypatch.setattr(organise_module, "move_noreplace", move)
+    with pytest.raises(Killed):
+        await library.service(session).organiser.organise(  # type: ignore[union-attr]
+            library.root / "movies", dry_run=False
+        )
+    monkeypatch.undo()
 
 
 async def test_organise_killed_between_video_and_subtitle(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The video was renamed, its subtitle not: the restart finishes it, undo restores all."""
-    dying_at(monkeypatch, ".srt")
     async with aiohttp.ClientSession() as session:
-        with pytest.raises(Killed):
-            await library.service(session).organiser.organise(  # type: ignore[union-attr]
-                library.root / "movies", dry_run=False
-            )
-        monkeypatch.undo()
+        await organise_killed_at(library, session, monkeypatch, ".srt")
         restarted = library.service(session)
         (heat,) = await restarted.start()
         assert heat.status is ItemStatus.ORGANISED
@@ -346,13 +351,8 @@ async def test_organise_killed_before_the_rename_goes_back_to_review(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Recorded, not renamed: the restart queues it; approving renames it; undo restores."""
-    dying_at(monkeypatch, ".mkv")
     async with aiohttp.ClientSession() as session:
-        with pytest.raises(Killed):
-            await library.service(session).organiser.organise(  # type: ignore[union-attr]
-                library.root / "movies", dry_run=False
-            )
-        monkeypatch.undo()
+        await organise_killed_at(library, session, monkeypatch, ".mkv")
         assert tree(library.root) == library.original
         restarted = library.service(session)
         (back,) = await restarted.start()
@@ -409,13 +409,8 @@ async def test_a_subtitle_whose_new_name_was_taken_meanwhile_stays(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Killed before the subtitle, whose name someone takes before the restart: it stays."""
-    dying_at(monkeypatch, ".srt")
     async with aiohttp.ClientSession() as session:
-        with pytest.raises(Killed):
-            await library.service(session).organiser.organise(  # type: ignore[union-attr]
-                library.root / "movies", dry_run=False
-            )
-        monkeypatch.undo()
+        await organise_killed_at(library, session, monkeypatch, ".srt")
         item = next(i for i in library.store.history() if i.status is ItemStatus.TRANSFERRING)
         ((old, new),) = item.companions
         Path(new).write_bytes(b"someone else's subtitle")

@@ -47,8 +47,10 @@ from .disk_faults import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Awaitable, Callable
     from pathlib import Path
+
+    Scenario = Callable[[str, str], Awaitable[dict[str, Any]]]  # a scenario's name, mechanism
 
 
 @pytest.fixture
@@ -58,35 +60,37 @@ async def tmdb(socket_enabled: None) -> AsyncIterator[TMDbEmulator]:
         yield emulator
 
 
-async def scenario(
-    name: str,
-    mechanism: str,
-    tmp_path: Path,
-    tmdb: TMDbEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    record_property: Any,
-) -> dict[str, Any]:
-    """Run a scenario for real (in a subprocess) or injected (here); its report."""
-    root = tmp_path / "lab"
-    if mechanism == INJECTED:
-        report = await run(name, Lab(root), InjectedDisk(monkeypatch.setattr), tmdb.url)
-    else:
-        try:
-            process = await asyncio.create_subprocess_exec(
-                *command(name, root, tmdb.url), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
-        except FileNotFoundError as missing:  # no unshare or setpriv here
-            pytest.skip(f"{name} cannot be made for real here ({missing}); the injected one ran")
-        async with asyncio.timeout(200):
-            out, stderr = await process.communicate()
-        if process.returncode == UNAVAILABLE:
-            pytest.skip(f"{name} cannot be made for real here ({stderr.decode().strip()}); "
-                        "the injected variant ran instead")  # fmt: skip
-        assert process.returncode == 0, stderr.decode()
-        report = orjson.loads(out)
-    assert report["mechanism"] == mechanism
-    record_property("mechanism", mechanism)
-    return report
+@pytest.fixture
+def scenario(
+    tmp_path: Path, tmdb: TMDbEmulator, monkeypatch: pytest.MonkeyPatch, record_property: Any
+) -> Scenario:
+    """Runs a scenario for real (in a subprocess) or injected (here); returns its report."""
+
+    async def run_scenario(name: str, mechanism: str) -> dict[str, Any]:
+        root = tmp_path / "lab"
+        if mechanism == INJECTED:
+            report = await run(name, Lab(root), InjectedDisk(monkeypatch.setattr), tmdb.url)
+        else:
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    *command(name, root, tmdb.url), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                )
+            except FileNotFoundError as missing:  # no unshare or setpriv here
+                pytest.skip(
+                    f"{name} cannot be made for real here ({missing}); the injected one ran"
+                )
+            async with asyncio.timeout(200):
+                out, stderr = await process.communicate()
+            if process.returncode == UNAVAILABLE:
+                pytest.skip(f"{name} cannot be made for real here ({stderr.decode().strip()}); "
+                            "the injected variant ran instead")  # fmt: skip
+            assert process.returncode == 0, stderr.decode()
+            report = orjson.loads(out)
+        assert report["mechanism"] == mechanism
+        record_property("mechanism", mechanism)
+        return report
+
+    return run_scenario
 
 
 def expected_library(report: dict[str, Any]) -> dict[str, str]:
@@ -139,17 +143,9 @@ def test_every_scenario_has_a_real_mechanism() -> None:
 
 @pytest.mark.parametrize("mechanism", MECHANISMS["full_disk_before"], ids=("real", "injected"))
 @pytest.mark.timeout(240)  # the real variant starts a Python process, slow on a busy machine
-async def test_full_disk_refused_before_writing(
-    mechanism: str,
-    tmp_path: Path,
-    tmdb: TMDbEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    record_property: Any,
-) -> None:
+async def test_full_disk_refused_before_writing(mechanism: str, scenario: Scenario) -> None:
     """2 MiB free: the 1 MiB movie goes in, the 3 MiB one is refused before a byte is written."""
-    report = await scenario(
-        "full_disk_before", mechanism, tmp_path, tmdb, monkeypatch, record_property
-    )
+    report = await scenario("full_disk_before", mechanism)
     assert report["raised"]["type"] == "NoSpaceError"
     assert "needs 3145728 bytes" in report["raised"]["message"]
     fault = report["fault"]
@@ -162,17 +158,9 @@ async def test_full_disk_refused_before_writing(
 
 @pytest.mark.parametrize("mechanism", MECHANISMS["full_disk_during"], ids=("real", "injected"))
 @pytest.mark.timeout(240)  # the real variant starts a Python process, slow on a busy machine
-async def test_full_disk_while_copying(
-    mechanism: str,
-    tmp_path: Path,
-    tmdb: TMDbEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    record_property: Any,
-) -> None:
+async def test_full_disk_while_copying(mechanism: str, scenario: Scenario) -> None:
     """Someone else fills the disk while we copy: ENOSPC mid-copy, the copy discarded."""
-    report = await scenario(
-        "full_disk_during", mechanism, tmp_path, tmdb, monkeypatch, record_property
-    )
+    report = await scenario("full_disk_during", mechanism)
     assert report["raised"]["type"] == "NoSpaceError"
     assert "while copying" in report["raised"]["message"]  # mid-copy, not the early check
     fault = report["fault"]
@@ -186,15 +174,9 @@ async def test_full_disk_while_copying(
 
 @pytest.mark.parametrize("mechanism", MECHANISMS["read_only"], ids=("real", "injected"))
 @pytest.mark.timeout(240)  # the real variant starts a Python process, slow on a busy machine
-async def test_read_only_library(
-    mechanism: str,
-    tmp_path: Path,
-    tmdb: TMDbEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    record_property: Any,
-) -> None:
+async def test_read_only_library(mechanism: str, scenario: Scenario) -> None:
     """A read-only library: said so (not "permission denied"), nothing written, retriable."""
-    report = await scenario("read_only", mechanism, tmp_path, tmdb, monkeypatch, record_property)
+    report = await scenario("read_only", mechanism)
     assert report["raised"]["type"] == "TransferPermissionError"
     assert "read-only filesystem" in report["raised"]["message"]
     fault = report["fault"]
@@ -207,17 +189,9 @@ async def test_read_only_library(
 
 @pytest.mark.parametrize("mechanism", MECHANISMS["permission_denied"], ids=("real", "injected"))
 @pytest.mark.timeout(240)  # the real variant starts a Python process, slow on a busy machine
-async def test_permission_denied(
-    mechanism: str,
-    tmp_path: Path,
-    tmdb: TMDbEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    record_property: Any,
-) -> None:
+async def test_permission_denied(mechanism: str, scenario: Scenario, tmp_path: Path) -> None:
     """A folder we may not write, then a source we may not read: named, nothing lost."""
-    report = await scenario(
-        "permission_denied", mechanism, tmp_path, tmdb, monkeypatch, record_property
-    )
+    report = await scenario("permission_denied", mechanism)
     assert report["raised"]["type"] == "TransferPermissionError"
     assert "permission denied" in report["raised"]["message"]
     fault = report["fault"]

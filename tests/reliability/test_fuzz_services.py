@@ -23,7 +23,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import intent, llm
 from homeassistant.helpers.json import json_bytes
@@ -32,6 +31,7 @@ import probatio as vol
 import pytest
 
 from custom_components.videodrome.const import CONF_LLM_SCAN, DOMAIN
+from tests.integration.conftest import llm_api
 
 from .safety import snapshot
 from .strategies import HOSTILE, hostile_text, names
@@ -382,9 +382,7 @@ async def test_llm_tools_and_intents_with_generated_arguments(
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     hass.config_entries.async_update_entry(entry, options={**entry.options, CONF_LLM_SCAN: True})
     await hass.async_block_till_done()
-    context = llm.LLMContext(platform="test", context=Context(), language="en",
-                             assistant="conversation", device_id=None)  # fmt: skip
-    api = await llm.async_get_api(hass, f"{DOMAIN}-{entry.entry_id}", context)
+    api = await llm_api(hass, entry.entry_id)
     assert {tool.name for tool in api.tools} == set(_TOOL_ARGS)
     calls = st.one_of(
         *(st.tuples(st.just("tool"), st.just(n), a) for n, a in _TOOL_ARGS.items()),

@@ -249,21 +249,23 @@ async def _until_resting(
     assert await _ledger(hass, sources) == tally
 
 
-def _watched_entry(make_ingest_entry: Callable[..., MockConfigEntry]) -> MockConfigEntry:
-    """Ingest with the watcher on rescans only (a minute apart): the clock decides everything."""
-    return make_ingest_entry(
+async def _watched_entry(
+    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
+) -> MockConfigEntry:
+    """A loaded entry with ingest on, the watcher on rescans only (a minute apart): the clock
+    decides everything."""
+    entry = make_ingest_entry(
         **{CONF_STABILITY: 10, CONF_NETWORK_SHARE: True, CONF_RESCAN_INTERVAL: 1}
     )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
 
 
 @pytest.fixture
-async def ingest_entry(
-    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
-) -> MockConfigEntry:
-    """A loaded entry with ingest on, its library index loaded (so plans do not ask Plex)."""
-    entry = make_ingest_entry()
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+async def ingest_entry(hass: HomeAssistant, ingest_entry: MockConfigEntry) -> MockConfigEntry:
+    """The conftest's loaded entry with ingest on, its library index loaded (plans skip Plex)."""
+    entry = ingest_entry
     await _until(lambda: entry.runtime_data.library.index.loaded)
     await _settled(hass, entry)
     return entry
@@ -521,9 +523,7 @@ async def test_t1_tmdb_refusing_the_key_keeps_files_until_a_new_key(
         _drop(tmp_path, name) for name in ("Titanic.1997.mkv", "Avatar.2009.mkv", "Joker.2019.mkv")
     )
     tmdb.rotate_key("the-new-key")  # the entry's key is now refused
-    entry = _watched_entry(make_ingest_entry)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await _watched_entry(hass, make_ingest_entry)
     issue_id = f"tmdb_key_rejected_{entry.entry_id}"
     issues = ir.async_get(hass)
 
@@ -763,9 +763,7 @@ async def test_t7_tmdb_down_then_back_the_watcher_files_what_waited(
     rescan, bounded); when TMDb is back the next rescan files them, nothing asked of anyone."""
     sources = dict(_drop(tmp_path, name) for name in ("Titanic.1997.mkv", "Avatar.2009.mkv"))
     tmdb.faults.fail_next, tmdb.faults.fail_status = 1_000_000, 503
-    entry = _watched_entry(make_ingest_entry)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await _watched_entry(hass, make_ingest_entry)
     _quick_tmdb(entry)
     await _until_resting(hass, freezer, sources, review=2)
     items = (await _call(hass, "history"))["items"]
