@@ -217,6 +217,9 @@ async def _plan(call: ServiceCall) -> ServiceResponse:
         planned = await runtime.service.plan(path)
     except UnsafePathError as err:
         raise _error("invalid_path", path=str(path), reason=str(err)) from err
+    except TMDbAuthError as err:
+        repairs.report(call.hass, repairs.ISSUE_TMDB_KEY, runtime.entry_id)
+        raise _failure("ingest_failed", err) from err
     except VideodromeError as err:
         raise _failure("ingest_failed", err) from err
     return {"results": [p.as_json() for p in planned]}
@@ -229,6 +232,9 @@ async def _identify(call: ServiceCall) -> ServiceResponse:
         try:
             source = await call.hass.async_add_executor_job(source_file, path)
             planned = await runtime.service.pipeline.plan_file(source)
+        except TMDbAuthError as err:
+            repairs.report(call.hass, repairs.ISSUE_TMDB_KEY, runtime.entry_id)
+            raise _failure("identify_failed", err) from err
         except VideodromeError as err:
             raise _failure("identify_failed", err) from err
         return planned.found.as_json()
@@ -238,6 +244,7 @@ async def _identify(call: ServiceCall) -> ServiceResponse:
     try:
         found = await identifier.identify(str(call.data[ATTR_NAME]))
     except TMDbAuthError as err:
+        repairs.report(call.hass, repairs.ISSUE_TMDB_KEY, runtime.entry_id)
         raise _failure("identify_failed", err) from err
     return found.as_json()
 

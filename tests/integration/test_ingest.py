@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.videodrome import repairs
 from custom_components.videodrome.const import (
     CONF_INGEST_FOLDERS,
     CONF_PATH_MAP,
@@ -195,7 +197,8 @@ async def test_identify_needs_something(hass: HomeAssistant, ingest_entry: MockC
 async def test_tmdb_refusing_the_key(
     hass: HomeAssistant, ingest_entry: MockConfigEntry, tmdb: TMDbEmulator, tmp_path: Path
 ) -> None:
-    """A rotated TMDb key: every TMDb-backed service fails with a clear error."""
+    """A rotated TMDb key: every TMDb-backed service fails with a clear error, and each
+    raises the rejected-key repair (the person calling plan or identify needs it too)."""
     source = _drop(tmp_path, "Titanic.1997.mkv")
     queued = _drop(tmp_path, "q/Dune.mkv")
     (item,) = (await _call(hass, "ingest", path=str(queued)))["results"]
@@ -207,8 +210,11 @@ async def test_tmdb_refusing_the_key(
         ("identify", {"name": "Heat.1995.mkv"}),
         ("approve", {"item_id": item["item_id"], "tmdb_id": 841}),
     ):
+        repairs.clear(hass, repairs.ISSUE_TMDB_KEY, ingest_entry.entry_id)
         with pytest.raises(HomeAssistantError, match="rejected the API key"):
             await _call(hass, service, **data)
+        issue_id = f"{repairs.ISSUE_TMDB_KEY}_{ingest_entry.entry_id}"
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None, service
 
 
 async def test_awkward_paths(
