@@ -7,9 +7,9 @@ One event loop runs what the integration runs: the folder watcher (inotify, a ch
 0.5 s, the stability window `--stability`), its queue and one worker that hands each ready
 file to the ingest service (auto-ingest on, hardlink mode, a SQLite store on disk), which
 identifies it (guessit in the default executor) against the TMDb emulator in its own process,
-limited to 40 requests a second as TMDb is. Plex is left out of the loop: its check after each
-transfer lists the whole section (see the README's Reliability section), which at 10,000
-files is a quadratic cost of its own that would hide what this measures. Files are tiny,
+limited to 40 requests a second as TMDb is. Plex is left out of the loop: its scan and match
+check after each transfer (see the README's Known limitations) would measure the Plex
+emulator, not Videodrome. Files are tiny,
 named like releases (films in one or two releases, the rest episodes, from a synthetic
 catalogue the emulator serves), in release and season folders, under a temporary folder in
 the repository (a disk, not tmpfs). Printed:

@@ -293,6 +293,8 @@ class PlexEmulator:
         }
         type_code = _int(request.query.get("type"))
         items = self.library.section_items(section.key, type_code)
+        if request.query.get("sort") == "addedAt:desc":  # newest first, as Plex sorts
+            items = sorted(items, key=lambda item: (item.added_at, item.rating_key), reverse=True)
         start = max(_int(params.get("X-Plex-Container-Start")) or 0, 0)
         size = _int(params.get("X-Plex-Container-Size"))
         page = items[start:] if size is None else items[start : start + max(size, 0)]

@@ -261,3 +261,28 @@ def test_path_map_back_to_home_assistant(
 ) -> None:
     """Plex's view back to Home Assistant's: longest prefix, POSIX or Windows."""
     assert PathMap(pairs).to_local(seen) == expected
+
+
+async def test_a_new_film_is_found_on_the_first_page_of_a_large_library(
+    session: aiohttp.ClientSession,
+    library_plex: PlexEmulator,
+    tmdb_emulator: TMDbEmulator,
+    tmp_path: Path,
+) -> None:
+    """The match check asks for the newest items first: in a section of 1,200 older films
+    the file Plex has just scanned is on the first page (one listing, not three)."""
+    library = library_plex.library
+    for number in range(1200):
+        library._new(  # the emulator's own constructor for an item
+            type="movie", title=f"Old Film {number}", section_key=1, guid=f"plex://movie/{number}",
+            year=1950, files=[(str(tmp_path / "movies" / f"Old Film {number}.mkv"), 5)],
+            added_at=1_000_000 + number,
+        )  # fmt: skip
+    sync, identifier = await _setup(session, library_plex, tmdb_emulator)
+    found = await identifier.identify("The.Matrix.1999.1080p.mkv")
+    assert found.target is not None
+    file = _place(tmp_path / "movies", found.target)
+    result = await sync.scan_and_verify(file, found)
+    assert result.status == PLEX_MATCHED
+    listings = [r for r in library_plex.requests if r.path == "/library/sections/1/all"]
+    assert [r.query.get("sort") for r in listings] == ["addedAt:desc"]

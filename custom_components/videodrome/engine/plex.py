@@ -160,14 +160,20 @@ class PlexClient:
         start: int = 0,
         size: int = DEFAULT_PAGE_SIZE,
         include_guids: bool = True,
+        sort: str | None = None,
     ) -> ItemPage:
-        """One page of a section's items (`size=0` returns only the total)."""
+        """One page of a section's items (`size=0` returns only the total).
+
+        `sort` is Plex's (`addedAt:desc`: the newest first).
+        """
         params: dict[str, str | int] = {
             "X-Plex-Container-Start": start,
             "X-Plex-Container-Size": size,
         }
         if libtype is not None:
             params["type"] = libtype
+        if sort is not None:
+            params["sort"] = sort
         if include_guids:
             params["includeGuids"] = 1
         media = container(
@@ -192,12 +198,13 @@ class PlexClient:
         *,
         libtype: int | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
+        sort: str | None = None,
     ) -> AsyncIterator[Mapping[str, Any]]:
         """Every item of a section, fetched page by page (bounded memory, no DB lock on PMS)."""
         start = 0
         while True:
             page = await self.section_items(
-                section_key, libtype=libtype, start=start, size=page_size
+                section_key, libtype=libtype, start=start, size=page_size, sort=sort
             )
             for item in page.items:
                 yield item

@@ -21,6 +21,9 @@ from .errors import UnsafePathError
 from .paths import plex_path, section_for_path
 from .plex_models import TYPE_MOVIE, TYPE_SHOW, as_int, as_str, child_objects
 
+# Plex's sort for "recently added first" (what python-plexapi's recentlyAdded asks for).
+NEWEST_FIRST = "addedAt:desc"
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import PurePath
@@ -218,7 +221,11 @@ class PlexSync:
         Raises PlexError when Plex fails while looking (see `verify`).
         """
         if section.type == "movie":
-            async for item in self._client.iter_section_items(section.key, libtype=TYPE_MOVIE):
+            # The newest first: a file Plex has just scanned is on the first page, not the
+            # last of a large library (one request instead of one per 500 films).
+            async for item in self._client.iter_section_items(
+                section.key, libtype=TYPE_MOVIE, sort=NEWEST_FIRST
+            ):
                 if file in _files(item):
                     return _verdict(item, wanted, section.key, file)
             return Verification(PLEX_NOT_FOUND, section_key=section.key)
