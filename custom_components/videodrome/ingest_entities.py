@@ -34,7 +34,7 @@ QUEUE_ITEMS_SHOWN = 10
 CANDIDATE_KEYS = ("tmdb_id", "media_type", "title", "year", "score", "poster_path", "source")
 
 
-def _summary(item: Item) -> dict[str, Any]:
+def item_summary(item: Item) -> dict[str, Any]:
     """What a dashboard or a notification needs to know about an item."""
     return {
         "item_id": item.id,
@@ -53,6 +53,17 @@ def _summary(item: Item) -> dict[str, Any]:
             }
             for c in item.candidates
         ],
+    }
+
+
+def filed_summary(item: Item) -> dict[str, Any]:
+    """An item's summary with where it was filed and what Plex made of it."""
+    return {
+        **item_summary(item),
+        "library": item.library,
+        "target": item.target,
+        "plex_status": item.plex_status,
+        "plex_previous_guid": item.plex_previous_guid,
     }
 
 
@@ -131,7 +142,7 @@ class ReviewQueueSensor(_IngestEntity, SensorEntity):
         store = self._runtime.store
         self._count = await self.hass.async_add_executor_job(store.review_count)
         items = await self.hass.async_add_executor_job(store.review_queue, QUEUE_ITEMS_SHOWN)
-        self._items = [_summary(item) for item in items]
+        self._items = [item_summary(item) for item in items]
 
     @property
     def native_value(self) -> int:
@@ -180,16 +191,7 @@ class LastIngestSensor(_IngestEntity, SensorEntity):
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Title, where it went, and whether Plex matched it."""
-        item = self._item
-        if item is None:
-            return {}
-        return {
-            **_summary(item),
-            "library": item.library,
-            "target": item.target,
-            "plex_status": item.plex_status,
-            "plex_previous_guid": item.plex_previous_guid,
-        }
+        return filed_summary(self._item) if self._item is not None else {}
 
 
 class LastIngestPoster(_IngestEntity, ImageEntity):
@@ -253,5 +255,5 @@ class IngestEventEntity(VideodromeEntity, EventEntity):
 
     @callback
     def _changed(self, kind: str, item: Item) -> None:
-        self._trigger_event(kind, {**_summary(item), "status": str(item.status)})
+        self._trigger_event(kind, {**item_summary(item), "status": str(item.status)})
         self.async_write_ha_state()

@@ -21,7 +21,7 @@ import probatio as vol
 
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .engine.store import ItemStatus
-from .ingest_entities import _summary
+from .ingest_entities import filed_summary, item_summary
 from .services import loaded_entry
 
 if TYPE_CHECKING:
@@ -46,11 +46,8 @@ def async_setup_websocket(hass: HomeAssistant) -> None:
 
 def _recent(item: Item) -> dict[str, Any]:
     return {
-        **_summary(item),
+        **filed_summary(item),
         "status": item.status.value,
-        "library": item.library,
-        "target": item.target,
-        "plex_status": item.plex_status,
         "updated_at": item.as_dict()["updated_at"],
     }
 
@@ -105,7 +102,7 @@ async def ws_review(hass: HomeAssistant, connection: ActiveConnection, msg: dict
         result |= {
             "ingest": True,
             "count": count,
-            "queue": [_summary(item) for item in queue],
+            "queue": [item_summary(item) for item in queue],
             "recent": [_recent(item) for item in done],
         }
     connection.send_result(msg["id"], result)
