@@ -81,13 +81,19 @@ class Store:
     def add(self, state: FileState) -> None:
         """`on_ready`: record the file."""
         self.calls += 1
-        self.handled.add((str(state.path), *state.version))
+        self.handled.add((str(state.path), state.size, state.mtime_ns, state.inode, state.device))
         if len(self.handled) >= self.expected:
             self.complete.set()
 
     def is_handled(self, state: FileState) -> bool:
         """`is_handled` (in an executor job): was this version handed out already?"""
-        return (str(state.path), *state.version) in self.handled
+        return (
+            str(state.path),
+            state.size,
+            state.mtime_ns,
+            state.inode,
+            state.device,
+        ) in self.handled
 
 
 def _deep_size(handled: set[tuple[str, int, int, int, int]]) -> int:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 import errno
 import logging
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -64,7 +66,9 @@ class WatcherRuntime:
     watcher: FolderWatcher
     auto_ingest: bool
     rescan_interval: timedelta
-    queue: asyncio.Queue[FileState] = field(default_factory=asyncio.Queue)
+    # Path text, not FileState: 10,000 queued files are 10,000 strings, which the garbage
+    # collector never scans (see engine/watcher.py).
+    queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     running: bool = False
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _worker: asyncio.Task[None] | None = None
@@ -109,7 +113,7 @@ class WatcherRuntime:
     @callback
     def on_ready(self, state: FileState) -> None:
         """A complete file: queue it for the worker."""
-        self.queue.put_nowait(state)
+        self.queue.put_nowait(os.fspath(state.path))
         self._changed()
 
     async def _async_check(self, _now: Any = None) -> None:
@@ -123,24 +127,24 @@ class WatcherRuntime:
     async def _async_work(self) -> None:
         """Ingest queued files one at a time (transfers and TMDb have their own limits)."""
         while True:
-            state = await self.queue.get()
+            path = Path(await self.queue.get())
             try:
-                outcomes = await self.ingest.service.ingest(state.path, auto=self.auto_ingest)
+                outcomes = await self.ingest.service.ingest(path, auto=self.auto_ingest)
                 repairs.clear(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
                 if any(o.item is not None and waiting_for_tmdb(o.item) for o in outcomes):
                     # TMDb could not be asked: the next rescan hands the file out again.
-                    self.watcher.forget(state.path)
+                    self.watcher.forget(path)
             except TMDbAuthError:
                 # Nothing can be identified until the key is fixed: say so once, keep the file
                 # for the next rescan after a reload with a new key.
                 repairs.report(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
-                self.watcher.forget(state.path)
+                self.watcher.forget(path)
             except VideodromeError as err:
-                _LOGGER.warning("Could not ingest %s: %s", state.path, err)
+                _LOGGER.warning("Could not ingest %s: %s", path, err)
             except OSError as err:  # the file vanished or became unreadable meanwhile
-                _LOGGER.warning("Could not read %s: %s", state.path, err)
+                _LOGGER.warning("Could not read %s: %s", path, err)
             except Exception:  # the worker must outlive any one file's surprise
-                _LOGGER.exception("Unexpected error while ingesting %s", state.path)
+                _LOGGER.exception("Unexpected error while ingesting %s", path)
             finally:
                 self.queue.task_done()
                 self._changed()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -197,6 +198,22 @@ async def test_a_caller_giving_up_does_not_cancel_the_others(
     first.cancel()
     assert (await second).tmdb_id == 603
     assert first.cancelled()
+
+
+async def test_memory_keeps_bytes_and_hands_out_copies(
+    session: aiohttp.ClientSession, tmdb_emulator: TMDbEmulator
+) -> None:
+    """Memory holds TMDb's bytes (nothing for the garbage collector to scan); a caller
+    changing its answer changes no one else's."""
+    tmdb = client(session, tmdb_emulator)
+    first = await tmdb.details_json("movie", 603)
+    assert all(isinstance(body, bytes) for body in tmdb._memory.values())
+    assert not any(gc.is_tracked(body) for body in tmdb._memory.values())
+    first["title"] = "Changed"
+    again = await tmdb.details_json("movie", 603)
+    assert again["title"] == "The Matrix"
+    assert again is not first
+    assert (tmdb.stats.memory_hits, tmdb_emulator.counts["movie"]) == (1, 1)
 
 
 async def test_memory_cache_is_bounded(

@@ -285,7 +285,7 @@ async def test_events_outside_the_roots_or_ignored_are_dropped(
         watcher._hint(str(ingest / "a.mkv"), False)
         clock.advance(5)
         watcher._hint(str(ingest / "a.mkv"), False)  # another write: the window restarts
-        assert watcher._candidates[ingest / "a.mkv"].stable_since == clock.now
+        assert watcher._candidates[str(ingest / "a.mkv")][0] == clock.now
     finally:
         await watcher.stop()
 
@@ -393,3 +393,19 @@ async def test_a_burst_of_events_reaches_the_loop_in_small_merged_batches(ingest
     while len(hints) < len(files) + 2:
         await asyncio.sleep(0)
     assert hints[-1] == (files[0], False)
+
+
+async def test_rescans_skip_what_cannot_be_stated_and_folders_outside_the_roots(
+    ingest: Path, tmp_path: Path, clock: Clock
+) -> None:
+    """A dangling link is no candidate; a folder outside the roots is not walked at all."""
+    ready: list[FileState] = []
+    watcher = _watcher(ingest, clock, ready)
+    (ingest / "Gone.2001.mkv").symlink_to(ingest / "nowhere.mkv")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "Outside.2002.mkv").write_bytes(b"o")
+    (ingest / "Heat.1995.mkv").write_bytes(b"h")
+    await watcher.rescan()
+    assert watcher._walk([elsewhere], {}) == []
+    assert list(watcher._candidates) == [str(ingest / "Heat.1995.mkv")]

@@ -28,7 +28,7 @@ from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.store import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from custom_components.videodrome.engine.transfer import TransferMode
-from custom_components.videodrome.engine.watcher import FileState, FolderWatcher
+from custom_components.videodrome.engine.watcher import FolderWatcher
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.tmdb import TMDbEmulator
 
@@ -66,10 +66,10 @@ async def test_files_dropped_at_once_are_all_ingested_or_queued(
         None,
         run_blocking=asyncio.to_thread,
     )
-    queue: asyncio.Queue[FileState] = asyncio.Queue()
+    queue: asyncio.Queue[str] = asyncio.Queue()
     watcher = FolderWatcher(
         [tmp_path / "ingest"],
-        queue.put_nowait,
+        lambda state: queue.put_nowait(os.fspath(state.path)),
         stability=0.2,
         is_handled=lambda s: (
             store.find_handled(str(s.path), s.size, s.mtime_ns, s.device, s.inode) is not None

@@ -1,7 +1,9 @@
 """Async client for TMDb's v3 API, over an aiohttp session the caller owns.
 
 Every request goes through `TMDbClient._get`, which
-- answers from memory, then from the SQLite cache (`Store`, 30 days), before asking TMDb;
+- answers from memory, then from the SQLite cache (`Store`, 30 days), before asking TMDb; memory
+  keeps TMDb's bytes, not the decoded JSON, so that thousands of answers cost the garbage
+  collector nothing to scan (decoding one again takes microseconds);
 - shares one request among callers asking the same thing at the same time;
 - keeps to TMDb's rate (about 40 requests/s) with a spacing limiter, and at most
   `concurrency` requests in flight;
@@ -147,7 +149,7 @@ class TMDbClient:
         self._max_retries = max_retries
         self._backoff = backoff
         self._run_blocking = run_blocking or run_in_default_executor
-        self._memory: OrderedDict[str, Any] = OrderedDict()
+        self._memory: OrderedDict[str, bytes] = OrderedDict()  # request -> TMDb's answer
         self._inflight: dict[str, asyncio.Task[Any]] = {}
         self.stats = TMDbStats()
 
@@ -245,7 +247,7 @@ class TMDbClient:
         if cache and key in self._memory:
             self._memory.move_to_end(key)
             self.stats.memory_hits += 1
-            return self._memory[key]
+            return orjson.loads(self._memory[key])
         task = self._inflight.get(key)
         if task is None:
             # A task of its own, so that a caller giving up does not cancel it for the others.
@@ -273,7 +275,7 @@ class TMDbClient:
                     lambda: store.cache_get(key, EMPTY_TTL)
                 ):
                     self.stats.store_hits += 1
-                    self._remember(key, data)
+                    self._remember(key, body)
                     return data
         body = await self._fetch(path, params)
         try:
@@ -283,13 +285,13 @@ class TMDbClient:
         if not isinstance(data, dict):
             raise TMDbProtocolError(f"TMDb sent an unexpected shape for {path}")
         if cache:
-            self._remember(key, data)
+            self._remember(key, body)
             if store is not None:
                 await self._run_blocking(lambda: store.cache_put(key, body))
         return data
 
-    def _remember(self, key: str, data: Any) -> None:
-        self._memory[key] = data
+    def _remember(self, key: str, body: bytes) -> None:
+        self._memory[key] = body
         if len(self._memory) > MEMORY_ENTRIES:
             self._memory.popitem(last=False)
 

@@ -49,37 +49,22 @@ class FileState:
     device: int
 
     @classmethod
-    def of(cls, path: Path, stat: os.stat_result) -> FileState:
-        """The state of `path` from its `stat`."""
-        return cls(path, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev)
-
-    @property
-    def version(self) -> Version:
-        """Size, mtime, inode and device: equal for the same version of the same file."""
-        return (self.size, self.mtime_ns, self.inode, self.device)
-
-    def same_version(self, other: FileState) -> bool:
-        """Whether `other` is this file unchanged (same size and mtime, same inode)."""
-        return (self.size, self.mtime_ns, self.inode, self.device) == (
-            other.size,
-            other.mtime_ns,
-            other.inode,
-            other.device,
-        )
+    def at(cls, path: str, version: Version) -> FileState:
+        """The state of the file at `path` whose `version` is known."""
+        size, mtime_ns, inode, device = version
+        return cls(Path(path), size, mtime_ns, inode, device)
 
 
-@dataclass(slots=True)
-class _Candidate:
-    state: FileState | None  # None until first stat'ed
-    stable_since: float
+def _version(stat: os.stat_result) -> Version:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev)
 
 
-@dataclass(frozen=True, slots=True)
-class _Snapshot:
-    path: Path
-    previous: FileState | None
-    due: bool  # stable for the window, if the stat agrees
-    seen: Version | None
+# What the watcher holds per file is plain strings, numbers and tuples of them, never Path or
+# FileState objects: a burst of 10,000 files settles for a minute, and objects alive that long
+# reach the garbage collector's oldest generation, where every full collection (which stops the
+# event loop) scans them again; strings and tuples of numbers are not scanned at all.
+type _Candidate = tuple[float, Version | None]  # (stable since, last stat's version or None)
+type _Snapshot = tuple[str, Version | None, bool, Version | None]  # (path, previous, due, seen)
 
 
 # Hints handled per turn of the event loop: a burst of 10,000 files (30,000 events) handed
@@ -153,11 +138,9 @@ class FolderWatcher:
         self._is_handled = is_handled or (lambda _state: False)
         self._run_blocking = run_blocking or run_in_default_executor
         self._clock = clock
-        self._candidates: dict[Path, _Candidate] = {}
+        self._candidates: dict[str, _Candidate] = {}  # path text -> candidate
         self._dirty_folders: set[Path] = set()
         # Handed out or found handled, this run: path text -> (size, mtime, inode, device).
-        # Plain strings and tuples: 10,000 files under watch cost about a third of what
-        # Path and FileState objects would.
         self._seen: dict[str, Version] = {}
         self._observer: BaseObserver | None = None
         self.inotify_error: OSError | None = None
@@ -218,19 +201,16 @@ class FolderWatcher:
         if is_directory:
             self._dirty_folders.add(target)
         elif ignore_reason(target, root) is None:
-            self._touch(target)
+            self._touch(os.fspath(target))
 
     def _root_of(self, path: Path) -> Path | None:
         return next((root for root in self.roots if path.is_relative_to(root)), None)
 
-    def _touch(self, path: Path) -> None:
+    def _touch(self, path: str) -> None:
         candidate = self._candidates.get(path)
-        if candidate is None:
-            self._candidates[path] = _Candidate(None, self._clock())
-        else:
-            candidate.stable_since = self._clock()
+        self._candidates[path] = (self._clock(), None if candidate is None else candidate[1])
 
-    def forget(self, path: Path) -> None:
+    def forget(self, path: Path | str) -> None:
         """Hand `path` out again when it is next seen (its handling did not happen)."""
         self._seen.pop(os.fspath(path), None)
 
@@ -251,9 +231,9 @@ class FolderWatcher:
         found = await self._collect(lambda: self._walk(self.roots, seen))
         self._add_found(found)
 
-    def _walk(self, folders: Iterable[Path], seen: dict[str, Version]) -> list[FileState]:
+    def _walk(self, folders: Iterable[Path], seen: dict[str, Version]) -> list[tuple[str, Version]]:
         """In an executor: the candidate files below `folders`, minus unchanged seen ones."""
-        found: list[FileState] = []
+        found: list[tuple[str, Version]] = []
         for folder in folders:
             root = self._root_of(folder)
             if root is None:
@@ -266,19 +246,20 @@ class FolderWatcher:
                     path = here / name
                     if ignore_reason(path, root) is not None:
                         continue
+                    text = os.fspath(path)
                     try:
-                        state = FileState.of(path, path.stat())
+                        version = _version(path.stat())
                     except OSError:
                         continue
-                    if seen.get(os.fspath(path)) != state.version:
-                        found.append(state)
+                    if seen.get(text) != version:
+                        found.append((text, version))
         return found
 
-    def _add_found(self, states: Iterable[FileState]) -> None:
+    def _add_found(self, found: Iterable[tuple[str, Version]]) -> None:
         now = self._clock()
-        for state in states:
-            if state.path not in self._candidates:
-                self._candidates[state.path] = _Candidate(state, now)
+        for path, version in found:
+            if path not in self._candidates:
+                self._candidates[path] = (now, version)
 
     async def check(self) -> list[FileState]:
         """Stat the candidates; hand out (and return) those stable for the window."""
@@ -290,45 +271,45 @@ class FolderWatcher:
             return []
         now = self._clock()
         # The executor job gets copies: the loop may change the originals meanwhile.
-        snapshot = [
-            _Snapshot(
-                path,
-                c.state,
-                now - c.stable_since >= self.stability,
-                self._seen.get(os.fspath(path)),
-            )
-            for path, c in self._candidates.items()
+        snapshot: list[_Snapshot] = [
+            (path, version, now - since >= self.stability, self._seen.get(path))
+            for path, (since, version) in self._candidates.items()
         ]
-        results = await self._collect(lambda: [self._stat(item) for item in snapshot])
+        results = await self._collect(lambda: [self._stat(*item) for item in snapshot])
         ready: list[FileState] = []
-        for path, state, done in results:
+        for path, version, done in results:
             candidate = self._candidates.get(path)
             if candidate is None:
                 continue
-            if state is None:  # vanished (moved away, deleted, renamed by the downloader)
+            since, previous = candidate
+            if version is None:  # vanished (moved away, deleted, renamed by the downloader)
                 del self._candidates[path]
-            elif candidate.state is None or not candidate.state.same_version(state):
-                candidate.state = state
-                candidate.stable_since = now
-            elif now - candidate.stable_since >= self.stability:
+            elif previous != version:
+                self._candidates[path] = (now, version)
+            elif now - since >= self.stability:
                 del self._candidates[path]
-                self._seen[os.fspath(path)] = state.version
+                self._seen[path] = version
                 if not done:
-                    ready.append(state)
+                    ready.append(FileState.at(path, version))
         for state in ready:
             self._on_ready(state)
         return ready
 
-    def _stat(self, item: _Snapshot) -> tuple[Path, FileState | None, bool]:
-        """In an executor: a candidate's state, and whether it was dealt with already."""
+    def _stat(
+        self, path: str, previous: Version | None, due: bool, seen: Version | None
+    ) -> tuple[str, Version | None, bool]:
+        """In an executor: a candidate's version, and whether it was dealt with already.
+
+        `due`: stable for the window, if the stat agrees with `previous`.
+        """
         try:
-            state = FileState.of(item.path, item.path.stat())
+            version = _version(os.stat(path))  # noqa: PTH116 (no Path object per file)
         except OSError:
-            return item.path, None, False
-        if item.seen is not None and item.seen == state.version:
-            return item.path, state, True  # handed out earlier in this run, unchanged since
-        settled = item.previous is not None and item.previous.same_version(state) and item.due
-        return item.path, state, settled and self._is_handled(state)
+            return path, None, False
+        if seen is not None and seen == version:
+            return path, version, True  # handed out earlier in this run, unchanged since
+        settled = previous == version and due
+        return path, version, settled and self._is_handled(FileState.at(path, version))
 
     async def run(self, check_interval: float, rescan_interval: float) -> None:
         """Drive the watcher on its own (the benchmark and the command line use this)."""
