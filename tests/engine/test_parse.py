@@ -359,7 +359,8 @@ def test_guessit_failure_is_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
         msg = "guessit bug"
         raise ValueError(msg)
 
-    monkeypatch.setattr(parse_module, "guessit", broken)
+    monkeypatch.setattr(parse_module, "GUESSIT_PROCESS", False)
+    monkeypatch.setattr(parse_module, "_guessit", broken)
     parse_module._parse_cached.cache_clear()
     parsed = parse("Some.Movie.2019.mkv")
     assert parsed.kind is Kind.UNKNOWN
@@ -375,7 +376,8 @@ def test_guessit_lists_take_their_first_value(monkeypatch: pytest.MonkeyPatch) -
         return {"type": "movie", "title": ["First", "Second"], "year": [2019, 2020], "cd": [],
                 "source": [], "edition": ""}  # fmt: skip
 
-    monkeypatch.setattr(parse_module, "guessit", doubled)
+    monkeypatch.setattr(parse_module, "GUESSIT_PROCESS", False)
+    monkeypatch.setattr(parse_module, "_guessit", doubled)
     parse_module._parse_cached.cache_clear()
     parsed = parse("Doubled.mkv")
     assert (parsed.title, parsed.year, parsed.part, parsed.source, parsed.edition) == (
@@ -391,7 +393,8 @@ def test_a_hanging_guessit_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
         while True:
             time.sleep(0.001)
 
-    monkeypatch.setattr(parse_module, "guessit", spin)
+    monkeypatch.setattr(parse_module, "GUESSIT_PROCESS", False)
+    monkeypatch.setattr(parse_module, "_guessit", spin)
     monkeypatch.setattr(parse_module, "PARSE_TIME_LIMIT", 0.2)
     parse_module._parse_cached.cache_clear()
     started = time.monotonic()

@@ -1,8 +1,9 @@
 """File names to `ParsedName`: guessit, plus fixes for its known traps, ID hints and flags.
 
-`parse()` is CPU work (guessit takes milliseconds per name, and much longer on pathological
-input): call it in an executor job, never on the event loop. It never raises for bad input;
-it returns a `ParsedName` of kind `unknown` whose `reasons` say why.
+`parse()` is blocking work (guessit takes milliseconds per name, and much longer on
+pathological input): call it in an executor job, never on the event loop. guessit itself runs
+in a process of its own (`guess_process`), which this thread waits for. It never raises for bad
+input; it returns a `ParsedName` of kind `unknown` whose `reasons` say why.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
+import logging
+import os
 from pathlib import PurePath, PurePosixPath
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from guessit import guessit
-
+from . import guess_process
 from .deadline import Deadline, DeadlineExceeded
 from .filters import (
     IGNORE_EXTRA,
@@ -25,9 +27,17 @@ from .filters import (
     VIDEO_EXTENSIONS,
     ignore_reason,
 )
+from .guess_worker import plain_guess
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+_LOGGER = logging.getLogger(__name__)
 
 # guessit is pure Python; 2 s is a hundred times its usual time, and bounds a hang.
 PARSE_TIME_LIMIT = 2.0
+# guessit runs in a process of its own (see guess_worker.py); off: in the calling thread.
+GUESSIT_PROCESS = os.environ.get("VIDEODROME_GUESSIT_PROCESS", "1") != "0"
 MAX_NAME_BYTES = 255
 MAX_PATH_CHARS = 4096
 # Folders that say nothing about the title: they are left out of what guessit sees.
@@ -164,7 +174,10 @@ def parse(path: str | bytes | PurePath, root: str | PurePath | None = None) -> P
     return _parse_cached(text, str(relative))
 
 
-@lru_cache(maxsize=4096)
+# The same file is parsed again within minutes (plan then ingest, a review re-identified), not
+# hours: a few hundred recent names are enough, and each cached result is a handful of objects
+# the garbage collector scans at every full collection.
+@lru_cache(maxsize=512)
 def _parse_cached(text: str, relative: str) -> ParsedName:
     name = PurePosixPath(relative).name
     suffix = PurePosixPath(name).suffix.lower()
@@ -176,8 +189,7 @@ def _parse_cached(text: str, relative: str) -> ParsedName:
     if partial:
         cleaned = cleaned[: -len(suffix)]
     try:
-        with Deadline(PARSE_TIME_LIMIT):
-            guess = dict(guessit(cleaned))
+        guess = _guess(cleaned)
     except DeadlineExceeded:
         return ParsedName(
             path=text, kind=Kind.UNKNOWN, ids=ids, extension=extension, partial=partial,
@@ -195,6 +207,25 @@ def _parse_cached(text: str, relative: str) -> ParsedName:
     if tag:
         return replace(parsed, edition=tag.group(1).strip() or parsed.edition)
     return parsed
+
+
+def _guess(cleaned: str) -> dict[str, Any]:
+    """Guessit's reading of `cleaned`, in the guessit process (this one if that cannot answer)."""
+    if GUESSIT_PROCESS:
+        try:
+            return guess_process.shared().guess(cleaned, PARSE_TIME_LIMIT)
+        except guess_process.GuessProcessError as err:
+            _LOGGER.debug("Reading %r in this process: %s", cleaned, err)
+    with Deadline(PARSE_TIME_LIMIT):
+        return plain_guess(_guessit(cleaned))
+
+
+def _guessit(name: str) -> Mapping[str, Any]:
+    """Guessit in this process (imported on first use: while its process answers, never)."""
+    from guessit import guessit  # noqa: PLC0415
+
+    answer: Mapping[str, Any] = guessit(name)
+    return answer
 
 
 def _build(
@@ -276,7 +307,7 @@ def _build(
         season=season if kind is Kind.EPISODE else None,
         seasons=_ints(guess.get("season")) if kind is Kind.EPISODE else (),
         episodes=episodes if kind is Kind.EPISODE else (),
-        air_date=guess.get("date") if isinstance(guess.get("date"), date) else None,
+        air_date=_date(guess.get("date")),
         absolute_episode=_int(guess.get("absolute_episode"))
         or (episodes[0] if kind is Kind.EPISODE and season is None and episodes else None),
         episode_title=episode_title if kind is Kind.EPISODE else None,
@@ -286,7 +317,7 @@ def _build(
         source=_str(guess.get("source")),
         extension=extension or None,
         release_group=_str(guess.get("release_group")),
-        country=_str(getattr(guess.get("country"), "alpha2", None)),
+        country=_str(guess.get("country")),
         ids=ids,
         sample=sample,
         extra=extra,
@@ -442,6 +473,13 @@ def _str(value: Any) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
     return str(value) if value not in (None, "") else None
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _int(value: Any) -> int | None:
