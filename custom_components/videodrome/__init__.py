@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv
 
@@ -13,6 +14,7 @@ from .const import CONF_PATH_MAP, DOMAIN
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_plex_client
 from .discovery import async_setup_discovery
+from .engine import guess_process
 from .engine.plex_sync import PathMap
 from .ingest_runtime import async_create_runtime, ingest_enabled, unusable_folders
 from .library_runtime import IndexLookup, create_library
@@ -92,4 +94,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) 
         await watcher.async_stop()
     if unloaded and (ingest := entry.runtime_data.ingest) is not None:
         await ingest.close(hass)
+    if unloaded and not any(
+        other.state is ConfigEntryState.LOADED
+        for other in hass.config_entries.async_entries(DOMAIN)
+        if other.entry_id != entry.entry_id
+    ):
+        # The last entry: guessit's process ends too (the next parse would start it again).
+        await hass.async_add_executor_job(guess_process.close_shared)
     return unloaded

@@ -18,6 +18,7 @@ from custom_components.videodrome.const import (
     CONF_PATH_MAP,
     DOMAIN,
 )
+from custom_components.videodrome.engine import guess_process
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -409,3 +410,20 @@ async def test_files_for_review_do_not_make_the_last_ingest_read_the_store(
     last = hass.states.get("sensor.videodrome_demo_last_ingest")
     assert last is not None
     assert last.attributes["title"] == "Titanic"
+
+
+async def test_guessit_runs_apart_and_ends_with_the_last_entry(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry
+) -> None:
+    """Names are read in guessit's own process, which ends when the last entry unloads."""
+    # A name no other test reads, so that the parse cache cannot answer for the process.
+    found = await _call(hass, "identify", name="The.Shawshank.Redemption.1994.720p.WEB.mkv")
+    assert found["title"] == "The Shawshank Redemption"
+    process = guess_process.shared()
+    pid = process.pid
+    assert pid is not None
+    assert pid != os.getpid()
+    assert os.path.exists(f"/proc/{pid}")  # noqa: PTH110
+    assert await hass.config_entries.async_unload(ingest_entry.entry_id)
+    assert process.pid is None
+    assert not os.path.exists(f"/proc/{pid}")  # noqa: PTH110

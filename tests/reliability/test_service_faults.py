@@ -57,7 +57,7 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 
 from custom_components.videodrome.const import CONF_TMDB_API_KEY, DOMAIN
-from custom_components.videodrome.engine import tmdb as tmdb_module
+from custom_components.videodrome.engine import guess_process, tmdb as tmdb_module
 from custom_components.videodrome.engine.plex_ws import NOTIFICATIONS_PATH
 from custom_components.videodrome.ingest_settings import form_values
 from custom_components.videodrome.watcher_runtime import (
@@ -253,7 +253,13 @@ async def _watched_entry(
     hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
 ) -> MockConfigEntry:
     """A loaded entry with ingest on, the watcher on rescans only (a minute apart): the clock
-    decides everything."""
+    decides everything.
+
+    guessit's process is started first: its start-up takes real time, which a test that holds
+    the clock still between ticks does not give it (the TMDb limiter's next slot would wait for
+    a tick that never comes).
+    """
+    await asyncio.to_thread(guess_process.shared().guess, "Warm.Up.2000.mkv", 60)
     entry = make_ingest_entry(
         **{CONF_STABILITY: 10, CONF_NETWORK_SHARE: True, CONF_RESCAN_INTERVAL: 1}
     )

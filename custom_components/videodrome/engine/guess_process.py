@@ -192,3 +192,11 @@ def shared() -> GuessProcess:
             _shared = GuessProcess()
             atexit.register(_shared.close)
         return _shared
+
+
+def close_shared() -> None:
+    """End the shared process, if it runs (a later `shared()` starts another). Blocking."""
+    with _shared_lock:
+        process = _shared
+    if process is not None:
+        process.close()
