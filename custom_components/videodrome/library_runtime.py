@@ -2,7 +2,11 @@
 
 The index loads in the background after setup (setup returns at once; until the first load
 finishes every answer says `loading`, never a false "not found"), follows Plex's
-notifications through the coordinator, and is rebuilt every few hours as a safety net.
+notifications through the coordinator, and is rebuilt every few hours as a safety net. A scan
+that ends has the scanned sections read again, but at most once per `SCAN_REBUILD_COOLDOWN`
+for a burst of scans (each ingest asks Plex for one): the items each scan adds reach the index
+by their own notifications meanwhile, and reading a large section after every one of 10,000
+files was quadratic work on the event loop.
 `async_check_library()` is the one query the service, the intents and the LLM tool share.
 """
 
@@ -17,11 +21,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 
 from .const import DOMAIN
 from .engine.errors import PlexError, TMDbError
-from .engine.library import Item, Kind, LibraryIndex, availability
+from .engine.library import Item, Kind, LibraryIndex, availability, scanned_sections
 from .engine.plex_sync import PathMap
 
 if TYPE_CHECKING:
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 REBUILD_INTERVAL = timedelta(hours=6)
+SCAN_REBUILD_COOLDOWN = timedelta(minutes=5)
 _SEASON_FOLDER = re.compile(r"^(?:season|series|staffel|saison)\s*\d+$|^specials$", re.IGNORECASE)
 MAX_ITEMS = 10
 
@@ -49,6 +54,11 @@ class LibraryRuntime:
     index: LibraryIndex
     queue: asyncio.Queue[Notification] = field(default_factory=asyncio.Queue)
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
+    _hass: HomeAssistant | None = None
+    _scanned: set[int] = field(default_factory=set)  # sections to read again
+    _last_scan_rebuild: float | None = None  # the loop's clock
+    _cancel_scan_rebuild: Callable[[], None] | None = None
+    scan_rebuilds: int = 0  # sections read again after scans, so far
 
     @callback
     def on_notification(self, notification: Notification) -> None:
@@ -63,10 +73,39 @@ class LibraryRuntime:
             _LOGGER.warning("Could not load the Plex library index: %s", err)
         while True:
             notification = await self.queue.get()
+            if sections := scanned_sections(notification):
+                self._rebuild_later(sections)
+                continue
             try:
                 await self.index.apply(notification)
             except PlexError as err:
                 _LOGGER.debug("Could not apply a Plex notification to the index: %s", err)
+
+    @callback
+    def _rebuild_later(self, sections: set[int]) -> None:
+        """Read `sections` again now, or once the cooldown since the last time has passed."""
+        hass = self._hass
+        assert hass is not None  # noqa: S101 (notifications come after start())
+        self._scanned |= sections
+        if self._cancel_scan_rebuild is not None:
+            return  # already due: it reads these too
+        last = self._last_scan_rebuild
+        cooldown = SCAN_REBUILD_COOLDOWN.total_seconds()
+        wait = 0.0 if last is None else max(0.0, last + cooldown - hass.loop.time())
+        self._cancel_scan_rebuild = async_call_later(hass, wait, self._async_rebuild_scanned)
+
+    async def _async_rebuild_scanned(self, _now: Any = None) -> None:
+        assert self._hass is not None  # noqa: S101 (scheduled by _rebuild_later)
+        self._cancel_scan_rebuild = None
+        sections, self._scanned = self._scanned, set()
+        self._last_scan_rebuild = self._hass.loop.time()
+        if not self.index.loaded:
+            return  # the first load, still running, reads every section anyway
+        self.scan_rebuilds += len(sections)
+        try:
+            await self.index.rebuild_sections(sections)
+        except PlexError as err:
+            _LOGGER.debug("Could not read scanned sections %s again: %s", sorted(sections), err)
 
     async def _async_rebuild(self, _now: Any = None) -> None:
         try:
@@ -76,6 +115,7 @@ class LibraryRuntime:
 
     def start(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
         """Load in the background; follow notifications; rebuild now and then."""
+        self._hass = hass
         entry.async_create_background_task(
             hass, self._async_load(), f"{DOMAIN} library index {entry.title}"
         )
@@ -85,6 +125,9 @@ class LibraryRuntime:
 
     def stop(self) -> None:
         """Stop the periodic rebuild (the loader task ends with the entry)."""
+        if self._cancel_scan_rebuild is not None:
+            self._cancel_scan_rebuild()
+            self._cancel_scan_rebuild = None
         for unsubscribe in self._unsubscribers:
             unsubscribe()
         self._unsubscribers.clear()

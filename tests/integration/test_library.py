@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import intent, llm
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import probatio as vol
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.videodrome.const import (
     CONF_LLM_SCAN,
     DOMAIN,
 )
+from custom_components.videodrome.engine.errors import PlexConnectionError
 from custom_components.videodrome.engine.library import LibraryIndex
+from custom_components.videodrome.engine.plex_models import SCAN_ACTIVITY_TYPE
+from custom_components.videodrome.engine.plex_ws import Notification
+from custom_components.videodrome.library_runtime import SCAN_REBUILD_COOLDOWN
 from tests.integration.conftest import llm_api
 
 if TYPE_CHECKING:
@@ -276,3 +283,82 @@ async def test_intents_check_their_slots(
         hass, "test", "VideodromeScanLibrary", {"library": {"value": "Music"}}
     )
     assert response.speech["plain"]["speech"].startswith('There is no library "Music"')
+
+
+async def test_a_burst_of_scans_reads_the_section_again_once_per_cooldown(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each ingest makes Plex scan; the first scan's end reads the section at once, the rest
+    of the burst once more after the cooldown, not once each."""
+    await _loaded(hass, loaded_entry)
+    runtime = loaded_entry.runtime_data.library
+    index = runtime.index
+    read: list[set[int]] = []
+    real = index.rebuild_sections
+
+    async def counting(keys: Any) -> bool:
+        read.append(set(keys))
+        if len(read) == 2:  # Plex fails while the burst's sections are read: logged, no harm
+            raise PlexConnectionError("Plex went away")
+        done: bool = await real(keys)
+        return done
+
+    monkeypatch.setattr(index, "rebuild_sections", counting)
+
+    def ended(section: int) -> Notification:
+        activity = {"type": SCAN_ACTIVITY_TYPE, "Context": {"librarySectionID": str(section)}}
+        return Notification("activity", ({"event": "ended", "Activity": activity},))
+
+    async def until(condition: Callable[[], bool]) -> None:
+        # The index follows notifications in a background task: let it run.
+        for _ in range(200):
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the index did not get there")
+
+    runtime.on_notification(ended(2))
+    await until(lambda: read == [{2}])
+    for section in (2, 1, 2, 2):
+        runtime.on_notification(ended(section))
+    await until(lambda: runtime.queue.qsize() == 0)
+    await asyncio.sleep(0.1)
+    assert read == [{2}]  # within the cooldown: nothing yet
+    async_fire_time_changed(hass, dt_util.utcnow() + SCAN_REBUILD_COOLDOWN + timedelta(seconds=1))
+    await until(lambda: len(read) == 2)
+    assert read == [{2}, {1, 2}]
+    assert runtime.scan_rebuilds == 3
+    assert index.by_id(tmdb=603).found  # the index it had is kept
+    # A scan ending within the cooldown, then the entry unloads: nothing runs afterwards.
+    runtime.on_notification(ended(1))
+    await until(lambda: runtime.queue.qsize() == 0)
+    await asyncio.sleep(0.05)
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    async_fire_time_changed(hass, dt_util.utcnow() + 2 * SCAN_REBUILD_COOLDOWN)
+    await asyncio.sleep(0.1)
+    assert len(read) == 2
+
+
+async def test_a_scan_before_the_first_load_does_not_pass_for_a_load(
+    hass: HomeAssistant, config_entry: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first load failed (Plex was down): a scan's end must not make a partial index
+    look loaded (it would answer "not found" for everything in the other sections)."""
+
+    async def failing(self: LibraryIndex) -> Any:
+        raise PlexConnectionError("Plex is down")
+
+    monkeypatch.setattr(LibraryIndex, "refresh", failing)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    runtime = config_entry.runtime_data.library
+    activity = {"type": SCAN_ACTIVITY_TYPE, "Context": {"librarySectionID": "1"}}
+    runtime.on_notification(Notification("activity", ({"event": "ended", "Activity": activity},)))
+    for _ in range(100):
+        if runtime.queue.qsize() == 0 and runtime._cancel_scan_rebuild is None:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    assert not runtime.index.loaded
+    assert runtime.scan_rebuilds == 0
+    assert (await _check(hass, title="The Matrix"))["loading"] is True

@@ -719,6 +719,21 @@ async def build(
 # ---- the index ------------------------------------------------------------------------------
 
 
+def scanned_sections(notification: Notification) -> set[int]:
+    """The sections whose scan `notification` says has ended (none for other notifications)."""
+    if notification.type != "activity":
+        return set()
+    return {
+        key
+        for entry in notification.entries
+        if entry.get("event") == "ended"
+        and isinstance(activity := entry.get("Activity"), dict)
+        and activity.get("type") == SCAN_ACTIVITY_TYPE
+        and isinstance(context := activity.get("Context"), dict)
+        and (key := as_int(context.get("librarySectionID"))) is not None
+    }
+
+
 class LibraryIndex:
     """The current snapshot, lookups on it, and the updates that replace it."""
 
@@ -848,18 +863,8 @@ class LibraryIndex:
             return False  # the first build reads everything
         if notification.type == "timeline":
             return await self._apply_timeline(notification.entries)
-        if notification.type == "activity":
-            sections = {
-                key
-                for entry in notification.entries
-                if entry.get("event") == "ended"
-                and isinstance(activity := entry.get("Activity"), dict)
-                and activity.get("type") == SCAN_ACTIVITY_TYPE
-                and isinstance(context := activity.get("Context"), dict)
-                and (key := as_int(context.get("librarySectionID"))) is not None
-            }
-            if sections:
-                return await self.rebuild_sections(sections)
+        if sections := scanned_sections(notification):
+            return await self.rebuild_sections(sections)
         return False
 
     async def _apply_timeline(self, entries: Iterable[Mapping[str, Any]]) -> bool:
