@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
@@ -48,6 +49,7 @@ DEFAULT_STABILITY = 60
 DEFAULT_RESCAN_MINUTES = 5
 DEFAULT_NETWORK_RESCAN_MINUTES = 1
 CHECK_INTERVAL = timedelta(seconds=5)
+UPDATE_COOLDOWN = 1.0  # seconds between two updates of the watcher's entities
 ISSUE_INOTIFY = "inotify_watch_limit"
 
 
@@ -72,6 +74,7 @@ class WatcherRuntime:
     running: bool = False
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _worker: asyncio.Task[None] | None = None
+    _updates: Debouncer[None] | None = None
 
     @property
     def waiting(self) -> int:
@@ -97,6 +100,8 @@ class WatcherRuntime:
     async def async_stop(self) -> None:
         """Stop timers, worker and observer thread."""
         self.running = False
+        if self._updates is not None:
+            self._updates.async_shutdown()
         for unsubscribe in self._unsubscribers:
             unsubscribe()
         self._unsubscribers.clear()
@@ -108,6 +113,22 @@ class WatcherRuntime:
 
     @callback
     def _changed(self) -> None:
+        """Tell the entities: at once, then at most once per `UPDATE_COOLDOWN`.
+
+        A burst of 10,000 files would otherwise write their states 20,000 times, each recorded.
+        """
+        if self._updates is None:
+            self._updates = Debouncer(
+                self.hass,
+                _LOGGER,
+                cooldown=UPDATE_COOLDOWN,
+                immediate=True,
+                function=self._send_changed,
+            )
+        self._updates.async_schedule_call()
+
+    @callback
+    def _send_changed(self) -> None:
         async_dispatcher_send(self.hass, signal_watcher(self.entry_id))
 
     @callback

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -20,6 +21,8 @@ from custom_components.videodrome.watcher_runtime import (
     CONF_NETWORK_SHARE,
     CONF_RESCAN_INTERVAL,
     CONF_STABILITY,
+    UPDATE_COOLDOWN,
+    signal_watcher,
 )
 
 if TYPE_CHECKING:
@@ -309,6 +312,8 @@ async def test_a_thousand_files_at_once(
         if waiting.state == "0":
             break
         await _real_pause(hass, 0.02)
+        freezer.tick(timedelta(seconds=1))  # the entities hear of changes once a second
+        async_fire_time_changed(hass)
         await hass.async_block_till_done()
     assert waiting is not None
     assert waiting.state == "0"
@@ -382,3 +387,35 @@ async def test_the_watcher_sensor_is_disabled_by_default(
     assert entity is not None
     assert entity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert hass.states.get(entity_id) is None
+
+
+async def test_a_burst_updates_the_watcher_entities_at_most_once_a_second(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A hundred changes in a row: the entities hear of the first at once and of the rest
+    once, a cooldown later (not a hundred state writes for the recorder)."""
+    entry = make_entry()
+    await _setup(hass, entry, cleanup)
+    runtime = entry.runtime_data.watcher
+    heard: list[str] = []
+    cleanup_listener = async_dispatcher_connect(
+        hass, signal_watcher(entry.entry_id), lambda: heard.append("changed")
+    )
+    freezer.tick(timedelta(seconds=2))  # past the cooldown of the updates setup made
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    heard.clear()
+    for _ in range(100):
+        runtime._changed()  # as a hundred files becoming ready in one check
+    assert heard == ["changed"]
+    freezer.tick(timedelta(seconds=UPDATE_COOLDOWN))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert heard == ["changed", "changed"]
+    waiting = hass.states.get("sensor.videodrome_demo_files_waiting")
+    assert waiting is not None
+    assert waiting.state == "0"
+    cleanup_listener()
