@@ -48,9 +48,11 @@ import argparse
 from collections import Counter
 from contextlib import closing, suppress
 import json
+import os
 from pathlib import Path
 import random
 import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -110,6 +112,15 @@ CONFIG_SCHEMA = vol.Schema(
 )
 
 
+# Where idle threads wait (executor workers, timers, watchdog's observer between events).
+IDLE = {"_worker", "wait", "select", "poll", "read_events", "_wait_for_tstate_lock", "get"}
+
+
+def _describe(frame, depth: int) -> str:
+    frames = traceback.extract_stack(frame)[-depth:]
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+
+
 def _rss(pid: int | str = "self") -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
@@ -130,6 +141,7 @@ class Probe:
         self.window = time.perf_counter()
         self.last = time.perf_counter()  # when the ticker last ran
         self.stacks: Counter[str] = Counter()
+        self.others: Counter[str] = Counter()  # other threads running Python meanwhile
         self.stall_samples = 0
 
     def reset(self) -> None:
@@ -137,6 +149,7 @@ class Probe:
         self.late = array("d")
         self.collections = []
         self.stacks = Counter()
+        self.others = Counter()
         self.stall_samples = 0
         self.window = time.perf_counter()
 
@@ -164,14 +177,16 @@ class Probe:
             time.sleep(WATCH_INTERVAL)
             if time.perf_counter() - self.last < TICK + STALL_SAMPLE:
                 continue
-            frame = sys._current_frames().get(self.loop_thread)
+            current = sys._current_frames()
+            frame = current.get(self.loop_thread)
             if frame is None:
                 continue
-            frames = traceback.extract_stack(frame)[-8:]
-            self.stacks[" <- ".join(
-                f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames)
-            )] += 1
+            self.stacks[_describe(frame, 8)] += 1
             self.stall_samples += 1
+            me = threading.get_ident()
+            for ident, other in current.items():
+                if ident not in {me, self.loop_thread} and other.f_code.co_name not in IDLE:
+                    self.others[_describe(other, 4)] += 1
 
     def report(self, began: array, late: array, collections: list) -> dict:
         """Figures over one window (a snapshot; computed in an executor job)."""
@@ -224,6 +239,7 @@ class Probe:
             "longest_stalls": longest,
             "stall_samples": self.stall_samples,
             "stall_stacks": self.stacks.most_common(12),
+            "other_threads": self.others.most_common(12),
             "gc_threshold": gc.get_threshold(),
             "gc_objects": len(gc.get_objects()),
             "pid": os.getpid(),
@@ -329,7 +345,11 @@ class LoadStack(Stack):
     @property
     def ha_pid(self) -> int:
         """Home Assistant's process id."""
-        return next(p.pid for name, p in self._processes if name == "homeassistant")
+        return self.pids()["homeassistant"]
+
+    def pids(self) -> dict[str, int]:
+        """The stack's processes by name."""
+        return {name: process.pid for name, process in self._processes}
 
     def store(self) -> Path:
         """Videodrome's SQLite store (one entry)."""
@@ -337,6 +357,15 @@ class LoadStack(Stack):
         if len(found) != 1:
             raise LookupError(f"expected one Videodrome store, found {found}")
         return found[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process (and its waited-for children) has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def read_store(path: Path, query: str) -> list[tuple[Any, ...]]:
@@ -396,12 +425,20 @@ def describe_stacks(report: dict[str, Any]) -> None:
     )
     for stack, count in report["stall_stacks"][:8]:
         print(f"    {count:5d}  {stack}")
+    print("  other threads running Python code in those samples (innermost first):")
+    for stack, count in report["other_threads"][:6]:
+        print(f"    {count:5d}  {stack}")
 
 
-def log_lines(stack: LoadStack) -> tuple[int, int, list[str]]:
-    """Warnings and errors in Home Assistant's log, and a few of them."""
+def log_lines(stack: LoadStack, since: float) -> tuple[int, int, list[str]]:
+    """Warnings and errors in Home Assistant's log from `since` (a time), and a few of them."""
     path = stack.logs / "homeassistant.log"
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    start = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(since))
+    lines = [
+        line
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if line[:19] >= start and line[:2] == "20"
+    ]
     warnings = [line for line in lines if " WARNING " in line]
     errors = [line for line in lines if " ERROR " in line]
     return len(warnings), len(errors), (errors + warnings)[:5]
@@ -430,12 +467,16 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
         before = rss(pid)
         sampler = Sampler(pid)
         sampler.start()
+        processes = stack.pids()
+        cpu_before = {name: cpu_seconds(p) for name, p in processes.items()}
+        load_before = os.getloadavg()[0]
         stack.api("POST", "/api/loop_probe/reset")
         first = time.time()
         written = drop(stack.ingest, names)
         dropped = time.time() - first
         total = len(written)
         finished = 0
+        timed_out = False
         while True:
             time.sleep(POLL_INTERVAL)
             rows = dict(read_store(db, "SELECT status, count(*) FROM items GROUP BY status"))
@@ -443,9 +484,13 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
             if finished >= total:
                 break
             if time.time() - first > args.timeout:
-                print(f"  timed out after {args.timeout:.0f} s: {rows}")
+                print(f"  TIMED OUT after {args.timeout:.0f} s: {finished} of {total} handled")
+                timed_out = True
                 break
         busy = stack.api("GET", "/api/loop_probe")
+        guessit_pid = busy["guessit"]["pid"]
+        cpu = {name: cpu_seconds(p) - cpu_before[name] for name, p in processes.items()}
+        load_after = os.getloadavg()[0]
         sampler.done.set()
         sampler.join()
         after = rss(pid)
@@ -462,12 +507,18 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
             for entity_id, state in states.items()
             if entity_id.startswith("sensor.") and ("waiting" in entity_id or "queue" in entity_id)
         ]
-        warnings, errors, sample = log_lines(stack)
-    print(f"  accounted for: {dict(sorted(statuses.items()))}; lost: {len(lost)} of {total}")
+        warnings, errors, sample = log_lines(stack, first)
+    lost_text = (
+        f"not handled yet (timed out): {len(lost)} of {total}"
+        if timed_out
+        else f"lost: {len(lost)} of {total}"
+    )
+    print(f"  accounted for: {dict(sorted(statuses.items()))}; {lost_text}")
     print(f"    Plex: {dict(sorted(plex.items()))}; at the end: {', '.join(waiting)}")
     print(
         f"  wall: {wall:.1f} s from the first file written to the last recorded "
-        f"({total / wall:.1f} files/s; writing them took {dropped:.1f} s)"
+        + ("(at the timeout) " if timed_out else "")
+        + f"({total / wall:.1f} files/s; writing them took {dropped:.1f} s)"
     )
     print(
         f"  memory: Home Assistant's RSS {before / MIB:.0f} MiB before the drop, peak "
@@ -482,14 +533,24 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
         else "  guessit ran in Home Assistant's process (it could not start its own)"
     )
     print(f"  Home Assistant's gc thresholds {tuple(busy['gc_threshold'])}")
+    print(
+        "  CPU seconds during the load: "
+        + ", ".join(f"{name} {seconds:.0f}" for name, seconds in cpu.items())
+        + (f" (guessit's process is not counted: pid {guessit_pid})" if guessit_pid else "")
+        + f"; load average {load_before:.1f} before, {load_after:.1f} at the end"
+    )
     describe("baseline (idle, after setup)", idle)
     describe("under load", busy)
     describe_stacks(busy)
-    print(f"  Home Assistant's log: {warnings} warnings, {errors} errors")
+    print(f"  Home Assistant's log from the drop on: {warnings} warnings, {errors} errors")
     for line in sample:
         print(f"    {line[:300]}")
     verdict = "met" if busy["longest_ms"] <= STALL_TARGET * 1000 else "NOT met"
     print(f"  target: no stall over {STALL_TARGET * 1000:.0f} ms under load: {verdict}")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -503,9 +564,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
+    # `kill` stops the processes too (the stack's context manager ends them on the way out).
+    signal.signal(signal.SIGTERM, _interrupt)
     base = Path(tempfile.mkdtemp(prefix="bench-load-ha-", dir=ROOT))
     try:
         run(args, base)
+    except KeyboardInterrupt:
+        print("  interrupted")
     finally:
         if args.keep:
             print(f"  kept {base}")
