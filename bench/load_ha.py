@@ -113,7 +113,10 @@ CONFIG_SCHEMA = vol.Schema(
 
 
 # Where idle threads wait (executor workers, timers, watchdog's observer between events).
-IDLE = {"_worker", "wait", "select", "poll", "read_events", "_wait_for_tstate_lock", "get"}
+IDLE = {
+    "_worker", "wait", "select", "poll", "read_events", "_wait_for_tstate_lock", "get",
+    "_run_safe_shutdown_loop", "dequeue", "_check_inotify_fd", "_run_event_loop",
+}
 
 
 def _describe(frame, depth: int) -> str:
@@ -143,6 +146,7 @@ class Probe:
         self.stacks: Counter[str] = Counter()
         self.others: Counter[str] = Counter()  # other threads running Python meanwhile
         self.stall_samples = 0
+        self.queues: dict[str, int] = {}  # Videodrome's queues: now, and the peak in the window
 
     def reset(self) -> None:
         self.began = array("d")
@@ -151,6 +155,7 @@ class Probe:
         self.stacks = Counter()
         self.others = Counter()
         self.stall_samples = 0
+        self.queues = {}
         self.window = time.perf_counter()
 
     def gc_callback(self, phase: str, info: dict) -> None:
@@ -170,6 +175,23 @@ class Probe:
             self.last = now = time.perf_counter()
             self.began.append(before)
             self.late.append(now - before - TICK)
+
+    async def sample_queues(self, hass: HomeAssistant) -> None:
+        """Every 0.5 s: Videodrome's Plex notification queue (the library index) and watcher."""
+        while True:
+            await asyncio.sleep(0.5)
+            for entry in hass.config_entries.async_entries("videodrome"):
+                data = getattr(entry, "runtime_data", None)
+                library = getattr(data, "library", None)
+                watcher = getattr(data, "watcher", None)
+                now = {
+                    "library_notifications": library.queue.qsize() if library else 0,
+                    "watcher_waiting": watcher.waiting if watcher else 0,
+                }
+                for key, value in now.items():
+                    self.queues[key] = value
+                    peak = f"{key}_peak"
+                    self.queues[peak] = max(self.queues.get(peak, 0), value)
 
     def watch(self) -> None:
         """A thread: while the ticker is late, which code holds the event loop."""
@@ -240,6 +262,7 @@ class Probe:
             "stall_samples": self.stall_samples,
             "stall_stacks": self.stacks.most_common(12),
             "other_threads": self.others.most_common(12),
+            "queues": dict(self.queues),
             "gc_threshold": gc.get_threshold(),
             "gc_objects": len(gc.get_objects()),
             "pid": os.getpid(),
@@ -297,6 +320,7 @@ async def async_setup(hass: HomeAssistant, config: dict) -> bool:
     probe = Probe()
     gc.callbacks.append(probe.gc_callback)
     hass.async_create_background_task(probe.tick(), "loop_probe ticker")
+    hass.async_create_background_task(probe.sample_queues(hass), "loop_probe queues")
     threading.Thread(target=probe.watch, name="loop_probe watchdog", daemon=True).start()
     hass.http.register_view(ProbeView(probe))
     hass.http.register_view(ResetView(probe))
@@ -408,8 +432,10 @@ def describe(label: str, report: dict[str, Any]) -> None:
     stalls = "; ".join(
         f"{s['ms']:.0f} ms at {s['at_s']:.0f} s"
         + (
-            " (GC " + ", ".join(f"gen{g['generation']} {g['ms']:.0f} ms" for g in s["gc"]) + ")"
-            if s["gc"]
+            " (GC "
+            + ", ".join(f"gen{g['generation']} {g['ms']:.0f} ms" for g in s["gc"] if g["ms"] >= 1)
+            + ")"
+            if any(g["ms"] >= 1 for g in s["gc"])
             else ""
         )
         for s in report["longest_stalls"][:5]
@@ -518,7 +544,7 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
     print(
         f"  wall: {wall:.1f} s from the first file written to the last recorded "
         + ("(at the timeout) " if timed_out else "")
-        + f"({total / wall:.1f} files/s; writing them took {dropped:.1f} s)"
+        + f"({len(items) / wall:.1f} files/s; writing them took {dropped:.1f} s)"
     )
     print(
         f"  memory: Home Assistant's RSS {before / MIB:.0f} MiB before the drop, peak "
@@ -533,6 +559,14 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
         else "  guessit ran in Home Assistant's process (it could not start its own)"
     )
     print(f"  Home Assistant's gc thresholds {tuple(busy['gc_threshold'])}")
+    queues = busy.get("queues", {})
+    print(
+        "  Videodrome's queues (sampled every 0.5 s): Plex notifications for the library index "
+        f"{queues.get('library_notifications', '?')} at the end, peak "
+        f"{queues.get('library_notifications_peak', '?')}; watcher waiting "
+        f"{queues.get('watcher_waiting', '?')} at the end, peak "
+        f"{queues.get('watcher_waiting_peak', '?')}"
+    )
     print(
         "  CPU seconds during the load: "
         + ", ".join(f"{name} {seconds:.0f}" for name, seconds in cpu.items())
