@@ -80,6 +80,10 @@ def _storage(key: str, data: dict[str, Any], version: int = 1, minor: int = 1) -
 class Stack:
     """The emulators and Home Assistant, started in `base` and stopped on exit."""
 
+    # What the emulators serve (a subclass may serve its own: a library or catalogue file).
+    plex_library = "demo"
+    tmdb_args: tuple[str, ...] = ("--catalog", "demo")
+
     def __init__(self, base: Path) -> None:
         """Lay out `base`: config/, demo/ingest, demo/media and the logs."""
         self.base = base
@@ -170,12 +174,13 @@ class Stack:
         self._start(
             "plex",
             *("-m", "tests.emulators.plex", "--port", str(self.plex_port)),
-            *("--token", PLEX_TOKEN, "--library", "demo", "--media-root", str(self.media)),
+            *("--token", PLEX_TOKEN, "--library", self.plex_library),
+            *("--media-root", str(self.media)),
         )
         self._start(
             "tmdb",
             *("-m", "tests.emulators.tmdb", "--port", str(self.tmdb_port)),
-            *("--api-key", "demo-tmdb-key", "--catalog", "demo"),
+            *("--api-key", "demo-tmdb-key", *self.tmdb_args),
         )
         wait_for("the Plex emulator", lambda: self._answers(f"{self.plex_url}/identity"), 60)
         wait_for("the TMDb emulator", lambda: self._answers(f"{self.tmdb_url}/configuration"), 60)

@@ -1,0 +1,616 @@
+"""Load inside Home Assistant: 10,000 files dropped into the ingest folder of a real instance.
+
+Run: `.venv/bin/python -m bench.load_ha [--files 10000] [--titles 1500] [--seed 1] [--idle 10]
+[--plex-poll 0.02] [--timeout 3600] [--keep]`
+
+`bench/load.py` measures the engine alone in a bare event loop; this runs the same load through
+a real Home Assistant process (`tests/e2e/stack.py`: `python -m homeassistant` with Videodrome
+linked in, the Plex and TMDb emulators as processes on loopback, and `scripts/demo_bootstrap.py`
+adding the server through the config flow: auto-ingest on, hardlink mode, a 10 s stability
+window), with everything the integration runs around the engine: its entities, bus events,
+dispatcher signals, review queue, repairs, Plex's scan and match check after every transfer,
+and Home Assistant's recorder, history and logbook. The TMDb emulator serves the synthetic
+catalogue of `bench.throughput.make_library` (limited to 40 requests a second, as TMDb is);
+the Plex emulator has Movies and TV Shows sections over the media folders, matching against
+the same catalogue. Files are named and laid out as in `bench/load.py`, under a temporary
+folder in the repository (a disk, not tmpfs).
+
+The measuring is done inside Home Assistant by `loop_probe`, a tiny custom integration the
+bench writes into the temporary config folder (not a real integration of this repository): a
+5 ms ticker on Home Assistant's event loop, `gc.callbacks` timing every collection (in every
+thread), a watchdog thread that samples the event loop thread's stack while a tick is over
+25 ms late (what was running during a stall), and `GET /api/loop_probe` (JSON) /
+`POST /api/loop_probe/reset` (a new window), authenticated. With `loop_probe: plex_poll:` it
+also shortens how often Videodrome polls Plex's activities after a scan (shipped: 1 s, the
+first poll after 0.2 s): Plex's scan and match check still run for every file, but the
+0.2 s sleep per file would otherwise make 10,000 files take over half an hour and spread the
+same work thinner; `--plex-poll 1` runs it as shipped.
+
+Printed:
+
+- files dropped, titles, seed, Python version;
+- every file accounted for: Videodrome's store's rows by status and by Plex status (read
+  read-only from the bench's process), and files with no row (lost: must be 0);
+- wall time from the first file written to the last row recorded, and files per second;
+- memory: Home Assistant's RSS before the drop, at its peak (sampled every 0.5 s from
+  /proc) and at the end; the guessit process's RSS at the end;
+- the event loop: baseline (`--idle` seconds after setup, before the drop) and under load:
+  longest stall, the longest that no garbage collection overlapped, p99, median, ticks over
+  20 ms and 50 ms, collections per generation with the longest, the longest stalls (and the
+  collections overlapping them), and the stacks the watchdog saw most during stalls;
+- warnings and errors in Home Assistant's log;
+- whether the target (no stall over 50 ms under load) was met.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from contextlib import closing, suppress
+import json
+import os
+from pathlib import Path
+import random
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from typing import Any
+
+from bench.load import MIB, STALL_TARGET, drop, rss
+from bench.throughput import make_library
+from tests.e2e.stack import ROOT, Stack
+
+RATE = 40.0
+SAMPLE_INTERVAL = 0.5
+POLL_INTERVAL = 1.0
+UNFINISHED = {"pending", "transferring"}
+
+PROBE_MANIFEST = {
+    "domain": "loop_probe",
+    "name": "Loop probe (bench/load_ha.py)",
+    "version": "0.0.1",
+    "documentation": "https://example.invalid/loop_probe",
+    "codeowners": [],
+    "dependencies": ["http"],
+    "requirements": [],
+    "iot_class": "local_push",
+}
+
+PROBE = '''"""How late a 5 ms ticker wakes up on Home Assistant's event loop (bench/load_ha.py)."""
+
+from __future__ import annotations
+
+from array import array
+import asyncio
+import bisect
+from collections import Counter
+import gc
+import os
+from pathlib import Path
+import statistics
+import sys
+import threading
+import time
+import traceback
+
+import voluptuous as vol
+
+from homeassistant.components.http import HomeAssistantView
+from homeassistant.core import HomeAssistant
+
+DOMAIN = "loop_probe"
+TICK = 0.005
+STALL_SAMPLE = 0.025  # the watchdog samples the loop's stack past this lateness
+WATCH_INTERVAL = 0.010
+CONFIG_SCHEMA = vol.Schema(
+    {DOMAIN: vol.Any(None, {vol.Optional("plex_poll"): vol.Coerce(float)})},
+    extra=vol.ALLOW_EXTRA,
+)
+
+
+# Where idle threads wait (executor workers, timers, watchdog's observer between events).
+IDLE = {
+    "_worker", "wait", "select", "poll", "read_events", "_wait_for_tstate_lock", "get",
+    "_run_safe_shutdown_loop", "dequeue", "_check_inotify_fd", "_run_event_loop",
+}
+
+
+def _describe(frame, depth: int) -> str:
+    frames = traceback.extract_stack(frame)[-depth:]
+    return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+
+
+def _rss(pid: int | str = "self") -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class Probe:
+    def __init__(self) -> None:
+        self.loop_thread = threading.get_ident()
+        self.began = array("d")  # when each sleep began
+        self.late = array("d")  # how late it woke up
+        self.collections: list[tuple[float, float, int, bool]] = []  # start, end, gen, in loop
+        self._started: dict[int, tuple[float, int]] = {}
+        self.window = time.perf_counter()
+        self.last = time.perf_counter()  # when the ticker last ran
+        self.stacks: Counter[str] = Counter()
+        self.others: Counter[str] = Counter()  # other threads running Python meanwhile
+        self.stall_samples = 0
+        self.queues: dict[str, int] = {}  # Videodrome's queues: now, and the peak in the window
+
+    def reset(self) -> None:
+        self.began = array("d")
+        self.late = array("d")
+        self.collections = []
+        self.stacks = Counter()
+        self.others = Counter()
+        self.stall_samples = 0
+        self.queues = {}
+        self.window = time.perf_counter()
+
+    def gc_callback(self, phase: str, info: dict) -> None:
+        thread = threading.get_ident()
+        if phase == "start":
+            self._started[thread] = (time.perf_counter(), int(info.get("generation", -1)))
+        elif thread in self._started:
+            start, generation = self._started.pop(thread)
+            self.collections.append(
+                (start, time.perf_counter(), generation, thread == self.loop_thread)
+            )
+
+    async def tick(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(TICK)
+            self.last = now = time.perf_counter()
+            self.began.append(before)
+            self.late.append(now - before - TICK)
+
+    async def sample_queues(self, hass: HomeAssistant) -> None:
+        """Every 0.5 s: Videodrome's Plex notification queue (the library index) and watcher."""
+        while True:
+            await asyncio.sleep(0.5)
+            for entry in hass.config_entries.async_entries("videodrome"):
+                data = getattr(entry, "runtime_data", None)
+                library = getattr(data, "library", None)
+                watcher = getattr(data, "watcher", None)
+                now = {
+                    "library_notifications": library.queue.qsize() if library else 0,
+                    "watcher_waiting": watcher.waiting if watcher else 0,
+                }
+                for key, value in now.items():
+                    self.queues[key] = value
+                    peak = f"{key}_peak"
+                    self.queues[peak] = max(self.queues.get(peak, 0), value)
+
+    def watch(self) -> None:
+        """A thread: while the ticker is late, which code holds the event loop."""
+        while True:
+            time.sleep(WATCH_INTERVAL)
+            if time.perf_counter() - self.last < TICK + STALL_SAMPLE:
+                continue
+            current = sys._current_frames()
+            frame = current.get(self.loop_thread)
+            if frame is None:
+                continue
+            self.stacks[_describe(frame, 8)] += 1
+            self.stall_samples += 1
+            me = threading.get_ident()
+            for ident, other in current.items():
+                if ident not in {me, self.loop_thread} and other.f_code.co_name not in IDLE:
+                    self.others[_describe(other, 4)] += 1
+
+    def report(self, began: array, late: array, collections: list) -> dict:
+        """Figures over one window (a snapshot; computed in an executor job)."""
+        ordered = sorted(late)
+        spans = sorted((a, b) for a, b, _, _ in collections)
+        starts = [a for a, _ in spans]
+
+        def overlapping(start: float, lateness: float) -> list[tuple[float, float]]:
+            end = start + TICK + lateness
+            i = bisect.bisect_left(starts, end)
+            return [(a, b) for a, b in spans[max(0, i - 50) : i] if b > start]
+
+        without_gc = 0.0
+        for start, lateness in zip(began, late, strict=True):
+            if lateness > without_gc and not overlapping(start, lateness):
+                without_gc = lateness
+        worst = sorted(zip(late, began, strict=True), reverse=True)[:10]
+        generation_of = {(a, b): (g, in_loop) for a, b, g, in_loop in collections}
+        longest = []
+        for lateness, start in worst:
+            gcs = [
+                {"generation": generation_of[(a, b)][0], "in_loop": generation_of[(a, b)][1],
+                 "ms": round((b - a) * 1000, 1)}
+                for a, b in overlapping(start, lateness)
+            ]
+            longest.append({
+                "ms": round(lateness * 1000, 1),
+                "at_s": round(start - self.window, 1),
+                "gc": gcs,
+            })
+        generations: dict[str, dict] = {}
+        for a, b, generation, in_loop in collections:
+            entry = generations.setdefault(
+                str(generation), {"count": 0, "longest_ms": 0.0, "in_loop": 0}
+            )
+            entry["count"] += 1
+            entry["in_loop"] += in_loop
+            entry["longest_ms"] = max(entry["longest_ms"], round((b - a) * 1000, 1))
+        return {
+            "ticks": len(ordered),
+            "seconds": round(time.perf_counter() - self.window, 1),
+            "longest_ms": ordered[-1] * 1000 if ordered else 0.0,
+            "longest_without_gc_ms": without_gc * 1000,
+            "p99_ms": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000
+            if ordered else 0.0,
+            "median_ms": statistics.median(ordered) * 1000 if ordered else 0.0,
+            "over_20ms": sum(1 for x in ordered if x > 0.020),
+            "over_50ms": sum(1 for x in ordered if x > 0.050),
+            "collections": dict(sorted(generations.items())),
+            "longest_stalls": longest,
+            "stall_samples": self.stall_samples,
+            "stall_stacks": self.stacks.most_common(12),
+            "other_threads": self.others.most_common(12),
+            "queues": dict(self.queues),
+            "gc_threshold": gc.get_threshold(),
+            "gc_objects": len(gc.get_objects()),
+            "pid": os.getpid(),
+            "rss": _rss(),
+        }
+
+
+def _guessit_child() -> dict:
+    try:
+        from custom_components.videodrome.engine import guess_process
+
+        pid = guess_process.shared().pid
+    except Exception:  # noqa: BLE001
+        return {"pid": None, "rss": 0}
+    return {"pid": pid, "rss": _rss(pid) if pid else 0}
+
+
+class ProbeView(HomeAssistantView):
+    url = "/api/loop_probe"
+    name = "api:loop_probe"
+    requires_auth = True
+
+    def __init__(self, probe: Probe) -> None:
+        self.probe = probe
+
+    async def get(self, request):
+        hass = request.app["hass"]
+        probe = self.probe
+        snapshot = (array("d", probe.began), array("d", probe.late), list(probe.collections))
+        report = await hass.async_add_executor_job(probe.report, *snapshot)
+        report["guessit"] = await hass.async_add_executor_job(_guessit_child)
+        return self.json(report)
+
+
+class ResetView(HomeAssistantView):
+    url = "/api/loop_probe/reset"
+    name = "api:loop_probe:reset"
+    requires_auth = True
+
+    def __init__(self, probe: Probe) -> None:
+        self.probe = probe
+
+    async def post(self, request):
+        self.probe.reset()
+        return self.json({"reset": True})
+
+
+def _plex_poll(seconds: float) -> None:
+    from custom_components.videodrome.engine import plex_sync
+
+    plex_sync.PlexSync.__init__.__kwdefaults__["poll_interval"] = seconds
+
+
+async def async_setup(hass: HomeAssistant, config: dict) -> bool:
+    probe = Probe()
+    gc.callbacks.append(probe.gc_callback)
+    hass.async_create_background_task(probe.tick(), "loop_probe ticker")
+    hass.async_create_background_task(probe.sample_queues(hass), "loop_probe queues")
+    threading.Thread(target=probe.watch, name="loop_probe watchdog", daemon=True).start()
+    hass.http.register_view(ProbeView(probe))
+    hass.http.register_view(ResetView(probe))
+    options = config.get(DOMAIN) or {}
+    if "plex_poll" in options:
+        await hass.async_add_executor_job(_plex_poll, options["plex_poll"])
+    return True
+'''
+
+
+class LoadStack(Stack):
+    """The e2e stack on the bench's catalogue, with the probe and the recorder configured."""
+
+    def __init__(self, base: Path, document: dict[str, Any], plex_poll: float) -> None:
+        super().__init__(base)
+        self.plex_poll = plex_poll
+        catalogue = base / "catalogue.json"
+        catalogue.write_text(json.dumps(document), encoding="utf-8")
+        sections = [
+            {"title": "Movies", "type": "movie", "locations": ["Movies"], "key": 1},
+            {"title": "TV Shows", "type": "show", "locations": ["TV Shows"], "key": 2},
+        ]
+        library = base / "plex-library.json"
+        library.write_text(
+            json.dumps({"catalogue": str(catalogue), "sections": sections}), encoding="utf-8"
+        )
+        self.plex_library = str(library)
+        self.tmdb_args = ("--catalog", str(catalogue), "--rate-limit", str(RATE))
+
+    def _write_config(self) -> None:
+        super()._write_config()
+        # A regular package (not a namespace one), or the repository's custom_components
+        # folder (Home Assistant's working directory) would hide the config folder's.
+        (self.config / "custom_components" / "__init__.py").write_text("", encoding="utf-8")
+        probe = self.config / "custom_components" / "loop_probe"
+        probe.mkdir()
+        (probe / "manifest.json").write_text(json.dumps(PROBE_MANIFEST), encoding="utf-8")
+        (probe / "__init__.py").write_text(PROBE, encoding="utf-8")
+        yaml = self.config / "configuration.yaml"
+        text = yaml.read_text(encoding="utf-8")
+        # Videodrome logs at its default level (the e2e stack's debug would log every file).
+        text = text.replace("custom_components.videodrome: debug", "custom_components: warning")
+        text += f"recorder:\nhistory:\nlogbook:\nloop_probe:\n  plex_poll: {self.plex_poll}\n"
+        yaml.write_text(text, encoding="utf-8")
+
+    @property
+    def ha_pid(self) -> int:
+        """Home Assistant's process id."""
+        return self.pids()["homeassistant"]
+
+    def pids(self) -> dict[str, int]:
+        """The stack's processes by name."""
+        return {name: process.pid for name, process in self._processes}
+
+    def store(self) -> Path:
+        """Videodrome's SQLite store (one entry)."""
+        found = sorted((self.config / ".storage").glob("videodrome_*.db"))
+        if len(found) != 1:
+            raise LookupError(f"expected one Videodrome store, found {found}")
+        return found[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process (and its waited-for children) has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def read_store(path: Path, query: str) -> list[tuple[Any, ...]]:
+    """Rows from Videodrome's store, opened read-only (Home Assistant keeps writing)."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
+        return db.execute(query).fetchall()
+
+
+class Sampler(threading.Thread):
+    """Home Assistant's RSS every 0.5 s, from /proc (outside its process)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(SAMPLE_INTERVAL):
+            with suppress(OSError):
+                self.peak = max(self.peak, rss(self.pid))
+
+
+def describe(label: str, report: dict[str, Any]) -> None:
+    """One window's figures."""
+    collections = report["collections"]
+    generations = ", ".join(
+        f"gen{g}: {c['count']} ({c['in_loop']} in the loop's thread; "
+        f"longest {c['longest_ms']:.1f} ms)"
+        for g in ("0", "1", "2")
+        for c in [collections.get(g, {"count": 0, "in_loop": 0, "longest_ms": 0.0})]
+    )
+    print(
+        f"  event loop {label}: longest stall {report['longest_ms']:.1f} ms, without a GC "
+        f"{report['longest_without_gc_ms']:.1f} ms, p99 {report['p99_ms']:.1f} ms, median "
+        f"{report['median_ms']:.2f} ms over {report['ticks']} ticks ({report['seconds']:.0f} s); "
+        f"ticks over 20 ms: {report['over_20ms']}, over 50 ms: {report['over_50ms']}"
+    )
+    print(f"    collections {generations}")
+    stalls = "; ".join(
+        f"{s['ms']:.0f} ms at {s['at_s']:.0f} s"
+        + (
+            " (GC "
+            + ", ".join(f"gen{g['generation']} {g['ms']:.0f} ms" for g in s["gc"] if g["ms"] >= 1)
+            + ")"
+            if any(g["ms"] >= 1 for g in s["gc"])
+            else ""
+        )
+        for s in report["longest_stalls"][:5]
+    )
+    print(f"    longest stalls: {stalls}")
+
+
+def describe_stacks(report: dict[str, Any]) -> None:
+    """What the watchdog saw holding the event loop during stalls."""
+    print(
+        f"  watchdog: {report['stall_samples']} samples of the event loop's stack while a tick "
+        "was over 25 ms late; the most frequent (innermost first):"
+    )
+    for stack, count in report["stall_stacks"][:8]:
+        print(f"    {count:5d}  {stack}")
+    print("  other threads running Python code in those samples (innermost first):")
+    for stack, count in report["other_threads"][:6]:
+        print(f"    {count:5d}  {stack}")
+
+
+def log_lines(stack: LoadStack, since: float) -> tuple[int, int, list[str]]:
+    """Warnings and errors in Home Assistant's log from `since` (a time), and a few of them."""
+    path = stack.logs / "homeassistant.log"
+    start = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(since))
+    lines = [
+        line
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if line[:19] >= start and line[:2] == "20"
+    ]
+    warnings = [line for line in lines if " WARNING " in line]
+    errors = [line for line in lines if " ERROR " in line]
+    return len(warnings), len(errors), (errors + warnings)[:5]
+
+
+def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run, step by step)
+    """Start, measure idle, drop, wait, measure, print."""
+    library = make_library(args.files, args.titles, random.Random(args.seed))
+    names = library.files
+    print(
+        f"load in Home Assistant: {len(names)} files ({sum('.S' in n for n in names)} episodes),"
+        f" {args.titles} titles, seed {args.seed}; TMDb emulator at {RATE:.0f} requests/s; "
+        f"Plex activities polled every {args.plex_poll} s; Python {sys.version.split()[0]}"
+    )
+    started_at = time.monotonic()
+    with LoadStack(base, library.document, args.plex_poll) as stack:
+        print(f"  Home Assistant up with Videodrome in {time.monotonic() - started_at:.0f} s")
+        probe = stack.api("GET", "/api/loop_probe")
+        pid = int(probe["pid"])
+        if pid != stack.ha_pid:
+            print(f"  note: the probe runs in pid {pid}, Home Assistant started as {stack.ha_pid}")
+        db = stack.store()
+        stack.api("POST", "/api/loop_probe/reset")
+        time.sleep(args.idle)
+        idle = stack.api("GET", "/api/loop_probe")
+        before = rss(pid)
+        sampler = Sampler(pid)
+        sampler.start()
+        processes = stack.pids()
+        cpu_before = {name: cpu_seconds(p) for name, p in processes.items()}
+        load_before = os.getloadavg()[0]
+        stack.api("POST", "/api/loop_probe/reset")
+        first = time.time()
+        written = drop(stack.ingest, names)
+        dropped = time.time() - first
+        total = len(written)
+        finished = 0
+        timed_out = False
+        while True:
+            time.sleep(POLL_INTERVAL)
+            rows = dict(read_store(db, "SELECT status, count(*) FROM items GROUP BY status"))
+            finished = sum(n for status, n in rows.items() if status not in UNFINISHED)
+            if finished >= total:
+                break
+            if time.time() - first > args.timeout:
+                print(f"  TIMED OUT after {args.timeout:.0f} s: {finished} of {total} handled")
+                timed_out = True
+                break
+        busy = stack.api("GET", "/api/loop_probe")
+        guessit_pid = busy["guessit"]["pid"]
+        cpu = {name: cpu_seconds(p) - cpu_before[name] for name, p in processes.items()}
+        load_after = os.getloadavg()[0]
+        sampler.done.set()
+        sampler.join()
+        after = rss(pid)
+        items = read_store(db, "SELECT source, status, plex_status, updated_at FROM items")
+        sources = {source for source, _, _, _ in items}
+        lost = [p for p in written if str(p) not in sources]
+        last = max((updated for *_, updated in items if updated is not None), default=first)
+        wall = last - first
+        statuses = Counter(status for _, status, _, _ in items)
+        plex = Counter(str(plex_status) for _, _, plex_status, _ in items)
+        states = stack.states()
+        waiting = [
+            f"{entity_id}={state['state']}"
+            for entity_id, state in states.items()
+            if entity_id.startswith("sensor.") and ("waiting" in entity_id or "queue" in entity_id)
+        ]
+        warnings, errors, sample = log_lines(stack, first)
+    lost_text = (
+        f"not handled yet (timed out): {len(lost)} of {total}"
+        if timed_out
+        else f"lost: {len(lost)} of {total}"
+    )
+    print(f"  accounted for: {dict(sorted(statuses.items()))}; {lost_text}")
+    print(f"    Plex: {dict(sorted(plex.items()))}; at the end: {', '.join(waiting)}")
+    print(
+        f"  wall: {wall:.1f} s from the first file written to the last recorded "
+        + ("(at the timeout) " if timed_out else "")
+        + f"({len(items) / wall:.1f} files/s; writing them took {dropped:.1f} s)"
+    )
+    print(
+        f"  memory: Home Assistant's RSS {before / MIB:.0f} MiB before the drop, peak "
+        f"{sampler.peak / MIB:.0f} MiB (+{(sampler.peak - before) / MIB:.0f} MiB), "
+        f"{after / MIB:.0f} MiB at the end; objects tracked by its GC at the end: "
+        f"{busy['gc_objects']:,}"
+    )
+    guessit = busy["guessit"]
+    print(
+        f"  guessit's process (pid {guessit['pid']}): RSS {guessit['rss'] / MIB:.0f} MiB at the end"
+        if guessit["pid"] is not None
+        else "  guessit ran in Home Assistant's process (it could not start its own)"
+    )
+    print(f"  Home Assistant's gc thresholds {tuple(busy['gc_threshold'])}")
+    queues = busy.get("queues", {})
+    print(
+        "  Videodrome's queues (sampled every 0.5 s): Plex notifications for the library index "
+        f"{queues.get('library_notifications', '?')} at the end, peak "
+        f"{queues.get('library_notifications_peak', '?')}; watcher waiting "
+        f"{queues.get('watcher_waiting', '?')} at the end, peak "
+        f"{queues.get('watcher_waiting_peak', '?')}"
+    )
+    print(
+        "  CPU seconds during the load: "
+        + ", ".join(f"{name} {seconds:.0f}" for name, seconds in cpu.items())
+        + (f" (guessit's process is not counted: pid {guessit_pid})" if guessit_pid else "")
+        + f"; load average {load_before:.1f} before, {load_after:.1f} at the end"
+    )
+    describe("baseline (idle, after setup)", idle)
+    describe("under load", busy)
+    describe_stacks(busy)
+    print(f"  Home Assistant's log from the drop on: {warnings} warnings, {errors} errors")
+    for line in sample:
+        print(f"    {line[:300]}")
+    verdict = "met" if busy["longest_ms"] <= STALL_TARGET * 1000 else "NOT met"
+    print(f"  target: no stall over {STALL_TARGET * 1000:.0f} ms under load: {verdict}")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--titles", type=int, default=1500)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--idle", type=float, default=10.0)
+    parser.add_argument("--plex-poll", type=float, default=0.02)
+    parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    # `kill` stops the processes too (the stack's context manager ends them on the way out).
+    signal.signal(signal.SIGTERM, _interrupt)
+    base = Path(tempfile.mkdtemp(prefix="bench-load-ha-", dir=ROOT))
+    try:
+        run(args, base)
+    except KeyboardInterrupt:
+        print("  interrupted")
+    finally:
+        if args.keep:
+            print(f"  kept {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
