@@ -513,6 +513,8 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
                 print(f"  TIMED OUT after {args.timeout:.0f} s: {finished} of {total} handled")
                 timed_out = True
                 break
+        # Home Assistant's access tokens last 30 minutes: a long run signs in again.
+        stack.headers = stack.sign_in()
         busy = stack.api("GET", "/api/loop_probe")
         guessit_pid = busy["guessit"]["pid"]
         cpu = {name: cpu_seconds(p) - cpu_before[name] for name, p in processes.items()}

@@ -208,10 +208,10 @@ class Stack:
         )
         if bootstrap.returncode != 0 or "Videodrome is connected" not in bootstrap.stdout:
             raise RuntimeError(f"demo_bootstrap failed:\n{bootstrap.stdout}\n{bootstrap.stderr}")
-        self.headers = self._sign_in()
+        self.headers = self.sign_in()
         return self
 
-    def _sign_in(self) -> dict[str, str]:
+    def sign_in(self) -> dict[str, str]:
         """A bearer token for the REST API, through demo_bootstrap's own sign-in."""
         import asyncio  # noqa: PLC0415 (only here: the rest of this module is synchronous)
 
