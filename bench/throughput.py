@@ -21,18 +21,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 from dataclasses import dataclass
-import gc
 from pathlib import Path
 import random
 import re
 import tempfile
-import threading
 import time
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 
-from bench._common import tmdb_emulator
+from bench._common import LoopMonitor, tmdb_emulator
 from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.parse import parse
 from custom_components.videodrome.engine.score import Decision
@@ -200,73 +198,12 @@ def make_library(files: int, titles: int, rng: random.Random) -> Library:
     return Library(document, tuple(names_out), minimum)
 
 
-class StallMonitor:
-    """How late a 5 ms ticker wakes up: the event loop's stalls, told apart from GC pauses.
-
-    A full garbage collection stops every thread, the event loop's included, for as long as
-    it takes to scan the heap (guessit's rules alone are about 150,000 objects); such pauses
-    are the process's, not the code's, so they are counted separately.
-    """
-
-    def __init__(self) -> None:
-        self.stalls: list[tuple[float, float]] = []
-        self.collections: list[tuple[float, float]] = []
-        self._started: dict[int, float] = {}
-        self._task: asyncio.Task[None] | None = None
-
-    def _gc(self, phase: str, _info: dict[str, Any]) -> None:
-        thread = threading.get_ident()
-        if phase == "start":
-            self._started[thread] = time.perf_counter()
-        elif thread in self._started:
-            self.collections.append((self._started.pop(thread), time.perf_counter()))
-
-    async def _tick(self) -> None:
-        while True:
-            before = time.perf_counter()
-            await asyncio.sleep(0.005)
-            after = time.perf_counter()
-            self.stalls.append((before, after - before - 0.005))
-
-    @property
-    def longest(self) -> float:
-        """The longest stall of all."""
-        return max((late for _, late in self.stalls), default=0.0)
-
-    @property
-    def longest_without_gc(self) -> float:
-        """The longest stall that no garbage collection overlapped."""
-        return max(
-            (
-                late
-                for start, late in self.stalls
-                if not any(a < start + late + 0.005 and b > start for a, b in self.collections)
-            ),
-            default=0.0,
-        )
-
-    @property
-    def longest_collection(self) -> float:
-        """The longest garbage collection, in any thread."""
-        return max((b - a for a, b in self.collections), default=0.0)
-
-    def __enter__(self) -> Self:
-        gc.callbacks.append(self._gc)
-        self._task = asyncio.get_running_loop().create_task(self._tick())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        gc.callbacks.remove(self._gc)
-        assert self._task is not None
-        self._task.cancel()
-
-
 @dataclass(frozen=True, slots=True)
 class Run:
     """What one burst cost."""
 
     seconds: float
-    monitor: StallMonitor
+    monitor: LoopMonitor
     requests: int
     refused: int
     auto: int
@@ -290,7 +227,7 @@ async def burst(url: str, files: tuple[str, ...], *, shared: bool) -> Run:
                 identifier = one if shared else Identifier(client())
                 return (await identifier.identify(name)).decision
 
-        with StallMonitor() as monitor:
+        with LoopMonitor() as monitor:
             started = time.perf_counter()
             decisions = await asyncio.gather(*(identify(name) for name in files))
             elapsed = time.perf_counter() - started
@@ -326,9 +263,9 @@ async def main_async(files: int, titles: int, baseline: bool, seed: int) -> None
             )
             stalls = run.monitor
             print(
-                f"    event loop: longest stall {stalls.longest * 1000:.1f} ms; without a GC "
-                f"pause {stalls.longest_without_gc * 1000:.1f} ms; {len(stalls.collections)} "
-                f"collections, longest {stalls.longest_collection * 1000:.1f} ms"
+                f"    event loop: longest stall {stalls.longest() * 1000:.1f} ms; without a GC "
+                f"pause {stalls.longest_without_gc() * 1000:.1f} ms; {len(stalls.collections)} "
+                f"collections, longest {stalls.longest_collection() * 1000:.1f} ms"
             )
             print(f"    {run.auto} of {len(library.files)} decided automatically")
             if baseline:
