@@ -14,8 +14,10 @@ from custom_components.videodrome.engine.plex_sync import (
     PLEX_MATCHED,
     PLEX_MISMATCH,
     PLEX_NOT_FOUND,
+    RECENT_PAGE,
     PathMap,
     PlexSync,
+    wanted_ids,
 )
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary
@@ -286,3 +288,141 @@ async def test_a_new_film_is_found_on_the_first_page_of_a_large_library(
     assert result.status == PLEX_MATCHED
     listings = [r for r in library_plex.requests if r.path == "/library/sections/1/all"]
     assert [r.query.get("sort") for r in listings] == ["addedAt:desc"]
+
+
+def _listings(plex: PlexEmulator, section_key: int) -> list[dict[str, str]]:
+    path = f"/library/sections/{section_key}/all"
+    return [dict(r.query) for r in plex.requests if r.path == path]
+
+
+def _old_shows(library: PlexLibrary, root: Path, count: int) -> list[int]:
+    """`count` shows of two episodes each, added long ago; their rating keys."""
+    keys = []
+    for number in range(count):
+        show = library._new(  # the emulator's own constructor for an item
+            type="show", title=f"Old Show {number}", section_key=2, guid=f"plex://show/{number}",
+            guids=[f"tvdb://{900_000 + number}"], added_at=1_000_000,
+        )  # fmt: skip
+        season = library._new(
+            type="season", title="Season 1", section_key=2, guid=f"plex://season/{number}",
+            index=1, parent_key=show.rating_key, added_at=1_000_000,
+        )  # fmt: skip
+        for episode in (1, 2):
+            name = f"Old Show {number} - s01e0{episode}.mkv"
+            library._new(
+                type="episode", title=f"Episode {episode}", section_key=2,
+                guid=f"plex://episode/{number}/{episode}", index=episode,
+                parent_key=season.rating_key, files=[(str(root / name), 5)],
+                added_at=1_000_000 + number,
+            )  # fmt: skip
+        keys.append(show.rating_key)
+    return keys
+
+
+async def test_a_new_episode_is_found_among_the_newest_episodes(
+    session: aiohttp.ClientSession,
+    library_plex: PlexEmulator,
+    tmdb_emulator: TMDbEmulator,
+    tmp_path: Path,
+) -> None:
+    """In a section of 300 older shows, the check reads one small page of the newest
+    episodes and the one show it found there: no listing of every show, no allLeaves."""
+    _old_shows(library_plex.library, tmp_path / "tv", 300)
+    sync, identifier = await _setup(session, library_plex, tmdb_emulator)
+    found = await identifier.identify("Breaking.Bad.S01E01.720p.mkv")
+    assert found.target is not None
+    file = _place(tmp_path / "tv", found.target)
+    result = await sync.scan_and_verify(file, found)
+    assert result.status == PLEX_MATCHED
+    assert result.plex_title == "Breaking Bad"
+    assert result.match_key is not None
+    assert result.rating_key != result.match_key  # the episode's key, the show's match
+    assert _listings(library_plex, 2) == [
+        {
+            "X-Plex-Container-Start": "0",
+            "X-Plex-Container-Size": str(RECENT_PAGE),
+            "type": "4",
+            "sort": "addedAt:desc",
+        }
+    ]
+    metadata = [r for r in library_plex.requests if r.path.startswith("/library/metadata/")]
+    assert [r.path for r in metadata] == [f"/library/metadata/{result.match_key}"]
+    assert metadata[0].query.get("includeGuids") == "1"
+
+
+async def test_an_older_episode_is_found_through_its_show(
+    session: aiohttp.ClientSession,
+    library_plex: PlexEmulator,
+    tmdb_emulator: TMDbEmulator,
+    tmp_path: Path,
+) -> None:
+    """A file no longer among the newest episodes (checked again later, for instance) is
+    found by listing the shows, the expected one first."""
+    sync, identifier = await _setup(session, library_plex, tmdb_emulator)
+    found = await identifier.identify("Breaking.Bad.S01E01.720p.mkv")
+    assert found.target is not None
+    file = _place(tmp_path / "tv", found.target)
+    assert (await sync.scan_and_verify(file, found)).status == PLEX_MATCHED
+    library = library_plex.library
+    newer = _old_shows(library, tmp_path / "tv", RECENT_PAGE)
+    for item in library.items.values():
+        if item.type == "episode" and item.title.startswith("Episode "):
+            item.added_at = 3_000_000_000  # after Breaking Bad's episode
+    library_plex.requests.clear()
+    match = found.match
+    assert match is not None
+    result = await sync.check(file, wanted_ids(match.tmdb_id, found.tvdb_id, None))
+    assert result.status == PLEX_MATCHED
+    assert result.plex_title == "Breaking Bad"
+    assert [q.get("type") for q in _listings(library_plex, 2)] == ["4", "2"]
+    leaves = [r.path for r in library_plex.requests if r.path.endswith("/allLeaves")]
+    assert leaves == [f"/library/metadata/{result.match_key}/allLeaves"]  # the expected show
+    assert int(result.match_key or 0) not in newer
+
+
+async def test_an_episode_plex_lists_without_its_show_is_looked_for_by_show(
+    session: aiohttp.ClientSession,
+    library_plex: PlexEmulator,
+    tmdb_emulator: TMDbEmulator,
+    tmp_path: Path,
+) -> None:
+    """A newest episode with no `grandparentRatingKey` cannot name its show: the check
+    falls back to the shows' listing, where no show holds it: plex_not_found."""
+    file = _place(tmp_path / "tv", PurePosixPath("Orphan/orphan.mkv"))
+    library_plex.library._new(
+        type="episode", title="Orphan", section_key=2, guid="plex://episode/orphan",
+        files=[(str(file), 5)],
+    )  # fmt: skip
+    sync, _ = await _setup(session, library_plex, tmdb_emulator)
+    located = await sync.section_for(file)
+    assert located is not None
+    result = await sync.verify_ids(located[0], str(file), {"tvdb://81189"})
+    assert result.status == PLEX_NOT_FOUND
+    assert [q.get("type") for q in _listings(library_plex, 2)] == ["4", "2"]
+
+
+async def test_an_older_film_is_found_on_a_later_page(
+    session: aiohttp.ClientSession,
+    library_plex: PlexEmulator,
+    tmdb_emulator: TMDbEmulator,
+    tmp_path: Path,
+) -> None:
+    """Past the first small page the check reads pages of 500: a film added long ago in a
+    section of 1,200 is found on the fourth listing."""
+    library = library_plex.library
+    for number in range(1200):
+        library._new(
+            type="movie", title=f"Old Film {number}", section_key=1, guid=f"plex://movie/{number}",
+            guids=[f"tmdb://{500_000 + number}"], year=1950,
+            files=[(str(tmp_path / "movies" / f"Old Film {number}.mkv"), 5)],
+            added_at=1_000_000 + number,
+        )  # fmt: skip
+    sync, _ = await _setup(session, library_plex, tmdb_emulator)
+    file = tmp_path / "movies" / "Old Film 5.mkv"
+    located = await sync.section_for(file)
+    assert located is not None
+    result = await sync.verify_ids(located[0], str(file), {"tmdb://500005"})
+    assert result.status == PLEX_MATCHED
+    assert result.plex_title == "Old Film 5"
+    sizes = [q["X-Plex-Container-Size"] for q in _listings(library_plex, 1)]
+    assert sizes == [str(RECENT_PAGE), "500", "500", "500"]

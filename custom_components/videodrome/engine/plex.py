@@ -199,13 +199,20 @@ class PlexClient:
         libtype: int | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         sort: str | None = None,
+        first_page: int | None = None,
     ) -> AsyncIterator[Mapping[str, Any]]:
-        """Every item of a section, fetched page by page (bounded memory, no DB lock on PMS)."""
+        """Every item of a section, fetched page by page (bounded memory, no DB lock on PMS).
+
+        `first_page` sizes the first page alone: a caller that expects its item near the top
+        of a sorted listing asks for a few items first, then for pages of `page_size`.
+        """
         start = 0
+        size = first_page or page_size
         while True:
             page = await self.section_items(
-                section_key, libtype=libtype, start=start, size=page_size, sort=sort
+                section_key, libtype=libtype, start=start, size=size, sort=sort
             )
+            size = page_size
             for item in page.items:
                 yield item
             start += len(page.items)
@@ -213,8 +220,13 @@ class PlexClient:
                 return
 
     async def metadata(self, rating_key: int) -> Mapping[str, Any]:
-        """One item with its details (Media, Part, Guid)."""
-        media = container(await self._request("GET", f"/library/metadata/{rating_key}"))
+        """One item with its details (Media, Part, Guid).
+
+        `includeGuids` as python-plexapi asks on reload: the TMDb/TVDB/IMDb ids are what a
+        match check compares.
+        """
+        path = f"/library/metadata/{rating_key}"
+        media = container(await self._request("GET", path, {"includeGuids": 1}))
         items = child_objects(media, "Metadata")
         if not items:
             raise PlexNotFoundError(f"Plex has no item {rating_key}")

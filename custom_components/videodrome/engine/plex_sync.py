@@ -19,10 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import UnsafePathError
 from .paths import plex_path, section_for_path
-from .plex_models import TYPE_MOVIE, TYPE_SHOW, as_int, as_str, child_objects
+from .plex_models import TYPE_EPISODE, TYPE_MOVIE, TYPE_SHOW, as_int, as_str, child_objects
 
 # Plex's sort for "recently added first" (what python-plexapi's recentlyAdded asks for).
 NEWEST_FIRST = "addedAt:desc"
+# How many of the newest items the match check reads first. A file Plex has just scanned is
+# among them; reading a small page after each transfer instead of pages of 500 (or every show
+# of the section) keeps the per-file work, and the garbage it leaves, small under a burst.
+RECENT_PAGE = 50
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -221,14 +225,47 @@ class PlexSync:
         Raises PlexError when Plex fails while looking (see `verify`).
         """
         if section.type == "movie":
-            # The newest first: a file Plex has just scanned is on the first page, not the
-            # last of a large library (one request instead of one per 500 films).
+            # The newest first: a file Plex has just scanned is on the first, small page, not
+            # the last of a large library.
             async for item in self._client.iter_section_items(
-                section.key, libtype=TYPE_MOVIE, sort=NEWEST_FIRST
+                section.key, libtype=TYPE_MOVIE, sort=NEWEST_FIRST, first_page=RECENT_PAGE
             ):
                 if file in _files(item):
                     return _verdict(item, wanted, section.key, file)
             return Verification(PLEX_NOT_FOUND, section_key=section.key)
+        found = await self._recent_episode(section, file, wanted)
+        if found is not None:
+            return found
+        return await self._episode_by_show(section, file, wanted)
+
+    async def _recent_episode(
+        self, section: LibrarySection, file: str, wanted: set[str]
+    ) -> Verification | None:
+        """The file among the section's newest episodes, judged by its show's ids.
+
+        None when it is not among them (an older file: see `_episode_by_show`).
+        """
+        page = await self._client.section_items(
+            section.key,
+            libtype=TYPE_EPISODE,
+            size=RECENT_PAGE,
+            sort=NEWEST_FIRST,
+            include_guids=False,
+        )
+        for episode in page.items:
+            if file not in _files(episode):
+                continue
+            show_key = as_int(episode.get("grandparentRatingKey"))
+            if show_key is None:
+                return None
+            show = await self._client.metadata(show_key)
+            return _verdict(show, wanted, section.key, file, episode)
+        return None
+
+    async def _episode_by_show(
+        self, section: LibrarySection, file: str, wanted: set[str]
+    ) -> Verification:
+        """The file among every show's episodes, the show Videodrome expects first."""
         shows = [
             item async for item in self._client.iter_section_items(section.key, libtype=TYPE_SHOW)
         ]
