@@ -1,7 +1,7 @@
 """Load inside Home Assistant: 10,000 files dropped into the ingest folder of a real instance.
 
 Run: `.venv/bin/python -m bench.load_ha [--files 10000] [--titles 1500] [--seed 1] [--idle 10]
-[--plex-poll 0.02] [--timeout 3600] [--keep]`
+[--plex-poll 0.02] [--timeout 3600] [--keep] [--census]`
 
 `bench/load.py` measures the engine alone in a bare event loop; this runs the same load through
 a real Home Assistant process (`tests/e2e/stack.py`: `python -m homeassistant` with Videodrome
@@ -96,6 +96,7 @@ import sys
 import threading
 import time
 import traceback
+import tracemalloc
 
 import voluptuous as vol
 
@@ -107,7 +108,15 @@ TICK = 0.005
 STALL_SAMPLE = 0.025  # the watchdog samples the loop's stack past this lateness
 WATCH_INTERVAL = 0.010
 CONFIG_SCHEMA = vol.Schema(
-    {DOMAIN: vol.Any(None, {vol.Optional("plex_poll"): vol.Coerce(float)})},
+    {
+        DOMAIN: vol.Any(
+            None,
+            {
+                vol.Optional("plex_poll"): vol.Coerce(float),
+                vol.Optional("promotions"): bool,
+            },
+        )
+    },
     extra=vol.ALLOW_EXTRA,
 )
 
@@ -122,6 +131,19 @@ IDLE = {
 def _describe(frame, depth: int) -> str:
     frames = traceback.extract_stack(frame)[-depth:]
     return " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+
+
+def _origin(trace, kind: str) -> str:
+    if trace is None:
+        return f"? {kind}"
+    frames = list(reversed(trace))  # innermost first
+    for marker in ("custom_components/videodrome/", "homeassistant/", "site-packages/"):
+        for frame in frames:
+            if marker in frame.filename:
+                where = frame.filename.split(marker, 1)[1]
+                return f"{marker.split('/')[-2]}/{where}:{frame.lineno} {kind}"
+    frame = frames[0]
+    return f"{Path(frame.filename).name}:{frame.lineno} {kind}"
 
 
 def _rss(pid: int | str = "self") -> int:
@@ -147,6 +169,10 @@ class Probe:
         self.others: Counter[str] = Counter()  # other threads running Python meanwhile
         self.stall_samples = 0
         self.queues: dict[str, int] = {}  # Videodrome's queues: now, and the peak in the window
+        self.census_before: Counter[str] | None = None  # objects by type when the window began
+        # With `promotions`: where the young objects a middle collection moves to the oldest
+        # generation were allocated (tracemalloc), summed over the window's middle collections.
+        self.promotions: Counter[str] | None = None
 
     def reset(self) -> None:
         self.began = array("d")
@@ -156,17 +182,32 @@ class Probe:
         self.others = Counter()
         self.stall_samples = 0
         self.queues = {}
+        if self.promotions is not None:
+            self.promotions = Counter()
         self.window = time.perf_counter()
 
     def gc_callback(self, phase: str, info: dict) -> None:
         thread = threading.get_ident()
         if phase == "start":
-            self._started[thread] = (time.perf_counter(), int(info.get("generation", -1)))
+            generation = int(info.get("generation", -1))
+            if generation == 1 and self.promotions is not None:
+                self.count_promotions()
+            self._started[thread] = (time.perf_counter(), generation)
         elif thread in self._started:
             start, generation = self._started.pop(thread)
             self.collections.append(
                 (start, time.perf_counter(), generation, thread == self.loop_thread)
             )
+
+    def count_promotions(self) -> None:
+        """Before a middle collection: the young objects (what survives moves to the oldest
+        generation), each by the place that allocated it (the innermost frame of Videodrome,
+        else of Home Assistant, else of any library)."""
+        assert self.promotions is not None
+        for generation in (0, 1):
+            for obj in gc.get_objects(generation):
+                trace = tracemalloc.get_object_traceback(obj)
+                self.promotions[_origin(trace, type(obj).__name__)] += 1
 
     async def tick(self) -> None:
         while True:
@@ -263,11 +304,20 @@ class Probe:
             "stall_stacks": self.stacks.most_common(12),
             "other_threads": self.others.most_common(12),
             "queues": dict(self.queues),
+            "promotions": self.promotions.most_common(40) if self.promotions else [],
+            "promoted": sum(self.promotions.values()) if self.promotions else 0,
             "gc_threshold": gc.get_threshold(),
             "gc_objects": len(gc.get_objects()),
             "pid": os.getpid(),
             "rss": _rss(),
         }
+
+
+def census() -> Counter[str]:
+    """Objects tracked by the collector, by type (a stall of its own: taken between windows)."""
+    return Counter(
+        f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects()
+    )
 
 
 def _guessit_child() -> dict:
@@ -294,6 +344,12 @@ class ProbeView(HomeAssistantView):
         snapshot = (array("d", probe.began), array("d", probe.late), list(probe.collections))
         report = await hass.async_add_executor_job(probe.report, *snapshot)
         report["guessit"] = await hass.async_add_executor_job(_guessit_child)
+        if request.query.get("census") and probe.census_before is not None:
+            grown = census()
+            grown.subtract(probe.census_before)
+            report["census_growth"] = [
+                (name, count) for name, count in grown.most_common(25) if count > 0
+            ]
         return self.json(report)
 
 
@@ -306,6 +362,9 @@ class ResetView(HomeAssistantView):
         self.probe = probe
 
     async def post(self, request):
+        if request.query.get("census"):
+            self.probe.census_before = census()
+            await asyncio.sleep(0.1)  # the census's own stall stays out of the window
         self.probe.reset()
         return self.json({"reset": True})
 
@@ -318,13 +377,16 @@ def _plex_poll(seconds: float) -> None:
 
 async def async_setup(hass: HomeAssistant, config: dict) -> bool:
     probe = Probe()
+    options = config.get(DOMAIN) or {}
+    if options.get("promotions"):
+        tracemalloc.start(25)
+        probe.promotions = Counter()
     gc.callbacks.append(probe.gc_callback)
     hass.async_create_background_task(probe.tick(), "loop_probe ticker")
     hass.async_create_background_task(probe.sample_queues(hass), "loop_probe queues")
     threading.Thread(target=probe.watch, name="loop_probe watchdog", daemon=True).start()
     hass.http.register_view(ProbeView(probe))
     hass.http.register_view(ResetView(probe))
-    options = config.get(DOMAIN) or {}
     if "plex_poll" in options:
         await hass.async_add_executor_job(_plex_poll, options["plex_poll"])
     return True
@@ -334,9 +396,17 @@ async def async_setup(hass: HomeAssistant, config: dict) -> bool:
 class LoadStack(Stack):
     """The e2e stack on the bench's catalogue, with the probe and the recorder configured."""
 
-    def __init__(self, base: Path, document: dict[str, Any], plex_poll: float) -> None:
+    def __init__(
+        self,
+        base: Path,
+        document: dict[str, Any],
+        plex_poll: float,
+        *,
+        promotions: bool = False,
+    ) -> None:
         super().__init__(base)
         self.plex_poll = plex_poll
+        self.promotions = promotions
         catalogue = base / "catalogue.json"
         catalogue.write_text(json.dumps(document), encoding="utf-8")
         sections = [
@@ -364,6 +434,8 @@ class LoadStack(Stack):
         # Videodrome logs at its default level (the e2e stack's debug would log every file).
         text = text.replace("custom_components.videodrome: debug", "custom_components: warning")
         text += f"recorder:\nhistory:\nlogbook:\nloop_probe:\n  plex_poll: {self.plex_poll}\n"
+        if self.promotions:
+            text += "  promotions: true\n"
         yaml.write_text(text, encoding="utf-8")
 
     @property
@@ -480,7 +552,7 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
         f"Plex activities polled every {args.plex_poll} s; Python {sys.version.split()[0]}"
     )
     started_at = time.monotonic()
-    with LoadStack(base, library.document, args.plex_poll) as stack:
+    with LoadStack(base, library.document, args.plex_poll, promotions=args.promotions) as stack:
         print(f"  Home Assistant up with Videodrome in {time.monotonic() - started_at:.0f} s")
         probe = stack.api("GET", "/api/loop_probe")
         pid = int(probe["pid"])
@@ -496,7 +568,7 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
         processes = stack.pids()
         cpu_before = {name: cpu_seconds(p) for name, p in processes.items()}
         load_before = os.getloadavg()[0]
-        stack.api("POST", "/api/loop_probe/reset")
+        stack.api("POST", "/api/loop_probe/reset" + ("?census=1" if args.census else ""))
         first = time.time()
         written = drop(stack.ingest, names)
         dropped = time.time() - first
@@ -515,7 +587,7 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
                 break
         # Home Assistant's access tokens last 30 minutes: a long run signs in again.
         stack.headers = stack.sign_in()
-        busy = stack.api("GET", "/api/loop_probe")
+        busy = stack.api("GET", "/api/loop_probe" + ("?census=1" if args.census else ""))
         guessit_pid = busy["guessit"]["pid"]
         cpu = {name: cpu_seconds(p) - cpu_before[name] for name, p in processes.items()}
         load_after = os.getloadavg()[0]
@@ -578,6 +650,17 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
     describe("baseline (idle, after setup)", idle)
     describe("under load", busy)
     describe_stacks(busy)
+    if busy.get("promotions"):
+        print(
+            f"  young objects at the middle collections (moved to the oldest generation unless "
+            f"garbage): {busy['promoted']:,}, by where they were allocated:"
+        )
+        for name, count in busy["promotions"]:
+            print(f"    {count:>8,}  {name}")
+    if "census_growth" in busy:
+        print("  objects tracked by Home Assistant's GC, growth over the load by type:")
+        for name, count in busy["census_growth"]:
+            print(f"    {count:>8,}  {name}")
     print(f"  Home Assistant's log from the drop on: {warnings} warnings, {errors} errors")
     for line in sample:
         print(f"    {line[:300]}")
@@ -599,6 +682,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plex-poll", type=float, default=0.02)
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--promotions",
+        action="store_true",
+        help="trace allocations (tracemalloc: slow) and count where the objects each middle "
+        "collection promotes come from",
+    )
+    parser.add_argument(
+        "--census",
+        action="store_true",
+        help="count Home Assistant's tracked objects by type before and after the load",
+    )
     args = parser.parse_args(argv)
     # `kill` stops the processes too (the stack's context manager ends them on the way out).
     signal.signal(signal.SIGTERM, _interrupt)

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from .ingest_runtime import IngestRuntime
 
 QUEUE_ITEMS_SHOWN = 10
+# Seconds between two refreshes of an entity: a burst of item changes writes its state (and a
+# recorder row) at once, then at most once a second, and always once after the last change.
+UPDATE_COOLDOWN = 1.0
 # "source" tells Videodrome's title from Plex's when Plex matched a filed file to another.
 CANDIDATE_KEYS = ("tmdb_id", "media_type", "title", "year", "score", "poster_path", "source")
 
@@ -92,6 +95,7 @@ class _IngestEntity(VideodromeEntity):
     _refreshing = False
     _again = False
     _task: asyncio.Task[None] | None = None
+    _written_at: float | None = None  # the event loop's time of the last refresh
 
     @callback
     def _changed(self, kind: str, item: Item) -> None:
@@ -112,11 +116,18 @@ class _IngestEntity(VideodromeEntity):
         await super().async_will_remove_from_hass()
 
     async def _async_refresh(self) -> None:
+        loop = self.hass.loop
         try:
             while True:
+                if self._written_at is not None:
+                    # Changes arriving meanwhile are read together by the refresh below.
+                    wait = self._written_at + UPDATE_COOLDOWN - loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
                 self._again = False
                 await self._async_read()
                 self.async_write_ha_state()
+                self._written_at = loop.time()
                 if not self._again:
                     return
         finally:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -19,6 +21,8 @@ from custom_components.videodrome.const import (
     DOMAIN,
 )
 from custom_components.videodrome.engine import guess_process
+from custom_components.videodrome.ingest_entities import UPDATE_COOLDOWN
+from custom_components.videodrome.ingest_runtime import signal_item
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -427,3 +431,34 @@ async def test_guessit_runs_apart_and_ends_with_the_last_entry(
     assert await hass.config_entries.async_unload(ingest_entry.entry_id)
     assert process.pid is None
     assert not os.path.exists(f"/proc/{pid}")  # noqa: PTH110
+
+
+async def test_a_burst_of_item_changes_refreshes_the_entities_at_most_once_a_second(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """Fifty item changes in a row: the review queue sensor reads the store at once, then
+    once more a cooldown later for all the others (not fifty reads and recorded states)."""
+    runtime = ingest_entry.runtime_data.ingest
+    assert runtime is not None
+    await _call(hass, "ingest", path=str(_drop(tmp_path, "Dune.mkv")))  # waits for review
+    await hass.async_block_till_done()
+    store = runtime.store
+    item = (await hass.async_add_executor_job(store.review_queue, 1))[0]
+    reads: list[float] = []
+    original = store.review_count
+
+    def counted() -> Any:
+        reads.append(hass.loop.time())
+        return original()
+
+    store.review_count = counted
+    await asyncio.sleep(UPDATE_COOLDOWN)  # past the cooldown of the refresh above
+    for _ in range(50):
+        async_dispatcher_send(hass, signal_item(ingest_entry.entry_id), "review_required", item)
+    assert len(reads) <= 1  # the first refresh has started (its read runs in an executor)
+    await hass.async_block_till_done()
+    assert len(reads) == 2
+    assert reads[1] - reads[0] >= UPDATE_COOLDOWN * 0.99
+    queue = hass.states.get("sensor.videodrome_demo_review_queue")
+    assert queue is not None
+    assert queue.state == "1"
