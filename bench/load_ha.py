@@ -1,7 +1,8 @@
 """Load inside Home Assistant: 10,000 files dropped into the ingest folder of a real instance.
 
 Run: `.venv/bin/python -m bench.load_ha [--files 10000] [--titles 1500] [--seed 1] [--idle 10]
-[--plex-poll 0.02] [--timeout 3600] [--keep] [--census]`
+[--plex-poll 0.02] [--timeout 3600] [--keep] [--census] [--promotions]
+[--gc-freeze]`
 
 `bench/load.py` measures the engine alone in a bare event loop; this runs the same load through
 a real Home Assistant process (`tests/e2e/stack.py`: `python -m homeassistant` with Videodrome
@@ -40,6 +41,14 @@ Printed:
   collections overlapping them), and the stacks the watchdog saw most during stalls;
 - warnings and errors in Home Assistant's log;
 - whether the target (no stall over 50 ms under load) was met.
+
+Diagnostics (off by default): `--census` counts Home Assistant's tracked objects by type before
+and after the load (what stayed); `--promotions` traces allocations (tracemalloc: several times
+slower) and, before each middle collection, counts the young objects by where they were
+allocated (what the collection moves to the oldest generation, whose growth by a quarter
+triggers a full collection); `--gc-freeze` is an experiment, not Videodrome's behaviour:
+`gc.collect()` and `gc.freeze()` in Home Assistant's process just before the drop, what a host
+process could do to keep its startup heap out of full collections.
 """
 
 from __future__ import annotations
@@ -308,6 +317,7 @@ class Probe:
             "promoted": sum(self.promotions.values()) if self.promotions else 0,
             "gc_threshold": gc.get_threshold(),
             "gc_objects": len(gc.get_objects()),
+            "gc_frozen": gc.get_freeze_count(),
             "pid": os.getpid(),
             "rss": _rss(),
         }
@@ -365,6 +375,11 @@ class ResetView(HomeAssistantView):
         if request.query.get("census"):
             self.probe.census_before = census()
             await asyncio.sleep(0.1)  # the census's own stall stays out of the window
+        if request.query.get("freeze"):
+            # The experiment of `--gc-freeze`: what the host process could do, not Videodrome.
+            gc.collect()
+            gc.freeze()
+            await asyncio.sleep(0.1)
         self.probe.reset()
         return self.json({"reset": True})
 
@@ -542,6 +557,26 @@ def log_lines(stack: LoadStack, since: float) -> tuple[int, int, list[str]]:
     return len(warnings), len(errors), (errors + warnings)[:5]
 
 
+def describe_extras(args: argparse.Namespace, busy: dict[str, Any]) -> None:
+    """What `--gc-freeze`, `--promotions` and `--census` add."""
+    if args.gc_freeze:
+        print(
+            f"  EXPERIMENT --gc-freeze: gc.collect() and gc.freeze() in Home Assistant's process "
+            f"before the drop ({busy['gc_frozen']:,} objects frozen); not what Videodrome does"
+        )
+    if busy.get("promotions"):
+        print(
+            f"  young objects at the middle collections (moved to the oldest generation unless "
+            f"garbage): {busy['promoted']:,}, by where they were allocated:"
+        )
+        for name, count in busy["promotions"]:
+            print(f"    {count:>8,}  {name}")
+    if "census_growth" in busy:
+        print("  objects tracked by Home Assistant's GC, growth over the load by type:")
+        for name, count in busy["census_growth"]:
+            print(f"    {count:>8,}  {name}")
+
+
 def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run, step by step)
     """Start, measure idle, drop, wait, measure, print."""
     library = make_library(args.files, args.titles, random.Random(args.seed))
@@ -568,7 +603,12 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
         processes = stack.pids()
         cpu_before = {name: cpu_seconds(p) for name, p in processes.items()}
         load_before = os.getloadavg()[0]
-        stack.api("POST", "/api/loop_probe/reset" + ("?census=1" if args.census else ""))
+        query = "&".join(
+            name
+            for name, wanted in (("census=1", args.census), ("freeze=1", args.gc_freeze))
+            if wanted
+        )
+        stack.api("POST", "/api/loop_probe/reset" + (f"?{query}" if query else ""))
         first = time.time()
         written = drop(stack.ingest, names)
         dropped = time.time() - first
@@ -650,17 +690,7 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
     describe("baseline (idle, after setup)", idle)
     describe("under load", busy)
     describe_stacks(busy)
-    if busy.get("promotions"):
-        print(
-            f"  young objects at the middle collections (moved to the oldest generation unless "
-            f"garbage): {busy['promoted']:,}, by where they were allocated:"
-        )
-        for name, count in busy["promotions"]:
-            print(f"    {count:>8,}  {name}")
-    if "census_growth" in busy:
-        print("  objects tracked by Home Assistant's GC, growth over the load by type:")
-        for name, count in busy["census_growth"]:
-            print(f"    {count:>8,}  {name}")
+    describe_extras(args, busy)
     print(f"  Home Assistant's log from the drop on: {warnings} warnings, {errors} errors")
     for line in sample:
         print(f"    {line[:300]}")
@@ -687,6 +717,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="trace allocations (tracemalloc: slow) and count where the objects each middle "
         "collection promotes come from",
+    )
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="experiment: gc.freeze() Home Assistant's process before the drop (what a host "
+        "could do; Videodrome does not)",
     )
     parser.add_argument(
         "--census",
