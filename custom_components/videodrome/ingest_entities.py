@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.event import EventEntity
 from homeassistant.components.image import ImageEntity
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
-from homeassistant.core import callback
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.event import async_call_later
 
 from .engine.ingest import Event
 from .engine.posters import item_poster_url, poster_url
@@ -96,42 +97,58 @@ class _IngestEntity(VideodromeEntity):
     _again = False
     _task: asyncio.Task[None] | None = None
     _written_at: float | None = None  # the event loop's time of the last refresh
+    _scheduled: CALLBACK_TYPE | None = None  # a refresh waiting for the cooldown to pass
 
     @callback
     def _changed(self, kind: str, item: Item) -> None:
         del kind, item
+        self._schedule_refresh()
+
+    @callback
+    def _schedule_refresh(self) -> None:
         if self._refreshing:
             # One refresh at a time, and one more after it: an older read finishing last
             # would otherwise show a stale count.
             self._again = True
             return
+        if self._scheduled is not None:
+            return  # the refresh already waiting reads this change too
+        now = self.hass.loop.time()
+        if self._written_at is not None and now < self._written_at + UPDATE_COOLDOWN:
+            # A timer, not a sleeping task: nothing waits on it (block_till_done neither).
+            self._scheduled = async_call_later(
+                self.hass, self._written_at + UPDATE_COOLDOWN - now, self._start_refresh
+            )
+            return
+        self._start_refresh()
+
+    @callback
+    def _start_refresh(self, _now: Any = None) -> None:
+        self._scheduled = None
         self._refreshing = True
         self._task = self.hass.async_create_task(self._async_refresh(), eager_start=True)
 
     async def async_will_remove_from_hass(self) -> None:
         """Let no refresh outlive the entity (the store closes right after on unload)."""
+        if self._scheduled is not None:
+            self._scheduled()
+            self._scheduled = None
         if (task := self._task) is not None and not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         await super().async_will_remove_from_hass()
 
     async def _async_refresh(self) -> None:
-        loop = self.hass.loop
         try:
-            while True:
-                if self._written_at is not None:
-                    # Changes arriving meanwhile are read together by the refresh below.
-                    wait = self._written_at + UPDATE_COOLDOWN - loop.time()
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                self._again = False
-                await self._async_read()
-                self.async_write_ha_state()
-                self._written_at = loop.time()
-                if not self._again:
-                    return
+            self._again = False
+            await self._async_read()
+            self.async_write_ha_state()
+            self._written_at = self.hass.loop.time()
         finally:
             self._refreshing = False
+        if self._again:
+            self._again = False
+            self._schedule_refresh()  # after the cooldown, for the changes read too early
 
     async def _async_read(self) -> None:
         raise NotImplementedError

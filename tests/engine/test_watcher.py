@@ -30,6 +30,7 @@ from custom_components.videodrome.engine.filters import (
     ignore_reason,
 )
 from custom_components.videodrome.engine.watcher import (
+    CHECK_BATCH,
     HINT_BATCH,
     FileState,
     FolderWatcher,
@@ -336,6 +337,45 @@ async def test_a_thousand_files_at_once_are_all_handed_out(ingest: Path, clock: 
     clock.advance(60)
     await watcher.check()
     assert len({s.path for s in ready}) == 1000
+    assert watcher.pending == 0
+
+
+async def test_a_large_check_gives_the_loop_turns_between_batches(
+    ingest: Path, clock: Clock
+) -> None:
+    """1,200 files ready in one check are judged and handed out CHECK_BATCH at a time, with a
+    turn of the event loop in between; each is handed out once."""
+    count = 2 * CHECK_BATCH + 200
+    for n in range(count):
+        (ingest / f"Movie.{n:04d}.2020.mkv").write_bytes(b"m")
+    turns = 0
+    seen_at: list[int] = []
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while True:
+            await asyncio.sleep(0)
+            turns += 1
+
+    def on_ready(state: FileState) -> None:
+        seen_at.append(turns)
+
+    watcher = FolderWatcher([ingest], on_ready, stability=60, use_inotify=False, clock=clock)
+    await watcher.start()
+    await watcher.check()
+    clock.advance(60)
+    ticker = asyncio.create_task(count_turns())
+    try:
+        await asyncio.sleep(0)
+        before = turns
+        ready = await watcher.check()
+    finally:
+        ticker.cancel()
+    assert len({s.path for s in ready}) == count == len(seen_at)
+    # Handed out in three runs (500, 500, 200), the loop turning between them.
+    runs = [seen_at[0], seen_at[CHECK_BATCH], seen_at[2 * CHECK_BATCH]]
+    assert before <= runs[0] < runs[1] < runs[2]
+    assert seen_at[:CHECK_BATCH] == [runs[0]] * CHECK_BATCH
     assert watcher.pending == 0
 
 

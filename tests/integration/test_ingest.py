@@ -457,8 +457,18 @@ async def test_a_burst_of_item_changes_refreshes_the_entities_at_most_once_a_sec
         async_dispatcher_send(hass, signal_item(ingest_entry.entry_id), "review_required", item)
     assert len(reads) <= 1  # the first refresh has started (its read runs in an executor)
     await hass.async_block_till_done()
+    assert len(reads) == 1  # the other 49 wait for the cooldown, on a timer
+    await asyncio.sleep(UPDATE_COOLDOWN * 1.2)
+    await hass.async_block_till_done()
     assert len(reads) == 2
     assert reads[1] - reads[0] >= UPDATE_COOLDOWN * 0.99
     queue = hass.states.get("sensor.videodrome_demo_review_queue")
     assert queue is not None
     assert queue.state == "1"
+    # A change within the cooldown, then the entry unloads: the waiting refresh is dropped
+    # (the store closes with the entry) and nothing reads it afterwards.
+    async_dispatcher_send(hass, signal_item(ingest_entry.entry_id), "review_required", item)
+    assert await hass.config_entries.async_unload(ingest_entry.entry_id)
+    await asyncio.sleep(UPDATE_COOLDOWN * 1.2)
+    await hass.async_block_till_done()
+    assert len(reads) == 2
