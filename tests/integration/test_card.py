@@ -11,6 +11,7 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.videodrome import card
 from custom_components.videodrome.const import DOMAIN
+from tests.entities import settle
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -76,6 +77,7 @@ async def test_review_command_sends_queue_and_last_ingests(
     assert titanic["target"].endswith("Titanic (1997) - 1080p Blu-ray.mkv")
     assert titanic["updated_at"].endswith("+00:00")
     # The sensor shows the same items: the card and the sensor agree.
+    await settle(hass)
     sensor = hass.states.get(QUEUE)
     assert sensor is not None
     assert [i["item_id"] for i in sensor.attributes["items"]] == [dune["item_id"], thing["item_id"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -23,6 +24,7 @@ from custom_components.videodrome.const import (
 from custom_components.videodrome.engine import guess_process
 from custom_components.videodrome.ingest_entities import UPDATE_COOLDOWN
 from custom_components.videodrome.ingest_runtime import signal_item
+from tests.entities import settle
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,9 +44,11 @@ def _drop(tmp_path: Path, name: str, content: bytes = b"video") -> Path:
 
 
 async def _call(hass: HomeAssistant, service: str, **data: Any) -> Any:
-    return await hass.services.async_call(
+    response = await hass.services.async_call(
         DOMAIN, service, data, blocking=True, return_response=True
     )
+    await settle(hass)  # the entities show what the call changed
+    return response
 
 
 async def test_ingest_a_movie(
@@ -89,7 +93,6 @@ async def test_review_approve_and_reject(
     second = _drop(tmp_path, "other/The.Thing.mkv")
     await _call(hass, "ingest", path=str(first))
     await _call(hass, "ingest", path=str(second))
-    await hass.async_block_till_done()
     assert len(review) == 2
     queue = hass.states.get("sensor.videodrome_demo_review_queue")
     assert queue is not None
@@ -465,10 +468,26 @@ async def test_a_burst_of_item_changes_refreshes_the_entities_at_most_once_a_sec
     queue = hass.states.get("sensor.videodrome_demo_review_queue")
     assert queue is not None
     assert queue.state == "1"
-    # A change within the cooldown, then the entry unloads: the waiting refresh is dropped
-    # (the store closes with the entry) and nothing reads it afterwards.
+    # A change within the cooldown, then the entry reloads: the waiting refresh is dropped
+    # (the store closes with the entry) and nothing reads that store afterwards.
     async_dispatcher_send(hass, signal_item(ingest_entry.entry_id), "review_required", item)
-    assert await hass.config_entries.async_unload(ingest_entry.entry_id)
+    assert await hass.config_entries.async_reload(ingest_entry.entry_id)
     await asyncio.sleep(UPDATE_COOLDOWN * 1.2)
     await hass.async_block_till_done()
     assert len(reads) == 2
+    # A refresh still reading when the entry unloads is cancelled with it.
+    runtime = ingest_entry.runtime_data.ingest
+    assert runtime is not None
+    started = asyncio.Event()
+    original = runtime.store.review_count
+
+    def slow() -> Any:
+        hass.loop.call_soon_threadsafe(started.set)
+        time.sleep(0.2)
+        return original()
+
+    runtime.store.review_count = slow
+    async_dispatcher_send(hass, signal_item(ingest_entry.entry_id), "review_required", item)
+    await started.wait()
+    assert await hass.config_entries.async_unload(ingest_entry.entry_id)
+    assert ingest_entry.state is ConfigEntryState.NOT_LOADED

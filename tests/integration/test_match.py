@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.videodrome.const import CONF_MATCH_FIX, CONF_UPLOAD_POSTERS, DOMAIN
 from custom_components.videodrome.engine import posters
+from tests.entities import settle
 from tests.integration.conftest import llm_api
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ async def _ingest(hass: HomeAssistant, tmp_path: Path, name: str) -> dict[str, A
     response: Any = await hass.services.async_call(
         DOMAIN, "ingest", {"path": str(source)}, blocking=True, return_response=True
     )
-    await hass.async_block_till_done()
+    await settle(hass)
     (result,) = response["results"]
     return dict(result)
 
@@ -138,7 +139,7 @@ async def test_review_is_the_default_and_approving_corrects(
     assert approved["destination"] == destination
     assert approved["item_id"] == waiting["item_id"]
     assert _plex_item(plex_emulator, destination).year == 2007
-    await hass.async_block_till_done()
+    await settle(hass)
     assert hass.states.get("sensor.videodrome_demo_review_queue").state == "0"  # type: ignore[union-attr]
 
 
@@ -232,7 +233,7 @@ async def test_the_poster_follows_files_leaving_and_joining_the_library_s_last(
     await hass.services.async_call(
         DOMAIN, "reject", {"item_id": halloween["item_id"]}, blocking=True, return_response=True
     )
-    await hass.async_block_till_done()
+    await settle(hass)
     assert hass.states.get(POSTER).state > titanic.state  # type: ignore[union-attr]
     response = await client.get(f"/api/image_proxy/{POSTER}")
     assert response.status == 200

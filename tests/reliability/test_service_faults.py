@@ -67,6 +67,7 @@ from custom_components.videodrome.watcher_runtime import (
 )
 from tests.emulators.plex import PlexFaults
 from tests.emulators.tmdb import TMDbFaults
+from tests.entities import settle
 from tests.integration import conftest as integration
 
 # The integration tests' fixtures (a configured entry, ingest on, the TMDb emulator, custom
@@ -139,7 +140,7 @@ async def _ledger(hass: HomeAssistant, sources: dict[Path, bytes]) -> dict[str, 
 
     `waiting` is a file with no history row yet: still in the ingest folder, to be picked up.
     """
-    await hass.async_block_till_done()  # the sensors have caught up with the last event
+    await settle(hass)  # the sensors have caught up with the last event
     history = await _call(hass, "history", limit=1000)
     newest: dict[str, dict[str, Any]] = {}
     for item in history["items"]:  # newest first
