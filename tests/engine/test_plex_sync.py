@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from custom_components.videodrome.engine.errors import PlexError, UnsafePathError
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify import Identification, Identifier
 from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_sync import (
     PLEX_MATCHED,
@@ -17,6 +17,7 @@ from custom_components.videodrome.engine.plex_sync import (
     RECENT_PAGE,
     PathMap,
     PlexSync,
+    Verification,
     wanted_ids,
 )
 from custom_components.videodrome.engine.tmdb import TMDbClient
@@ -65,6 +66,16 @@ def _place(root: Path, relative: PurePosixPath) -> Path:
     return file
 
 
+async def _file_and_scan(
+    sync: PlexSync, identifier: Identifier, root: Path, name: str
+) -> tuple[Path, Identification, Verification]:
+    """Identify `name`, place it where Videodrome would file it under `root`, scan, check."""
+    found = await identifier.identify(name)
+    assert found.target is not None
+    file = _place(root, found.target)
+    return file, found, await sync.scan_and_verify(file, found)
+
+
 async def test_a_movie_is_scanned_and_matched(
     session: aiohttp.ClientSession,
     library_plex: PlexEmulator,
@@ -73,10 +84,9 @@ async def test_a_movie_is_scanned_and_matched(
 ) -> None:
     """Partial scan of the movie's folder, then Plex's item has the same TMDb id."""
     sync, identifier = await _setup(session, library_plex, tmdb_emulator)
-    found = await identifier.identify("The.Matrix.1999.1080p.mkv")
-    assert found.target is not None
-    file = _place(tmp_path / "movies", found.target)
-    result = await sync.scan_and_verify(file, found)
+    file, _found, result = await _file_and_scan(
+        sync, identifier, tmp_path / "movies", "The.Matrix.1999.1080p.mkv"
+    )
     assert result.status == PLEX_MATCHED
     assert result.plex_title == "The Matrix"
     assert result.section_key == 1
@@ -93,10 +103,9 @@ async def test_an_episode_is_scanned_and_matched(
 ) -> None:
     """A multi-episode file in its season folder is found under the right show."""
     sync, identifier = await _setup(session, library_plex, tmdb_emulator)
-    found = await identifier.identify("Breaking.Bad.S01E01E02.720p.mkv")
-    assert found.target is not None
-    file = _place(tmp_path / "tv", found.target)
-    result = await sync.scan_and_verify(file, found)
+    _file, _found, result = await _file_and_scan(
+        sync, identifier, tmp_path / "tv", "Breaking.Bad.S01E01E02.720p.mkv"
+    )
     assert result.status == PLEX_MATCHED
     assert result.plex_title == "Breaking Bad"
 
@@ -110,10 +119,8 @@ async def test_the_expected_show_is_searched_among_others(
     """Several shows in the section; a file with no identified match is a mismatch."""
     sync, identifier = await _setup(session, library_plex, tmdb_emulator)
     for name in ("Chernobyl.S01E01.mkv", "Breaking.Bad.S01E03.mkv"):
-        found = await identifier.identify(name)
-        assert found.target is not None
-        file = _place(tmp_path / "tv", found.target)
-        assert (await sync.scan_and_verify(file, found)).status == PLEX_MATCHED
+        file, _, result = await _file_and_scan(sync, identifier, tmp_path / "tv", name)
+        assert result.status == PLEX_MATCHED
     unknown = await identifier.identify("1080p.mkv")
     assert unknown.match is None
     located = await sync.section_for(file)
@@ -281,10 +288,9 @@ async def test_a_new_film_is_found_on_the_first_page_of_a_large_library(
             added_at=1_000_000 + number,
         )  # fmt: skip
     sync, identifier = await _setup(session, library_plex, tmdb_emulator)
-    found = await identifier.identify("The.Matrix.1999.1080p.mkv")
-    assert found.target is not None
-    file = _place(tmp_path / "movies", found.target)
-    result = await sync.scan_and_verify(file, found)
+    _file, _found, result = await _file_and_scan(
+        sync, identifier, tmp_path / "movies", "The.Matrix.1999.1080p.mkv"
+    )
     assert result.status == PLEX_MATCHED
     listings = [r for r in library_plex.requests if r.path == "/library/sections/1/all"]
     assert [r.query.get("sort") for r in listings] == ["addedAt:desc"]
@@ -329,10 +335,9 @@ async def test_a_new_episode_is_found_among_the_newest_episodes(
     episodes and the one show it found there: no listing of every show, no allLeaves."""
     _old_shows(library_plex.library, tmp_path / "tv", 300)
     sync, identifier = await _setup(session, library_plex, tmdb_emulator)
-    found = await identifier.identify("Breaking.Bad.S01E01.720p.mkv")
-    assert found.target is not None
-    file = _place(tmp_path / "tv", found.target)
-    result = await sync.scan_and_verify(file, found)
+    _file, _found, result = await _file_and_scan(
+        sync, identifier, tmp_path / "tv", "Breaking.Bad.S01E01.720p.mkv"
+    )
     assert result.status == PLEX_MATCHED
     assert result.plex_title == "Breaking Bad"
     assert result.match_key is not None
@@ -359,10 +364,10 @@ async def test_an_older_episode_is_found_through_its_show(
     """A file no longer among the newest episodes (checked again later, for instance) is
     found by listing the shows, the expected one first."""
     sync, identifier = await _setup(session, library_plex, tmdb_emulator)
-    found = await identifier.identify("Breaking.Bad.S01E01.720p.mkv")
-    assert found.target is not None
-    file = _place(tmp_path / "tv", found.target)
-    assert (await sync.scan_and_verify(file, found)).status == PLEX_MATCHED
+    file, found, result = await _file_and_scan(
+        sync, identifier, tmp_path / "tv", "Breaking.Bad.S01E01.720p.mkv"
+    )
+    assert result.status == PLEX_MATCHED
     library = library_plex.library
     newer = _old_shows(library, tmp_path / "tv", RECENT_PAGE)
     for item in library.items.values():
