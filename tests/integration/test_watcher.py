@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import pytest
@@ -401,9 +402,14 @@ async def test_a_burst_updates_the_watcher_entities_at_most_once_a_second(
     await _setup(hass, entry, cleanup)
     runtime = entry.runtime_data.watcher
     heard: list[str] = []
-    cleanup_listener = async_dispatcher_connect(
-        hass, signal_watcher(entry.entry_id), lambda: heard.append("changed")
-    )
+
+    @callback
+    def _heard() -> None:
+        # A callback runs on the loop at once; a plain function (a lambda) would be run in
+        # an executor thread, and on a busy machine might not have run yet when we assert.
+        heard.append("changed")
+
+    cleanup_listener = async_dispatcher_connect(hass, signal_watcher(entry.entry_id), _heard)
     freezer.tick(timedelta(seconds=2))  # past the cooldown of the updates setup made
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
