@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 import pytest
 
+from custom_components.videodrome.engine.gc_defer import DEFERRED_THRESHOLD
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterator
     from pathlib import Path
 
 PLEX_TOKEN = "test-plex-token-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def full_collections_not_left_deferred() -> Iterator[None]:
+    """Every test ends with Python's full collections as they were: Home Assistant stopping
+    (or an entry unloading) mid-ingest must let go of the deferral (engine/gc_defer.py)."""
+    yield
+    assert gc.get_threshold()[2] != DEFERRED_THRESHOLD, "full collections left deferred"
 
 
 @pytest.fixture

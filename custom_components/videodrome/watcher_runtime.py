@@ -6,6 +6,11 @@ module drives it with Home Assistant's time helpers, feeds ready files one at a 
 ingest service (auto-ingest on: automatic decisions are filed; off: everything waits for
 review), and raises a repair issue when inotify runs out of watches. Unloading the entry
 stops the observer thread, the timers and the worker task.
+
+While the worker has files to work through it holds the process's `FullCollectionDeferral`
+(option "defer full garbage collections", on by default): a burst of thousands of files
+would otherwise start several full collections of Home Assistant's heap, each stopping
+everything for a few hundred milliseconds (engine/gc_defer.py says why and how it is bounded).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from homeassistant.util import dt as dt_util
 from . import repairs
 from .const import DOMAIN
 from .engine.errors import TMDbAuthError, VideodromeError
+from .engine.gc_defer import DEFERRAL, FullCollectionDeferral
 from .engine.ingest import waiting_for_tmdb
 from .engine.watcher import FileState, FolderWatcher
 
@@ -45,6 +51,7 @@ CONF_STABILITY = "stability_seconds"
 CONF_RESCAN_INTERVAL = "rescan_minutes"
 CONF_AUTO_INGEST = "auto_ingest"
 CONF_NETWORK_SHARE = "network_share"
+CONF_DEFER_GC = "defer_full_gc"
 DEFAULT_STABILITY = 60
 DEFAULT_RESCAN_MINUTES = 5
 DEFAULT_NETWORK_RESCAN_MINUTES = 1
@@ -75,6 +82,9 @@ class WatcherRuntime:
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _worker: asyncio.Task[None] | None = None
     _updates: Debouncer[None] | None = None
+    # Held while the worker has files (None: the option is off), with a token of our own.
+    deferral: FullCollectionDeferral | None = None
+    _holder: object = field(default_factory=object)
 
     @property
     def waiting(self) -> int:
@@ -98,7 +108,7 @@ class WatcherRuntime:
         self._changed()
 
     async def async_stop(self) -> None:
-        """Stop timers, worker and observer thread."""
+        """Stop timers, worker (it lets go of the collection deferral) and observer thread."""
         self.running = False
         if self._updates is not None:
             self._updates.async_shutdown()
@@ -147,28 +157,40 @@ class WatcherRuntime:
 
     async def _async_work(self) -> None:
         """Ingest queued files one at a time (transfers and TMDb have their own limits)."""
-        while True:
-            path = Path(await self.queue.get())
-            try:
-                outcomes = await self.ingest.service.ingest(path, auto=self.auto_ingest)
-                repairs.clear(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
-                if any(o.item is not None and waiting_for_tmdb(o.item) for o in outcomes):
-                    # TMDb could not be asked: the next rescan hands the file out again.
-                    self.watcher.forget(path)
-            except TMDbAuthError:
-                # Nothing can be identified until the key is fixed: say so once, keep the file
-                # for the next rescan after a reload with a new key.
-                repairs.report(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
+        try:
+            while True:
+                path = Path(await self.queue.get())
+                if self.deferral is not None:
+                    self.deferral.hold(self._holder)
+                try:
+                    await self._ingest_one(path)
+                finally:
+                    self.queue.task_done()
+                    if self.deferral is not None and self.queue.empty():
+                        self.deferral.release(self._holder)
+                    self._changed()
+        finally:  # cancelled: unloading, or Home Assistant stopping
+            if self.deferral is not None:
+                self.deferral.release(self._holder)
+
+    async def _ingest_one(self, path: Path) -> None:
+        try:
+            outcomes = await self.ingest.service.ingest(path, auto=self.auto_ingest)
+            repairs.clear(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
+            if any(o.item is not None and waiting_for_tmdb(o.item) for o in outcomes):
+                # TMDb could not be asked: the next rescan hands the file out again.
                 self.watcher.forget(path)
-            except VideodromeError as err:
-                _LOGGER.warning("Could not ingest %s: %s", path, err)
-            except OSError as err:  # the file vanished or became unreadable meanwhile
-                _LOGGER.warning("Could not read %s: %s", path, err)
-            except Exception:  # the worker must outlive any one file's surprise
-                _LOGGER.exception("Unexpected error while ingesting %s", path)
-            finally:
-                self.queue.task_done()
-                self._changed()
+        except TMDbAuthError:
+            # Nothing can be identified until the key is fixed: say so once, keep the file
+            # for the next rescan after a reload with a new key.
+            repairs.report(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
+            self.watcher.forget(path)
+        except VideodromeError as err:
+            _LOGGER.warning("Could not ingest %s: %s", path, err)
+        except OSError as err:  # the file vanished or became unreadable meanwhile
+            _LOGGER.warning("Could not read %s: %s", path, err)
+        except Exception:  # the worker must outlive any one file's surprise
+            _LOGGER.exception("Unexpected error while ingesting %s", path)
 
     def _report_inotify(self) -> None:
         issue_id = f"{ISSUE_INOTIFY}_{self.entry_id}"
@@ -234,5 +256,7 @@ async def async_create_watcher(
         clock=lambda: dt_util.utcnow().timestamp(),
     )
     runtime = WatcherRuntime(hass, entry.entry_id, ingest, watcher, auto, rescan)
+    if entry.options.get(CONF_DEFER_GC, True):
+        runtime.deferral = DEFERRAL
     await runtime.async_start(entry)
     return runtime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import errno
+import gc
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +18,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.videodrome.const import (
     DOMAIN,
 )
+from custom_components.videodrome.engine.gc_defer import DEFERRAL, DEFERRED_THRESHOLD
+from custom_components.videodrome.ingest_runtime import signal_item
 from custom_components.videodrome.watcher_runtime import (
     CONF_AUTO_INGEST,
+    CONF_DEFER_GC,
     CONF_NETWORK_SHARE,
     CONF_RESCAN_INTERVAL,
     CONF_STABILITY,
@@ -425,3 +429,106 @@ async def test_a_burst_updates_the_watcher_entities_at_most_once_a_second(
     assert waiting is not None
     assert waiting.state == "0"
     cleanup_listener()
+
+
+async def _oldest_thresholds_while_ingesting(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    ingest: Path,
+) -> list[int]:
+    """Ingest three files; the oldest generation's gc threshold as each one is filed."""
+    await _setup(hass, entry, cleanup)
+    seen: list[int] = []
+
+    @callback
+    def _filed(*_: Any) -> None:  # runs inside the worker's ingest of the file
+        seen.append(gc.get_threshold()[2])
+
+    stop_listening = async_dispatcher_connect(hass, signal_item(entry.entry_id), _filed)
+    for title in ("Titanic.1997", "Avatar.2009", "Joker.2019"):
+        (ingest / f"{title}.1080p.mkv").write_bytes(b"x" * 100)
+    await _real_pause(hass, 0.2)
+    await _tick(hass, freezer, STABILITY + 10)
+    history = await _wait_for(hass, freezer, lambda h: _settled(h) and len(h["items"]) == 3)
+    assert len(history["items"]) == 3
+    for _ in range(100):  # the worker lets go just after it stores the last file
+        if not DEFERRAL.deferring():
+            break
+        await _real_pause(hass, 0.02)
+    stop_listening()
+    return seen
+
+
+async def test_full_collections_wait_while_the_worker_has_files(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """Each file is filed with full collections deferred; afterwards they are as before."""
+    before = gc.get_threshold()
+    deferrals = DEFERRAL.deferrals
+    seen = await _oldest_thresholds_while_ingesting(
+        hass, make_entry(), cleanup, freezer, tmp_path / "ingest"
+    )
+    assert seen
+    assert set(seen) == {DEFERRED_THRESHOLD}
+    assert DEFERRAL.deferrals > deferrals
+    assert not DEFERRAL.deferring()
+    assert gc.get_threshold() == before
+
+
+async def test_with_the_option_off_the_collector_is_left_alone(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    before = gc.get_threshold()
+    deferrals = DEFERRAL.deferrals
+    seen = await _oldest_thresholds_while_ingesting(
+        hass, make_entry(**{CONF_DEFER_GC: False}), cleanup, freezer, tmp_path / "ingest"
+    )
+    assert seen
+    assert set(seen) == {before[2]}
+    assert DEFERRAL.deferrals == deferrals
+    assert gc.get_threshold() == before
+
+
+async def test_unloading_in_the_middle_of_a_file_lets_go(
+    hass: HomeAssistant,
+    make_entry: Callable[..., MockConfigEntry],
+    cleanup: list[MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmdb: TMDbEmulator,
+    tmp_path: Path,
+) -> None:
+    """The worker is cancelled while TMDb is slow to answer, another file still queued: the
+    thresholds go back."""
+    before = gc.get_threshold()
+    entry = make_entry()
+    await _setup(hass, entry, cleanup)
+    tmdb.faults.latency = 1.0
+    (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
+    (tmp_path / "ingest" / "Avatar.2009.mkv").write_bytes(b"x" * 100)
+    await _real_pause(hass, 0.2)
+    await _tick(hass, freezer, STABILITY + 10)
+    for _ in range(200):  # until the worker is waiting for TMDb's answer
+        if tmdb.requests:
+            break
+        await _real_pause(hass, 0.02)
+        await _tick(hass, freezer, 1)
+    assert tmdb.requests
+    assert entry.runtime_data.watcher.waiting == 1
+    assert DEFERRAL.deferring()
+    assert gc.get_threshold()[2] == DEFERRED_THRESHOLD
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not DEFERRAL.deferring()
+    assert gc.get_threshold() == before
+    tmdb.faults.latency = 0
+    await _tick(hass, freezer, 2)  # the emulator's delayed answer (on the loop's clock) ends
