@@ -1,7 +1,7 @@
 """Load inside Home Assistant: 10,000 files dropped into the ingest folder of a real instance.
 
 Run: `.venv/bin/python -m bench.load_ha [--files 10000] [--titles 1500] [--seed 1] [--idle 10]
-[--plex-poll 0.02] [--timeout 3600] [--keep] [--census] [--promotions]
+[--plex-poll 0.02] [--timeout 3600] [--after 300] [--keep] [--census] [--promotions]
 [--gc-freeze]`
 
 `bench/load.py` measures the engine alone in a bare event loop; this runs the same load through
@@ -39,6 +39,9 @@ Printed:
   longest stall, the longest that no garbage collection overlapped, p99, median, ticks over
   20 ms and 50 ms, collections per generation with the longest, the longest stalls (and the
   collections overlapping them), and the stacks the watchdog saw most during stalls;
+- Videodrome's full-collection deferral (engine/gc_defer.py): how often it deferred, and a
+  window after the load, until the full collection it deferred has run (at most `--after`
+  seconds): that collection's length, the stall it causes once the burst is over;
 - warnings and errors in Home Assistant's log;
 - whether the target (no stall over 50 ms under load) was met.
 
@@ -260,8 +263,9 @@ class Probe:
                 if ident not in {me, self.loop_thread} and other.f_code.co_name not in IDLE:
                     self.others[_describe(other, 4)] += 1
 
-    def report(self, began: array, late: array, collections: list) -> dict:
-        """Figures over one window (a snapshot; computed in an executor job)."""
+    def report(self, began: array, late: array, collections: list, light: bool = False) -> dict:
+        """Figures over one window (a snapshot; computed in an executor job). `light`: without
+        counting the tracked objects (that holds the GIL for tens of milliseconds)."""
         ordered = sorted(late)
         spans = sorted((a, b) for a, b, _, _ in collections)
         starts = [a for a, _ in spans]
@@ -316,11 +320,27 @@ class Probe:
             "promotions": self.promotions.most_common(40) if self.promotions else [],
             "promoted": sum(self.promotions.values()) if self.promotions else 0,
             "gc_threshold": gc.get_threshold(),
-            "gc_objects": len(gc.get_objects()),
+            "gc_objects": None if light else len(gc.get_objects()),
             "gc_frozen": gc.get_freeze_count(),
+            "gc_deferral": _deferral(),
             "pid": os.getpid(),
             "rss": _rss(),
         }
+
+
+def _deferral() -> dict:
+    """Videodrome's full-collection deferral (engine/gc_defer.py), as loaded in this process."""
+    module = next(
+        (m for name, m in list(sys.modules.items()) if name.endswith(".engine.gc_defer")), None
+    )
+    if module is None:
+        return {}
+    deferral = module.DEFERRAL
+    return {
+        "deferring": deferral.deferring(),
+        "deferrals": deferral.deferrals,
+        "overdue_releases": deferral.overdue_releases,
+    }
 
 
 def census() -> Counter[str]:
@@ -352,8 +372,10 @@ class ProbeView(HomeAssistantView):
         hass = request.app["hass"]
         probe = self.probe
         snapshot = (array("d", probe.began), array("d", probe.late), list(probe.collections))
-        report = await hass.async_add_executor_job(probe.report, *snapshot)
-        report["guessit"] = await hass.async_add_executor_job(_guessit_child)
+        light = bool(request.query.get("light"))
+        report = await hass.async_add_executor_job(probe.report, *snapshot, light)
+        if not light:
+            report["guessit"] = await hass.async_add_executor_job(_guessit_child)
         if request.query.get("census") and probe.census_before is not None:
             grown = census()
             grown.subtract(probe.census_before)
@@ -557,6 +579,41 @@ def log_lines(stack: LoadStack, since: float) -> tuple[int, int, list[str]]:
     return len(warnings), len(errors), (errors + warnings)[:5]
 
 
+def wait_after(stack: LoadStack, seconds: float) -> dict[str, Any]:
+    """A window after the load: until a full collection has run, at most `seconds`."""
+    stack.api("POST", "/api/loop_probe/reset")
+    deadline = time.monotonic() + seconds
+    while True:
+        time.sleep(5.0)
+        # Light: counting the tracked objects would itself stall the loop every 5 s.
+        report: dict[str, Any] = stack.api("GET", "/api/loop_probe?light=1")
+        if report["collections"].get("2") or time.monotonic() >= deadline:
+            return report
+
+
+def describe_deferral(busy: dict[str, Any], after: dict[str, Any]) -> None:
+    """What Videodrome's full-collection deferral did, and the window after the burst."""
+    deferral = busy.get("gc_deferral") or {}
+    if not deferral:
+        print("  Videodrome's full-collection deferral: not loaded")
+    else:
+        print(
+            f"  Videodrome's full-collection deferral: deferred {deferral['deferrals']} times, "
+            f"let one run after 30 minutes {deferral['overdue_releases']} times; deferring at "
+            f"the end of the load: {deferral['deferring']}; thresholds then "
+            f"{tuple(busy['gc_threshold'])}"
+        )
+    fulls = after["collections"].get("2")
+    describe("after the burst (until a full collection ran, or --after)", after)
+    if fulls:
+        print(
+            f"    the full collection deferred during the burst ran {fulls['count']} time(s), "
+            f"longest {fulls['longest_ms']:.1f} ms"
+        )
+    else:
+        print("    no full collection ran in this window")
+
+
 def describe_extras(args: argparse.Namespace, busy: dict[str, Any]) -> None:
     """What `--gc-freeze`, `--promotions` and `--census` add."""
     if args.gc_freeze:
@@ -648,6 +705,7 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
             if entity_id.startswith("sensor.") and ("waiting" in entity_id or "queue" in entity_id)
         ]
         warnings, errors, sample = log_lines(stack, first)
+        after_burst = wait_after(stack, args.after)
     lost_text = (
         f"not handled yet (timed out): {len(lost)} of {total}"
         if timed_out
@@ -690,6 +748,7 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
     describe("baseline (idle, after setup)", idle)
     describe("under load", busy)
     describe_stacks(busy)
+    describe_deferral(busy, after_burst)
     describe_extras(args, busy)
     print(f"  Home Assistant's log from the drop on: {warnings} warnings, {errors} errors")
     for line in sample:
@@ -711,6 +770,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--plex-poll", type=float, default=0.02)
     parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument(
+        "--after",
+        type=float,
+        default=300.0,
+        help="after the load, measure until a full collection has run, at most this long (s)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
         "--promotions",
