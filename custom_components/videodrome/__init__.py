@@ -58,7 +58,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
     client = create_plex_client(hass, entry.data)
     coordinator = PlexCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    library = create_library(client)
+    library = create_library(hass, client)
     ingest = watcher = None
     if ingest_enabled(entry.options):
         bad = await hass.async_add_executor_job(unusable_folders, hass, entry.options)

@@ -172,9 +172,9 @@ class IndexLookup:
         return None
 
 
-def create_library(client: PlexClient) -> LibraryRuntime:
-    """An empty index for a server (loaded by `start`)."""
-    return LibraryRuntime(LibraryIndex(client))
+def create_library(hass: HomeAssistant, client: PlexClient) -> LibraryRuntime:
+    """An empty index for a server (loaded by `start`; snapshots made in the executor)."""
+    return LibraryRuntime(LibraryIndex(client, run_blocking=hass.async_add_executor_job))
 
 
 async def async_check_library(

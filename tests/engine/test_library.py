@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+import threading
 from typing import TYPE_CHECKING, Any, Self
 
 import orjson
@@ -34,7 +35,7 @@ from tests.emulators.plex import PlexEmulator, PlexLibrary
 from .conftest import TMDB_KEY
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     import aiohttp
 
@@ -545,6 +546,34 @@ async def test_a_section_scan_rebuilds_that_section(
     assert await index.rebuild_sections([1, 77])
     assert 1 not in index.snapshot.sections
     assert index.snapshot.counts() == {2: len(shows)}
+
+
+async def test_snapshots_are_put_together_off_the_event_loop(
+    plex_emulator: PlexEmulator, client: PlexClient
+) -> None:
+    """Building, a section read again and a notification: each new snapshot is made in the
+    runner it was given (Home Assistant's executor), never on the event loop's thread."""
+    threads: list[int] = []
+
+    async def runner(job: Callable[[], Any]) -> Any:
+        def recorded() -> Any:
+            threads.append(threading.get_ident())
+            return job()
+
+        return await asyncio.get_running_loop().run_in_executor(None, recorded)
+
+    index = LibraryIndex(client, run_blocking=runner)
+    await index.refresh()
+    assert len(threads) == 1
+    assert index.by_id(tmdb=603).found
+    assert await index.rebuild_sections([1])
+    assert len(threads) == 2
+    matrix = next(i for i in _emulated(plex_emulator, "movie") if i.title == "The Matrix")
+    matrix.title = "The Matrix Reloaded Again"
+    assert await index.apply(_timeline(_entry(matrix, 5)))
+    assert len(threads) == 3
+    assert index.by_title("The Matrix Reloaded Again").found
+    assert threading.get_ident() not in threads
 
 
 # ---- parsing --------------------------------------------------------------------------------

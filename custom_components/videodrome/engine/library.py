@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz, process
 
+from .blocking import BlockingRunner, run_in_default_executor
 from .errors import PlexError, PlexNotFoundError
 from .pipeline import Existing
 from .plex_models import (
@@ -697,8 +698,13 @@ async def build(
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
     concurrency: int = DEFAULT_CONCURRENCY,
+    run_blocking: BlockingRunner = run_in_default_executor,
 ) -> Snapshot:
-    """A snapshot of every movie and show section (with episodes), fetched page by page."""
+    """A snapshot of every movie and show section (with episodes), fetched page by page.
+
+    Putting it together (tens of thousands of items and episodes indexed: a fraction of a
+    second) runs in `run_blocking`, off the event loop.
+    """
     if page_size < 1:
         raise ValueError("page_size must be positive")
     limit = asyncio.Semaphore(concurrency)
@@ -708,8 +714,28 @@ async def build(
     fetched = await asyncio.gather(
         *(_fetch_section(client, key, kind, page_size, limit) for key, kind in sections)
     )
-    builder = _Builder(None)
-    for (key, kind), (items, episodes) in zip(sections, fetched, strict=True):
+    snapshot: Snapshot = await run_blocking(
+        lambda: _assemble(None, dict(zip(sections, fetched, strict=True)), ())
+    )
+    return snapshot
+
+
+def _assemble(
+    base: Snapshot | None,
+    fetched: Mapping[tuple[int, Kind], tuple[list[Item], list[Episode]]],
+    dropped: Iterable[int],
+) -> Snapshot:
+    """A new snapshot: `base` with sections replaced by what was read, or dropped.
+
+    `fetched` holds the sections read again (what they hold now); `dropped` the sections gone
+    from Plex, emptied and forgotten. Blocking: a job for `run_blocking`.
+    """
+    builder = _Builder(base)
+    for key in dropped:
+        if key in builder.sections:
+            builder.replace_section(key, "movie", [])
+            builder.sections.pop(key)
+    for (key, kind), (items, episodes) in fetched.items():
         builder.replace_section(key, kind, items)
         for episode in episodes:
             builder.put_episode(episode)
@@ -743,11 +769,17 @@ class LibraryIndex:
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         concurrency: int = DEFAULT_CONCURRENCY,
+        run_blocking: BlockingRunner = run_in_default_executor,
     ) -> None:
-        """An empty index (`loaded` False) that builds from `client` when asked."""
+        """An empty index (`loaded` False) that builds from `client` when asked.
+
+        New snapshots are put together in `run_blocking` (Home Assistant: its executor), so
+        that a library of tens of thousands of items never holds the event loop.
+        """
         self._client = client
         self.page_size = page_size
         self.concurrency = concurrency
+        self._run_blocking = run_blocking
         self._snapshot = _empty_snapshot()
         self.loaded = False
         self.stale = False
@@ -774,7 +806,12 @@ class LibraryIndex:
         client = self._need_client()
         async with self._lock:
             self.stale = False
-            snapshot = await build(client, page_size=self.page_size, concurrency=self.concurrency)
+            snapshot = await build(
+                client,
+                page_size=self.page_size,
+                concurrency=self.concurrency,
+                run_blocking=self._run_blocking,
+            )
             self.swap(snapshot)
             return snapshot
 
@@ -898,16 +935,21 @@ class LibraryIndex:
                 and raw_show not in fetched
             }
             fetched |= await self._fetch_metadata(client, sorted(shows))
-            builder = _Builder(base)
-            for rating_key in sorted(shows):
-                if (raw := fetched.get(rating_key)) is not None:
-                    self._upsert(builder, raw)
-            for state, rating_key in changes:
-                if state == STATE_DELETED or rating_key not in fetched:
-                    builder.remove(rating_key)
-                else:
-                    self._upsert(builder, fetched[rating_key])
-            self.swap(builder.freeze())
+
+            def assemble() -> Snapshot:
+                builder = _Builder(base)
+                for rating_key in sorted(shows):
+                    if (raw := fetched.get(rating_key)) is not None:
+                        self._upsert(builder, raw)
+                for state, rating_key in changes:
+                    if state == STATE_DELETED or rating_key not in fetched:
+                        builder.remove(rating_key)
+                    else:
+                        self._upsert(builder, fetched[rating_key])
+                return builder.freeze()
+
+            snapshot: Snapshot = await self._run_blocking(assemble)
+            self.swap(snapshot)
         return True
 
     @staticmethod
@@ -950,14 +992,12 @@ class LibraryIndex:
                 for key in wanted
             ]
             fetched = await asyncio.gather(*fetchers)
-            builder = _Builder(self._snapshot)
-            for key in set(keys) - set(wanted):  # gone from Plex, or not a video section
-                if key in builder.sections:
-                    builder.replace_section(key, "movie", [])
-                    builder.sections.pop(key)
-            for key, (items, episodes) in zip(wanted, fetched, strict=True):
-                builder.replace_section(key, kinds[key] or "movie", items)
-                for episode in episodes:
-                    builder.put_episode(episode)
-            self.swap(builder.freeze())
+            read = {
+                (key, kinds[key] or "movie"): answer
+                for key, answer in zip(wanted, fetched, strict=True)
+            }
+            gone = set(keys) - set(wanted)  # gone from Plex, or not a video section
+            base = self._snapshot
+            snapshot: Snapshot = await self._run_blocking(lambda: _assemble(base, read, gone))
+            self.swap(snapshot)
         return True
