@@ -612,6 +612,8 @@ def describe_deferral(busy: dict[str, Any], after: dict[str, Any]) -> None:
         )
     else:
         print("    no full collection ran in this window")
+    if after["stall_samples"]:
+        describe_stacks(after)
 
 
 def describe_extras(args: argparse.Namespace, busy: dict[str, Any]) -> None:
