@@ -39,9 +39,10 @@ Printed:
   longest stall, the longest that no garbage collection overlapped, p99, median, ticks over
   20 ms and 50 ms, collections per generation with the longest, the longest stalls (and the
   collections overlapping them), and the stacks the watchdog saw most during stalls;
-- Videodrome's full-collection deferral (engine/gc_defer.py): how often it deferred, and a
-  window after the load, until the full collection it deferred has run (at most `--after`
-  seconds): that collection's length, the stall it causes once the burst is over;
+- Videodrome's full-collection deferral (engine/gc_defer.py): how often it deferred, and the
+  load's window kept open after the load until the full collection it deferred has run (at
+  most `--after` seconds more): that collection's length, the stall it causes once the burst
+  is over;
 - warnings and errors in Home Assistant's log;
 - whether the target (no stall over 50 ms under load) was met.
 
@@ -371,6 +372,10 @@ class ProbeView(HomeAssistantView):
     async def get(self, request):
         hass = request.app["hass"]
         probe = self.probe
+        if request.query.get("fulls"):
+            # Only how many full collections ran: sorting the window's ticks for a report
+            # holds the GIL for tens of milliseconds, inside the window being measured.
+            return self.json({"fulls": sum(1 for c in probe.collections if c[2] == 2)})
         snapshot = (array("d", probe.began), array("d", probe.late), list(probe.collections))
         light = bool(request.query.get("light"))
         report = await hass.async_add_executor_job(probe.report, *snapshot, light)
@@ -580,15 +585,15 @@ def log_lines(stack: LoadStack, since: float) -> tuple[int, int, list[str]]:
 
 
 def wait_after(stack: LoadStack, seconds: float) -> dict[str, Any]:
-    """A window after the load: until a full collection has run, at most `seconds`."""
-    stack.api("POST", "/api/loop_probe/reset")
+    """The load's window, kept open after the load until a full collection has run (at most
+    `seconds` more): no gap in which the collection deferred during the load could hide."""
     deadline = time.monotonic() + seconds
-    while True:
+    while time.monotonic() < deadline:
         time.sleep(5.0)
-        # Light: counting the tracked objects would itself stall the loop every 5 s.
-        report: dict[str, Any] = stack.api("GET", "/api/loop_probe?light=1")
-        if report["collections"].get("2") or time.monotonic() >= deadline:
-            return report
+        if stack.api("GET", "/api/loop_probe?fulls=1")["fulls"]:
+            break
+    report: dict[str, Any] = stack.api("GET", "/api/loop_probe?light=1")
+    return report
 
 
 def describe_deferral(busy: dict[str, Any], after: dict[str, Any]) -> None:
@@ -604,11 +609,11 @@ def describe_deferral(busy: dict[str, Any], after: dict[str, Any]) -> None:
             f"{tuple(busy['gc_threshold'])}"
         )
     fulls = after["collections"].get("2")
-    describe("after the burst (until a full collection ran, or --after)", after)
+    describe("from the drop until a full collection ran (or --after) after the load", after)
     if fulls:
         print(
-            f"    the full collection deferred during the burst ran {fulls['count']} time(s), "
-            f"longest {fulls['longest_ms']:.1f} ms"
+            f"    full collections in that window: {fulls['count']}, longest "
+            f"{fulls['longest_ms']:.1f} ms (the load's window ended at {busy['seconds']:.0f} s)"
         )
     else:
         print("    no full collection ran in this window")
@@ -686,8 +691,9 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
                 break
         # Home Assistant's access tokens last 30 minutes: a long run signs in again.
         stack.headers = stack.sign_in()
-        busy = stack.api("GET", "/api/loop_probe" + ("?census=1" if args.census else ""))
-        guessit_pid = busy["guessit"]["pid"]
+        # Light: counting objects (below, once the window after the load is closed too) would
+        # stall the loop inside that window.
+        busy = stack.api("GET", "/api/loop_probe?light=1")
         cpu = {name: cpu_seconds(p) - cpu_before[name] for name, p in processes.items()}
         load_after = os.getloadavg()[0]
         sampler.done.set()
@@ -708,6 +714,9 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
         ]
         warnings, errors, sample = log_lines(stack, first)
         after_burst = wait_after(stack, args.after)
+        final = stack.api("GET", "/api/loop_probe" + ("?census=1" if args.census else ""))
+        busy |= {k: final[k] for k in ("gc_objects", "guessit", "census_growth") if k in final}
+        guessit_pid = busy["guessit"]["pid"]
     lost_text = (
         f"not handled yet (timed out): {len(lost)} of {total}"
         if timed_out
@@ -724,7 +733,7 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
         f"  memory: Home Assistant's RSS {before / MIB:.0f} MiB before the drop, peak "
         f"{sampler.peak / MIB:.0f} MiB (+{(sampler.peak - before) / MIB:.0f} MiB), "
         f"{after / MIB:.0f} MiB at the end; objects tracked by its GC at the end: "
-        f"{busy['gc_objects']:,}"
+        f"{busy['gc_objects']:,} (after the window below)"
     )
     guessit = busy["guessit"]
     print(
