@@ -461,41 +461,26 @@ async def _oldest_thresholds_while_ingesting(
     return seen
 
 
+@pytest.mark.parametrize("defer", [True, False], ids=["option on", "option off"])
 async def test_full_collections_wait_while_the_worker_has_files(
     hass: HomeAssistant,
     make_entry: Callable[..., MockConfigEntry],
     cleanup: list[MockConfigEntry],
     freezer: FrozenDateTimeFactory,
     tmp_path: Path,
+    defer: bool,
 ) -> None:
-    """Each file is filed with full collections deferred; afterwards they are as before."""
+    """Each file is filed with full collections deferred (option off: the collector is left
+    alone); afterwards the thresholds are as before."""
     before = gc.get_threshold()
     deferrals = DEFERRAL.deferrals
     seen = await _oldest_thresholds_while_ingesting(
-        hass, make_entry(), cleanup, freezer, tmp_path / "ingest"
+        hass, make_entry(**{CONF_DEFER_GC: defer}), cleanup, freezer, tmp_path / "ingest"
     )
     assert seen
-    assert set(seen) == {DEFERRED_THRESHOLD}
-    assert DEFERRAL.deferrals > deferrals
+    assert set(seen) == {DEFERRED_THRESHOLD if defer else before[2]}
+    assert (DEFERRAL.deferrals > deferrals) is defer
     assert not DEFERRAL.deferring()
-    assert gc.get_threshold() == before
-
-
-async def test_with_the_option_off_the_collector_is_left_alone(
-    hass: HomeAssistant,
-    make_entry: Callable[..., MockConfigEntry],
-    cleanup: list[MockConfigEntry],
-    freezer: FrozenDateTimeFactory,
-    tmp_path: Path,
-) -> None:
-    before = gc.get_threshold()
-    deferrals = DEFERRAL.deferrals
-    seen = await _oldest_thresholds_while_ingesting(
-        hass, make_entry(**{CONF_DEFER_GC: False}), cleanup, freezer, tmp_path / "ingest"
-    )
-    assert seen
-    assert set(seen) == {before[2]}
-    assert DEFERRAL.deferrals == deferrals
     assert gc.get_threshold() == before
 
 
