@@ -8,9 +8,10 @@ review), and raises a repair issue when inotify runs out of watches. Unloading t
 stops the observer thread, the timers and the worker task.
 
 While the worker has files to work through it holds the process's `FullCollectionDeferral`
-(option "defer full garbage collections", on by default): a burst of thousands of files
-would otherwise start several full collections of Home Assistant's heap, each stopping
-everything for a few hundred milliseconds (engine/gc_defer.py says why and how it is bounded).
+(option "Keep Home Assistant responsive during large ingests", `defer_full_gc`, on by
+default): a burst of thousands of files would otherwise start several full collections of
+Home Assistant's heap, each stopping everything for a few hundred milliseconds
+(engine/gc_defer.py says why and how it is bounded).
 """
 
 from __future__ import annotations
