@@ -548,6 +548,66 @@ async def test_a_section_scan_rebuilds_that_section(
     assert index.snapshot.counts() == {2: len(shows)}
 
 
+def _content(snapshot: library_module.Snapshot) -> dict[str, Any]:
+    """What a snapshot holds, whatever the order its lookups list items in."""
+    indexes = ("tmdb_index", "tvdb_index", "imdb_index", "title_index")
+    return {
+        "sections": dict(snapshot.sections),
+        "items": dict(snapshot.items),
+        "episodes": dict(snapshot.episodes),
+        **{
+            name: {k: sorted(i.rating_key for i in v) for k, v in getattr(snapshot, name).items()}
+            for name in indexes
+        },
+        "title_keys": sorted(snapshot.title_keys),
+    }
+
+
+async def test_a_section_read_again_keeps_what_did_not_change(
+    plex_emulator: PlexEmulator, index: LibraryIndex, client: PlexClient, media_root: Path
+) -> None:
+    """Unchanged shows, seasons and episodes stay the same objects (nothing new for the garbage
+    collector to count toward a full collection); what changed is new, and the snapshot holds
+    what one built from scratch holds."""
+    before = index.snapshot
+    shows = sorted(_emulated(plex_emulator, "show"), key=lambda i: i.rating_key)
+    assert len(shows) >= 3
+    renamed, rewatched, shrunk = shows[:3]
+    renamed.title = "Renamed Show"
+
+    def leaves(show: PlexItem) -> list[PlexItem]:
+        return plex_emulator.library.leaves(show)
+
+    for leaf in leaves(rewatched)[:1]:
+        plex_emulator.library.mark_watched(leaf.rating_key, not leaf.view_count)
+    gone = leaves(shrunk)[0]
+    for path, _size in gone.files:
+        Path(path).unlink()
+    await plex_emulator.scan(2)
+    assert gone.rating_key not in plex_emulator.library.items
+
+    assert await index.rebuild_sections([2])
+    after = index.snapshot
+    assert _content(after) == _content(await build(client, page_size=7))
+    assert after.items[renamed.rating_key].title == "Renamed Show"
+    assert gone.rating_key not in after.episodes
+    changed = {renamed.rating_key, rewatched.rating_key, shrunk.rating_key}
+    kept = [k for k, v in before.items.items() if v.kind == "show" and k not in changed]
+    assert kept
+    for key in kept:
+        assert after.items[key] is before.items[key]
+    for key in changed:
+        assert after.items[key] is not before.items[key]
+    # Episodes: only the one watched or unwatched is new.
+    toggled = leaves(rewatched)[0].rating_key
+    for key, episode in after.episodes.items():
+        assert (episode is before.episodes[key]) is (key != toggled)
+    # The movie section, not read again, is untouched.
+    movies = [k for k, v in before.items.items() if v.kind == "movie"]
+    assert movies
+    assert all(after.items[k] is before.items[k] for k in movies)
+
+
 async def test_snapshots_are_put_together_off_the_event_loop(
     plex_emulator: PlexEmulator, client: PlexClient
 ) -> None:

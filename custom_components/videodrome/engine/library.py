@@ -607,6 +607,48 @@ class _Builder:
         for item in items:
             self.put(replace(item, seasons=()) if item.kind == "show" else item)
 
+    def reread_section(
+        self, key: int, kind: Kind, items: Sequence[Item], episodes: Sequence[Episode]
+    ) -> None:
+        """What a section holds now, as read again from Plex.
+
+        The same as `replace_section` and then `put_episode` for each episode, except that
+        whatever did not change keeps the object it had. Otherwise a section read again
+        during a burst of ingests is made of new objects from end to end, and the garbage
+        collector's next middle collection moves every one of them into its oldest generation,
+        where they count toward the next full collection (a section's worth each time).
+        """
+        self._reread_items(key, kind, items)
+        self._reread_episodes(key, episodes)
+
+    def _reread_items(self, key: int, kind: Kind, items: Sequence[Item]) -> None:
+        wanted = {item.rating_key for item in items}
+        for item in [i for i in self.items.values() if i.section == key]:
+            if item.rating_key not in wanted:
+                self.remove(item.rating_key)
+        self.sections[key] = kind
+        for item in items:
+            old = self.items.get(item.rating_key)
+            # What Plex lists has no seasons: compare the rest.
+            if old is None or old != (replace(item, seasons=old.seasons) if old.seasons else item):
+                self.put(replace(item, seasons=()) if item.kind == "show" else item)
+
+    def _reread_episodes(self, key: int, episodes: Sequence[Episode]) -> None:
+        listed = {episode.rating_key for episode in episodes}
+        held = [
+            episode.rating_key
+            for show in self.items.values()
+            if show.section == key and show.kind == "show"
+            for season in show.seasons
+            for episode in season.episodes
+        ]
+        for rating_key in held:
+            if rating_key not in listed:
+                self.remove_episode(rating_key)
+        for episode in episodes:
+            if self.episodes.get(episode.rating_key) != episode:
+                self.put_episode(episode)
+
     def freeze(self) -> Snapshot:
         """The new snapshot (the builder must not be used afterwards)."""
         for show_key, episodes in self._touched.items():
@@ -736,9 +778,7 @@ def _assemble(
             builder.replace_section(key, "movie", [])
             builder.sections.pop(key)
     for (key, kind), (items, episodes) in fetched.items():
-        builder.replace_section(key, kind, items)
-        for episode in episodes:
-            builder.put_episode(episode)
+        builder.reread_section(key, kind, items, episodes)
     return builder.freeze()
 
 
