@@ -186,8 +186,16 @@ class Probe:
         # With `promotions`: where the young objects a middle collection moves to the oldest
         # generation were allocated (tracemalloc), summed over the window's middle collections.
         self.promotions: Counter[str] | None = None
+        # Each middle collection: when, how many young objects it moved to the oldest
+        # generation (at most: the young ones it did not collect), whether Videodrome deferred.
+        self.middles: list[tuple[float, int, bool]] = []
+        self._young: dict[int, int] = {}
+        self.settle: dict | None = None  # the full collection run just before the drop
+        self.mark: dict | None = None  # where the load ended in this window
 
     def reset(self) -> None:
+        self.middles = []
+        self.mark = None
         self.began = array("d")
         self.late = array("d")
         self.collections = []
@@ -205,9 +213,15 @@ class Probe:
             generation = int(info.get("generation", -1))
             if generation == 1 and self.promotions is not None:
                 self.count_promotions()
+            if generation == 1:
+                self._young[thread] = len(gc.get_objects(0)) + len(gc.get_objects(1))
             self._started[thread] = (time.perf_counter(), generation)
         elif thread in self._started:
             start, generation = self._started.pop(thread)
+            if generation == 1 and thread in self._young:
+                moved = self._young.pop(thread) - int(info.get("collected", 0))
+                deferring = bool(_deferral().get("deferring"))
+                self.middles.append((start, moved, deferring))
             self.collections.append(
                 (start, time.perf_counter(), generation, thread == self.loop_thread)
             )
@@ -264,9 +278,18 @@ class Probe:
                 if ident not in {me, self.loop_thread} and other.f_code.co_name not in IDLE:
                     self.others[_describe(other, 4)] += 1
 
-    def report(self, began: array, late: array, collections: list, light: bool = False) -> dict:
+    def report(
+        self,
+        began: array,
+        late: array,
+        collections: list,
+        light: bool = False,
+        middles: list | None = None,
+        until: float | None = None,
+    ) -> dict:
         """Figures over one window (a snapshot; computed in an executor job). `light`: without
-        counting the tracked objects (that holds the GIL for tens of milliseconds)."""
+        counting the tracked objects (that holds the GIL for tens of milliseconds); `until`:
+        the window's end, if not now."""
         ordered = sorted(late)
         spans = sorted((a, b) for a, b, _, _ in collections)
         starts = [a for a, _ in spans]
@@ -304,7 +327,7 @@ class Probe:
             entry["longest_ms"] = max(entry["longest_ms"], round((b - a) * 1000, 1))
         return {
             "ticks": len(ordered),
-            "seconds": round(time.perf_counter() - self.window, 1),
+            "seconds": round((until or time.perf_counter()) - self.window, 1),
             "longest_ms": ordered[-1] * 1000 if ordered else 0.0,
             "longest_without_gc_ms": without_gc * 1000,
             "p99_ms": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000
@@ -324,6 +347,11 @@ class Probe:
             "gc_objects": None if light else len(gc.get_objects()),
             "gc_frozen": gc.get_freeze_count(),
             "gc_deferral": _deferral(),
+            "middles": [
+                (round(t - self.window, 1), moved, deferring)
+                for t, moved, deferring in (self.middles if middles is None else middles)
+            ],
+            "settle": self.settle,
             "pid": os.getpid(),
             "rss": _rss(),
         }
@@ -376,9 +404,30 @@ class ProbeView(HomeAssistantView):
             # Only how many full collections ran: sorting the window's ticks for a report
             # holds the GIL for tens of milliseconds, inside the window being measured.
             return self.json({"fulls": sum(1 for c in probe.collections if c[2] == 2)})
-        snapshot = (array("d", probe.began), array("d", probe.late), list(probe.collections))
+        if request.query.get("mark"):
+            # Where the load ends, without a report (taken once the window is closed).
+            probe.mark = {
+                "ticks": len(probe.began),
+                "collections": len(probe.collections),
+                "middles": len(probe.middles),
+                "at": time.perf_counter(),
+                "gc_deferral": _deferral(),
+                "gc_threshold": gc.get_threshold(),
+                "queues": dict(probe.queues),
+            }
+            return self.json({"marked": True})
         light = bool(request.query.get("light"))
-        report = await hass.async_add_executor_job(probe.report, *snapshot, light)
+        mark = probe.mark if request.query.get("upto") else None
+        if mark is None:
+            snapshot = (array("d", probe.began), array("d", probe.late), list(probe.collections))
+            report = await hass.async_add_executor_job(probe.report, *snapshot, light)
+        else:
+            ticks, count = mark["ticks"], mark["collections"]
+            snapshot = (probe.began[:ticks], probe.late[:ticks], probe.collections[:count])
+            report = await hass.async_add_executor_job(
+                probe.report, *snapshot, light, probe.middles[: mark["middles"]], mark["at"]
+            )
+            report |= {k: mark[k] for k in ("gc_deferral", "gc_threshold", "queues")}
         if not light:
             report["guessit"] = await hass.async_add_executor_job(_guessit_child)
         if request.query.get("census") and probe.census_before is not None:
@@ -399,6 +448,14 @@ class ResetView(HomeAssistantView):
         self.probe = probe
 
     async def post(self, request):
+        if request.query.get("settle"):
+            # One full collection now: nothing is counted toward the next one when the load
+            # begins, and its length is what a full collection of this process costs.
+            began = time.perf_counter()
+            gc.collect()
+            ms = (time.perf_counter() - began) * 1000
+            self.probe.settle = {"ms": round(ms, 1), "kept": len(gc.get_objects())}
+            await asyncio.sleep(0.1)
         if request.query.get("census"):
             self.probe.census_before = census()
             await asyncio.sleep(0.1)  # the census's own stall stays out of the window
@@ -608,6 +665,7 @@ def describe_deferral(busy: dict[str, Any], after: dict[str, Any]) -> None:
             f"the end of the load: {deferral['deferring']}; thresholds then "
             f"{tuple(busy['gc_threshold'])}"
         )
+    describe_middles(after, busy["seconds"])
     fulls = after["collections"].get("2")
     describe("from the drop until a full collection ran (or --after) after the load", after)
     if fulls:
@@ -619,6 +677,33 @@ def describe_deferral(busy: dict[str, Any], after: dict[str, Any]) -> None:
         print("    no full collection ran in this window")
     if after["stall_samples"]:
         describe_stacks(after)
+
+
+def describe_middles(report: dict[str, Any], load_ended: float) -> None:
+    """What the middle collections moved to the oldest generation, against what starts a full
+    collection: a quarter of what the last full one kept (the one just before the drop)."""
+    middles = report["middles"]
+    before = [m for t, m, deferring in middles if not deferring and t <= load_ended]
+    held = [m for _, m, deferring in middles if deferring]
+    later = [m for t, m, deferring in middles if not deferring and t > load_ended]
+    fulls = report["collections"].get("2", {}).get("count", 0)
+    print(
+        f"  middle collections from the drop on: {len(middles)}, moving (at most) "
+        f"{sum(before):,} objects to the oldest generation in {len(before)} before Videodrome "
+        f"deferred or without it, {sum(held):,} in {len(held)} while it deferred, "
+        f"{sum(later):,} in {len(later)} after the load"
+    )
+    settle = report.get("settle")
+    if settle:
+        quarter = settle["kept"] // 4
+        moved = sum(m for _, m, _ in middles)
+        print(
+            f"    the full collection run just before the drop took {settle['ms']:.1f} ms and "
+            f"kept {settle['kept']:,} objects: the next one starts once middle collections "
+            f"have moved a quarter of that, {quarter:,}; moved from the drop on: {moved:,} "
+            f"({100 * moved / quarter:.0f} %)"
+            + (f"; {fulls} full collection(s) ran, which start the count again" if fulls else "")
+        )
 
 
 def describe_extras(args: argparse.Namespace, busy: dict[str, Any]) -> None:
@@ -669,10 +754,14 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
         load_before = os.getloadavg()[0]
         query = "&".join(
             name
-            for name, wanted in (("census=1", args.census), ("freeze=1", args.gc_freeze))
+            for name, wanted in (
+                ("settle=1", True),
+                ("census=1", args.census),
+                ("freeze=1", args.gc_freeze),
+            )
             if wanted
         )
-        stack.api("POST", "/api/loop_probe/reset" + (f"?{query}" if query else ""))
+        stack.api("POST", f"/api/loop_probe/reset?{query}")
         first = time.time()
         written = drop(stack.ingest, names)
         dropped = time.time() - first
@@ -691,9 +780,9 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
                 break
         # Home Assistant's access tokens last 30 minutes: a long run signs in again.
         stack.headers = stack.sign_in()
-        # Light: counting objects (below, once the window after the load is closed too) would
-        # stall the loop inside that window.
-        busy = stack.api("GET", "/api/loop_probe?light=1")
+        # Only a mark: the load's report is put together once the window after it is closed
+        # (sorting the ticks holds the GIL for tens of milliseconds, inside that window).
+        stack.api("GET", "/api/loop_probe?mark=1")
         cpu = {name: cpu_seconds(p) - cpu_before[name] for name, p in processes.items()}
         load_after = os.getloadavg()[0]
         sampler.done.set()
@@ -714,6 +803,7 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
         ]
         warnings, errors, sample = log_lines(stack, first)
         after_burst = wait_after(stack, args.after)
+        busy = stack.api("GET", "/api/loop_probe?light=1&upto=mark")
         final = stack.api("GET", "/api/loop_probe" + ("?census=1" if args.census else ""))
         busy |= {k: final[k] for k in ("gc_objects", "guessit", "census_growth") if k in final}
         guessit_pid = busy["guessit"]["pid"]
@@ -764,8 +854,13 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
     print(f"  Home Assistant's log from the drop on: {warnings} warnings, {errors} errors")
     for line in sample:
         print(f"    {line[:300]}")
-    verdict = "met" if busy["longest_ms"] <= STALL_TARGET * 1000 else "NOT met"
-    print(f"  target: no stall over {STALL_TARGET * 1000:.0f} ms under load: {verdict}")
+    # The load's window and the one after it, until a full collection ran (or --after).
+    worst = max(busy["longest_ms"], after_burst["longest_ms"])
+    verdict = "met" if worst <= STALL_TARGET * 1000 else "NOT met"
+    print(
+        f"  target: no stall over {STALL_TARGET * 1000:.0f} ms under load, nor after it until "
+        f"a full collection ran (or --after): {verdict} ({worst:.1f} ms)"
+    )
 
 
 def _interrupt(*_: object) -> None:
