@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 import gc
 from typing import TYPE_CHECKING, Any
 
@@ -10,15 +11,17 @@ import pytest
 from custom_components.videodrome.engine.gc_defer import (
     DEFERRED_THRESHOLD,
     MAX_HOLD,
+    MIDDLE_SPACING,
     OLDEST,
     FullCollectionDeferral,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 # Low thresholds, so that a few thousand objects start collections of every generation.
 TEST_THRESHOLDS = (200, 5, 5)
+HELD = (200, 5 * MIDDLE_SPACING, DEFERRED_THRESHOLD)
 
 
 @pytest.fixture(autouse=True)
@@ -55,14 +58,32 @@ def _promote(kept: list[list[Any]], cycles: int = 20_000) -> None:
             kept.append(cycle)
 
 
-def _rounds_until_a_full_collection(kept: list[list[Any]], limit: int = 100) -> int:
-    """How many rounds of `_promote` it takes for Python to start a full collection."""
+def _rounds_until_a_full_collection(
+    kept: list[list[Any]], limit: int = 100, work: Callable[[list[list[Any]]], None] = _promote
+) -> int:
+    """How many rounds of `work` it takes for Python to start a full collection."""
     fulls = _full_collections()
     for rounds in range(1, limit + 1):
-        _promote(kept)
+        work(kept)
         if _full_collections() > fulls:
             return rounds
     raise AssertionError(f"no full collection after {limit} rounds")
+
+
+class InFlight:
+    """Work that keeps nothing: each round, cyclic garbage (what makes young collections run)
+    and objects that stay alive for a while, then are dropped (requests, rows waiting for a
+    commit). Only a middle collection that runs while they are alive moves them."""
+
+    def __init__(self) -> None:
+        self.alive: deque[list[Any]] = deque(maxlen=3000)
+
+    def __call__(self, _kept: list[list[Any]]) -> None:  # keeps nothing
+        for _ in range(400):
+            cycle: list[Any] = []
+            cycle.append(cycle)
+        for _ in range(100):
+            self.alive.append([])
 
 
 def test_a_hold_defers_full_collections_and_the_release_puts_the_thresholds_back() -> None:
@@ -71,8 +92,8 @@ def test_a_hold_defers_full_collections_and_the_release_puts_the_thresholds_back
     deferral.hold("worker")
     assert deferral.deferring()
     assert deferral.holders == 1
-    # Young and middle collections go on as before; only the oldest generation waits.
-    assert gc.get_threshold() == (*TEST_THRESHOLDS[:OLDEST], DEFERRED_THRESHOLD)
+    # Young collections go on as before, middle ones less often; the oldest generation waits.
+    assert gc.get_threshold() == HELD
     deferral.hold("worker")  # the next file: nothing changes
     assert deferral.deferrals == 1
     deferral.release("worker")
@@ -86,13 +107,45 @@ def test_no_full_collection_runs_while_held_and_one_runs_after() -> None:
     deferral = FullCollectionDeferral()
     deferral.hold("worker")
     fulls = _full_collections()
-    young = gc.get_stats()[0]["collections"]
+    young, middle = (gc.get_stats()[n]["collections"] for n in (0, 1))
     for _ in range(3 * needed):
         _promote(kept)
-    assert gc.get_stats()[0]["collections"] > young  # young collections went on
+    assert gc.get_stats()[0]["collections"] > young  # young and middle collections went on
+    assert gc.get_stats()[1]["collections"] > middle
     assert _full_collections() == fulls
     deferral.release("worker")
+    # What the burst kept was moved to the oldest generation all the same: one is due.
     assert _rounds_until_a_full_collection(kept) <= needed
+
+
+def test_in_flight_work_under_a_hold_leaves_no_full_collection_due() -> None:
+    """Spacing out middle collections is what keeps a burst from running up a full collection
+    that would start as soon as the thresholds go back; deferring full ones alone does not."""
+    kept: list[list[Any]] = []
+    work = InFlight()
+    gc.collect()
+    needed = _rounds_until_a_full_collection(kept, work=work)  # without the deferral
+
+    gc.collect()  # the oldest generation's count starts again
+    deferral = FullCollectionDeferral()
+    deferral.hold("worker")
+    fulls = _full_collections()
+    for _ in range(3 * needed):
+        work(kept)
+    assert _full_collections() == fulls
+    deferral.release("worker")
+    assert not kept
+    # Three times the work that started one, and most of the way to the next is still ahead.
+    spaced = _rounds_until_a_full_collection(kept, work=work)
+    assert spaced > needed // 4
+
+    # The same burst with only the oldest generation's threshold raised runs one up at once.
+    gc.collect()
+    gc.set_threshold(TEST_THRESHOLDS[0], TEST_THRESHOLDS[1], DEFERRED_THRESHOLD)
+    for _ in range(3 * needed):
+        work(kept)
+    gc.set_threshold(*TEST_THRESHOLDS)
+    assert _rounds_until_a_full_collection(kept, work=work) < spaced
 
 
 def test_the_last_holder_to_let_go_puts_the_thresholds_back() -> None:
@@ -102,7 +155,7 @@ def test_the_last_holder_to_let_go_puts_the_thresholds_back() -> None:
     assert deferral.holders == 2
     deferral.release("first entry")
     assert deferral.deferring()
-    assert gc.get_threshold()[OLDEST] == DEFERRED_THRESHOLD
+    assert gc.get_threshold() == HELD
     deferral.release("second entry")
     assert not deferral.deferring()
     assert gc.get_threshold() == TEST_THRESHOLDS
@@ -115,13 +168,20 @@ def test_releasing_without_a_hold_changes_nothing() -> None:
     assert gc.get_threshold() == TEST_THRESHOLDS
 
 
-def test_thresholds_changed_by_someone_else_meanwhile_are_kept() -> None:
+@pytest.mark.parametrize(
+    "theirs",
+    [(1000, 20, 30), (1000, *HELD[1:]), (200, 7, DEFERRED_THRESHOLD)],
+    ids=["all three", "young only", "middle only"],
+)
+def test_thresholds_changed_by_someone_else_meanwhile_are_kept(
+    theirs: tuple[int, int, int],
+) -> None:
     deferral = FullCollectionDeferral()
     deferral.hold("worker")
-    gc.set_threshold(1000, 20, 30)  # another part of the process tunes the collector
+    gc.set_threshold(*theirs)  # another part of the process tunes the collector
     deferral.release("worker")
     assert not deferral.deferring()
-    assert gc.get_threshold() == (1000, 20, 30)
+    assert gc.get_threshold() == theirs
 
 
 def test_a_long_hold_lets_one_full_collection_run_then_defers_again() -> None:
