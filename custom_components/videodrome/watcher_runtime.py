@@ -7,11 +7,12 @@ ingest service (auto-ingest on: automatic decisions are filed; off: everything w
 review), and raises a repair issue when inotify runs out of watches. Unloading the entry
 stops the observer thread, the timers and the worker task.
 
-While the worker has files to work through it holds the process's `FullCollectionDeferral`
-(option "Keep Home Assistant responsive during large ingests", `defer_full_gc`, on by
-default): a burst of thousands of files would otherwise start several full collections of
-Home Assistant's heap, each stopping everything for a few hundred milliseconds
-(engine/gc_defer.py says why and how it is bounded).
+While the worker has files to work through, and from the moment `BURST_FILES` files or more
+are settling at once, it holds the process's `FullCollectionDeferral` (option "Keep Home
+Assistant responsive during large ingests", `defer_full_gc`, on by default): a burst of
+thousands of files would otherwise start several full collections of Home Assistant's heap,
+each stopping everything for a few hundred milliseconds (engine/gc_defer.py says why and how
+it is bounded).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ DEFAULT_RESCAN_MINUTES = 5
 DEFAULT_NETWORK_RESCAN_MINUTES = 1
 CHECK_INTERVAL = timedelta(seconds=5)
 UPDATE_COOLDOWN = 1.0  # seconds between two updates of the watcher's entities
+# Files settling at once that make a burst: full collections are deferred from their arrival,
+# not only once the worker has them (a slow download settling for hours does not count).
+BURST_FILES = 100
 ISSUE_INOTIFY = "inotify_watch_limit"
 
 
@@ -83,9 +87,11 @@ class WatcherRuntime:
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _worker: asyncio.Task[None] | None = None
     _updates: Debouncer[None] | None = None
-    # Held while the worker has files (None: the option is off), with a token of our own.
+    # Held while the worker has files or a burst settles (None: the option is off), with a
+    # token of our own.
     deferral: FullCollectionDeferral | None = None
     _holder: object = field(default_factory=object)
+    _busy: bool = False  # the worker is ingesting a file
 
     @property
     def waiting(self) -> int:
@@ -143,6 +149,22 @@ class WatcherRuntime:
         async_dispatcher_send(self.hass, signal_watcher(self.entry_id))
 
     @callback
+    def on_arrival(self) -> None:
+        """Files began to settle: a burst holds the collection deferral from now on."""
+        if self.deferral is not None and self.watcher.pending >= BURST_FILES:
+            self.deferral.hold(self._holder)
+
+    def _let_go_if_idle(self) -> None:
+        """Release the deferral once no file is being ingested, queued or settling in a burst."""
+        if (
+            self.deferral is not None
+            and not self._busy
+            and self.queue.empty()
+            and self.watcher.pending < BURST_FILES
+        ):
+            self.deferral.release(self._holder)
+
+    @callback
     def on_ready(self, state: FileState) -> None:
         """A complete file: queue it for the worker."""
         self.queue.put_nowait(os.fspath(state.path))
@@ -150,6 +172,7 @@ class WatcherRuntime:
 
     async def _async_check(self, _now: Any = None) -> None:
         await self.watcher.check()
+        self._let_go_if_idle()  # a burst's files may all have been handled already, or gone
         self._changed()
 
     async def _async_rescan(self, _now: Any = None) -> None:
@@ -163,12 +186,13 @@ class WatcherRuntime:
                 path = Path(await self.queue.get())
                 if self.deferral is not None:
                     self.deferral.hold(self._holder)
+                self._busy = True
                 try:
                     await self._ingest_one(path)
                 finally:
+                    self._busy = False
                     self.queue.task_done()
-                    if self.deferral is not None and self.queue.empty():
-                        self.deferral.release(self._holder)
+                    self._let_go_if_idle()
                     self._changed()
         finally:  # cancelled: unloading, or Home Assistant stopping
             if self.deferral is not None:
@@ -246,6 +270,9 @@ async def async_create_watcher(
     def on_ready(state: FileState) -> None:
         runtime.on_ready(state)  # the runtime exists by the time a file is ready
 
+    def on_arrival() -> None:
+        runtime.on_arrival()  # likewise: the first rescan runs from async_start
+
     watcher = FolderWatcher(
         ingest.settings.ingest_folders,
         on_ready,
@@ -255,6 +282,7 @@ async def async_create_watcher(
         run_blocking=run_blocking,
         # Home Assistant's clock, so that tests can move time forward.
         clock=lambda: dt_util.utcnow().timestamp(),
+        on_arrival=on_arrival,
     )
     runtime = WatcherRuntime(hass, entry.entry_id, ingest, watcher, auto, rescan)
     if entry.options.get(CONF_DEFER_GC, True):
