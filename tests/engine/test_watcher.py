@@ -454,14 +454,17 @@ async def test_a_burst_of_events_reaches_the_loop_in_small_merged_batches(ingest
     bridge = _Bridge(loop, lambda path, is_directory: hints.append((path, is_directory)))
     files = [str(ingest / f"file{n}.mkv") for n in range(3 * HINT_BATCH + 7)]
 
-    def burst() -> None:  # watchdog's thread: created, modified, closed for every file
+    def burst() -> None:  # as watchdog's thread sends them: created, modified, closed
         for path in files:
             for event in (FileCreatedEvent(path), FileModifiedEvent(path), FileClosedEvent(path)):
                 bridge.on_any_event(event)
         bridge.on_any_event(DirCreatedEvent(str(ingest / "folder")))
         bridge.on_any_event(FileDeletedEvent(files[0]))  # deletions are not hints
 
-    await asyncio.to_thread(burst)
+    # All of it before the loop takes any. From another thread, the loop may take a path
+    # between two of its events, and the later one hints it again (harmless: it only restarts
+    # the file's settling): the likely cause of this test's one failure on a busy machine.
+    burst()
     while len(hints) < len(files) + 1:
         turns.append(len(hints))
         await asyncio.sleep(0)
