@@ -154,14 +154,17 @@ class WatcherRuntime:
         if self.deferral is not None and self.watcher.pending >= BURST_FILES:
             self.deferral.hold(self._holder)
 
-    def _let_go_if_idle(self) -> None:
-        """Release the deferral once no file is being ingested, queued or settling in a burst."""
-        if (
-            self.deferral is not None
-            and not self._busy
-            and self.queue.empty()
-            and self.watcher.pending < BURST_FILES
-        ):
+    def _update_hold(self) -> None:
+        """Hold the deferral while a file is ingested or queued or a burst settles, else let go.
+
+        Holding again applies the deferral's time bound, so a burst that settles for longer
+        than that (no new file arriving meanwhile) does not escape it.
+        """
+        if self.deferral is None:
+            return
+        if self._busy or not self.queue.empty() or self.watcher.pending >= BURST_FILES:
+            self.deferral.hold(self._holder)
+        else:
             self.deferral.release(self._holder)
 
     @callback
@@ -172,7 +175,7 @@ class WatcherRuntime:
 
     async def _async_check(self, _now: Any = None) -> None:
         await self.watcher.check()
-        self._let_go_if_idle()  # a burst's files may all have been handled already, or gone
+        self._update_hold()  # a burst's files may all have been handled already, or gone
         self._changed()
 
     async def _async_rescan(self, _now: Any = None) -> None:
@@ -192,7 +195,7 @@ class WatcherRuntime:
                 finally:
                     self._busy = False
                     self.queue.task_done()
-                    self._let_go_if_idle()
+                    self._update_hold()
                     self._changed()
         finally:  # cancelled: unloading, or Home Assistant stopping
             if self.deferral is not None:

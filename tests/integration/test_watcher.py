@@ -22,6 +22,7 @@ from custom_components.videodrome.const import (
 from custom_components.videodrome.engine.gc_defer import (
     DEFERRAL,
     DEFERRED_THRESHOLD,
+    MAX_HOLD,
     MIDDLE_SPACING,
 )
 from custom_components.videodrome.ingest_runtime import signal_item
@@ -557,6 +558,36 @@ async def test_a_burst_that_vanishes_before_it_settles_lets_go(
     assert not DEFERRAL.deferring()
     assert gc.get_threshold() == before
     assert (await _history(hass))["items"] == []
+
+
+async def test_a_burst_settling_longer_than_the_bound_lets_a_full_collection_run(
+    hass: HomeAssistant,
+    burst_of_three: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No file reaches the worker and none arrives: the 5 s check still applies the
+    deferral's time bound."""
+    monkeypatch.setattr(DEFERRAL, "max_hold", 0.05)
+    before = gc.get_threshold()
+    overdue = DEFERRAL.overdue_releases
+    for n in range(3):
+        (tmp_path / "ingest" / f"Clip.{n}.mkv").write_bytes(b"x" * 100)
+    await _tick(hass, freezer, 1)
+    assert DEFERRAL.deferring()
+    await _real_pause(hass, 0.1)
+    await _tick(hass, freezer, 5)  # a check; the files are still settling
+    assert burst_of_three.runtime_data.watcher.watcher.pending == 3
+    assert DEFERRAL.overdue_releases == overdue + 1
+    assert not DEFERRAL.deferring()
+    assert gc.get_threshold() == before
+    DEFERRAL.max_hold = MAX_HOLD  # the rest of the test (and the next tests) as shipped
+    gc.collect()  # the full collection the bound waits for: the next hold defers again
+    await _tick(hass, freezer, STABILITY + 10)
+    await _wait_for(hass, freezer, lambda h: _settled(h) and len(h["items"]) == 3)
+    await _wait_until_let_go(hass)
+    assert gc.get_threshold() == before
 
 
 async def test_unloading_in_the_middle_of_a_file_lets_go(
