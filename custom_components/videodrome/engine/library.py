@@ -40,7 +40,7 @@ from .plex_models import (
 from .score import normalise, title_similarity
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+    from collections.abc import Awaitable, Callable, Container, Iterable, Mapping, Sequence
     from pathlib import Path
 
     from .identify import Identification
@@ -599,33 +599,34 @@ class _Builder:
         if old is not None:
             self._show_episodes(old.show_key).pop(rating_key, None)
 
-    def replace_section(self, key: int, kind: Kind, items: Sequence[Item]) -> None:
-        """Everything a section holds, replaced by `items` (episodes follow with put_episode)."""
-        for item in [i for i in self.items.values() if i.section == key]:
-            self.remove(item.rating_key)
-        self.sections[key] = kind
-        for item in items:
-            self.put(replace(item, seasons=()) if item.kind == "show" else item)
+    def drop_section(self, key: int) -> None:
+        """A section gone from Plex, with everything it held."""
+        self._remove_items(key, keep=frozenset())
+        self.sections.pop(key)
+
+    def _remove_items(self, section: int, keep: Container[int]) -> None:
+        """Drop the section's movies and shows (with their episodes) not in `keep`."""
+        for item in [i for i in self.items.values() if i.section == section]:
+            if item.rating_key not in keep:
+                self.remove(item.rating_key)
 
     def reread_section(
         self, key: int, kind: Kind, items: Sequence[Item], episodes: Sequence[Episode]
     ) -> None:
         """What a section holds now, as read again from Plex.
 
-        The same as `replace_section` and then `put_episode` for each episode, except that
-        whatever did not change keeps the object it had. Otherwise a section read again
-        during a burst of ingests is made of new objects from end to end, and the garbage
-        collector's next middle collection moves every one of them into its oldest generation,
-        where they count toward the next full collection (a section's worth each time).
+        Items the section no longer lists are dropped; what is new or changed is put in (shows
+        keep their episodes, which follow); whatever did not change keeps the object it had.
+        Otherwise a section read again during a burst of ingests is made of new objects from
+        end to end, and the garbage collector's next middle collection moves every one of them
+        into its oldest generation, where they count toward the next full collection (a
+        section's worth each time).
         """
         self._reread_items(key, kind, items)
         self._reread_episodes(key, episodes)
 
     def _reread_items(self, key: int, kind: Kind, items: Sequence[Item]) -> None:
-        wanted = {item.rating_key for item in items}
-        for item in [i for i in self.items.values() if i.section == key]:
-            if item.rating_key not in wanted:
-                self.remove(item.rating_key)
+        self._remove_items(key, keep={item.rating_key for item in items})
         self.sections[key] = kind
         for item in items:
             old = self.items.get(item.rating_key)
@@ -775,8 +776,7 @@ def _assemble(
     builder = _Builder(base)
     for key in dropped:
         if key in builder.sections:
-            builder.replace_section(key, "movie", [])
-            builder.sections.pop(key)
+            builder.drop_section(key)
     for (key, kind), (items, episodes) in fetched.items():
         builder.reread_section(key, kind, items, episodes)
     return builder.freeze()
