@@ -151,8 +151,7 @@ class WatcherRuntime:
     @callback
     def on_arrival(self) -> None:
         """Files began to settle: a burst holds the collection deferral from now on."""
-        if self.deferral is not None and self.watcher.pending >= BURST_FILES:
-            self.deferral.hold(self._holder)
+        self._update_hold()
 
     def _update_hold(self) -> None:
         """Hold the deferral while a file is ingested or queued or a burst settles, else let go.
@@ -187,9 +186,8 @@ class WatcherRuntime:
         try:
             while True:
                 path = Path(await self.queue.get())
-                if self.deferral is not None:
-                    self.deferral.hold(self._holder)
                 self._busy = True
+                self._update_hold()
                 try:
                     await self._ingest_one(path)
                 finally:
