@@ -2,12 +2,17 @@
  * Videodrome review card: the review queue as poster tiles, with Approve / pick another /
  * Reject, and the last ingests with their Plex match status.
  *
- * A plain custom element (no build step, no dependencies). Served and loaded by the
- * integration itself (custom_components/videodrome/card.py). It reads through the websocket
- * command `videodrome/review` and acts only through the services `videodrome.approve` and
- * `videodrome.reject`. It reads again whenever Videodrome's review queue or last ingest
- * sensor changes, so it follows what happens without polling.
+ * A plain custom element (no build step, no dependencies): this module and the ones in
+ * review-card/, served and loaded by the integration itself (custom_components/videodrome/
+ * card.py). It reads through the websocket command `videodrome/review` and acts only through
+ * the services `videodrome.approve` and `videodrome.reject`. It reads again whenever
+ * Videodrome's review queue or last ingest sensor changes, so it follows what happens without
+ * polling.
  */
+
+import { episodeLabel, h, percent, poster, titleYear } from "./review-card/dom.js";
+import { LIBRARIES, PLEX_STATUS, REASONS } from "./review-card/labels.js";
+import { STYLE } from "./review-card/style.js";
 
 const CARD_TYPE = "videodrome-review-card";
 const DOMAIN = "videodrome";
@@ -15,78 +20,6 @@ const DEFAULTS = { max_items: 20, recent: 5 };
 // The card's options, and the keys Home Assistant's dashboards (and card-mod) add to any card.
 const KNOWN_KEYS = ["type", "title", "entity", "max_items", "recent"];
 const GENERIC_KEYS = ["view_layout", "layout_options", "grid_options", "visibility", "card_mod"];
-
-const PLEX_STATUS = {
-  plex_matched: ["Matched in Plex", "ok"],
-  plex_mismatch: ["Plex matched another title", "bad"],
-  plex_not_found: ["Not found in Plex", "bad"],
-  plex_not_checked: ["Plex not checked", "neutral"],
-};
-
-const LIBRARIES = { movies: "Movies", tv: "TV shows" };
-
-const REASONS = {
-  no_candidates: "Nothing found on TMDb",
-  close_runner_up: "Another title scores almost as well",
-  ambiguous_without_year: "Several titles fit and the name has no year",
-  id_hint: "The name carries an id",
-  id_hint_year_mismatch: "The id in the name points at another year",
-  id_hint_unconfirmed: "The id in the name could not be confirmed",
-  title_mismatch: "The title differs",
-  year_mismatch: "The year differs",
-  below_auto_threshold: "Below the confidence for automatic filing",
-  low_confidence: "Low confidence",
-  parse_failed: "The name could not be read",
-  parse_timeout: "Reading the name took too long",
-  destination_exists: "The library already has a file at the Plex path",
-  already_in_library: "Plex already has this title",
-  episode_not_found: "TMDb does not list this episode",
-  id_hint_not_found: "The id in the name is not on TMDb",
-  no_season: "No season in the name",
-  auto_ingest_off: "Automatic filing is off",
-  tmdb_unavailable: "TMDb did not answer",
-};
-
-/* Build an element: h("div", {class: "x", onclick: fn}, [children or text]). */
-function h(tag, attrs = {}, children = []) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else if (key === "text") el.textContent = value;
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of [].concat(children)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-function percent(value) {
-  return typeof value === "number" ? `${Math.round(value * 100)}%` : "–";
-}
-
-function titleYear(title, year) {
-  if (!title) return "Unknown title";
-  return year ? `${title} (${year})` : title;
-}
-
-function episodeLabel(item) {
-  if (item.season === null || item.season === undefined) return "";
-  const eps = (item.episodes || []).map((e) => `E${String(e).padStart(2, "0")}`).join("");
-  return `S${String(item.season).padStart(2, "0")}${eps}`;
-}
-
-function safeImage(url) {
-  return typeof url === "string" && /^(https?:\/\/|\/)/.test(url) ? url : null;
-}
-
-function poster(url, label, className = "poster") {
-  const src = safeImage(url);
-  if (!src) return h("div", { class: `${className} none`, "aria-hidden": "true" }, ["🎬"]);
-  return h("img", { class: className, src, alt: label, loading: "lazy", decoding: "async" });
-}
 
 function validateCount(config, key, max) {
   if (config[key] === undefined) return DEFAULTS[key];
@@ -391,65 +324,6 @@ class VideodromeReviewCard extends HTMLElement {
     ]);
   }
 }
-
-const STYLE = `
-  :host { display: block; }
-  ha-card { overflow: hidden; }
-  .header { display: flex; align-items: center; gap: 8px; padding: 16px 16px 8px;
-    font-size: var(--ha-card-header-font-size, 1.5em); color: var(--ha-card-header-color, var(--primary-text-color)); }
-  .title { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-  .count { font-size: 0.6em; min-width: 1.6em; text-align: center; padding: 2px 8px; border-radius: 999px;
-    background: var(--primary-color); color: var(--text-primary-color, #fff); }
-  .content { padding: 0 16px 16px; color: var(--primary-text-color); }
-  .queue { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 280px), 1fr)); gap: 12px; }
-  .tile { display: flex; flex-direction: column; gap: 8px; padding: 10px; border-radius: 12px;
-    border: 1px solid var(--divider-color, rgba(0,0,0,.12)); background: var(--secondary-background-color, transparent); min-width: 0; }
-  .tile-top { display: flex; gap: 10px; min-width: 0; }
-  .poster { width: 92px; aspect-ratio: 2 / 3; object-fit: cover; border-radius: 8px; flex: none;
-    background: var(--divider-color, #ccc); }
-  .poster.none, .thumb.none { display: flex; align-items: center; justify-content: center; font-size: 2em; }
-  .tile-info { display: flex; flex-direction: column; gap: 4px; min-width: 0; }
-  .file { font-family: var(--code-font-family, monospace); font-size: 0.85em; word-break: break-all;
-    color: var(--secondary-text-color); }
-  .best { font-weight: 500; }
-  .confidence { font-size: 0.9em; color: var(--secondary-text-color); }
-  .reasons { display: flex; flex-wrap: wrap; gap: 4px; }
-  .chip { font-size: 0.75em; padding: 1px 8px; border-radius: 999px; background: var(--warning-color, #ff9800);
-    color: var(--text-primary-color, #fff); }
-  .candidates { display: flex; flex-direction: column; gap: 4px; }
-  .candidate { display: flex; align-items: center; gap: 8px; text-align: start; width: 100%; padding: 4px;
-    border-radius: 8px; border: 1px solid transparent; background: none; color: inherit; font: inherit; cursor: pointer; }
-  .candidate:hover { background: var(--divider-color, rgba(0,0,0,.06)); }
-  .candidate.chosen { border-color: var(--primary-color); }
-  .thumb { width: 36px; aspect-ratio: 2 / 3; object-fit: cover; border-radius: 4px; flex: none;
-    background: var(--divider-color, #ccc); font-size: 1em; }
-  .c-text, .r-text { display: flex; flex-direction: column; min-width: 0; flex: 1; }
-  .c-title, .r-title { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-  .c-meta, .r-meta { font-size: 0.8em; color: var(--secondary-text-color); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-  .actions { display: flex; gap: 8px; margin-top: auto; }
-  .actions button { flex: 1; min-height: 40px; border-radius: 20px; font: inherit; font-weight: 500; cursor: pointer;
-    padding: 0 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-  .approve { border: none; background: var(--primary-color); color: var(--text-primary-color, #fff); }
-  .reject { background: none; border: 1px solid var(--error-color, #db4437); color: var(--error-color, #db4437); }
-  button:disabled { opacity: 0.5; cursor: default; }
-  button:focus-visible { outline: 2px solid var(--primary-color); outline-offset: 2px; }
-  .message { padding: 8px 0; color: var(--secondary-text-color); }
-  .message.error { color: var(--error-color, #db4437); }
-  .more { padding-top: 8px; color: var(--secondary-text-color); font-size: 0.9em; }
-  .recent h3 { font-size: 1em; font-weight: 500; margin: 16px 0 8px; }
-  .recent ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }
-  .recent-item { display: flex; align-items: center; gap: 10px; min-width: 0; }
-  .status { flex: none; font-size: 0.75em; padding: 2px 8px; border-radius: 999px; white-space: nowrap;
-    border: 1px solid currentColor; }
-  .status.ok { color: var(--success-color, #43a047); }
-  .status.bad { color: var(--error-color, #db4437); }
-  .status.neutral { color: var(--secondary-text-color); }
-  @media (max-width: 450px) {
-    .content { padding: 0 12px 12px; }
-    .poster { width: 72px; }
-    .status { max-width: 40%; overflow: hidden; text-overflow: ellipsis; }
-  }
-`;
 
 function define() {
   const registry = window.customElements;
