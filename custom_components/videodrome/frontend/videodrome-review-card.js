@@ -5,31 +5,27 @@
  * A plain custom element (no build step, no dependencies): this module and the ones in
  * review-card/, served and loaded by the integration itself (custom_components/videodrome/
  * card.py). It reads through the websocket command `videodrome/review` and acts only through
- * the services `videodrome.approve` and `videodrome.reject`. It reads again whenever
- * Videodrome's review queue or last ingest sensor changes, so it follows what happens without
- * polling.
+ * the services `videodrome.approve` and `videodrome.reject`, which only administrators may
+ * call: anyone else gets the queue read-only. It reads again whenever Videodrome's review
+ * queue or last ingest sensor changes, so it follows what happens without polling.
+ *
+ * It holds no subscription and no connection of its own: it reads with the `hass` object it
+ * was given last. Home Assistant's frontend re-subscribes to the states after every reconnect
+ * (a restart, or an access token refreshed on the way) and hands every card a new `hass` with
+ * new state objects, so the card reads again then. While the frontend is disconnected
+ * (`hass.connected` false) it keeps what it shows and disables Approve and Reject. A read that
+ * fails because Videodrome is not loaded yet (Home Assistant answers before its integrations
+ * are set up) is tried again a little later, less and less often, rather than on every state
+ * change of the starting Home Assistant.
  */
 
-import { episodeLabel, h, percent, poster, titleYear } from "./review-card/dom.js";
+import { DEFAULTS, DOMAIN, configForm, parseConfig } from "./review-card/config.js";
+import { episodeLabel, errorText, h, percent, poster, titleYear, transient } from "./review-card/dom.js";
 import { LIBRARIES, PLEX_STATUS, REASONS } from "./review-card/labels.js";
 import { STYLE } from "./review-card/style.js";
 
 const CARD_TYPE = "videodrome-review-card";
-const DOMAIN = "videodrome";
-const DEFAULTS = { max_items: 20, recent: 5 };
-// The card's options, and the keys Home Assistant's dashboards (and card-mod) add to any card.
-const KNOWN_KEYS = ["type", "title", "entity", "max_items", "recent"];
-const GENERIC_KEYS = ["view_layout", "layout_options", "grid_options", "visibility", "card_mod"];
-
-function validateCount(config, key, max) {
-  if (config[key] === undefined) return DEFAULTS[key];
-  const value = Number(config[key]);
-  const min = key === "recent" ? 0 : 1;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${key} must be a whole number from ${min} to ${max} (got ${JSON.stringify(config[key])})`);
-  }
-  return value;
-}
+const RETRY_MS = [1000, 30000]; // the first retry of a read that failed for a while, the longest wait
 
 class VideodromeReviewCard extends HTMLElement {
   constructor() {
@@ -45,6 +41,10 @@ class VideodromeReviewCard extends HTMLElement {
     this._itemErrors = new Map(); // item_id -> message
     this._loading = null;
     this._again = false;
+    this._offline = false;
+    this._shown = "";
+    this._retry = null; // the timer of the next try of a read that failed for a while
+    this._retryMs = 0;
   }
 
   static getStubConfig() {
@@ -52,56 +52,43 @@ class VideodromeReviewCard extends HTMLElement {
   }
 
   static getConfigForm() {
-    return {
-      schema: [
-        { name: "title", selector: { text: {} } },
-        { name: "entity", selector: { entity: { filter: { integration: DOMAIN, domain: "sensor" } } } },
-        { name: "max_items", selector: { number: { min: 1, max: 100, mode: "box" } } },
-        { name: "recent", selector: { number: { min: 0, max: 50, mode: "box" } } },
-      ],
-      computeLabel: (schema) =>
-        ({
-          title: "Title",
-          entity: "Review queue sensor (optional: the only one is found by itself)",
-          max_items: "Queued files shown",
-          recent: "Last ingests shown (0 hides them)",
-        })[schema.name],
-    };
+    return configForm();
   }
 
   setConfig(config) {
-    if (!config || typeof config !== "object") throw new Error("Invalid configuration");
-    const unknown = Object.keys(config).filter((key) => !KNOWN_KEYS.includes(key) && !GENERIC_KEYS.includes(key));
-    if (unknown.length) {
-      throw new Error(`Unknown option(s): ${unknown.join(", ")} (the card knows ${KNOWN_KEYS.slice(1).join(", ")})`);
-    }
-    if (config.title !== undefined && typeof config.title !== "string") throw new Error("title must be text");
-    if (config.entity !== undefined && !/^sensor\.[a-z0-9_]+$/.test(String(config.entity))) {
-      throw new Error(`entity must be a sensor of Videodrome, like sensor.videodrome_review_queue (got ${JSON.stringify(config.entity)})`);
-    }
-    this._config = {
-      title: config.title ?? "Videodrome review",
-      entity: config.entity,
-      max_items: validateCount(config, "max_items", 100),
-      recent: validateCount(config, "recent", 50),
-    };
+    this._config = parseConfig(config);
     this._data = null;
+    this._error = null;
     this._watched = {};
     if (this._hass) this._refresh();
   }
 
   set hass(hass) {
     this._hass = hass;
+    this._offline = hass.connected === false;
+    // What the card shows besides the data: offline or not, buttons or not (before the server says).
+    const shown = `${this._offline}/${Boolean(hass.user && hass.user.is_admin)}`;
+    const changed = shown !== this._shown;
+    this._shown = shown;
     if (!this._config) return;
+    if (this._offline) {
+      // Nothing can be read or decided now; the frontend hands a new hass once it is back.
+      if (changed) this._render();
+      return;
+    }
     const entities = this._entities();
     const watched = {
       queue: entities.queue ? hass.states[entities.queue] : undefined,
       last: entities.last ? hass.states[entities.last] : undefined,
     };
-    // A new state object for either sensor means something changed: read again.
-    if (!this._data || watched.queue !== this._watched.queue || watched.last !== this._watched.last) {
+    // A new state object for either sensor means something changed: read again. (After a failed
+    // read, only then: the retry timer covers the rest.)
+    const never = !this._data && !this._error;
+    if (never || watched.queue !== this._watched.queue || watched.last !== this._watched.last) {
       this._watched = watched;
       this._load();
+    } else if (changed) {
+      this._render();
     }
   }
 
@@ -120,6 +107,13 @@ class VideodromeReviewCard extends HTMLElement {
 
   connectedCallback() {
     this._render();
+    // Back in a view after a failed read: its retry stopped when the card left; read now.
+    if (this._error && this._hass && !this._retry && !this._offline) this._refresh();
+  }
+
+  disconnectedCallback() {
+    clearTimeout(this._retry);
+    this._retry = null;
   }
 
   /* The review queue sensor (configured, or found) and the last ingest sensor beside it. */
@@ -175,13 +169,31 @@ class VideodromeReviewCard extends HTMLElement {
     try {
       this._data = await this._hass.callWS(message);
       this._error = null;
+      this._retryMs = 0;
     } catch (err) {
-      this._error = (err && err.message) || String(err);
+      this._error = errorText(err);
+      if (transient(err)) this._retryLater();
     }
     this._render();
   }
 
+  _retryLater() {
+    if (this._retry || !this.isConnected) return;
+    this._retryMs = Math.min(this._retryMs ? this._retryMs * 2 : RETRY_MS[0], RETRY_MS[1]);
+    this._retry = setTimeout(() => {
+      this._retry = null;
+      if (!this._offline) this._refresh(); // offline: the frontend's next hass brings a read
+    }, this._retryMs);
+  }
+
+  /* Whether this user may approve and reject: the server says so; an older one does not. */
+  _canDecide() {
+    if (this._data && typeof this._data.can_decide === "boolean") return this._data.can_decide;
+    return Boolean(this._hass && this._hass.user && this._hass.user.is_admin);
+  }
+
   async _act(item, action) {
+    if (!this._canDecide() || this._offline) return;
     const data = { item_id: item.item_id };
     if (this._data && this._data.config_entry_id) data.config_entry_id = this._data.config_entry_id;
     if (action === "approve") {
@@ -199,7 +211,7 @@ class VideodromeReviewCard extends HTMLElement {
       await this._hass.callService(DOMAIN, action, data);
       this._selected.delete(item.item_id);
     } catch (err) {
-      this._itemErrors.set(item.item_id, (err && err.message) || String(err));
+      this._itemErrors.set(item.item_id, errorText(err));
     } finally {
       this._busy.delete(item.item_id);
     }
@@ -220,12 +232,14 @@ class VideodromeReviewCard extends HTMLElement {
       data && data.ingest ? h("span", { class: "count", title: "Files waiting for review", text: String(data.count) }) : null,
     ]);
     const body = [];
+    if (this._offline) body.push(h("div", { class: "message offline", role: "status", text: "Reconnecting to Home Assistant…" }));
     if (this._error) body.push(h("div", { class: "message error", role: "alert", text: this._error }));
     if (!data && !this._error) body.push(h("div", { class: "message", text: "Loading…" }));
     if (data && !data.ingest) {
       body.push(h("div", { class: "message", text: `Ingest is not set up for ${data.title}: nothing to review.` }));
     }
     if (data && data.ingest) {
+      if (!this._canDecide()) body.push(h("div", { class: "message read-only", text: "Only administrators can approve or reject." }));
       body.push(this._queue(data));
       if (config.recent > 0) body.push(this._recent(data));
     }
@@ -241,25 +255,31 @@ class VideodromeReviewCard extends HTMLElement {
   }
 
   _tile(item) {
+    const decide = this._canDecide();
     const candidates = item.candidates || [];
     const index = Math.min(this._selected.get(item.item_id) ?? 0, Math.max(candidates.length - 1, 0));
     const chosen = candidates[index];
     const busy = this._busy.get(item.item_id);
     const error = this._itemErrors.get(item.item_id);
     const label = chosen ? titleYear(chosen.title, chosen.year) : titleYear(item.title, item.year);
+    const disabled = Boolean(busy) || this._offline;
+    // Someone who may not decide sees the candidates as a list, not as choices.
+    const pick = (c, i) => ({
+      "aria-pressed": i === index ? "true" : "false",
+      title: `Pick ${titleYear(c.title, c.year)}`,
+      disabled,
+      onclick: () => {
+        this._selected.set(item.item_id, i);
+        this._render();
+      },
+    });
     const picks = candidates.map((c, i) =>
       h(
-        "button",
+        decide ? "button" : "div",
         {
           class: `candidate${i === index ? " chosen" : ""}`,
           "data-candidate": c.tmdb_id,
-          "aria-pressed": i === index ? "true" : "false",
-          title: `Pick ${titleYear(c.title, c.year)}`,
-          disabled: Boolean(busy),
-          onclick: () => {
-            this._selected.set(item.item_id, i);
-            this._render();
-          },
+          ...(decide ? pick(c, i) : {}),
         },
         [
           poster(c.poster_url, titleYear(c.title, c.year), "thumb"),
@@ -270,7 +290,6 @@ class VideodromeReviewCard extends HTMLElement {
         ],
       ),
     );
-    const approveText = busy === "approve" ? "Approving…" : index > 0 ? `Approve as ${chosen.title}` : "Approve";
     return h("article", { class: "tile", "data-item": item.item_id }, [
       h("div", { class: "tile-top" }, [
         poster(chosen ? chosen.poster_url : item.poster_url, label),
@@ -287,22 +306,27 @@ class VideodromeReviewCard extends HTMLElement {
       ]),
       candidates.length > 1 ? h("div", { class: "candidates", role: "group", "aria-label": "Candidates" }, picks) : null,
       error ? h("div", { class: "message error", role: "alert", text: error }) : null,
-      h("div", { class: "actions" }, [
-        h("button", {
-          class: "approve",
-          "data-action": "approve",
-          disabled: Boolean(busy) || !chosen,
-          text: approveText,
-          onclick: () => this._act(item, "approve"),
-        }),
-        h("button", {
-          class: "reject",
-          "data-action": "reject",
-          disabled: Boolean(busy),
-          text: busy === "reject" ? "Rejecting…" : "Reject",
-          onclick: () => this._act(item, "reject"),
-        }),
-      ]),
+      decide ? this._actions(item, { busy, disabled, chosen, index }) : null,
+    ]);
+  }
+
+  _actions(item, { busy, disabled, chosen, index }) {
+    const approveText = busy === "approve" ? "Approving…" : index > 0 ? `Approve as ${chosen.title}` : "Approve";
+    return h("div", { class: "actions" }, [
+      h("button", {
+        class: "approve",
+        "data-action": "approve",
+        disabled: disabled || !chosen,
+        text: approveText,
+        onclick: () => this._act(item, "approve"),
+      }),
+      h("button", {
+        class: "reject",
+        "data-action": "reject",
+        disabled,
+        text: busy === "reject" ? "Rejecting…" : "Reject",
+        onclick: () => this._act(item, "reject"),
+      }),
     ]);
   }
 

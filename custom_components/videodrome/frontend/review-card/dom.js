@@ -41,3 +41,23 @@ export function poster(url, label, className = "poster") {
   return h("img", { class: className, src, alt: label, loading: "lazy", decoding: "async" });
 }
 
+// home-assistant-js-websocket's ERR_CONNECTION_LOST: thrown as is by a command sent while the
+// socket is down, or as { error: { code: 3 } } for a command pending when it closed.
+const CONNECTION_LOST = 3;
+
+const connectionLost = (err) => err === CONNECTION_LOST || Boolean(err && err.error && err.error.code === CONNECTION_LOST);
+
+/* What a failed call says: Home Assistant's message, or that the connection was lost. */
+export function errorText(err) {
+  if (connectionLost(err)) return "The connection to Home Assistant was lost: try again once it is back.";
+  if (err && err.code === "unknown_command") return "Videodrome is not set up in Home Assistant (yet).";
+  if (err && typeof err.message === "string" && err.message) return err.message;
+  return String(err);
+}
+
+/* Whether a failed read may work a little later: Videodrome still starting, or a lost socket. */
+export function transient(err) {
+  if (connectionLost(err)) return true;
+  const key = err && err.translation_domain === "videodrome" ? err.translation_key : undefined;
+  return Boolean(err) && (err.code === "unknown_command" || key === "entry_not_loaded" || key === "no_loaded_entries");
+}

@@ -27,7 +27,8 @@ export const STYLE = `
   .candidates { display: flex; flex-direction: column; gap: 4px; }
   .candidate { display: flex; align-items: center; gap: 8px; text-align: start; width: 100%; padding: 4px;
     border-radius: 8px; border: 1px solid transparent; background: none; color: inherit; font: inherit; cursor: pointer; }
-  .candidate:hover { background: var(--divider-color, rgba(0,0,0,.06)); }
+  button.candidate:hover { background: var(--divider-color, rgba(0,0,0,.06)); }
+  div.candidate { cursor: default; }
   .candidate.chosen { border-color: var(--primary-color); }
   .thumb { width: 36px; aspect-ratio: 2 / 3; object-fit: cover; border-radius: 4px; flex: none;
     background: var(--divider-color, #ccc); font-size: 1em; }
@@ -43,6 +44,8 @@ export const STYLE = `
   button:focus-visible { outline: 2px solid var(--primary-color); outline-offset: 2px; }
   .message { padding: 8px 0; color: var(--secondary-text-color); }
   .message.error { color: var(--error-color, #db4437); }
+  .message.offline { color: var(--warning-color, #ff9800); }
+  .message.read-only { padding-top: 0; font-size: 0.9em; }
   .more { padding-top: 8px; color: var(--secondary-text-color); font-size: 0.9em; }
   .recent h3 { font-size: 1em; font-weight: 500; margin: 16px 0 8px; }
   .recent ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }
