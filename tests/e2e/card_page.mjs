@@ -15,6 +15,7 @@ export const ARTIFACTS = env("ARTIFACTS");
 export const TIMEOUT = Number(env("TIMEOUT_MS", "120000"));
 
 export const step = (text) => console.log(`e2e: ${text}`);
+const UNHANDLED = "unhandled rejection: ";
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Playwright's CSS engine pierces open shadow roots, so these reach inside the card.
@@ -79,13 +80,27 @@ export function signedInState(refreshToken) {
 }
 
 /* Counts what happens to a page's connection; `mark()` starts a new count. */
-export function watch(page, pages, name) {
+export async function watch(page, pages, name) {
   const seen = { loads: 0, sockets: 0, closed: 0, refreshes: 0 };
   pages.push(page);
   page.on("pageerror", (err) => console.log(`e2e: ${name}: page error: ${err.message}`));
   page.on("console", (msg) => {
-    if (msg.type() === "error" && !msg.text().includes("ERR_CONNECTION_REFUSED")) console.log(`e2e: ${name}: console error: ${msg.text()}`);
+    const text = msg.text();
+    const said = msg.type() === "error" || text.startsWith(UNHANDLED);
+    if (said && !text.includes("ERR_CONNECTION_REFUSED")) console.log(`e2e: ${name}: console ${msg.type()}: ${text}`);
   });
+  // A rejected promise nobody handles shows up as "page error: Object": say what it was.
+  await page.addInitScript((prefix) => {
+    window.addEventListener("unhandledrejection", (event) => {
+      let reason;
+      try {
+        reason = JSON.stringify(event.reason);
+      } catch {
+        reason = String(event.reason);
+      }
+      console.warn(`${prefix}${reason}`);
+    });
+  }, UNHANDLED);
   page.on("load", () => (seen.loads += 1));
   page.on("websocket", (socket) => {
     seen.sockets += 1;

@@ -91,7 +91,7 @@ async function checkViewer(browser, files) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, colorScheme: "light" });
   context.setDefaultTimeout(TIMEOUT);
   const page = await context.newPage();
-  watch(page, pages, "viewer");
+  await watch(page, pages, "viewer");
   await signIn(page, env("VIEWER_USERNAME"), env("VIEWER_PASSWORD"));
   for (const file of files) await tile(page, file).waitFor();
   await message(page, READ_ONLY).waitFor();
@@ -125,7 +125,7 @@ async function main() {
     const desktop = await browser.newContext({ viewport: { width: 1100, height: 900 }, colorScheme: "light" });
     desktop.setDefaultTimeout(TIMEOUT);
     const page = await desktop.newPage();
-    const admin = watch(page, pages, "admin");
+    const admin = await watch(page, pages, "admin");
 
     step("signing in through the login page");
     await signIn(page, env("HA_USERNAME"), env("HA_PASSWORD"));
@@ -134,7 +134,7 @@ async function main() {
     const shortContext = await browser.newContext({ storageState: signedInState(env("SHORT_REFRESH_TOKEN")) });
     shortContext.setDefaultTimeout(TIMEOUT);
     const shortPage = await shortContext.newPage();
-    const short = watch(shortPage, pages, "short-lived tokens");
+    const short = await watch(shortPage, pages, "short-lived tokens");
     await openDashboard(shortPage);
 
     step("checking the card's registration and its configuration errors");
