@@ -3,9 +3,10 @@
 // phone), picks another candidate and approves one file, rejects another, and waits until the
 // card shows both decisions. A user who is not an administrator signs in too and gets the queue
 // read-only. A third page signs in with a refresh token whose access tokens live seconds: live
-// updates go on once its token has expired, and after Home Assistant restarts (the test
-// restarts it at "ready for restart") that page must fetch a new token before it reconnects;
-// every card must come back by itself, without a reload. Run by tests/e2e/test_review_card.py,
+// updates go on once its token has expired. Videodrome is unloaded a while (the test disables
+// its entry at "ready for unload"): the card must try again by itself and come back. After Home
+// Assistant restarts (the test restarts it at "ready for restart") the third page must fetch a
+// new token before it reconnects; every card must come back by itself, without a reload. Run by tests/e2e/test_review_card.py,
 // which starts Home Assistant and checks the files on disk afterwards.
 //
 // Settings come from the environment:
@@ -207,6 +208,16 @@ async function main() {
     await page.locator(`${CARD} .count`, { hasText: "1" }).waitFor();
     if (short.seen.closed || !(await short.samePage())) throw new Error(`the short-lived page reconnected or reloaded: ${JSON.stringify(short.seen)}`);
     await page.screenshot({ path: join(ARTIFACTS, "desktop-live.png"), fullPage: true });
+
+    // Videodrome unloaded a while (the test disables its entry at this line, then enables it):
+    // the card says so, keeps the queue, tries again by itself, and comes back once it loads.
+    await admin.mark();
+    step("ready for unload");
+    await page.locator(`${CARD} .message.error`).waitFor();
+    await tile(page, live).waitFor();
+    await page.locator(`${CARD} .message.error`).waitFor({ state: "detached" });
+    await tile(page, live).waitFor();
+    if (!(await admin.samePage())) throw new Error("the page reloaded while Videodrome was unloaded");
 
     // Restart: the test stops Home Assistant when it reads this line, starts it again and
     // drops another file. While it is away the cards keep the queue and cannot act; then they

@@ -16,8 +16,11 @@ test fails and says so; VIDEODROME_SKIP_BROWSER=1 skips it on a machine that can
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import datetime, timedelta
 import os
 from pathlib import Path
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +49,14 @@ LIVE = "The.Thing.mkv"  # dropped again elsewhere while the page is open: a new 
 RESTART = "Halloween.mkv"  # dropped once Home Assistant is back: three films of that name
 VIEWER = ("viewer", "viewer-e2e-password")  # not an administrator
 SHORT_SECONDS = 10  # how long the short-lived page's access tokens live
+UNLOADED = 12.0  # seconds Videodrome stays disabled: the card retries after 1, 2 and 4 s
+# What Home Assistant logs (at ERROR) for each read of the review while Videodrome is unloaded:
+# the time, and the websocket connection (one per page).
+NOT_LOADED = re.compile(
+    r"^(\S+ \S+) ERROR .*\[(\d+)\] Error handling message: (No Plex server is configured and"
+    r" loaded in Videodrome|The Plex server .* is not loaded)",
+    re.MULTILINE,
+)
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -100,6 +111,17 @@ def _drop(folder: Path, name: str) -> Path:
     return file
 
 
+def _unload_a_while(stack: Stack) -> None:
+    """Disable Videodrome's entry for UNLOADED seconds, then enable it again."""
+    entries = stack.api("GET", "/api/config/config_entries/entry?domain=videodrome")
+    (entry_id,) = [entry["entry_id"] for entry in entries]
+    for disabled_by in ("user", None):
+        message = {"type": "config_entries/disable", "entry_id": entry_id}
+        stack.websocket({**message, "disabled_by": disabled_by})
+        if disabled_by:
+            time.sleep(UNLOADED)
+
+
 def _drive_browser(stack: Stack, artifacts: Path, extra: dict[str, str]) -> tuple[Path, Path]:
     """Run review_card.mjs, dropping files and restarting Home Assistant when it says.
 
@@ -138,6 +160,8 @@ def _drive_browser(stack: Stack, artifacts: Path, extra: dict[str, str]) -> tupl
             output.append(line)
             if line.startswith(f"e2e: ready for {LIVE}"):
                 live = _drop(stack.ingest, f"later/{LIVE}")
+            elif line.startswith("e2e: ready for unload"):
+                _unload_a_while(stack)
             elif line.startswith("e2e: ready for restart"):
                 started = time.monotonic()
                 stack.restart_homeassistant("homeassistant-restarted")
@@ -207,6 +231,20 @@ def test_review_card_in_a_browser(stack: Stack, artifacts: Path) -> None:
         str(live): "review",
         str(restarted): "review",
     }
+    # While Videodrome was unloaded, each page's card read again by itself, less and less often:
+    # between the reads its sensors' changes caused (when it went and when it came back), a few
+    # retries (after 1, 2, 4 s ...), neither none nor a loop. (The first Home Assistant's log:
+    # the restarted one's start adds reads of its own.)
+    reads: dict[str, list[datetime]] = defaultdict(list)
+    for match in NOT_LOADED.finditer((stack.logs / "homeassistant.log").read_text()):
+        reads[match[2]].append(datetime.fromisoformat(match[1]))
+    assert len(reads) == 2, reads  # the administrator's two pages
+    half = timedelta(seconds=0.5)
+    retries = {
+        page: [t for t in times if times[0] + half < t < times[-1] - half]
+        for page, times in reads.items()
+    }
+    assert all(2 <= len(times) <= 8 for times in retries.values()), reads
     # The short-lived refresh token never reached a log (the browser's output is kept too).
     logs = [*stack.logs.glob("*.log"), artifacts / "browser.log"]
     assert all(short["refresh_token"] not in log.read_text(errors="replace") for log in logs)

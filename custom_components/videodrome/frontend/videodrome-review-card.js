@@ -15,8 +15,9 @@
  * new state objects, so the card reads again then. While the frontend is disconnected
  * (`hass.connected` false) it keeps what it shows and disables Approve and Reject. A read that
  * fails because Videodrome is not loaded yet (Home Assistant answers before its integrations
- * are set up) is tried again a little later, less and less often, rather than on every state
- * change of the starting Home Assistant.
+ * are set up, and its sensors may show up a moment before the server is ready) is tried again
+ * a few times, less and less often, rather than on every state change of a starting Home
+ * Assistant; after that, at the next change of the sensors.
  */
 
 import { DEFAULTS, DOMAIN, configForm, parseConfig } from "./review-card/config.js";
@@ -25,7 +26,7 @@ import { LIBRARIES, PLEX_STATUS, REASONS } from "./review-card/labels.js";
 import { STYLE } from "./review-card/style.js";
 
 const CARD_TYPE = "videodrome-review-card";
-const RETRY_MS = [1000, 30000]; // the first retry of a read that failed for a while, the longest wait
+const RETRY_S = [1, 2, 4, 8, 16, 30]; // waits before reading again after a read failed for a while
 
 class VideodromeReviewCard extends HTMLElement {
   constructor() {
@@ -44,7 +45,7 @@ class VideodromeReviewCard extends HTMLElement {
     this._offline = false;
     this._shown = "";
     this._retry = null; // the timer of the next try of a read that failed for a while
-    this._retryMs = 0;
+    this._tries = 0; // retries since the last success or change
   }
 
   static getStubConfig() {
@@ -86,6 +87,7 @@ class VideodromeReviewCard extends HTMLElement {
     const never = !this._data && !this._error;
     if (never || watched.queue !== this._watched.queue || watched.last !== this._watched.last) {
       this._watched = watched;
+      this._tries = 0;
       this._load();
     } else if (changed) {
       this._render();
@@ -169,7 +171,7 @@ class VideodromeReviewCard extends HTMLElement {
     try {
       this._data = await this._hass.callWS(message);
       this._error = null;
-      this._retryMs = 0;
+      this._tries = 0;
     } catch (err) {
       this._error = errorText(err);
       if (transient(err)) this._retryLater();
@@ -178,12 +180,11 @@ class VideodromeReviewCard extends HTMLElement {
   }
 
   _retryLater() {
-    if (this._retry || !this.isConnected) return;
-    this._retryMs = Math.min(this._retryMs ? this._retryMs * 2 : RETRY_MS[0], RETRY_MS[1]);
+    if (this._retry || !this.isConnected || this._tries >= RETRY_S.length) return;
     this._retry = setTimeout(() => {
       this._retry = null;
-      if (!this._offline) this._refresh(); // offline: the frontend's next hass brings a read
-    }, this._retryMs);
+      if (!this._offline) this._load(); // offline: the frontend's next hass brings a read
+    }, RETRY_S[this._tries++] * 1000);
   }
 
   /* Whether this user may approve and reject: the server says so; an older one does not. */
