@@ -1,8 +1,12 @@
 """Serves the review card and loads it on every dashboard (no separate install needed).
 
-The card is a plain JavaScript module in `frontend/`. Home Assistant serves that folder under
-`URL_BASE`, and the frontend loads the module on every page (`add_extra_js_url`); the query
-carries a hash of the file, so a browser fetches it again when an update changes it.
+The card is plain JavaScript: `frontend/videodrome-review-card.js` and the ES modules it
+imports from `frontend/review-card/`. Home Assistant serves that folder under
+`URL_BASE/<version>/`, where the version is a hash of every file in it, and the frontend loads
+the card's module on every page (`add_extra_js_url`). The modules import each other by
+relative paths, so they all come from the same versioned folder: an update changes the version
+of all of them at once, and a browser never mixes a cached old module with a new one (the files
+are served with long cache headers).
 """
 
 from __future__ import annotations
@@ -24,14 +28,31 @@ CARD_FILE: Final = "videodrome-review-card.js"
 URL_BASE: Final = "/videodrome/frontend"
 
 
+def folder_url(digest: str) -> str:
+    """Where the card's folder is served, in the version `digest`."""
+    return f"{URL_BASE}/{digest}"
+
+
 def card_url(digest: str) -> str:
-    """Where the card is served, with a cache-busting version."""
-    return f"{URL_BASE}/{CARD_FILE}?v={digest}"
+    """Where the card's module is served, in the version `digest`."""
+    return f"{folder_url(digest)}/{CARD_FILE}"
+
+
+def modules() -> list[Path]:
+    """The card's files (blocking: lists the folder), in a stable order."""
+    return sorted(path for path in FRONTEND_DIR.rglob("*.js") if path.is_file())
 
 
 def _digest() -> str:
-    """A short hash of the card (blocking: reads the file)."""
-    return hashlib.sha256((FRONTEND_DIR / CARD_FILE).read_bytes()).hexdigest()[:12]
+    """A short hash of every file of the card, names and contents (blocking: reads them)."""
+    digest = hashlib.sha256()
+    for path in modules():
+        name = path.relative_to(FRONTEND_DIR).as_posix().encode()
+        content = path.read_bytes()
+        for part in (name, content):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+    return digest.hexdigest()[:12]
 
 
 async def async_setup_frontend(hass: HomeAssistant) -> str | None:
@@ -42,9 +63,10 @@ async def async_setup_frontend(hass: HomeAssistant) -> str | None:
     async_setup_websocket(hass)
     if "frontend" not in hass.config.components or hass.http is None:
         return None
-    url = card_url(await hass.async_add_executor_job(_digest))
+    digest = await hass.async_add_executor_job(_digest)
     await hass.http.async_register_static_paths(
-        [StaticPathConfig(URL_BASE, str(FRONTEND_DIR), cache_headers=True)]
+        [StaticPathConfig(folder_url(digest), str(FRONTEND_DIR), cache_headers=True)]
     )
+    url = card_url(digest)
     frontend.add_extra_js_url(hass, url)
     return url

@@ -1,16 +1,25 @@
-// Drives the review card in headless Chromium, as a person would: signs in through Home
-// Assistant's login page, opens the dashboard, takes screenshots (desktop and phone), picks
-// another candidate and approves one file, rejects another, and waits until the card shows
-// both decisions. Run by tests/e2e/test_review_card.py, which starts Home Assistant and checks
-// the files on disk afterwards.
+// Drives the review card in headless Chromium, as people would: an administrator signs in
+// through Home Assistant's login page, opens the dashboard, takes screenshots (desktop and
+// phone), picks another candidate and approves one file, rejects another, and waits until the
+// card shows both decisions. A user who is not an administrator signs in too and gets the queue
+// read-only. A third page signs in with a refresh token whose access tokens live seconds: live
+// updates go on once its token has expired. Videodrome is unloaded a while (the test disables
+// its entry at "ready for unload"): the card must try again by itself and come back. After Home
+// Assistant restarts (the test restarts it at "ready for restart") the third page must fetch a
+// new token before it reconnects; every card must come back by itself, without a reload. Run by tests/e2e/test_review_card.py,
+// which starts Home Assistant and checks the files on disk afterwards.
 //
 // Settings come from the environment:
-//   HA_URL, HA_USERNAME, HA_PASSWORD   where Home Assistant runs, and who signs in
+//   HA_URL, HA_USERNAME, HA_PASSWORD   where Home Assistant runs, and the administrator
+//   VIEWER_USERNAME, VIEWER_PASSWORD   a user who is not an administrator
+//   SHORT_REFRESH_TOKEN, SHORT_SECONDS the administrator's refresh token whose access tokens
+//                                      live SHORT_SECONDS (a secret: never printed)
 //   DASHBOARD                          the dashboard path to open (e.g. /lovelace/review)
 //   APPROVE_FILE, APPROVE_TMDB_ID      the tile to approve, with the candidate to pick first
 //   REJECT_FILE                        the tile to reject
 //   RECENT_TITLE                       a title the "last ingests" list must show at the end
 //   LIVE_FILE                          a file the test drops at "ready for ..." (no reload)
+//   RESTART_FILE                       a file the test drops once Home Assistant is back
 //   ARTIFACTS                          where the screenshots go
 //   CHROMIUM                           the browser (default /usr/bin/chromium)
 //   TIMEOUT_MS                         how long to wait for any one thing (default 120000)
@@ -18,50 +27,92 @@ import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-const env = (name, fallback) => {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined) throw new Error(`${name} is not set`);
-  return value;
-};
-const HA_URL = env("HA_URL");
-const ARTIFACTS = env("ARTIFACTS");
-const TIMEOUT = Number(env("TIMEOUT_MS", "120000"));
-const CARD = "videodrome-review-card";
-mkdirSync(ARTIFACTS, { recursive: true });
+import {
+  ARTIFACTS,
+  CARD,
+  TIMEOUT,
+  accessToken,
+  env,
+  message,
+  openDashboard,
+  postersLoaded,
+  screenshot,
+  signIn,
+  signedInState,
+  sleep,
+  step,
+  tile,
+  tokenStatus,
+  watch,
+} from "./card_page.mjs";
 
-const step = (text) => console.log(`e2e: ${text}`);
+mkdirSync(ARTIFACTS, { recursive: true });
+const READ_ONLY = "Only administrators can approve or reject.";
+const OFFLINE = "Reconnecting to Home Assistant";
 const pages = []; // every page opened, for a screenshot of each when something fails
 
-// Playwright's CSS engine pierces open shadow roots, so these reach inside the card.
-const tile = (page, file) => page.locator(`${CARD} article.tile`).filter({ has: page.locator(`.file`, { hasText: file }) });
-
-async function postersLoaded(page) {
-  // Every poster in the card has arrived and decoded (the emulator draws them).
-  await page.waitForFunction(
-    (card) => {
-      const find = (root) => {
-        for (const el of root.querySelectorAll("*")) {
-          if (el.tagName.toLowerCase() === card) return el;
-          if (el.shadowRoot) {
-            const found = find(el.shadowRoot);
-            if (found) return found;
-          }
-        }
+async function checkRegistration(page) {
+  const checks = await page.evaluate((tag) => {
+    const Card = customElements.get(tag);
+    const errors = [{ max_items: 0 }, { recent: "many" }, { entity: "light.kitchen" }, { colour: "red" }, { title: 5 }].map((config) => {
+      try {
+        new Card().setConfig({ type: `custom:${tag}`, ...config });
         return null;
-      };
-      const el = find(document);
-      if (!el || !el.shadowRoot) return false;
-      const images = [...el.shadowRoot.querySelectorAll("img")];
-      return images.length > 0 && images.every((img) => img.complete && img.naturalWidth > 0);
-    },
-    CARD,
-    { timeout: TIMEOUT, polling: 200 },
-  );
+      } catch (err) {
+        return err.message;
+      }
+    });
+    const fine = { title: "x", entity: "sensor.demo_review_queue", max_items: 100, recent: 0, card_mod: {}, grid_options: {} };
+    let accepted;
+    try {
+      new Card().setConfig({ type: `custom:${tag}`, ...fine });
+      accepted = true;
+    } catch (err) {
+      accepted = err.message;
+    }
+    const picker = (window.customCards || []).filter((c) => c.type === tag).length;
+    return { errors, accepted, picker, stub: Card.getStubConfig(), size: new Card().getCardSize() };
+  }, CARD);
+  const expected = ["max_items must be", "recent must be", "entity must be a sensor", "Unknown option(s): colour", "title must be text"];
+  expected.forEach((start, i) => {
+    if (!checks.errors[i] || !checks.errors[i].startsWith(start)) throw new Error(`setConfig error ${i}: ${checks.errors[i]}`);
+  });
+  if (checks.accepted !== true) throw new Error(`a valid configuration was refused: ${checks.accepted}`);
+  if (checks.picker !== 1) throw new Error(`the card is listed ${checks.picker} times in the card picker`);
+  if (checks.stub.title !== "Videodrome review" || !(checks.size > 0)) throw new Error(`stub/size: ${JSON.stringify(checks)}`);
 }
 
-async function openDashboard(page) {
-  await page.goto(`${HA_URL}${env("DASHBOARD")}`);
-  await page.locator(`${CARD} ha-card`).waitFor({ timeout: TIMEOUT });
+async function count(locator, expected, what) {
+  const found = await locator.count();
+  if (found !== expected) throw new Error(`${what}: ${found}, expected ${expected}`);
+}
+
+/* A user who is not an administrator sees the queue, its candidates, and no button. */
+async function checkViewer(browser, files) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, colorScheme: "light" });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  await watch(page, pages, "viewer");
+  await signIn(page, env("VIEWER_USERNAME"), env("VIEWER_PASSWORD"));
+  for (const file of files) await tile(page, file).waitFor();
+  await message(page, READ_ONLY).waitFor();
+  const listed = await page.locator(`${CARD} article.tile div.candidate`).count();
+  if (listed < files.length * 2) throw new Error(`the viewer sees ${listed} candidates`);
+  await count(page.locator(`${CARD} button`), 0, "buttons in the viewer's card");
+  await postersLoaded(page);
+  await screenshot(page, "viewer-queue.png");
+  await context.close();
+  pages.splice(pages.indexOf(page), 1);
+}
+
+/* Waits until Home Assistant refuses the access token `page` holds (it has expired). */
+async function untilTokenRefused(page) {
+  const deadline = Date.now() + (Number(env("SHORT_SECONDS")) + 60) * 1000;
+  while (Date.now() < deadline) {
+    if ((await tokenStatus(await accessToken(page))) === 401) return;
+    await sleep(1000);
+  }
+  throw new Error("the short-lived access token was still accepted after its lifetime");
 }
 
 async function main() {
@@ -75,49 +126,20 @@ async function main() {
     const desktop = await browser.newContext({ viewport: { width: 1100, height: 900 }, colorScheme: "light" });
     desktop.setDefaultTimeout(TIMEOUT);
     const page = await desktop.newPage();
-    pages.push(page);
-    page.on("pageerror", (err) => console.log(`e2e: page error: ${err.message}`));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") console.log(`e2e: console error: ${msg.text()}`);
-    });
+    const admin = await watch(page, pages, "admin");
 
     step("signing in through the login page");
-    await page.goto(`${HA_URL}${env("DASHBOARD")}`);
-    await page.locator('input[name="username"]').fill(env("HA_USERNAME"));
-    await page.locator('input[name="password"]').fill(env("HA_PASSWORD"));
-    await page.locator('input[name="password"]').press("Enter");
-    await page.waitForURL((url) => url.pathname === env("DASHBOARD"), { timeout: TIMEOUT });
-    await page.locator(`${CARD} ha-card`).waitFor();
+    await signIn(page, env("HA_USERNAME"), env("HA_PASSWORD"));
+
+    step("a second page, signed in with short-lived access tokens");
+    const shortContext = await browser.newContext({ storageState: signedInState(env("SHORT_REFRESH_TOKEN")) });
+    shortContext.setDefaultTimeout(TIMEOUT);
+    const shortPage = await shortContext.newPage();
+    const short = await watch(shortPage, pages, "short-lived tokens");
+    await openDashboard(shortPage);
 
     step("checking the card's registration and its configuration errors");
-    const checks = await page.evaluate((tag) => {
-      const Card = customElements.get(tag);
-      const errors = [{ max_items: 0 }, { recent: "many" }, { entity: "light.kitchen" }, { colour: "red" }, { title: 5 }].map((config) => {
-        try {
-          new Card().setConfig({ type: `custom:${tag}`, ...config });
-          return null;
-        } catch (err) {
-          return err.message;
-        }
-      });
-      const fine = { title: "x", entity: "sensor.demo_review_queue", max_items: 100, recent: 0, card_mod: {}, grid_options: {} };
-      let accepted;
-      try {
-        new Card().setConfig({ type: `custom:${tag}`, ...fine });
-        accepted = true;
-      } catch (err) {
-        accepted = err.message;
-      }
-      const picker = (window.customCards || []).filter((c) => c.type === tag).length;
-      return { errors, accepted, picker, stub: Card.getStubConfig(), size: new Card().getCardSize() };
-    }, CARD);
-    const expected = ["max_items must be", "recent must be", "entity must be a sensor", "Unknown option(s): colour", "title must be text"];
-    expected.forEach((start, i) => {
-      if (!checks.errors[i] || !checks.errors[i].startsWith(start)) throw new Error(`setConfig error ${i}: ${checks.errors[i]}`);
-    });
-    if (checks.accepted !== true) throw new Error(`a valid configuration was refused: ${checks.accepted}`);
-    if (checks.picker !== 1) throw new Error(`the card is listed ${checks.picker} times in the card picker`);
-    if (checks.stub.title !== "Videodrome review" || !(checks.size > 0)) throw new Error(`stub/size: ${JSON.stringify(checks)}`);
+    await checkRegistration(page);
 
     const approveFile = env("APPROVE_FILE");
     const rejectFile = env("REJECT_FILE");
@@ -128,6 +150,10 @@ async function main() {
     await postersLoaded(page);
     await page.screenshot({ path: join(ARTIFACTS, "desktop-queue.png"), fullPage: true });
     await page.locator(`${CARD} ha-card`).screenshot({ path: join(ARTIFACTS, "review-card.png") });
+    await count(message(page, READ_ONLY), 0, "read-only notes shown to the administrator");
+
+    step("a user who is not an administrator gets the queue read-only");
+    await checkViewer(browser, [approveFile, rejectFile]);
 
     step("the same dashboard on a phone, in dark mode (Home Assistant's theme follows the system)");
     const phone = await browser.newContext({
@@ -165,16 +191,60 @@ async function main() {
     await tile(page, rejectFile).waitFor({ state: "detached" });
 
     step("waiting for the card to show the outcome");
-    await page.locator(`${CARD} .message.empty`, { hasText: "Nothing waits for review" }).waitFor();
+    await message(page, "Nothing waits for review").waitFor();
     await page.locator(`${CARD} li.recent-item`, { hasText: env("RECENT_TITLE") }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, "desktop-after.png"), fullPage: true });
 
+    step("waiting until Home Assistant refuses the short-lived page's access token");
+    await message(shortPage, "Nothing waits for review").waitFor();
+    await short.mark();
+    await untilTokenRefused(shortPage);
+
     // Live: the test drops another file when it reads this line; its tile must appear
-    // without a reload.
-    step(`ready for ${env("LIVE_FILE")}`);
-    await tile(page, env("LIVE_FILE")).waitFor();
+    // without a reload, also on the page whose access token has expired (its socket stays).
+    const live = env("LIVE_FILE");
+    step(`ready for ${live}`);
+    for (const open of [page, shortPage]) await tile(open, live).waitFor();
     await page.locator(`${CARD} .count`, { hasText: "1" }).waitFor();
+    if (short.seen.closed || !(await short.samePage())) throw new Error(`the short-lived page reconnected or reloaded: ${JSON.stringify(short.seen)}`);
     await page.screenshot({ path: join(ARTIFACTS, "desktop-live.png"), fullPage: true });
+
+    // Videodrome unloaded a while (the test disables its entry at this line, then enables it):
+    // the card says so, keeps the queue, tries again by itself, and comes back once it loads.
+    await admin.mark();
+    step("ready for unload");
+    await page.locator(`${CARD} .message.error`).waitFor();
+    await tile(page, live).waitFor();
+    await page.locator(`${CARD} .message.error`).waitFor({ state: "detached" });
+    await tile(page, live).waitFor();
+    if (!(await admin.samePage())) throw new Error("the page reloaded while Videodrome was unloaded");
+
+    // Restart: the test stops Home Assistant when it reads this line, starts it again and
+    // drops another file. While it is away the cards keep the queue and cannot act; then they
+    // come back by themselves, the short-lived page after fetching a new access token.
+    const expired = await accessToken(shortPage);
+    await admin.mark();
+    await short.mark();
+    step("ready for restart");
+    await message(page, OFFLINE).waitFor();
+    if (!(await tile(page, live).locator('button[data-action="approve"]').isDisabled())) throw new Error("Approve works while Home Assistant is away");
+    await page.screenshot({ path: join(ARTIFACTS, "desktop-offline.png"), fullPage: true });
+    const restarted = env("RESTART_FILE");
+    for (const open of [page, shortPage]) {
+      await tile(open, restarted).waitFor();
+      await message(open, OFFLINE).waitFor({ state: "detached" });
+      await open.locator(`${CARD} .count`, { hasText: "2" }).waitFor();
+    }
+    for (const [name, open, seen] of [["admin", page, admin], ["short-lived", shortPage, short]]) {
+      if (!(await seen.samePage()) || seen.seen.loads) throw new Error(`the ${name} page reloaded: ${JSON.stringify(seen.seen)}`);
+      if (!seen.seen.closed || seen.seen.sockets < 1) throw new Error(`the ${name} page never reconnected: ${JSON.stringify(seen.seen)}`);
+      await count(open.locator(`${CARD} .message.error`), 0, `errors on the ${name} page`);
+    }
+    if (short.seen.refreshes < 1 || (await accessToken(shortPage)) === expired) {
+      throw new Error(`the short-lived page reconnected without a new access token: ${JSON.stringify(short.seen)}`);
+    }
+    step(`reconnected: admin ${JSON.stringify(admin.seen)}, short-lived ${JSON.stringify(short.seen)}`);
+    await page.screenshot({ path: join(ARTIFACTS, "desktop-restarted.png"), fullPage: true });
     step("done");
   } catch (err) {
     for (const [index, open] of pages.entries()) {

@@ -4,7 +4,9 @@ The same pieces as `scripts/develop`: the Plex emulator and the TMDb emulator as
 loopback, `python -m homeassistant` with a config folder that links Videodrome in, and
 `scripts/demo_bootstrap.py` creating the user demo/demo and adding the server through the
 config flow. Everything lives in a temporary folder; every process is ended on the way out,
-whatever happened. Run it alone to look around by hand:
+whatever happened. Home Assistant can be restarted in place (same port, same config), and a
+test may load helper integrations of its own from tests/e2e (`Stack.helpers`). Run it alone to
+look around by hand:
 
     .venv/bin/python -m tests.e2e.stack /tmp/videodrome-e2e
 """
@@ -83,6 +85,8 @@ class Stack:
     # What the emulators serve (a subclass may serve its own: a library or catalogue file).
     plex_library = "demo"
     tmdb_args: tuple[str, ...] = ("--catalog", "demo")
+    # Integrations of tests/e2e (folders there) to load beside Videodrome, for a test's needs.
+    helpers: tuple[str, ...] = ()
 
     def __init__(self, base: Path) -> None:
         """Lay out `base`: config/, demo/ingest, demo/media and the logs."""
@@ -119,9 +123,16 @@ class Stack:
             "logger:\n"
             "  default: warning\n"
             "  logs:\n"
-            "    custom_components.videodrome: debug\n",
+            "    custom_components.videodrome: debug\n"
+            + "".join(f"{helper}:\n" for helper in self.helpers),
             encoding="utf-8",
         )
+        if self.helpers:
+            # A regular package (not a namespace one), or the repository's custom_components
+            # folder (Home Assistant's working directory) would hide the config folder's.
+            (self.config / "custom_components" / "__init__.py").write_text("", encoding="utf-8")
+        for helper in self.helpers:
+            (self.config / "custom_components" / helper).symlink_to(Path(__file__).parent / helper)
         storage = self.config / ".storage"
         storage.mkdir()
         # Onboarding done but for the user, whom demo_bootstrap creates: the other steps only
@@ -142,8 +153,10 @@ class Stack:
         view = {"title": "Review", "path": DASHBOARD_PATH, "type": "panel", "cards": [CARD]}
         (storage / "lovelace").write_text(_storage("lovelace", {"config": {"views": [view]}}))
 
-    def _start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
-        log = self._exit.enter_context((self.logs / f"{name}.log").open("wb"))
+    def _start(
+        self, name: str, *args: str, env: dict[str, str] | None = None, log_name: str = ""
+    ) -> None:
+        log = self._exit.enter_context((self.logs / f"{log_name or name}.log").open("wb"))
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
             [PYTHON, *args],
             cwd=ROOT,
@@ -184,15 +197,7 @@ class Stack:
         )
         wait_for("the Plex emulator", lambda: self._answers(f"{self.plex_url}/identity"), 60)
         wait_for("the TMDb emulator", lambda: self._answers(f"{self.tmdb_url}/configuration"), 60)
-        self._start(
-            "homeassistant",
-            *("-m", "homeassistant", "--config", str(self.config), "--skip-pip"),
-            env={
-                "TMDB_API_URL": self.tmdb_url,
-                "TMDB_IMAGE_URL": self.tmdb_url.removesuffix("/3") + "/t/p",
-            },
-        )
-        wait_for("Home Assistant", lambda: self._answers(f"{self.ha_url}/api/"), STARTUP_TIMEOUT)
+        self._start_homeassistant()
         bootstrap = subprocess.run(  # noqa: S603 (our own script)
             [
                 PYTHON,
@@ -210,6 +215,84 @@ class Stack:
             raise RuntimeError(f"demo_bootstrap failed:\n{bootstrap.stdout}\n{bootstrap.stderr}")
         self.headers = self.sign_in()
         return self
+
+    def _start_homeassistant(self, log_name: str = "") -> None:
+        """Start Home Assistant on the emulators and wait until it answers."""
+        self._start(
+            "homeassistant",
+            *("-m", "homeassistant", "--config", str(self.config), "--skip-pip"),
+            env={
+                "TMDB_API_URL": self.tmdb_url,
+                "TMDB_IMAGE_URL": self.tmdb_url.removesuffix("/3") + "/t/p",
+            },
+            log_name=log_name,
+        )
+        wait_for("Home Assistant", lambda: self._answers(f"{self.ha_url}/api/"), STARTUP_TIMEOUT)
+
+    def restart_homeassistant(self, log_name: str) -> None:
+        """Stop Home Assistant (gently), start it again on the same port and config.
+
+        Returns once Videodrome's entry is loaded again. The new process logs to `log_name`.
+        Sign-ins survive (Home Assistant keeps its tokens in its storage).
+        """
+        (process,) = [p for name, p in self._processes if name == "homeassistant"]
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        self._processes.remove(("homeassistant", process))
+        self._start_homeassistant(log_name)
+
+        def loaded() -> bool:
+            entries = self.api("GET", "/api/config/config_entries/entry?domain=videodrome")
+            return bool(entries) and all(entry["state"] == "loaded" for entry in entries)
+
+        wait_for("Videodrome loaded again", loaded, STARTUP_TIMEOUT)
+
+    def websocket(self, *messages: dict[str, Any]) -> list[Any]:
+        """Send websocket commands as the demo user (an administrator); their results."""
+        import asyncio  # noqa: PLC0415 (only here: the rest of this module is synchronous)
+
+        import aiohttp  # noqa: PLC0415
+
+        async def send() -> list[Any]:
+            results = []
+            async with (
+                aiohttp.ClientSession() as session,
+                session.ws_connect(f"{self.ha_url}/api/websocket") as socket,
+            ):
+                await socket.receive_json()  # auth_required
+                token = self.headers["Authorization"].removeprefix("Bearer ")
+                await socket.send_json({"type": "auth", "access_token": token})
+                if (answer := await socket.receive_json())["type"] != "auth_ok":
+                    raise RuntimeError(f"websocket sign-in refused: {answer['type']}")
+                for number, message in enumerate(messages, start=1):
+                    await socket.send_json({**message, "id": number})
+                    answer = await socket.receive_json()
+                    if not answer["success"]:
+                        raise RuntimeError(f"{message['type']} failed: {answer['error']}")
+                    results.append(answer["result"])
+            return results
+
+        return asyncio.run(send())
+
+    def create_user(self, name: str, username: str, password: str) -> str:
+        """A user who signs in with `username` and `password`, not an administrator; its id."""
+        (created,) = self.websocket(
+            {"type": "config/auth/create", "name": name, "group_ids": ["system-users"]}
+        )
+        user_id: str = created["user"]["id"]
+        self.websocket(
+            {
+                "type": "config/auth_provider/homeassistant/create",
+                "user_id": user_id,
+                "username": username,
+                "password": password,
+            }
+        )
+        return user_id
 
     def sign_in(self) -> dict[str, str]:
         """A bearer token for the REST API, through demo_bootstrap's own sign-in."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from homeassistant.core import HomeAssistant
+    import pytest
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import (
         ClientSessionGenerator,
@@ -136,22 +139,29 @@ async def test_review_command_without_ingest(
 async def test_card_is_served_and_loaded_on_every_page(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, hass_storage: dict[str, Any]
 ) -> None:
-    """With the frontend, the card is served and registered as an extra module."""
+    """With the frontend, the card's modules are served, versioned, and the card is loaded."""
     # Onboarding done, so Home Assistant serves its page rather than the onboarding one.
     hass_storage["onboarding"] = {"version": 4, "key": "onboarding", "data": {"done": STEPS}}
     assert await async_setup_component(hass, "frontend", {})
     assert await async_setup_component(hass, DOMAIN, {})
     await hass.async_block_till_done()
     (url,) = [u for u in hass.data[DATA_EXTRA_MODULE_URL].urls if u.startswith(card.URL_BASE)]
-    source = (card.FRONTEND_DIR / card.CARD_FILE).read_bytes()
-    assert url == card.card_url(card._digest())
-    assert url.startswith("/videodrome/frontend/videodrome-review-card.js?v=")
+    digest = card._digest()
+    assert url == card.card_url(digest) == f"/videodrome/frontend/{digest}/{card.CARD_FILE}"
     client = await hass_client()
-    response = await client.get(url)
-    assert response.status == 200
-    assert response.content_type in {"application/javascript", "text/javascript"}
-    assert await response.read() == source
-    assert b"registry.define(CARD_TYPE, VideodromeReviewCard)" in source
+    # The card and every module it imports, from the same versioned folder.
+    source = (card.FRONTEND_DIR / card.CARD_FILE).read_text()
+    imported = re.findall(r'^import .* from "\./([^"]+)";$', source, re.MULTILINE)
+    assert {"review-card/dom.js", "review-card/labels.js", "review-card/style.js"} <= set(imported)
+    for name in [card.CARD_FILE, *imported]:
+        response = await client.get(f"{card.folder_url(digest)}/{name}")
+        assert response.status == 200, name
+        assert response.content_type in {"application/javascript", "text/javascript"}
+        assert await response.read() == (card.FRONTEND_DIR / name).read_bytes()
+        assert "max-age" in response.headers["Cache-Control"]
+    assert "registry.define(CARD_TYPE, VideodromeReviewCard)" in source
+    # Another version is not served: a page names the one this Home Assistant runs.
+    assert (await client.get(f"{card.folder_url('0' * 12)}/{card.CARD_FILE}")).status == 404
     # The page Home Assistant serves names the card among the modules to load.
     index = await client.get("/")
     assert url in await index.text()
@@ -164,9 +174,24 @@ async def test_no_frontend_no_card(hass: HomeAssistant) -> None:
     assert await card.async_setup_frontend(hass) is None
 
 
-def test_the_digest_follows_the_file() -> None:
-    """The version in the URL is the file's hash, so an update busts browser caches."""
+def test_the_digest_follows_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The version in the URL hashes every module, so an update to any one busts caches."""
     digest = card._digest()
     assert len(digest) == 12
     assert int(digest, 16) >= 0
-    assert card.card_url(digest) == f"/videodrome/frontend/videodrome-review-card.js?v={digest}"
+    assert card.card_url(digest) == f"/videodrome/frontend/{digest}/videodrome-review-card.js"
+    assert {p.relative_to(card.FRONTEND_DIR).as_posix() for p in card.modules()} >= {
+        card.CARD_FILE,
+        "review-card/dom.js",
+    }
+    # A copy of the folder: the same version; a change to a module or a new one, another.
+    copy = tmp_path / "frontend"
+    shutil.copytree(card.FRONTEND_DIR, copy)
+    monkeypatch.setattr(card, "FRONTEND_DIR", copy)
+    assert card._digest() == digest
+    dom = copy / "review-card" / "dom.js"
+    dom.write_text(dom.read_text() + "\n")
+    changed = card._digest()
+    assert changed != digest
+    (copy / "review-card" / "more.js").write_text("export const x = 1;\n")
+    assert card._digest() not in {digest, changed}

@@ -2,101 +2,31 @@
  * Videodrome review card: the review queue as poster tiles, with Approve / pick another /
  * Reject, and the last ingests with their Plex match status.
  *
- * A plain custom element (no build step, no dependencies). Served and loaded by the
- * integration itself (custom_components/videodrome/card.py). It reads through the websocket
- * command `videodrome/review` and acts only through the services `videodrome.approve` and
- * `videodrome.reject`. It reads again whenever Videodrome's review queue or last ingest
- * sensor changes, so it follows what happens without polling.
+ * A plain custom element (no build step, no dependencies): this module and the ones in
+ * review-card/, served and loaded by the integration itself (custom_components/videodrome/
+ * card.py). It reads through the websocket command `videodrome/review` and acts only through
+ * the services `videodrome.approve` and `videodrome.reject`, which only administrators may
+ * call: anyone else gets the queue read-only. It reads again whenever Videodrome's review
+ * queue or last ingest sensor changes, so it follows what happens without polling.
+ *
+ * It holds no subscription and no connection of its own: it reads with the `hass` object it
+ * was given last. Home Assistant's frontend re-subscribes to the states after every reconnect
+ * (a restart, or an access token refreshed on the way) and hands every card a new `hass` with
+ * new state objects, so the card reads again then. While the frontend is disconnected
+ * (`hass.connected` false) it keeps what it shows and disables Approve and Reject. A read that
+ * fails because Videodrome is not loaded yet (Home Assistant answers before its integrations
+ * are set up, and its sensors may show up a moment before the server is ready) is tried again
+ * a few times, less and less often, rather than on every state change of a starting Home
+ * Assistant; after that, at the next change of the sensors.
  */
 
+import { DEFAULTS, DOMAIN, configForm, parseConfig } from "./review-card/config.js";
+import { episodeLabel, errorText, h, percent, poster, titleYear, transient } from "./review-card/dom.js";
+import { LIBRARIES, PLEX_STATUS, REASONS } from "./review-card/labels.js";
+import { STYLE } from "./review-card/style.js";
+
 const CARD_TYPE = "videodrome-review-card";
-const DOMAIN = "videodrome";
-const DEFAULTS = { max_items: 20, recent: 5 };
-// The card's options, and the keys Home Assistant's dashboards (and card-mod) add to any card.
-const KNOWN_KEYS = ["type", "title", "entity", "max_items", "recent"];
-const GENERIC_KEYS = ["view_layout", "layout_options", "grid_options", "visibility", "card_mod"];
-
-const PLEX_STATUS = {
-  plex_matched: ["Matched in Plex", "ok"],
-  plex_mismatch: ["Plex matched another title", "bad"],
-  plex_not_found: ["Not found in Plex", "bad"],
-  plex_not_checked: ["Plex not checked", "neutral"],
-};
-
-const LIBRARIES = { movies: "Movies", tv: "TV shows" };
-
-const REASONS = {
-  no_candidates: "Nothing found on TMDb",
-  close_runner_up: "Another title scores almost as well",
-  ambiguous_without_year: "Several titles fit and the name has no year",
-  id_hint: "The name carries an id",
-  id_hint_year_mismatch: "The id in the name points at another year",
-  id_hint_unconfirmed: "The id in the name could not be confirmed",
-  title_mismatch: "The title differs",
-  year_mismatch: "The year differs",
-  below_auto_threshold: "Below the confidence for automatic filing",
-  low_confidence: "Low confidence",
-  parse_failed: "The name could not be read",
-  parse_timeout: "Reading the name took too long",
-  destination_exists: "The library already has a file at the Plex path",
-  already_in_library: "Plex already has this title",
-  episode_not_found: "TMDb does not list this episode",
-  id_hint_not_found: "The id in the name is not on TMDb",
-  no_season: "No season in the name",
-  auto_ingest_off: "Automatic filing is off",
-  tmdb_unavailable: "TMDb did not answer",
-};
-
-/* Build an element: h("div", {class: "x", onclick: fn}, [children or text]). */
-function h(tag, attrs = {}, children = []) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else if (key === "text") el.textContent = value;
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of [].concat(children)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-function percent(value) {
-  return typeof value === "number" ? `${Math.round(value * 100)}%` : "–";
-}
-
-function titleYear(title, year) {
-  if (!title) return "Unknown title";
-  return year ? `${title} (${year})` : title;
-}
-
-function episodeLabel(item) {
-  if (item.season === null || item.season === undefined) return "";
-  const eps = (item.episodes || []).map((e) => `E${String(e).padStart(2, "0")}`).join("");
-  return `S${String(item.season).padStart(2, "0")}${eps}`;
-}
-
-function safeImage(url) {
-  return typeof url === "string" && /^(https?:\/\/|\/)/.test(url) ? url : null;
-}
-
-function poster(url, label, className = "poster") {
-  const src = safeImage(url);
-  if (!src) return h("div", { class: `${className} none`, "aria-hidden": "true" }, ["🎬"]);
-  return h("img", { class: className, src, alt: label, loading: "lazy", decoding: "async" });
-}
-
-function validateCount(config, key, max) {
-  if (config[key] === undefined) return DEFAULTS[key];
-  const value = Number(config[key]);
-  const min = key === "recent" ? 0 : 1;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${key} must be a whole number from ${min} to ${max} (got ${JSON.stringify(config[key])})`);
-  }
-  return value;
-}
+const RETRY_S = [1, 2, 4, 8, 16, 30]; // waits before reading again after a read failed for a while
 
 class VideodromeReviewCard extends HTMLElement {
   constructor() {
@@ -112,6 +42,10 @@ class VideodromeReviewCard extends HTMLElement {
     this._itemErrors = new Map(); // item_id -> message
     this._loading = null;
     this._again = false;
+    this._offline = false;
+    this._shown = "";
+    this._retry = null; // the timer of the next try of a read that failed for a while
+    this._tries = 0; // retries since the last success or change
   }
 
   static getStubConfig() {
@@ -119,56 +53,44 @@ class VideodromeReviewCard extends HTMLElement {
   }
 
   static getConfigForm() {
-    return {
-      schema: [
-        { name: "title", selector: { text: {} } },
-        { name: "entity", selector: { entity: { filter: { integration: DOMAIN, domain: "sensor" } } } },
-        { name: "max_items", selector: { number: { min: 1, max: 100, mode: "box" } } },
-        { name: "recent", selector: { number: { min: 0, max: 50, mode: "box" } } },
-      ],
-      computeLabel: (schema) =>
-        ({
-          title: "Title",
-          entity: "Review queue sensor (optional: the only one is found by itself)",
-          max_items: "Queued files shown",
-          recent: "Last ingests shown (0 hides them)",
-        })[schema.name],
-    };
+    return configForm();
   }
 
   setConfig(config) {
-    if (!config || typeof config !== "object") throw new Error("Invalid configuration");
-    const unknown = Object.keys(config).filter((key) => !KNOWN_KEYS.includes(key) && !GENERIC_KEYS.includes(key));
-    if (unknown.length) {
-      throw new Error(`Unknown option(s): ${unknown.join(", ")} (the card knows ${KNOWN_KEYS.slice(1).join(", ")})`);
-    }
-    if (config.title !== undefined && typeof config.title !== "string") throw new Error("title must be text");
-    if (config.entity !== undefined && !/^sensor\.[a-z0-9_]+$/.test(String(config.entity))) {
-      throw new Error(`entity must be a sensor of Videodrome, like sensor.videodrome_review_queue (got ${JSON.stringify(config.entity)})`);
-    }
-    this._config = {
-      title: config.title ?? "Videodrome review",
-      entity: config.entity,
-      max_items: validateCount(config, "max_items", 100),
-      recent: validateCount(config, "recent", 50),
-    };
+    this._config = parseConfig(config);
     this._data = null;
+    this._error = null;
     this._watched = {};
     if (this._hass) this._refresh();
   }
 
   set hass(hass) {
     this._hass = hass;
+    this._offline = hass.connected === false;
+    // What the card shows besides the data: offline or not, buttons or not (before the server says).
+    const shown = `${this._offline}/${Boolean(hass.user && hass.user.is_admin)}`;
+    const changed = shown !== this._shown;
+    this._shown = shown;
     if (!this._config) return;
+    if (this._offline) {
+      // Nothing can be read or decided now; the frontend hands a new hass once it is back.
+      if (changed) this._render();
+      return;
+    }
     const entities = this._entities();
     const watched = {
       queue: entities.queue ? hass.states[entities.queue] : undefined,
       last: entities.last ? hass.states[entities.last] : undefined,
     };
-    // A new state object for either sensor means something changed: read again.
-    if (!this._data || watched.queue !== this._watched.queue || watched.last !== this._watched.last) {
+    // A new state object for either sensor means something changed: read again. (After a failed
+    // read, only then: the retry timer covers the rest.)
+    const never = !this._data && !this._error;
+    if (never || watched.queue !== this._watched.queue || watched.last !== this._watched.last) {
       this._watched = watched;
+      this._tries = 0;
       this._load();
+    } else if (changed) {
+      this._render();
     }
   }
 
@@ -187,6 +109,13 @@ class VideodromeReviewCard extends HTMLElement {
 
   connectedCallback() {
     this._render();
+    // Back in a view after a failed read: its retry stopped when the card left; read now.
+    if (this._error && this._hass && !this._retry && !this._offline) this._refresh();
+  }
+
+  disconnectedCallback() {
+    clearTimeout(this._retry);
+    this._retry = null;
   }
 
   /* The review queue sensor (configured, or found) and the last ingest sensor beside it. */
@@ -242,13 +171,30 @@ class VideodromeReviewCard extends HTMLElement {
     try {
       this._data = await this._hass.callWS(message);
       this._error = null;
+      this._tries = 0;
     } catch (err) {
-      this._error = (err && err.message) || String(err);
+      this._error = errorText(err);
+      if (transient(err)) this._retryLater();
     }
     this._render();
   }
 
+  _retryLater() {
+    if (this._retry || !this.isConnected || this._tries >= RETRY_S.length) return;
+    this._retry = setTimeout(() => {
+      this._retry = null;
+      if (!this._offline) this._load(); // offline: the frontend's next hass brings a read
+    }, RETRY_S[this._tries++] * 1000);
+  }
+
+  /* Whether this user may approve and reject: the server says so; an older one does not. */
+  _canDecide() {
+    if (this._data && typeof this._data.can_decide === "boolean") return this._data.can_decide;
+    return Boolean(this._hass && this._hass.user && this._hass.user.is_admin);
+  }
+
   async _act(item, action) {
+    if (!this._canDecide() || this._offline) return;
     const data = { item_id: item.item_id };
     if (this._data && this._data.config_entry_id) data.config_entry_id = this._data.config_entry_id;
     if (action === "approve") {
@@ -266,7 +212,7 @@ class VideodromeReviewCard extends HTMLElement {
       await this._hass.callService(DOMAIN, action, data);
       this._selected.delete(item.item_id);
     } catch (err) {
-      this._itemErrors.set(item.item_id, (err && err.message) || String(err));
+      this._itemErrors.set(item.item_id, errorText(err));
     } finally {
       this._busy.delete(item.item_id);
     }
@@ -287,12 +233,14 @@ class VideodromeReviewCard extends HTMLElement {
       data && data.ingest ? h("span", { class: "count", title: "Files waiting for review", text: String(data.count) }) : null,
     ]);
     const body = [];
+    if (this._offline) body.push(h("div", { class: "message offline", role: "status", text: "Reconnecting to Home Assistant…" }));
     if (this._error) body.push(h("div", { class: "message error", role: "alert", text: this._error }));
     if (!data && !this._error) body.push(h("div", { class: "message", text: "Loading…" }));
     if (data && !data.ingest) {
       body.push(h("div", { class: "message", text: `Ingest is not set up for ${data.title}: nothing to review.` }));
     }
     if (data && data.ingest) {
+      if (!this._canDecide()) body.push(h("div", { class: "message read-only", text: "Only administrators can approve or reject." }));
       body.push(this._queue(data));
       if (config.recent > 0) body.push(this._recent(data));
     }
@@ -308,25 +256,31 @@ class VideodromeReviewCard extends HTMLElement {
   }
 
   _tile(item) {
+    const decide = this._canDecide();
     const candidates = item.candidates || [];
     const index = Math.min(this._selected.get(item.item_id) ?? 0, Math.max(candidates.length - 1, 0));
     const chosen = candidates[index];
     const busy = this._busy.get(item.item_id);
     const error = this._itemErrors.get(item.item_id);
     const label = chosen ? titleYear(chosen.title, chosen.year) : titleYear(item.title, item.year);
+    const disabled = Boolean(busy) || this._offline;
+    // Someone who may not decide sees the candidates as a list, not as choices.
+    const pick = (c, i) => ({
+      "aria-pressed": i === index ? "true" : "false",
+      title: `Pick ${titleYear(c.title, c.year)}`,
+      disabled,
+      onclick: () => {
+        this._selected.set(item.item_id, i);
+        this._render();
+      },
+    });
     const picks = candidates.map((c, i) =>
       h(
-        "button",
+        decide ? "button" : "div",
         {
           class: `candidate${i === index ? " chosen" : ""}`,
           "data-candidate": c.tmdb_id,
-          "aria-pressed": i === index ? "true" : "false",
-          title: `Pick ${titleYear(c.title, c.year)}`,
-          disabled: Boolean(busy),
-          onclick: () => {
-            this._selected.set(item.item_id, i);
-            this._render();
-          },
+          ...(decide ? pick(c, i) : {}),
         },
         [
           poster(c.poster_url, titleYear(c.title, c.year), "thumb"),
@@ -337,7 +291,6 @@ class VideodromeReviewCard extends HTMLElement {
         ],
       ),
     );
-    const approveText = busy === "approve" ? "Approving…" : index > 0 ? `Approve as ${chosen.title}` : "Approve";
     return h("article", { class: "tile", "data-item": item.item_id }, [
       h("div", { class: "tile-top" }, [
         poster(chosen ? chosen.poster_url : item.poster_url, label),
@@ -354,22 +307,27 @@ class VideodromeReviewCard extends HTMLElement {
       ]),
       candidates.length > 1 ? h("div", { class: "candidates", role: "group", "aria-label": "Candidates" }, picks) : null,
       error ? h("div", { class: "message error", role: "alert", text: error }) : null,
-      h("div", { class: "actions" }, [
-        h("button", {
-          class: "approve",
-          "data-action": "approve",
-          disabled: Boolean(busy) || !chosen,
-          text: approveText,
-          onclick: () => this._act(item, "approve"),
-        }),
-        h("button", {
-          class: "reject",
-          "data-action": "reject",
-          disabled: Boolean(busy),
-          text: busy === "reject" ? "Rejecting…" : "Reject",
-          onclick: () => this._act(item, "reject"),
-        }),
-      ]),
+      decide ? this._actions(item, { busy, disabled, chosen, index }) : null,
+    ]);
+  }
+
+  _actions(item, { busy, disabled, chosen, index }) {
+    const approveText = busy === "approve" ? "Approving…" : index > 0 ? `Approve as ${chosen.title}` : "Approve";
+    return h("div", { class: "actions" }, [
+      h("button", {
+        class: "approve",
+        "data-action": "approve",
+        disabled: disabled || !chosen,
+        text: approveText,
+        onclick: () => this._act(item, "approve"),
+      }),
+      h("button", {
+        class: "reject",
+        "data-action": "reject",
+        disabled,
+        text: busy === "reject" ? "Rejecting…" : "Reject",
+        onclick: () => this._act(item, "reject"),
+      }),
     ]);
   }
 
@@ -391,65 +349,6 @@ class VideodromeReviewCard extends HTMLElement {
     ]);
   }
 }
-
-const STYLE = `
-  :host { display: block; }
-  ha-card { overflow: hidden; }
-  .header { display: flex; align-items: center; gap: 8px; padding: 16px 16px 8px;
-    font-size: var(--ha-card-header-font-size, 1.5em); color: var(--ha-card-header-color, var(--primary-text-color)); }
-  .title { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-  .count { font-size: 0.6em; min-width: 1.6em; text-align: center; padding: 2px 8px; border-radius: 999px;
-    background: var(--primary-color); color: var(--text-primary-color, #fff); }
-  .content { padding: 0 16px 16px; color: var(--primary-text-color); }
-  .queue { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 280px), 1fr)); gap: 12px; }
-  .tile { display: flex; flex-direction: column; gap: 8px; padding: 10px; border-radius: 12px;
-    border: 1px solid var(--divider-color, rgba(0,0,0,.12)); background: var(--secondary-background-color, transparent); min-width: 0; }
-  .tile-top { display: flex; gap: 10px; min-width: 0; }
-  .poster { width: 92px; aspect-ratio: 2 / 3; object-fit: cover; border-radius: 8px; flex: none;
-    background: var(--divider-color, #ccc); }
-  .poster.none, .thumb.none { display: flex; align-items: center; justify-content: center; font-size: 2em; }
-  .tile-info { display: flex; flex-direction: column; gap: 4px; min-width: 0; }
-  .file { font-family: var(--code-font-family, monospace); font-size: 0.85em; word-break: break-all;
-    color: var(--secondary-text-color); }
-  .best { font-weight: 500; }
-  .confidence { font-size: 0.9em; color: var(--secondary-text-color); }
-  .reasons { display: flex; flex-wrap: wrap; gap: 4px; }
-  .chip { font-size: 0.75em; padding: 1px 8px; border-radius: 999px; background: var(--warning-color, #ff9800);
-    color: var(--text-primary-color, #fff); }
-  .candidates { display: flex; flex-direction: column; gap: 4px; }
-  .candidate { display: flex; align-items: center; gap: 8px; text-align: start; width: 100%; padding: 4px;
-    border-radius: 8px; border: 1px solid transparent; background: none; color: inherit; font: inherit; cursor: pointer; }
-  .candidate:hover { background: var(--divider-color, rgba(0,0,0,.06)); }
-  .candidate.chosen { border-color: var(--primary-color); }
-  .thumb { width: 36px; aspect-ratio: 2 / 3; object-fit: cover; border-radius: 4px; flex: none;
-    background: var(--divider-color, #ccc); font-size: 1em; }
-  .c-text, .r-text { display: flex; flex-direction: column; min-width: 0; flex: 1; }
-  .c-title, .r-title { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-  .c-meta, .r-meta { font-size: 0.8em; color: var(--secondary-text-color); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-  .actions { display: flex; gap: 8px; margin-top: auto; }
-  .actions button { flex: 1; min-height: 40px; border-radius: 20px; font: inherit; font-weight: 500; cursor: pointer;
-    padding: 0 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-  .approve { border: none; background: var(--primary-color); color: var(--text-primary-color, #fff); }
-  .reject { background: none; border: 1px solid var(--error-color, #db4437); color: var(--error-color, #db4437); }
-  button:disabled { opacity: 0.5; cursor: default; }
-  button:focus-visible { outline: 2px solid var(--primary-color); outline-offset: 2px; }
-  .message { padding: 8px 0; color: var(--secondary-text-color); }
-  .message.error { color: var(--error-color, #db4437); }
-  .more { padding-top: 8px; color: var(--secondary-text-color); font-size: 0.9em; }
-  .recent h3 { font-size: 1em; font-weight: 500; margin: 16px 0 8px; }
-  .recent ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }
-  .recent-item { display: flex; align-items: center; gap: 10px; min-width: 0; }
-  .status { flex: none; font-size: 0.75em; padding: 2px 8px; border-radius: 999px; white-space: nowrap;
-    border: 1px solid currentColor; }
-  .status.ok { color: var(--success-color, #43a047); }
-  .status.bad { color: var(--error-color, #db4437); }
-  .status.neutral { color: var(--secondary-text-color); }
-  @media (max-width: 450px) {
-    .content { padding: 0 12px 12px; }
-    .poster { width: 72px; }
-    .status { max-width: 40%; overflow: hidden; text-overflow: ellipsis; }
-  }
-`;
 
 function define() {
   const registry = window.customElements;
