@@ -8,22 +8,28 @@ must leave every file (names, sizes, inodes, mtimes), the store and Plex as they
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import Context
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.setup import async_setup_component
 import pytest
 import yaml
 
 from custom_components.videodrome.const import DOMAIN
+from custom_components.videodrome.permissions import async_non_admin_form
 from tests.entities import settle
 from tests.permissions import absolute_paths, context_of, plain_user, store_rows, tree
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.auth.models import User
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
     from tests.emulators.plex import PlexEmulator
 
@@ -298,3 +304,55 @@ async def test_an_unknown_user_reads_without_paths(
     assert response is not None
     assert response["items"]
     assert absolute_paths(response, filed) == []
+
+
+async def test_the_folders_as_plex_and_links_see_them(
+    hass: HomeAssistant,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    media_root: Path,
+    tmp_path: Path,
+) -> None:
+    """Paths as Plex sees them (the path map) and through a linked folder are shortened too."""
+    real = tmp_path / "downloads"
+    real.mkdir()
+    (tmp_path / "linked").symlink_to(real)
+    entry = make_ingest_entry(
+        ingest_folders=[str(tmp_path / "linked")], path_map=[[str(media_root), "/plex/media"]]
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    answer = {
+        "plex": "/plex/media/Movies/Heat (1995)/Heat.mkv",
+        "linked": f"{tmp_path / 'linked'}/Heat.mkv",
+        "resolved": f"{real}/sub/Heat.mkv",
+        "library": f"{media_root}/TV Shows",
+    }
+    assert await async_non_admin_form(hass, answer) == {
+        "plex": "Movies/Heat (1995)/Heat.mkv",  # inside the path map's Plex side
+        "linked": "Heat.mkv",
+        "resolved": "sub/Heat.mkv",
+        "library": "TV Shows",
+    }
+
+
+async def test_the_testers_calls_over_the_rest_api(
+    hass: HomeAssistant,
+    ingest_entry: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    hass_read_only_access_token: str,
+    media_root: Path,
+) -> None:
+    """As reported: a non-admin's token renamed a film with organise (HTTP 200). Now 401."""
+    assert await async_setup_component(hass, "api", {})
+    loose = media_root / "Movies" / "titanic.1997.1080p.mkv"
+    loose.write_bytes(b"titanic")
+    before = await hass.async_add_executor_job(tree, media_root)
+    url = f"/api/services/{DOMAIN}/organise?return_response"
+    body = {"path": str(loose), "dry_run": False}
+    refused = await (await hass_client(hass_read_only_access_token)).post(url, json=body)
+    assert refused.status == HTTPStatus.UNAUTHORIZED
+    assert await hass.async_add_executor_job(tree, media_root) == before
+    done = await (await hass_client()).post(url, json=body)  # the administrator's token
+    assert done.status == HTTPStatus.OK
+    assert (await done.json())["service_response"]["results"][0]["status"] == "organised"
+    assert not loose.exists()
