@@ -23,6 +23,7 @@ from .const import ATTR_CONFIG_ENTRY_ID, ATTR_PATH, DOMAIN
 from .engine.errors import TMDbAuthError, UnsafePathError, VideodromeError
 from .engine.ingest import ReviewError
 from .engine.pipeline import source_file
+from .permissions import async_register_service
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -128,21 +129,23 @@ def _failure(key: str, err: Exception) -> HomeAssistantError:
 
 
 def async_setup_ingest_services(hass: HomeAssistant) -> None:
-    """Register the ingest services."""
-    table: tuple[tuple[str, vol.Schema, Handler, SupportsResponse], ...] = (
-        (SERVICE_INGEST, INGEST_SCHEMA, _ingest, SupportsResponse.OPTIONAL),
-        (SERVICE_PLAN, PLAN_SCHEMA, _plan, SupportsResponse.ONLY),
-        (SERVICE_IDENTIFY, IDENTIFY_SCHEMA, _identify, SupportsResponse.ONLY),
-        (SERVICE_APPROVE, APPROVE_SCHEMA, _approve, SupportsResponse.OPTIONAL),
-        (SERVICE_REJECT, REJECT_SCHEMA, _reject, SupportsResponse.OPTIONAL),
-        (SERVICE_HISTORY, HISTORY_SCHEMA, _history, SupportsResponse.ONLY),
-        (SERVICE_ORGANISE, ORGANISE_SCHEMA, _organise, SupportsResponse.OPTIONAL),
-        (SERVICE_UNDO, UNDO_SCHEMA, _undo, SupportsResponse.OPTIONAL),
+    """Register the ingest services; those that change files or the store are admin-only.
+
+    `organise` is, dry run included (it reads the whole library), and `ingest` too (`plan`
+    is its dry run for everyone).
+    """
+    table: tuple[tuple[str, vol.Schema, Handler, SupportsResponse, bool], ...] = (
+        (SERVICE_INGEST, INGEST_SCHEMA, _ingest, SupportsResponse.OPTIONAL, True),
+        (SERVICE_PLAN, PLAN_SCHEMA, _plan, SupportsResponse.ONLY, False),
+        (SERVICE_IDENTIFY, IDENTIFY_SCHEMA, _identify, SupportsResponse.ONLY, False),
+        (SERVICE_APPROVE, APPROVE_SCHEMA, _approve, SupportsResponse.OPTIONAL, True),
+        (SERVICE_REJECT, REJECT_SCHEMA, _reject, SupportsResponse.OPTIONAL, True),
+        (SERVICE_HISTORY, HISTORY_SCHEMA, _history, SupportsResponse.ONLY, False),
+        (SERVICE_ORGANISE, ORGANISE_SCHEMA, _organise, SupportsResponse.OPTIONAL, True),
+        (SERVICE_UNDO, UNDO_SCHEMA, _undo, SupportsResponse.OPTIONAL, True),
     )
-    for name, schema, handler, response in table:
-        hass.services.async_register(
-            DOMAIN, name, handler, schema=schema, supports_response=response
-        )
+    for name, schema, handler, response, admin in table:
+        async_register_service(hass, name, handler, schema, response, admin=admin)
 
 
 def _runtime(call: ServiceCall) -> IngestRuntime:

@@ -1,15 +1,27 @@
-"""Assist: "is Dune in the library?", "how many files wait for review?", "scan the movies"."""
+"""Assist: "is Dune in the library?", "how many files wait for review?", "scan the movies".
+
+Each intent acts with the rights of the user who spoke (`intent_obj.context`), as the
+services do (permissions.py): one marked `admin_only`, or whose service call is refused,
+fails for a non-admin with a sentence saying only an administrator may; what a non-admin
+hears carries no absolute paths.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import config_validation as cv, intent
 import probatio as vol
 
 from .const import DOMAIN, SERVICE_SCAN
 from .library_runtime import async_check_library
+from .permissions import (
+    ADMIN_ONLY_MESSAGE,
+    async_is_admin,
+    async_non_admin_form,
+    async_require_admin,
+)
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -32,14 +44,47 @@ def _entries(hass: HomeAssistant) -> list[VideodromeConfigEntry]:
     return hass.config_entries.async_loaded_entries(DOMAIN)
 
 
-class CheckLibraryIntent(intent.IntentHandler):
+class VideodromeIntentHandler(intent.IntentHandler):
+    """An intent run with the rights of the user who spoke.
+
+    Subclasses implement `_async_answer`; `admin_only` marks one that changes files, the
+    store or Plex's matches (none today: approving by voice would be one).
+    """
+
+    admin_only: ClassVar[bool] = False
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Refuse a non-admin what is admin-only; answer without paths for non-admins."""
+        hass, context = intent_obj.hass, intent_obj.context
+        try:
+            if self.admin_only:
+                await async_require_admin(hass, context)
+            response = await self._async_answer(intent_obj)
+        except Unauthorized as err:
+            raise intent.IntentHandleError(ADMIN_ONLY_MESSAGE) from err
+        if not await async_is_admin(hass, context):
+            said = (response.speech, response.reprompt, response.card, response.speech_slots)
+            (
+                response.speech,
+                response.reprompt,
+                response.card,
+                response.speech_slots,
+            ) = await async_non_admin_form(hass, said)
+        return response
+
+    async def _async_answer(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """The intent's answer."""
+        raise NotImplementedError
+
+
+class CheckLibraryIntent(VideodromeIntentHandler):
     """Whether a title is in the Plex library, and for a show, which seasons."""
 
     intent_type = INTENT_CHECK_LIBRARY
     description = "Checks whether a movie or TV show is in the Plex library"
     slot_schema: ClassVar[dict[Any, Any]] = {vol.Required("title"): cv.string}
 
-    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+    async def _async_answer(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Answer in a sentence."""
         slots = self.async_validate_slots(intent_obj.slots)  # vol.Invalid: Assist says why
         title = str(slots["title"]["value"]).strip()
@@ -71,13 +116,13 @@ class CheckLibraryIntent(intent.IntentHandler):
         return response
 
 
-class ReviewQueueIntent(intent.IntentHandler):
+class ReviewQueueIntent(VideodromeIntentHandler):
     """How many files wait for a decision."""
 
     intent_type = INTENT_REVIEW_QUEUE
     description = "Tells how many video files wait for review before they are filed into Plex"
 
-    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+    async def _async_answer(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Count the queues of every server."""
         response = intent_obj.create_response()
         count = 0
@@ -96,14 +141,14 @@ class ReviewQueueIntent(intent.IntentHandler):
         return response
 
 
-class ScanLibraryIntent(intent.IntentHandler):
+class ScanLibraryIntent(VideodromeIntentHandler):
     """Ask Plex to scan one library, or all of them."""
 
     intent_type = INTENT_SCAN_LIBRARY
     description = "Asks Plex to scan a library (or every library) for new files"
     slot_schema: ClassVar[dict[Any, Any]] = {vol.Optional("library"): cv.string}
 
-    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+    async def _async_answer(self, intent_obj: intent.Intent) -> intent.IntentResponse:
         """Call videodrome.scan."""
         slots = self.async_validate_slots(intent_obj.slots)
         response = intent_obj.create_response()

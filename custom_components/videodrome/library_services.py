@@ -11,6 +11,7 @@ import probatio as vol
 
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .library_runtime import async_check_library
+from .permissions import async_register_service
 
 if TYPE_CHECKING:
     from .data import VideodromeConfigEntry
@@ -37,13 +38,14 @@ CHECK_LIBRARY_SCHEMA = vol.Schema(
 
 
 def async_setup_library_services(hass: HomeAssistant) -> None:
-    """Register `check_library`."""
-    hass.services.async_register(
-        DOMAIN,
+    """Register `check_library`, open to every user (without paths for non-admins)."""
+    async_register_service(
+        hass,
         SERVICE_CHECK_LIBRARY,
         _check_library,
-        schema=CHECK_LIBRARY_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
+        CHECK_LIBRARY_SCHEMA,
+        SupportsResponse.ONLY,
+        admin=False,
     )
 
 

@@ -2,18 +2,25 @@
 
 Read-only by default: `check_library`, `identify`, `review_queue`, `recent_ingests`; `scan`
 only when the user allows it in the options.
+
+Each tool acts with the rights of the user the conversation is for (`LLMContext.context`),
+as the services do (permissions.py): a tool marked `admin_only`, or one whose service call
+is refused, answers a non-admin with an error saying only an administrator may; every
+answer reaches a non-admin without absolute paths.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import llm
 import probatio as vol
 
 from .const import CONF_LLM_SCAN, DOMAIN, SERVICE_SCAN
 from .engine.errors import VideodromeError
 from .library_runtime import async_check_library
+from .permissions import ADMIN_ONLY_MESSAGE, async_answer_for, async_require_admin
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -54,11 +61,19 @@ class VideodromeAPI(llm.API):
         return llm.APIInstance(self, API_PROMPT, llm_context, tools)
 
 
-class _EntryTool(llm.Tool):
+class VideodromeTool(llm.Tool):
+    """A tool of one server, run with the rights of the user the conversation is for.
+
+    Subclasses implement `_async_run`; `admin_only` marks a tool that changes files, the
+    store or Plex's matches (none today: approving by voice would be one).
+    """
+
     integration = DOMAIN
     annotations = READ_ONLY
+    admin_only: ClassVar[bool] = False
 
     def __init__(self, entry: VideodromeConfigEntry) -> None:
+        """A tool of `entry`'s server."""
         self.entry = entry
 
     def _args(self, tool_input: llm.ToolInput) -> dict[str, Any]:
@@ -70,8 +85,28 @@ class _EntryTool(llm.Tool):
         checked: dict[str, Any] = self.parameters(tool_input.tool_args)
         return checked
 
+    async def async_call(
+        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    ) -> llm.ToolResult:
+        """Refuse a non-admin what is admin-only; answer without paths for non-admins."""
+        context = llm_context.context
+        try:
+            if self.admin_only:
+                await async_require_admin(hass, context)
+            result = await self._async_run(hass, self._args(tool_input), llm_context)
+        except Unauthorized:
+            return llm.ToolResult({"error": ADMIN_ONLY_MESSAGE}, error=True)
+        data = await async_answer_for(hass, context, result.data)
+        return llm.ToolResult(data, error=result.error)
 
-class CheckLibraryTool(_EntryTool):
+    async def _async_run(
+        self, hass: HomeAssistant, args: dict[str, Any], llm_context: llm.LLMContext
+    ) -> llm.ToolResult:
+        """The tool's work, with its checked arguments."""
+        raise NotImplementedError
+
+
+class CheckLibraryTool(VideodromeTool):
     """Is a title in the library; for shows, seasons present/missing/watched."""
 
     name = "check_library"
@@ -94,12 +129,11 @@ class CheckLibraryTool(_EntryTool):
         }
     )
 
-    async def async_call(
-        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    async def _async_run(
+        self, hass: HomeAssistant, args: dict[str, Any], llm_context: llm.LLMContext
     ) -> llm.ToolResult:
         """Look it up."""
         del hass, llm_context
-        args = self._args(tool_input)
         if not any(k in args for k in ("title", "tmdb_id", "tvdb_id", "imdb_id")):
             return llm.ToolResult({"error": "give a title or an id"}, error=True)
         runtime = self.entry.runtime_data
@@ -118,7 +152,7 @@ class CheckLibraryTool(_EntryTool):
         )
 
 
-class IdentifyTool(_EntryTool):
+class IdentifyTool(VideodromeTool):
     """What a file name is."""
 
     name = "identify"
@@ -130,12 +164,12 @@ class IdentifyTool(_EntryTool):
     )
     parameters = vol.Schema({vol.Required("name"): str})
 
-    async def async_call(
-        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    async def _async_run(
+        self, hass: HomeAssistant, args: dict[str, Any], llm_context: llm.LLMContext
     ) -> llm.ToolResult:
         """Identify by name only (no file is read)."""
         del hass, llm_context
-        name = str(self._args(tool_input)["name"])
+        name = str(args["name"])
         ingest = self.entry.runtime_data.ingest
         if ingest is None:
             return llm.ToolResult({"error": "ingest is not set up"}, error=True)
@@ -146,7 +180,7 @@ class IdentifyTool(_EntryTool):
         return llm.ToolResult(found.as_json())
 
 
-class ReviewQueueTool(_EntryTool):
+class ReviewQueueTool(VideodromeTool):
     """What waits for a person's decision."""
 
     name = "review_queue"
@@ -156,12 +190,11 @@ class ReviewQueueTool(_EntryTool):
         "the reason codes and the candidate titles."
     )
 
-    async def async_call(
-        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    async def _async_run(
+        self, hass: HomeAssistant, args: dict[str, Any], llm_context: llm.LLMContext
     ) -> llm.ToolResult:
         """Read the queue."""
-        del llm_context
-        self._args(tool_input)
+        del args, llm_context
         ingest = self.entry.runtime_data.ingest
         if ingest is None:  # offered only with ingest; the options may have changed since
             return llm.ToolResult({"error": "ingest is not set up"}, error=True)
@@ -191,7 +224,7 @@ class ReviewQueueTool(_EntryTool):
         )
 
 
-class RecentIngestsTool(_EntryTool):
+class RecentIngestsTool(VideodromeTool):
     """What was filed lately."""
 
     name = "recent_ingests"
@@ -202,8 +235,8 @@ class RecentIngestsTool(_EntryTool):
     )
     parameters = vol.Schema({vol.Optional("limit", default=10): vol.All(int, vol.Range(1, 50))})
 
-    async def async_call(
-        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    async def _async_run(
+        self, hass: HomeAssistant, args: dict[str, Any], llm_context: llm.LLMContext
     ) -> llm.ToolResult:
         """Read the history."""
         del llm_context
@@ -211,13 +244,13 @@ class RecentIngestsTool(_EntryTool):
         if ingest is None:  # offered only with ingest; the options may have changed since
             return llm.ToolResult({"error": "ingest is not set up"}, error=True)
         store = ingest.store
-        limit = int(self._args(tool_input)["limit"])
+        limit = int(args["limit"])
         items = await hass.async_add_executor_job(lambda: store.history(limit=limit))
         keys = ("title", "year", "status", "updated_at", "target", "plex_status")
         return llm.ToolResult({"items": [{k: i.as_dict()[k] for k in keys} for i in items]})
 
 
-class ScanTool(_EntryTool):
+class ScanTool(VideodromeTool):
     """Ask Plex to scan (offered only when the options allow it)."""
 
     name = "scan"
@@ -230,12 +263,12 @@ class ScanTool(_EntryTool):
         read_only=False, destructive=False, idempotent=True, open_world=False
     )
 
-    async def async_call(
-        self, hass: HomeAssistant, tool_input: llm.ToolInput, llm_context: llm.LLMContext
+    async def _async_run(
+        self, hass: HomeAssistant, args: dict[str, Any], llm_context: llm.LLMContext
     ) -> llm.ToolResult:
         """Call videodrome.scan."""
         data: dict[str, Any] = {"config_entry_id": self.entry.entry_id}
-        if library := self._args(tool_input).get("library"):
+        if library := args.get("library"):
             data["library"] = library
         response = await hass.services.async_call(
             DOMAIN, SERVICE_SCAN, data, blocking=True, return_response=True,

@@ -15,6 +15,7 @@ from .engine.errors import PlexError, UnsafePathError
 from .engine.paths import plex_path, section_for_path
 from .ingest_services import async_setup_ingest_services
 from .library_services import async_setup_library_services
+from .permissions import async_register_service
 
 if TYPE_CHECKING:
     from .coordinator import SectionStatus
@@ -31,15 +32,12 @@ SCAN_SCHEMA = vol.Schema(
 
 
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the services."""
+    """Register the services (permissions.py says who may call which)."""
     async_setup_ingest_services(hass)
     async_setup_library_services(hass)
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SCAN,
-        _async_scan,
-        schema=SCAN_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
+    # Open to every user, like core's plex.refresh_library: a scan changes no file.
+    async_register_service(
+        hass, SERVICE_SCAN, _async_scan, SCAN_SCHEMA, SupportsResponse.OPTIONAL, admin=False
     )
 
 

@@ -2,7 +2,11 @@
 
 The sensors carry the first few queued items; the card shows more of them, and the last
 ingests with their Plex match status, so it asks here. Decisions go through the services
-(`videodrome.approve`, `videodrome.reject`): this module writes nothing.
+(`videodrome.approve`, `videodrome.reject`, admin-only): this module writes nothing.
+
+Every user may ask. `can_decide` says whether the user may decide (an administrator): the
+card offers Approve and Reject only then. A non-admin's answer carries no absolute paths
+(permissions.py: names relative to the configured folders).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import probatio as vol
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
 from .engine.store import ItemStatus
 from .ingest_entities import filed_summary, item_summary
+from .permissions import async_is_admin, async_non_admin_form
 from .services import loaded_entry
 
 if TYPE_CHECKING:
@@ -78,7 +83,7 @@ def _entry_of(hass: HomeAssistant, msg: dict[str, Any]) -> VideodromeConfigEntry
 )
 @async_response
 async def ws_review(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
-    """Send the review queue (oldest first) and the last ingests (newest first)."""
+    """Send the review queue (oldest first), the last ingests (newest first), `can_decide`."""
     entry = _entry_of(hass, msg)
     result: dict[str, Any] = {
         ATTR_CONFIG_ENTRY_ID: entry.entry_id,
@@ -105,4 +110,7 @@ async def ws_review(hass: HomeAssistant, connection: ActiveConnection, msg: dict
             "queue": [item_summary(item) for item in queue],
             "recent": [_recent(item) for item in done],
         }
-    connection.send_result(msg["id"], result)
+    can_decide = await async_is_admin(hass, connection.context(msg))
+    if not can_decide:
+        result = await async_non_admin_form(hass, result)
+    connection.send_result(msg["id"], {**result, "can_decide": can_decide})

@@ -122,7 +122,10 @@ async def test_review_command_refuses_what_is_not_videodrome(
 async def test_review_command_without_ingest(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_ws_client: WebSocketGenerator
 ) -> None:
-    """An entry without ingest answers, with nothing to review (the card says so)."""
+    """An entry without ingest answers, with nothing to review (the card says so).
+
+    The client is an administrator's: `can_decide` is true.
+    """
     ws = await hass_ws_client(hass)
     response = await _review(ws)
     assert response["success"], response
@@ -133,6 +136,7 @@ async def test_review_command_without_ingest(
         "count": 0,
         "queue": [],
         "recent": [],
+        "can_decide": True,
     }
 
 
