@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.components.websocket_api import async_register_command
+from homeassistant.components.websocket_api import ERR_HOME_ASSISTANT_ERROR, async_register_command
 from homeassistant.components.websocket_api.decorators import (
     async_response,
     websocket_command,
@@ -84,7 +84,20 @@ def _entry_of(hass: HomeAssistant, msg: dict[str, Any]) -> VideodromeConfigEntry
 @async_response
 async def ws_review(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Send the review queue (oldest first), the last ingests (newest first), `can_decide`."""
-    entry = _entry_of(hass, msg)
+    try:
+        entry = _entry_of(hass, msg)
+    except ServiceValidationError as err:
+        # An answer, not a raise: Home Assistant logs every raised error at ERROR, and an open
+        # card asks again while Videodrome loads or after it was disabled.
+        connection.send_error(
+            msg["id"],
+            ERR_HOME_ASSISTANT_ERROR,
+            str(err),
+            translation_key=err.translation_key,
+            translation_domain=err.translation_domain,
+            translation_placeholders=err.translation_placeholders,
+        )
+        return
     result: dict[str, Any] = {
         ATTR_CONFIG_ENTRY_ID: entry.entry_id,
         "title": entry.title,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from typing import TYPE_CHECKING, Any
@@ -99,8 +100,12 @@ async def test_review_command_refuses_what_is_not_videodrome(
     hass: HomeAssistant,
     ingest_entry: MockConfigEntry,
     hass_ws_client: WebSocketGenerator,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Another integration's entity, an unknown entry, or bad limits: a clear error."""
+    """Another integration's entity, an unknown entry, or bad limits: a clear error.
+
+    A wrong entry is an answer, not an error in Home Assistant's log (an open card asks again).
+    """
     ws = await hass_ws_client(hass)
     other = er.async_get(hass).async_get_or_create("sensor", "demo", "x", suggested_object_id="x")
     response = await _review(ws, entity_id=other.entity_id)
@@ -111,6 +116,8 @@ async def test_review_command_refuses_what_is_not_videodrome(
     assert response["error"]["translation_key"] == "entity_not_videodrome"
     response = await _review(ws, config_entry_id="nope")
     assert response["error"]["translation_key"] == "entry_not_found"
+    assert response["error"]["code"] == "home_assistant_error"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     response = await _review(ws, limit=0)
     assert response["error"]["code"] == "invalid_format"
     response = await _review(ws, recent=51)
