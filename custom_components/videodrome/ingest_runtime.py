@@ -35,6 +35,7 @@ from .const import (
     DEFAULT_TRANSFER_MODE,
     DOMAIN,
 )
+from .data import create_availability
 from .engine.identify import Identifier
 from .engine.ingest import IngestService
 from .engine.organise import Organiser
@@ -142,6 +143,7 @@ async def async_create_runtime(
         base_url=const.TMDB_BASE_URL,
         store=store,
         run_blocking=run_blocking,
+        availability=create_availability("TMDb", entry),
     )
     auto = float(options.get(CONF_AUTO_THRESHOLD, DEFAULT_AUTO_THRESHOLD))
     identifier = Identifier(

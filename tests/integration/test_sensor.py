@@ -172,12 +172,15 @@ async def test_entities_go_unavailable_while_plex_fails_and_recover(
     assert hass.states.get(STATUS).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
     assert hass.states.get(MOVIES).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
     await _poll(hass, loaded_entry)
-    assert caplog.text.count("Error fetching") == 1, "down is logged once"
+    # Once, by the client's Availability (engine/availability.py), not by the coordinator too.
+    assert caplog.text.count("Plex (Videodrome Demo) is unavailable: ") == 1, "down: once"
+    assert "Error fetching" not in caplog.text
     plex_emulator.faults.fail_next = 0
     await _poll(hass, loaded_entry)
     assert hass.states.get(STATUS).state == "idle"  # type: ignore[union-attr]
     assert hass.states.get(MOVIES).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
-    assert caplog.text.count("recovered") == 1, "back is logged once"
+    assert caplog.text.count("Plex (Videodrome Demo) is available again") == 1, "back: once"
+    assert "recovered" not in caplog.text
 
 
 async def test_a_library_added_in_plex_gets_a_sensor_and_a_deleted_one_loses_it(

@@ -12,7 +12,9 @@ Every request goes through `TMDbClient._get`, which
   exponential delays, a bounded number of times;
 - maps failures onto the engine's errors, whose messages name the request path only: the API
   key travels as a query parameter (v3) or a bearer header (v4) and never appears in a log
-  line or an exception.
+  line or an exception;
+- tells its `Availability`, when it has one, how each request to TMDb ended: it logs once
+  that TMDb is gone and once that it is back (engine/availability.py).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from .tmdb_models import Candidate, Season, ShowDetails
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from .availability import Availability
     from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -133,8 +136,12 @@ class TMDbClient:
         max_retries: int = MAX_RETRIES,
         backoff: float = 0.5,
         run_blocking: BlockingRunner | None = None,
+        availability: Availability | None = None,
     ) -> None:
-        """Use `api_key` (v3) or `bearer_token` (v4 read access token)."""
+        """Use `api_key` (v3) or `bearer_token` (v4 read access token).
+
+        `availability` is told how every request ended (None: nobody listens).
+        """
         if not api_key and not bearer_token:
             raise ValueError("a TMDb API key or bearer token is required")
         self._session = session
@@ -151,6 +158,7 @@ class TMDbClient:
         self._run_blocking = run_blocking or run_in_default_executor
         self._memory: OrderedDict[str, bytes] = OrderedDict()  # request -> TMDb's answer
         self._inflight: dict[str, asyncio.Task[Any]] = {}
+        self._availability = availability
         self.stats = TMDbStats()
 
     def __repr__(self) -> str:
@@ -277,13 +285,15 @@ class TMDbClient:
                     self.stats.store_hits += 1
                     self._remember(key, body)
                     return data
-        body = await self._fetch(path, params)
         try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            raise TMDbProtocolError(f"TMDb sent something that is not JSON for {path}") from None
-        if not isinstance(data, dict):
-            raise TMDbProtocolError(f"TMDb sent an unexpected shape for {path}")
+            body = await self._fetch(path, params)
+            data = _decoded(body, path)
+        except TMDbError as err:
+            if self._availability is not None:
+                self._availability.report(err)
+            raise
+        if self._availability is not None:
+            self._availability.succeeded()
         if cache:
             self._remember(key, body)
             if store is not None:
@@ -362,6 +372,16 @@ def _status_error(status: int, path: str) -> TMDbError:
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         return TMDbConnectionError(f"TMDb answered {status} for {path}")
     raise TMDbProtocolError(f"TMDb answered {status} for {path}")
+
+
+def _decoded(body: bytes, path: str) -> dict[str, Any]:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise TMDbProtocolError(f"TMDb sent something that is not JSON for {path}") from None
+    if not isinstance(data, dict):
+        raise TMDbProtocolError(f"TMDb sent an unexpected shape for {path}")
+    return data
 
 
 def _candidates(results: Any, media_type: Literal["movie", "tv"]) -> tuple[Candidate, ...]:
