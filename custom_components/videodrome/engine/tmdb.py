@@ -1,9 +1,10 @@
 """Async client for TMDb's v3 API, over an aiohttp session the caller owns.
 
 Every request goes through `TMDbClient._get`, which
-- answers from memory, then from the SQLite cache (`Store`, 30 days), before asking TMDb; memory
-  keeps TMDb's bytes, not the decoded JSON, so that thousands of answers cost the garbage
-  collector nothing to scan (decoding one again takes microseconds);
+- answers from memory, then from the SQLite cache (`Store.tmdb_cache`, whose ages and bounds
+  tmdb_cache.py sets), before asking TMDb; memory keeps TMDb's bytes, not the decoded JSON, so
+  that thousands of answers cost the garbage collector nothing to scan (decoding one again
+  takes microseconds);
 - shares one request among callers asking the same thing at the same time;
 - keeps to TMDb's rate (about 40 requests/s) with a spacing limiter, and at most
   `concurrency` requests in flight;
@@ -42,6 +43,7 @@ from .errors import (
     TMDbProtocolError,
     TMDbRateLimitError,
 )
+from .tmdb_cache import EMPTY_TTL
 from .tmdb_models import Candidate, Season, ShowDetails
 
 if TYPE_CHECKING:
@@ -56,9 +58,6 @@ DEFAULT_BASE_URL = "https://api.themoviedb.org/3"
 DEFAULT_RATE = 40.0
 DEFAULT_CONCURRENCY = 5
 DEFAULT_TIMEOUT = 10.0
-CACHE_TTL = 30 * 24 * 3600.0
-# An empty search may become a hit once someone adds the title to TMDb: ask again sooner.
-EMPTY_TTL = 24 * 3600.0
 MAX_RETRIES = 3
 MAX_RATE_LIMITED = 8
 MAX_RETRY_AFTER = 60.0
@@ -274,13 +273,14 @@ class TMDbClient:
             task.exception()  # retrieved: its callers got it, or all of them gave up
 
     async def _load(self, key: str, path: str, params: dict[str, str], *, cache: bool) -> Any:
-        store = self._store
-        if cache and store is not None:
-            body = await self._run_blocking(lambda: store.cache_get(key, CACHE_TTL))
+        stored = self._store.tmdb_cache if self._store is not None else None
+        if cache and stored is not None:
+            body = await self._run_blocking(lambda: stored.get(key))
             if body is not None:
                 data = orjson.loads(body)
+                # An empty search may become a hit once someone adds the title: asked sooner.
                 if not _is_empty_search(data) or await self._run_blocking(
-                    lambda: store.cache_get(key, EMPTY_TTL)
+                    lambda: stored.get(key, EMPTY_TTL)
                 ):
                     self.stats.store_hits += 1
                     self._remember(key, body)
@@ -296,8 +296,8 @@ class TMDbClient:
             self._availability.succeeded()
         if cache:
             self._remember(key, body)
-            if store is not None:
-                await self._run_blocking(lambda: store.cache_put(key, body))
+            if stored is not None:
+                await self._run_blocking(lambda: stored.put(key, body))
         return data
 
     def _remember(self, key: str, body: bytes) -> None:
