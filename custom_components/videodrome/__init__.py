@@ -12,7 +12,7 @@ from . import repairs
 from .card import async_setup_frontend
 from .const import CONF_PATH_MAP, DOMAIN
 from .coordinator import PlexCoordinator
-from .data import VideodromeData, create_plex_client
+from .data import VideodromeData, create_availability, create_plex_client
 from .discovery import async_setup_discovery
 from .engine import guess_process
 from .engine.plex_sync import PathMap
@@ -58,6 +58,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
     client = create_plex_client(hass, entry.data)
     coordinator = PlexCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
+    # From now on Plex going away and coming back is logged once each (engine/availability.py);
+    # until then Home Assistant's retries of the setup say it.
+    client.availability = create_availability("Plex", entry)
     library = create_library(hass, client)
     ingest = watcher = None
     if ingest_enabled(entry.options):

@@ -1,4 +1,9 @@
-"""The coordinator of one Plex server: status, sessions and library sections, pushed and polled."""
+"""The coordinator of one Plex server: status, sessions and library sections, pushed and polled.
+
+Plex going away and coming back is logged by the client's `Availability` (one warning, one
+info, whoever noticed first: a poll, an ingest, the library index), so a poll that fails
+because Plex does not answer does not log it a second time (see `_async_update_data`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import DOMAIN, LOGGER, REFRESH_COOLDOWN, UPDATE_INTERVAL
+from .engine.availability import is_outage
 from .engine.errors import PlexAuthError, PlexError
 from .engine.plex_models import (
     TYPE_EPISODE,
@@ -88,8 +94,36 @@ class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
         self.notification_listeners: list[Callable[[Notification], None]] = []
         # The websocket listener while `async_listen` runs (its state: connected, failures).
         self.listener: PlexNotificationListener | None = None
+        self._outage_told = False  # the last poll failed for an outage the client logged
 
     async def _async_update_data(self) -> PlexStatus:
+        """Fetch the status; an outage the client's `Availability` logged is not logged again.
+
+        DataUpdateCoordinator logs a failure (and later the recovery) only when its
+        `last_update_success` flips during the refresh (helpers/update_coordinator.py,
+        `_async_refresh`). Flipping it here first, for an outage the client has announced,
+        leaves the log to the client; the entities still go unavailable and come back, since
+        they read the flag after the refresh.
+        """
+        try:
+            status = await self._fetch()
+        except UpdateFailed as err:
+            cause = err.__cause__
+            if (
+                cause is not None
+                and is_outage(cause)
+                and self.client.availability is not None  # it logged the outage
+                and self.last_update_success  # what Home Assistant would log now
+            ):
+                self.last_update_success = False
+                self._outage_told = True
+            raise
+        if self._outage_told:
+            self._outage_told = False
+            self.last_update_success = True
+        return status
+
+    async def _fetch(self) -> PlexStatus:
         try:
             identity, sections, sessions, activities = await asyncio.gather(
                 self.client.identity(),

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_CLIENT_IDENTIFIER, VERSION
+from .engine.availability import Availability
 from .engine.plex import ClientInfo, PlexClient
 
 if TYPE_CHECKING:
@@ -35,6 +37,11 @@ class VideodromeData:
 
 
 type VideodromeConfigEntry = ConfigEntry[VideodromeData]
+
+
+def create_availability(service: str, entry: ConfigEntry[Any]) -> Availability:
+    """An entry's tracker of whether `service` answers, on Home Assistant's clock."""
+    return Availability(service, entry.title, clock=lambda: dt_util.utcnow().timestamp())
 
 
 def create_plex_client(hass: HomeAssistant, data: Mapping[str, Any]) -> PlexClient:

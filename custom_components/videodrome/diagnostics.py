@@ -107,7 +107,7 @@ def _store_figures(store: Store) -> dict[str, Any]:
     return {
         "counts": store.counts(),
         "review_count": store.review_count(),
-        "cache_size": store.cache_size(),
+        "cache_size": store.tmdb_cache.size(),
         "schema_version": store.schema_version,
     }
 

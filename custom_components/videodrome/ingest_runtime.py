@@ -3,19 +3,25 @@
 Everything here is glue: the engine's `IngestService` does the work; this module gives it
 Home Assistant's executor, session and config folder, turns its events into bus events
 (`videodrome_ingested`, `videodrome_review_required`, ...) and a dispatcher signal that the
-review-queue, last-ingest and event entities listen to.
+review-queue, last-ingest and event entities listen to. Every hour an executor job expires and
+bounds the TMDb cache (engine/tmdb_cache.py) and gives the space back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+import logging
 import os
 from pathlib import Path
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_track_time_interval
 
 from . import const, repairs
 from .const import (
@@ -35,6 +41,7 @@ from .const import (
     DEFAULT_TRANSFER_MODE,
     DOMAIN,
 )
+from .data import create_availability
 from .engine.identify import Identifier
 from .engine.ingest import IngestService
 from .engine.organise import Organiser
@@ -44,10 +51,12 @@ from .engine.plex_sync import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
 from .engine.score import Thresholds
 from .engine.store import Store
 from .engine.tmdb import TMDbClient
+from .engine.tmdb_cache import PURGE_INTERVAL
 from .engine.transfer import TransferMode
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+    from datetime import datetime
 
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
@@ -56,7 +65,10 @@ if TYPE_CHECKING:
     from .engine.plex import PlexClient
     from .engine.store import Item
 
+_LOGGER = logging.getLogger(__name__)
+
 EVENT_PREFIX = f"{DOMAIN}_"
+CACHE_PURGE_INTERVAL = timedelta(seconds=PURGE_INTERVAL)
 
 
 def signal_item(entry_id: str) -> str:
@@ -73,9 +85,39 @@ class IngestRuntime:
     tmdb: TMDbClient
     store: Store
     settings: Settings
+    _cancel_purge: Callable[[], None] | None = None
+    _purging: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @callback
+    def start_cache_purge(self, hass: HomeAssistant) -> None:
+        """Expire and bound the TMDb cache every `CACHE_PURGE_INTERVAL` (until `close`)."""
+
+        @callback
+        def purge(_now: datetime) -> None:
+            if self._purging is None or self._purging.done():
+                self._purging = hass.async_create_background_task(
+                    self._async_purge(hass), f"{DOMAIN} TMDb cache purge"
+                )
+
+        self._cancel_purge = async_track_time_interval(
+            hass, purge, CACHE_PURGE_INTERVAL, name=f"{DOMAIN} TMDb cache purge"
+        )
+
+    async def _async_purge(self, hass: HomeAssistant) -> None:
+        try:
+            purged = await hass.async_add_executor_job(self.store.tmdb_cache.purge)
+        except sqlite3.Error as err:
+            _LOGGER.warning("Could not purge the TMDb cache: %s", err)
+            return
+        _LOGGER.debug("TMDb cache purged: %s", purged)
 
     async def close(self, hass: HomeAssistant) -> None:
-        """Cancel TMDb requests still running and close the database."""
+        """Stop the purges, cancel TMDb requests still running and close the database."""
+        if self._cancel_purge is not None:
+            self._cancel_purge()
+            self._cancel_purge = None
+        if self._purging is not None:  # its executor job uses the store: let it finish
+            await asyncio.gather(self._purging, return_exceptions=True)
         await self.tmdb.close()
         await hass.async_add_executor_job(self.store.close)
 
@@ -142,6 +184,7 @@ async def async_create_runtime(
         base_url=const.TMDB_BASE_URL,
         store=store,
         run_blocking=run_blocking,
+        availability=create_availability("TMDb", entry),
     )
     auto = float(options.get(CONF_AUTO_THRESHOLD, DEFAULT_AUTO_THRESHOLD))
     identifier = Identifier(
@@ -190,4 +233,6 @@ async def async_create_runtime(
         run_blocking=run_blocking,
     )
     await service.start()
-    return IngestRuntime(service, entry.entry_id, tmdb, store, settings)
+    runtime = IngestRuntime(service, entry.entry_id, tmdb, store, settings)
+    runtime.start_cache_purge(hass)
+    return runtime

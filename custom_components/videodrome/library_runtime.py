@@ -24,6 +24,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 
 from .const import DOMAIN
+from .engine.availability import log_failure
 from .engine.errors import PlexError, TMDbError
 from .engine.library import Item, Kind, LibraryIndex, availability, scanned_sections
 from .engine.plex_sync import PathMap
@@ -70,7 +71,7 @@ class LibraryRuntime:
         try:
             await self.index.refresh()
         except PlexError as err:
-            _LOGGER.warning("Could not load the Plex library index: %s", err)
+            log_failure(_LOGGER, err, "Could not load the Plex library index: %s", err)
         while True:
             notification = await self.queue.get()
             if sections := scanned_sections(notification):
@@ -111,7 +112,7 @@ class LibraryRuntime:
         try:
             await self.index.refresh()
         except PlexError as err:
-            _LOGGER.warning("Could not rebuild the Plex library index: %s", err)
+            log_failure(_LOGGER, err, "Could not rebuild the Plex library index: %s", err)
 
     def start(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
         """Load in the background; follow notifications; rebuild now and then."""

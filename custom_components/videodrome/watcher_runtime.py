@@ -35,6 +35,7 @@ from homeassistant.util import dt as dt_util
 
 from . import repairs
 from .const import DOMAIN
+from .engine.availability import log_failure
 from .engine.errors import TMDbAuthError, VideodromeError
 from .engine.gc_defer import DEFERRAL, FullCollectionDeferral
 from .engine.ingest import waiting_for_tmdb
@@ -212,7 +213,7 @@ class WatcherRuntime:
             repairs.report(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
             self.watcher.forget(path)
         except VideodromeError as err:
-            _LOGGER.warning("Could not ingest %s: %s", path, err)
+            log_failure(_LOGGER, err, "Could not ingest %s: %s", path, err)
         except OSError as err:  # the file vanished or became unreadable meanwhile
             _LOGGER.warning("Could not read %s: %s", path, err)
         except Exception:  # the worker must outlive any one file's surprise

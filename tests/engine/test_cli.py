@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import os
 from pathlib import Path
 import subprocess
@@ -172,6 +173,21 @@ async def test_rejected_key_exits_1(
     error = capsys.readouterr().err
     assert "rejected" in error
     assert "not-the-key-12345" not in error
+
+
+async def test_tmdb_failing_is_one_warning_not_one_per_file(
+    tmdb_env: TMDbEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every file says `tmdb_unavailable`; the log says once that TMDb is unavailable."""
+    tmdb_env.faults.malformed_next = 1000  # not retried: quick
+    names = ("The.Matrix.1999.mkv", "Heat.1995.mkv", "Alien.1979.mkv")
+    status, output = await run("identify", "--json", *names)
+    assert status == 0
+    assert [r["reasons"] for r in records(output)] == [["tmdb_unavailable"]] * len(names)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [
+        "TMDb is unavailable: TMDb sent something that is not JSON for search/movie"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -30,10 +30,10 @@ def test_new_store_is_migrated_to_the_current_schema(tmp_path: Path) -> None:
     path = tmp_path / "videodrome.db"
     with Store(path) as store:
         assert store.schema_version == SCHEMA_VERSION
-        store.cache_put("search/movie?query=x", b"{}")
+        store.tmdb_cache.put("search/movie?query=x", b"{}")
     with Store(path) as again:
         assert again.schema_version == SCHEMA_VERSION
-        assert again.cache_size() == 1
+        assert again.tmdb_cache.size() == 1
     with closing(sqlite3.connect(path)) as db:
         journal = db.execute("PRAGMA journal_mode").fetchone()[0]
     assert journal == "wal"
@@ -67,24 +67,24 @@ def test_cache_ages() -> None:
     """An entry is served while young enough, refreshed by a new put, purged when old."""
     clock = Clock()
     with Store(":memory:", clock=clock) as store:
-        store.cache_put("k", b"one")
-        assert store.cache_get("k", max_age=60) == b"one"
+        store.tmdb_cache.put("k", b"one")
+        assert store.tmdb_cache.get("k", max_age=60) == b"one"
         clock.now += 61
-        assert store.cache_get("k", max_age=60) is None
-        assert store.cache_get("k", max_age=3600) == b"one"
-        store.cache_put("k", b"two")
-        assert store.cache_get("k", max_age=60) == b"two"
-        store.cache_put("old", b"x")
+        assert store.tmdb_cache.get("k", max_age=60) is None
+        assert store.tmdb_cache.get("k", max_age=3600) == b"one"
+        store.tmdb_cache.put("k", b"two")
+        assert store.tmdb_cache.get("k", max_age=60) == b"two"
+        store.tmdb_cache.put("old", b"x")
         clock.now += 100
-        store.cache_put("new", b"y")
-        assert store.cache_purge(max_age=50) == 2
-        assert store.cache_size() == 1
-        assert store.cache_get("missing", 60) is None
+        store.tmdb_cache.put("new", b"y")
+        assert store.tmdb_cache.purge(max_age=50).expired == 2
+        assert store.tmdb_cache.size() == 1
+        assert store.tmdb_cache.get("missing", 60) is None
 
 
 def test_store_is_shared_by_threads() -> None:
     """The executor's threads use one store at once."""
     with Store(":memory:") as store, ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda n: store.cache_put(f"k{n}", str(n).encode()), range(200)))
-        values = list(pool.map(lambda n: store.cache_get(f"k{n}", 60), range(200)))
+        list(pool.map(lambda n: store.tmdb_cache.put(f"k{n}", str(n).encode()), range(200)))
+        values = list(pool.map(lambda n: store.tmdb_cache.get(f"k{n}", 60), range(200)))
     assert values == [str(n).encode() for n in range(200)]

@@ -129,14 +129,14 @@ def test_a_version_1_store_keeps_its_cache_and_gains_the_history(
         patch.setattr(store_module, "SCHEMA_VERSION", 1)
         with Store(path) as old:
             assert old.schema_version == 1
-            old.cache_put("movie/949", b'{"id": 949}')
+            old.tmdb_cache.put("movie/949", b'{"id": 949}')
     with closing(sqlite3.connect(path)) as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     assert "items" not in tables
 
     with Store(path) as store:
         assert store.schema_version == SCHEMA_VERSION == 4
-        assert store.cache_get("movie/949", max_age=3600) == b'{"id": 949}'
+        assert store.tmdb_cache.get("movie/949", max_age=3600) == b'{"id": 949}'
         assert store.counts()[ItemStatus.PENDING] == 0
         store.add_item(source="/downloads/a.mkv", status=ItemStatus.PENDING)
     with closing(sqlite3.connect(path)) as db:

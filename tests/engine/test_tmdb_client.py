@@ -236,7 +236,7 @@ async def test_store_cache_across_clients(
     """A second client (a restart) answers from SQLite, not from TMDb."""
     with Store(":memory:") as store:
         await client(session, tmdb_emulator, store=store).movie(603)
-        assert store.cache_size() == 1
+        assert store.tmdb_cache.size() == 1
         again = client(session, tmdb_emulator, store=store)
         assert (await again.movie(603)).title == "The Matrix"
         assert again.stats.store_hits == 1

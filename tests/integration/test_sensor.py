@@ -172,12 +172,37 @@ async def test_entities_go_unavailable_while_plex_fails_and_recover(
     assert hass.states.get(STATUS).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
     assert hass.states.get(MOVIES).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
     await _poll(hass, loaded_entry)
-    assert caplog.text.count("Error fetching") == 1, "down is logged once"
+    # Once, by the client's Availability (engine/availability.py), not by the coordinator too.
+    assert caplog.text.count("Plex (Videodrome Demo) is unavailable: ") == 1, "down: once"
+    assert "Error fetching" not in caplog.text
     plex_emulator.faults.fail_next = 0
     await _poll(hass, loaded_entry)
     assert hass.states.get(STATUS).state == "idle"  # type: ignore[union-attr]
     assert hass.states.get(MOVIES).state != STATE_UNAVAILABLE  # type: ignore[union-attr]
-    assert caplog.text.count("recovered") == 1, "back is logged once"
+    assert caplog.text.count("Plex (Videodrome Demo) is available again") == 1, "back: once"
+    assert "recovered" not in caplog.text
+
+
+async def test_another_server_at_the_address_is_still_logged_by_the_coordinator(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    plex_emulator: PlexEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Plex answers, but it is not this entry's server: not an outage (Plex's tracker says
+    nothing), so Home Assistant's own lines stay, once each."""
+    caplog.set_level(logging.INFO)
+    ours = plex_emulator.machine_identifier
+    plex_emulator.machine_identifier = "another-server"
+    await _poll(hass, loaded_entry)
+    await _poll(hass, loaded_entry)
+    assert hass.states.get(STATUS).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    plex_emulator.machine_identifier = ours
+    await _poll(hass, loaded_entry)
+    assert hass.states.get(STATUS).state == "idle"  # type: ignore[union-attr]
+    assert caplog.text.count("Error fetching") == 1
+    assert caplog.text.count("recovered") == 1
+    assert "is unavailable" not in caplog.text
 
 
 async def test_a_library_added_in_plex_gets_a_sensor_and_a_deleted_one_loses_it(

@@ -9,7 +9,8 @@ reason, failed with an error, or still waiting in the ingest folder to be handle
 | Row | Fault                                       | Expected                                    |
 |-----|---------------------------------------------|---------------------------------------------|
 | P1  | Plex timeout, 500, 503, malformed JSON,     | entities unavailable, back on recovery; one |
-|     | dropped connection, while polling           | request per endpoint per poll; logged once; |
+|     | dropped connection, while polling           | request per endpoint per poll; logged once  |
+|     |                                             | (down, then back: engine/availability.py);  |
 |     |                                             | no exception escapes                        |
 | P2  | Plex timeout, 500, malformed JSON during an | file filed, source kept, plex_status        |
 |     | ingest's scan and verify                    | `plex_not_checked` with the error; a later  |
@@ -334,8 +335,11 @@ async def test_p1_plex_failing_while_polling(
     states = _states(hass, loaded_entry)
     assert STATE_UNAVAILABLE not in states.values(), states
     assert hass.states.get(STATUS).state == "idle"  # type: ignore[union-attr]
-    assert caplog.text.count("Error fetching") == 1, "down is logged once"
-    assert caplog.text.count("recovered") == 1, "back is logged once"
+    # Once each, by the client's Availability (and not again by the coordinator).
+    assert caplog.text.count("Plex (Videodrome Demo) is unavailable: ") == 1, "down: once"
+    assert caplog.text.count("Plex (Videodrome Demo) is available again after ") == 1, "back"
+    assert "Error fetching" not in caplog.text
+    assert "recovered" not in caplog.text
     assert _escaped(caplog) == []
     _figure(f"P1 plex {fault} while polling", healthy_poll=healthy, failing_polls=failing)
 
@@ -365,7 +369,8 @@ async def test_p2_plex_failing_during_an_ingest_scan(
     assert item["error"].startswith("plex_scan_failed: "), item["error"]
     assert await _ledger(hass, {source: content}) == {"ingested": 1}
     assert asked == 1, "one attempt (the section lookup), no retry loop"
-    assert "Plex scan after ingesting" in caplog.text
+    assert "Plex scan after ingesting" in caplog.text  # at debug level
+    assert caplog.text.count("Plex (Videodrome Demo) is unavailable: ") == 1
     assert _escaped(caplog) == []
 
     # Plex is back: a scan of the file's folder (the scan service) finds it.

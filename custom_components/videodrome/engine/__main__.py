@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import aiohttp
 import orjson
 
+from .availability import Availability
 from .errors import TMDbAuthError
 from .identify import Identification, Identifier
 from .score import Decision, Thresholds
@@ -111,6 +112,7 @@ async def _run(args: argparse.Namespace, key: str, thresholds: Thresholds, out: 
                 bearer_token=key if bearer else None,
                 base_url=base_url,
                 store=store,
+                availability=Availability("TMDb"),  # one warning on stderr if TMDb is down
             )
             identifier = Identifier(tmdb, thresholds=thresholds, include_ids=not args.no_ids)
             for path in args.paths:

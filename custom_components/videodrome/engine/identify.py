@@ -14,6 +14,7 @@ from functools import partial
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
+from .availability import log_failure
 from .blocking import BlockingRunner, run_in_default_executor
 from .errors import TMDbAuthError, TMDbError, TMDbNotFoundError
 from .naming import EpisodeName, MovieName, episode_path, movie_path
@@ -148,7 +149,8 @@ class Identifier:
         except TMDbAuthError:
             raise
         except TMDbError as err:
-            _LOGGER.warning("TMDb failed while identifying %s: %s", parsed.path, err)
+            # An outage is logged once by the client's Availability, not once per file.
+            log_failure(_LOGGER, err, "TMDb failed while identifying %s: %s", parsed.path, err)
             return Identification(parsed.path, parsed, Decision.MANUAL, 0.0, (TMDB_UNAVAILABLE,))
         return found
 

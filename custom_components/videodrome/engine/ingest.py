@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .availability import log_failure
 from .errors import ReviewError, TransferError, VideodromeError
 from .events import Event
 from .identify import TMDB_UNAVAILABLE
@@ -260,7 +261,8 @@ class IngestService:
             try:
                 verification = await self._sync.scan_and_verify(planned.destination, planned.found)
             except VideodromeError as err:
-                _LOGGER.warning("Plex scan after ingesting %s failed: %s", planned.source.path, err)
+                source = planned.source.path
+                log_failure(_LOGGER, err, "Plex scan after ingesting %s failed: %s", source, err)
                 # The file is filed; why Plex could not be asked stays with it, for a later scan.
                 plex_error = f"{PLEX_SCAN_FAILED}: {err}"
         done = await self._update(

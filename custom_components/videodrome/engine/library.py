@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz, process
 
+from .availability import log_failure
 from .blocking import BlockingRunner, run_in_default_executor
 from .errors import PlexError, PlexNotFoundError
 from .pipeline import Existing
@@ -893,7 +894,7 @@ class LibraryIndex:
             try:
                 await self.refresh()
             except PlexError as err:
-                _LOGGER.warning("Could not read the Plex library: %s", err)
+                log_failure(_LOGGER, err, "Could not read the Plex library: %s", err)
         snapshot = self._snapshot
         if found.library == "movies":
             movies = snapshot.by_id(tmdb=match.tmdb_id, imdb=match.imdb_id, kind="movie")

@@ -19,6 +19,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .availability import log_failure
 from .errors import PlexError, ReviewError, VideodromeError
 from .events import Event
 from .plex_match import PLEX_ACCEPTED, PLEX_CORRECTED, MatchFix, MatchFixer, MatchTarget
@@ -96,7 +97,9 @@ class MatchFollowUp:
             try:
                 after = await self._fixer.correct(verification, target)
             except VideodromeError as err:
-                _LOGGER.warning("Could not correct Plex's match of %s: %s", item.destination, err)
+                log_failure(
+                    _LOGGER, err, "Could not correct Plex's match of %s: %s", item.destination, err
+                )
             else:
                 corrected = await self._corrected(item, verification, after)
                 self._on_event(event, corrected)
@@ -169,7 +172,7 @@ class MatchFollowUp:
         try:
             await self._fixer.give_poster(verification.match_key, url)
         except PlexError as err:
-            _LOGGER.warning("Could not give Plex the poster of %s: %s", item.title, err)
+            log_failure(_LOGGER, err, "Could not give Plex the poster of %s: %s", item.title, err)
 
     # --- review ------------------------------------------------------------------------------
 

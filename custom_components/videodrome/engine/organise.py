@@ -25,6 +25,7 @@ import stat
 from typing import TYPE_CHECKING, Any
 import uuid
 
+from .availability import log_failure
 from .errors import DestinationExistsError, TransferError, VideodromeError
 from .pipeline import Action, PlannedFile
 from .store import Item, ItemStatus
@@ -306,7 +307,7 @@ class Organiser:
                     scanned.add(destination.parent)
                     verification = await sync.scan_and_verify(destination, result.planned.found)
             except VideodromeError as err:
-                _LOGGER.warning("Plex scan after organising failed: %s", err)
+                log_failure(_LOGGER, err, "Plex scan after organising failed: %s", err)
                 continue
             if result.item is not None:
                 await self._run(
@@ -319,7 +320,7 @@ class Organiser:
             try:
                 await sync.scan_folder(old)
             except VideodromeError as err:
-                _LOGGER.warning("Plex scan of %s failed: %s", old, err)
+                log_failure(_LOGGER, err, "Plex scan of %s failed: %s", old, err)
 
 
 def _moved(old: Path, new: Path, inode: int | None) -> bool:

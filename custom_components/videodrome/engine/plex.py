@@ -3,7 +3,8 @@
 Every request goes through `PlexClient._request`, which asks for JSON, adds the X-Plex client
 headers and the token (as a header, never in the URL, so it cannot leak through an exception
 text or a log line that quotes the URL), applies a timeout and maps failures onto the engine's
-error hierarchy.
+error hierarchy. How each request ended goes to the client's `Availability`, when it has one:
+it logs once that Plex is gone and once that it is back (engine/availability.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from yarl import URL
 from .errors import (
     PlexAuthError,
     PlexConnectionError,
+    PlexError,
     PlexNotFoundError,
     PlexProtocolError,
     PlexTimeoutError,
@@ -38,6 +40,8 @@ from .plex_models import (
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
+
+    from .availability import Availability
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -79,6 +83,8 @@ class PlexClient:
     client: ClientInfo = field(default_factory=lambda: ClientInfo(identifier="videodrome"))
     verify_ssl: bool = True
     request_timeout: float = DEFAULT_TIMEOUT
+    # Told how every request ended (None: nobody listens, as in the config flow's checks).
+    availability: Availability | None = field(default=None, repr=False, compare=False)
     _base: URL = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -108,6 +114,24 @@ class PlexClient:
         params: Mapping[str, str | int] | None = None,
         *,
         expect_json: bool = True,
+    ) -> Any:
+        try:
+            result = await self._exchange(method, path, params, expect_json=expect_json)
+        except PlexError as err:
+            if self.availability is not None:
+                self.availability.report(err)
+            raise
+        if self.availability is not None:
+            self.availability.succeeded()
+        return result
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int] | None,
+        *,
+        expect_json: bool,
     ) -> Any:
         url = self.endpoint(path)
         # The query (a scan path, for instance) is left out of what we log: it is the user's.

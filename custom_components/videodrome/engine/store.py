@@ -1,5 +1,7 @@
 """Videodrome's SQLite store: the TMDb response cache, the ingest history and the review queue.
 
+The cache's table, ages and bounds are tmdb_cache.py's (`Store.tmdb_cache`).
+
 Blocking: every method runs SQL on the calling thread, so the integration calls them in
 executor jobs. One connection, shared by the executor's threads behind a lock; WAL journal so
 readers never wait for a writer, and `synchronous=NORMAL`, which WAL makes crash-safe for
@@ -27,6 +29,8 @@ import time
 from typing import TYPE_CHECKING, Any, Self, TypedDict, Unpack
 
 import orjson
+
+from .tmdb_cache import TMDbCache
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -292,6 +296,8 @@ class Store:
             str(path), check_same_thread=False, isolation_level=None, timeout=30
         )
         try:
+            # A new file only (SQLite ignores it once tables exist): purges give space back.
+            self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.create_function("videodrome_fold", 1, _fold, deterministic=True)
@@ -299,6 +305,7 @@ class Store:
         except BaseException:
             self._db.close()
             raise
+        self.tmdb_cache = TMDbCache(self._db, self._lock, clock)
 
     def _migrate(self) -> None:
         version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -326,39 +333,6 @@ class Store:
         with self._lock:
             version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
         return version
-
-    def cache_get(self, key: str, max_age: float) -> bytes | None:
-        """The cached body for `key` when it is younger than `max_age` seconds."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT body FROM tmdb_cache WHERE key = ? AND fetched_at >= ?",
-                (key, self._clock() - max_age),
-            ).fetchone()
-        return bytes(row[0]) if row else None
-
-    def cache_put(self, key: str, body: bytes) -> None:
-        """Store (or refresh) the body for `key`."""
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO tmdb_cache (key, body, fetched_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET body = excluded.body,"
-                " fetched_at = excluded.fetched_at",
-                (key, body, self._clock()),
-            )
-
-    def cache_purge(self, max_age: float) -> int:
-        """Drop entries older than `max_age` seconds; how many went."""
-        with self._lock:
-            cursor = self._db.execute(
-                "DELETE FROM tmdb_cache WHERE fetched_at < ?", (self._clock() - max_age,)
-            )
-        return cursor.rowcount
-
-    def cache_size(self) -> int:
-        """How many responses are cached."""
-        with self._lock:
-            count: int = self._db.execute("SELECT count(*) FROM tmdb_cache").fetchone()[0]
-        return count
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:

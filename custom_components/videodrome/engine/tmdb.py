@@ -1,9 +1,10 @@
 """Async client for TMDb's v3 API, over an aiohttp session the caller owns.
 
 Every request goes through `TMDbClient._get`, which
-- answers from memory, then from the SQLite cache (`Store`, 30 days), before asking TMDb; memory
-  keeps TMDb's bytes, not the decoded JSON, so that thousands of answers cost the garbage
-  collector nothing to scan (decoding one again takes microseconds);
+- answers from memory, then from the SQLite cache (`Store.tmdb_cache`, whose ages and bounds
+  tmdb_cache.py sets), before asking TMDb; memory keeps TMDb's bytes, not the decoded JSON, so
+  that thousands of answers cost the garbage collector nothing to scan (decoding one again
+  takes microseconds);
 - shares one request among callers asking the same thing at the same time;
 - keeps to TMDb's rate (about 40 requests/s) with a spacing limiter, and at most
   `concurrency` requests in flight;
@@ -12,7 +13,9 @@ Every request goes through `TMDbClient._get`, which
   exponential delays, a bounded number of times;
 - maps failures onto the engine's errors, whose messages name the request path only: the API
   key travels as a query parameter (v3) or a bearer header (v4) and never appears in a log
-  line or an exception.
+  line or an exception;
+- tells its `Availability`, when it has one, how each request to TMDb ended: it logs once
+  that TMDb is gone and once that it is back (engine/availability.py).
 """
 
 from __future__ import annotations
@@ -40,11 +43,13 @@ from .errors import (
     TMDbProtocolError,
     TMDbRateLimitError,
 )
+from .tmdb_cache import EMPTY_TTL
 from .tmdb_models import Candidate, Season, ShowDetails
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from .availability import Availability
     from .store import Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,9 +58,6 @@ DEFAULT_BASE_URL = "https://api.themoviedb.org/3"
 DEFAULT_RATE = 40.0
 DEFAULT_CONCURRENCY = 5
 DEFAULT_TIMEOUT = 10.0
-CACHE_TTL = 30 * 24 * 3600.0
-# An empty search may become a hit once someone adds the title to TMDb: ask again sooner.
-EMPTY_TTL = 24 * 3600.0
 MAX_RETRIES = 3
 MAX_RATE_LIMITED = 8
 MAX_RETRY_AFTER = 60.0
@@ -133,8 +135,12 @@ class TMDbClient:
         max_retries: int = MAX_RETRIES,
         backoff: float = 0.5,
         run_blocking: BlockingRunner | None = None,
+        availability: Availability | None = None,
     ) -> None:
-        """Use `api_key` (v3) or `bearer_token` (v4 read access token)."""
+        """Use `api_key` (v3) or `bearer_token` (v4 read access token).
+
+        `availability` is told how every request ended (None: nobody listens).
+        """
         if not api_key and not bearer_token:
             raise ValueError("a TMDb API key or bearer token is required")
         self._session = session
@@ -151,6 +157,7 @@ class TMDbClient:
         self._run_blocking = run_blocking or run_in_default_executor
         self._memory: OrderedDict[str, bytes] = OrderedDict()  # request -> TMDb's answer
         self._inflight: dict[str, asyncio.Task[Any]] = {}
+        self._availability = availability
         self.stats = TMDbStats()
 
     def __repr__(self) -> str:
@@ -266,28 +273,31 @@ class TMDbClient:
             task.exception()  # retrieved: its callers got it, or all of them gave up
 
     async def _load(self, key: str, path: str, params: dict[str, str], *, cache: bool) -> Any:
-        store = self._store
-        if cache and store is not None:
-            body = await self._run_blocking(lambda: store.cache_get(key, CACHE_TTL))
+        stored = self._store.tmdb_cache if self._store is not None else None
+        if cache and stored is not None:
+            body = await self._run_blocking(lambda: stored.get(key))
             if body is not None:
                 data = orjson.loads(body)
+                # An empty search may become a hit once someone adds the title: asked sooner.
                 if not _is_empty_search(data) or await self._run_blocking(
-                    lambda: store.cache_get(key, EMPTY_TTL)
+                    lambda: stored.get(key, EMPTY_TTL)
                 ):
                     self.stats.store_hits += 1
                     self._remember(key, body)
                     return data
-        body = await self._fetch(path, params)
         try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            raise TMDbProtocolError(f"TMDb sent something that is not JSON for {path}") from None
-        if not isinstance(data, dict):
-            raise TMDbProtocolError(f"TMDb sent an unexpected shape for {path}")
+            body = await self._fetch(path, params)
+            data = _decoded(body, path)
+        except TMDbError as err:
+            if self._availability is not None:
+                self._availability.report(err)
+            raise
+        if self._availability is not None:
+            self._availability.succeeded()
         if cache:
             self._remember(key, body)
-            if store is not None:
-                await self._run_blocking(lambda: store.cache_put(key, body))
+            if stored is not None:
+                await self._run_blocking(lambda: stored.put(key, body))
         return data
 
     def _remember(self, key: str, body: bytes) -> None:
@@ -362,6 +372,16 @@ def _status_error(status: int, path: str) -> TMDbError:
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         return TMDbConnectionError(f"TMDb answered {status} for {path}")
     raise TMDbProtocolError(f"TMDb answered {status} for {path}")
+
+
+def _decoded(body: bytes, path: str) -> dict[str, Any]:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise TMDbProtocolError(f"TMDb sent something that is not JSON for {path}") from None
+    if not isinstance(data, dict):
+        raise TMDbProtocolError(f"TMDb sent an unexpected shape for {path}")
+    return data
 
 
 def _candidates(results: Any, media_type: Literal["movie", "tv"]) -> tuple[Candidate, ...]:
