@@ -136,11 +136,12 @@ def test_malformed_query_is_refused() -> None:
 @pytest.mark.parametrize("digits", ["9" * 5000, "0" * 4000 + "1", "1" * 7])
 def test_numbers_of_thousands_of_digits_are_refused_not_converted(field: str, digits: str) -> None:
     """Python refuses to convert more than 4,300 digits (a 500 before): out of range, a 400."""
-    body = {"type": 4, field: digits}
+    query = {"type": "4", field: digits}
+    with pytest.raises(ProviderRequestError, match=f"{field} is out of range"):
+        MatchRequest.from_query(query)
+    body: dict[str, object] = {**query, "type": digits if field == "type" else 4}
     with pytest.raises(ProviderRequestError, match=f"{field} is out of range"):
         MatchRequest.from_json(body)
-    with pytest.raises(ProviderRequestError, match=f"{field} is out of range"):
-        MatchRequest.from_query(body | {"type": body["type"] if field == "type" else "4"})
 
 
 def test_file_names_with_a_part_longer_than_a_file_name_may_be_are_refused() -> None:

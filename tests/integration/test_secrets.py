@@ -144,7 +144,9 @@ async def test_the_provider_id_never_shows(
         await ask(*roots(entry))
         result = await hass.config_entries.options.async_init(entry.entry_id)
         seen.append(json.dumps(result.get("description_placeholders")))  # the admin sees it
-        schema = result["data_schema"].schema
+        form = result["data_schema"]
+        assert form is not None
+        schema = form.schema
         values = {
             str(key): key.description["suggested_value"]
             for key in schema
