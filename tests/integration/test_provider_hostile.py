@@ -252,7 +252,7 @@ async def test_a_flood_of_slow_names_does_not_slow_ingest(
     hass: HomeAssistant, served: MockConfigEntry, plex: Plex, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Names just under the limits keep the provider's guessit busy, not ingest's."""
-    _unbounded_rates(hass, served)
+    hass.data[DATA_PROVIDERS].limiter = ClientRateLimiter(10_000, 10_000)  # many clients
     _, tv = roots(served)
     await hass.services.async_call(
         DOMAIN, "identify", {"name": "Warm.Up.2001.mkv"}, blocking=True, return_response=True
@@ -289,7 +289,9 @@ async def test_a_flood_of_slow_names_does_not_slow_ingest(
     await asyncio.gather(*flooding)
     assert statuses.get(503, 0) > 0  # the parse queue is bounded
     assert set(statuses) <= {200, 503}
-    assert max(seconds) < 1.5, seconds  # 10 to 19 s before, with one guessit process
+    # With one guessit process for both: a median of 0.66 s (names over the limits: 11 s).
+    assert sorted(seconds)[len(seconds) // 2] < 0.3, seconds
+    assert max(seconds) < 2.0, seconds
     assert _noise(caplog) == []
 
 
