@@ -301,3 +301,38 @@ async def test_identifications_for_the_provider_log_at_debug_only(
     assert "TMDb failed while identifying" in caplog.text
     assert [r.levelname for r in caplog.records if r.levelno > logging.DEBUG] == []
     assert "No Plex name" in caplog.text
+
+
+async def test_a_date_between_seasons_and_tmdb_failing_on_a_date(
+    cold: Callable[..., Cold], tmdb_emulator: TMDbEmulator
+) -> None:
+    """Between two seasons: the two likeliest are read, nothing found. TMDb failing: not kept."""
+    providers = cold()
+    body = {"type": 4, "grandparentTitle": "Breaking Bad", "date": "2008-12-25"}
+    costs, answer = await providers.costs(_match(body))
+    assert answer.json()["MediaContainer"]["Metadata"] == []
+    assert sum(costs) <= 1 + 1 + 2  # the search, the show, two seasons
+    once = cold()
+    once.tmdb._max_retries = 0
+    await once.tmdb.search_tv("Breaking Bad")  # found; the show's details will fail
+    tmdb_emulator.faults.fail_next = 1
+    empty = await once.tv.match(MatchRequest.from_json(body | {"date": "2008-02-03"}))
+    assert empty.json()["MediaContainer"]["Metadata"] == []
+    (episode,) = (
+        await once.tv.match(MatchRequest.from_json(body | {"date": "2008-02-03"}))
+    ).json()["MediaContainer"]["Metadata"]  # not remembered: answered once TMDb is back
+    assert episode["ratingKey"] == "tmdb-episode-1396-1-3"
+
+
+async def test_a_shows_seasons_are_cached(
+    cold: Callable[..., Cold], tmdb_emulator: TMDbEmulator
+) -> None:
+    providers = cold()
+    first = await providers.tv.children("tmdb-show-1396", Page())
+    made = len(tmdb_emulator.requests)
+    again = await providers.tv.children("tmdb-show-1396", Page(1, 2))
+    assert len(tmdb_emulator.requests) == made == 1
+    assert (
+        again.json()["MediaContainer"]["Metadata"]
+        == first.json()["MediaContainer"]["Metadata"][1:3]
+    )

@@ -6,6 +6,7 @@ Requests go to Home Assistant's real HTTP server without authentication, as PMS 
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -20,6 +21,7 @@ from custom_components.videodrome.engine.provider import MetadataProvider
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from custom_components.videodrome.provider_http import (
     PROVIDER_URL,
+    MaskProviderIds,
     ProviderHub,
     ServedEntry,
     new_provider_id,
@@ -168,3 +170,19 @@ async def test_each_entry_has_its_own_address(hass: HomeAssistant) -> None:
     hub.served[without.entry_id] = ServedEntry(without, served["first"])  # type: ignore[arg-type]
     assert hub.provider("", "movie") is None
     assert hub.provider("None", "movie") is None
+
+
+def test_home_assistants_request_logs_get_the_id_masked() -> None:
+    """Its views' debug line (arguments) and the access log (a formatted message)."""
+    mask = MaskProviderIds()
+    path = f"{PROVIDER_URL}/s3cr3t-Id_x/movie/library/metadata/matches"
+    masked = f"{PROVIDER_URL}/**REDACTED**/movie/library/metadata/matches"
+    debug = logging.LogRecord("h", logging.DEBUG, "f", 1, "Serving %s to %s", (path, "::1"), None)
+    access = logging.LogRecord("a", logging.INFO, "f", 1, f'"GET {path}?x=1 HTTP/1.1"', None, None)
+    assert mask.filter(debug)
+    assert mask.filter(access)
+    assert debug.getMessage() == f"Serving {masked} to ::1"
+    assert access.getMessage() == f'"GET {masked}?x=1 HTTP/1.1"'
+    other = logging.LogRecord("o", logging.INFO, "f", 1, ValueError(path), ({"a": path},), None)
+    assert mask.filter(other)  # neither text nor a tuple of arguments: left as it is
+    assert other.args == {"a": path}
