@@ -10,7 +10,7 @@ from homeassistant.helpers import config_validation as cv
 
 from . import repairs
 from .card import async_setup_frontend
-from .const import CONF_PATH_MAP, DOMAIN
+from .const import CONF_PATH_MAP, CONF_PROVIDER_ID, DOMAIN
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_availability, create_plex_client
 from .discovery import async_setup_discovery
@@ -19,11 +19,16 @@ from .engine.plex_sync import PathMap
 from .ingest_runtime import async_create_runtime, ingest_enabled, unusable_folders
 from .library_runtime import IndexLookup, create_library
 from .llm_api import async_register_llm_api
-from .provider_http import async_setup_entry_provider, async_setup_provider_views
+from .provider_http import (
+    async_setup_entry_provider,
+    async_setup_provider_views,
+    new_provider_id,
+)
 from .services import async_setup_services
 from .watcher_runtime import async_create_watcher
 
 if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.typing import ConfigType
 
@@ -50,6 +55,19 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_discovery(hass)
     async_setup_provider_views(hass)
     await async_setup_frontend(hass)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Version 1.1 to 1.2: the entry gets the secret id of its metadata provider's addresses.
+
+    A minor version: an older Videodrome still loads the entry (and ignores the id).
+    """
+    if entry.version > 1:
+        return False  # from a newer Videodrome
+    if entry.minor_version < 2:  # noqa: PLR2004 (the version numbers are the point)
+        data = {CONF_PROVIDER_ID: new_provider_id(), **entry.data}  # one it has stays
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
     return True
 
 

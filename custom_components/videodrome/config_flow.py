@@ -2,7 +2,8 @@
 
 Servers found on the network (GDM, see discovery.py) start a discovery flow.
 
-Also reauth, reconfigure, and the options flow (the ingest settings again).
+Also reauth and reconfigure; the options flow is options_flow.py's. Version 1.2: the entry's
+data holds the secret id of its metadata provider's addresses (`CONF_PROVIDER_ID`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.core import callback
@@ -34,7 +34,7 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 
 from . import plex_account, repairs
-from .const import CONF_CLIENT_IDENTIFIER, DOMAIN, LOGGER
+from .const import CONF_CLIENT_IDENTIFIER, CONF_PROVIDER_ID, DOMAIN, LOGGER
 from .data import create_plex_client
 from .engine.errors import PlexAuthError, PlexError
 from .ingest_settings import (
@@ -44,6 +44,8 @@ from .ingest_settings import (
     describe_sections,
     form_values,
 )
+from .options_flow import VideodromeOptionsFlow
+from .provider_http import new_provider_id
 
 if TYPE_CHECKING:
     import asyncio
@@ -69,6 +71,7 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Plex server to Videodrome."""
 
     VERSION = 1
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with a fresh client identifier (kept for the entry's lifetime)."""
@@ -345,7 +348,8 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             options, errors = await async_validate_ingest(self.hass, self._data, user_input)
             if not errors:
-                return self.async_create_entry(title=self._title, data=self._data, options=options)
+                data = {**self._data, CONF_PROVIDER_ID: new_provider_id()}
+                return self.async_create_entry(title=self._title, data=data, options=options)
         return self.async_show_form(
             step_id="ingest",
             data_schema=self.add_suggested_values_to_schema(INGEST_SCHEMA, user_input),
@@ -437,31 +441,6 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             description_placeholders={
                 "sections": describe_sections(await async_fetch_sections(self.hass, data))
-            },
-            errors=errors,
-        )
-
-
-class VideodromeOptionsFlow(OptionsFlowWithReload):
-    """Change the ingest settings; the entry reloads with them."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The ingest settings, filled in with the current ones."""
-        entry = self.config_entry
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            options, errors = await async_validate_ingest(self.hass, entry.data, user_input)
-            if not errors:
-                # The key was just accepted by TMDb (or ingest is off): no rejected key now.
-                repairs.clear(self.hass, repairs.ISSUE_TMDB_KEY, entry.entry_id)
-                return self.async_create_entry(data=options)
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                INGEST_SCHEMA, user_input or form_values(entry.options)
-            ),
-            description_placeholders={
-                "sections": describe_sections(await async_fetch_sections(self.hass, entry.data))
             },
             errors=errors,
         )

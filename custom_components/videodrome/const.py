@@ -52,3 +52,5 @@ CONF_UPLOAD_POSTERS: Final = "upload_posters"
 # Serve a Plex custom metadata provider from Home Assistant's HTTP server (off: Plex calls
 # providers without authentication).
 CONF_METADATA_PROVIDER: Final = "metadata_provider"
+# The secret in the provider's addresses (entry.data; a secret: never logged, redacted).
+CONF_PROVIDER_ID: Final = "provider_id"

@@ -1,9 +1,10 @@
 """Diagnostics of a config entry: what a bug report needs, without secrets or personal paths.
 
-Redacted: the Plex token, the TMDb key, the client identifier, the server's URL (its host
-may be personal), the machine identifier, and every folder (ingest folders, library roots,
-the path map, the sections' locations). Sessions are only counted (no user names), and
-nothing of the ingest history (file paths, titles) is included: only counts.
+Redacted: the Plex token, the TMDb key, the client identifier, the metadata provider's secret
+id, the server's URL (its host may be personal), the machine identifier, and every folder
+(ingest folders, library roots, the path map, the sections' locations). Sessions are only
+counted (no user names), and nothing of the ingest history (file paths, titles) is included:
+only counts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .const import (
     CONF_INGEST_FOLDERS,
     CONF_MOVIES_ROOT,
     CONF_PATH_MAP,
+    CONF_PROVIDER_ID,
     CONF_TMDB_API_KEY,
     CONF_TV_ROOT,
 )
@@ -38,6 +40,7 @@ TO_REDACT = {
     CONF_TOKEN,
     CONF_TMDB_API_KEY,
     CONF_CLIENT_IDENTIFIER,
+    CONF_PROVIDER_ID,
     CONF_URL,
     CONF_INGEST_FOLDERS,
     CONF_MOVIES_ROOT,

@@ -1,23 +1,37 @@
 """The Plex metadata provider on Home Assistant's HTTP server: off unless an entry turns it on.
 
-Two providers, as Plex recommends, whose URLs the user adds in Plex (Settings → Metadata
-Agents → Add Provider):
-- `{Home Assistant}/api/videodrome/provider/movie` (`tv.plex.agents.custom.videodrome.movie`)
-- `{Home Assistant}/api/videodrome/provider/tv` (`tv.plex.agents.custom.videodrome.tv`)
+Two providers, as Plex recommends, at addresses with the entry's secret id in them, which the
+user copies from Videodrome's options into Plex (Settings → Metadata Agents → Add Provider):
+- `{Home Assistant}/api/videodrome/provider/{id}/movie` (`tv.plex.agents.custom.videodrome.movie`)
+- `{Home Assistant}/api/videodrome/provider/{id}/tv` (`tv.plex.agents.custom.videodrome.tv`)
 
-Plex calls providers without authentication, so these views have `requires_auth = False`.
-What keeps that safe: they are read-only (GET, and POST only to ask for a match), answer 404
-while no entry has the option on (views cannot be unregistered), limit each client address
-with a token bucket (429 with Retry-After), refuse bodies over 64 KiB and malformed input with
-400 and a one-line message (never a stack trace), and serve only TMDb's public metadata.
-While the option is on, a warning repair issue says the provider is reachable without
-authentication.
+Plex calls providers without authentication, so these views have `requires_auth = False`, and
+the id does what a webhook's id does: it is `secrets.token_urlsafe(PROVIDER_ID_BYTES)` (256
+random bits), kept in the entry's data (`CONF_PROVIDER_ID`: made with the entry, given to older
+entries by the 1.2 migration, made anew by the options flow, which stops the old addresses at
+once), compared in constant time, and redacted in diagnostics. It is never logged: not by
+Videodrome, and not by the loggers of Home Assistant's HTTP server that print request paths
+(its access log and its views' debug lines, its security filter's warning when it refuses a
+request), whose records get the id masked. A wrong id, like an entry with the provider off,
+gets the 404 of an address that does not exist.
+
+What else keeps it safe: it is read-only (GET, and POST only to ask for a match); each client
+address is limited by a token bucket (429 with Retry-After); bodies over 64 KiB and malformed
+input get 400 and a one-line message (never a stack trace); what one request may cost TMDb is
+bounded (`engine/provider_limits`: 503 with Retry-After past it); only TMDb's public metadata
+is served; and nothing a client does writes to the log above debug level, at most one line a
+minute (`LOG_INTERVAL`). While the option is on, a warning repair issue says what the id
+protects and what it does not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import hmac
+import logging
 import math
+import re
+import secrets
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
@@ -33,16 +47,23 @@ from .const import (
     CONF_AUTO_THRESHOLD,
     CONF_INCLUDE_IDS,
     CONF_METADATA_PROVIDER,
+    CONF_PROVIDER_ID,
     DEFAULT_AUTO_THRESHOLD,
     DOMAIN,
     LOGGER,
     VERSION,
 )
-from .engine.errors import ProviderNotFoundError, ProviderRequestError, TMDbError
+from .engine.errors import (
+    ProviderBusyError,
+    ProviderNotFoundError,
+    ProviderRequestError,
+    TMDbError,
+)
 from .engine.identify import Identifier
-from .engine.limits import ClientRateLimiter
+from .engine.limits import ClientRateLimiter, Throttle
 from .engine.provider import MetadataProvider
 from .engine.provider_docs import Page, read_language
+from .engine.provider_limits import ProviderLimits
 from .engine.provider_match import MatchRequest
 from .engine.score import Thresholds
 from .ingest_runtime import signal_item
@@ -56,26 +77,75 @@ if TYPE_CHECKING:
     from .ingest_runtime import IngestRuntime
 
 PROVIDER_URL: Final = "/api/videodrome/provider"
+PROVIDER_ID_BYTES: Final = 32
 KINDS: Final[tuple[ProviderKind, ...]] = ("movie", "tv")
 MAX_BODY: Final = 64 * 1024
 # A library scan asks about every file (a match, then the metadata and its children), so the
 # bucket is deep; past it, 20 a second is still more than TMDb itself allows.
 RATE: Final = 20.0
 BURST: Final = 300.0
+LOG_INTERVAL: Final = 60.0
+# Home Assistant's loggers that print request paths (see the module's docstring).
+PATH_LOGGERS: Final = (
+    "aiohttp.access",
+    "homeassistant.helpers.http",
+    "homeassistant.components.http.security_filter",
+)
+_ID_IN_PATH: Final = re.compile(re.escape(PROVIDER_URL) + r"/[^/?#\s]+")
 ISSUE_PROVIDER_OPEN: Final = "metadata_provider_open"
 DATA_PROVIDERS: HassKey[ProviderHub] = HassKey(f"{DOMAIN}_metadata_provider")
 
 
+def new_provider_id() -> str:
+    """A new secret id for an entry's provider addresses."""
+    return secrets.token_urlsafe(PROVIDER_ID_BYTES)
+
+
+@dataclass(slots=True)
+class ServedEntry:
+    """An entry that has the provider on, and its two providers."""
+
+    entry: ConfigEntry[Any]
+    providers: dict[ProviderKind, MetadataProvider]
+
+
 @dataclass(slots=True)
 class ProviderHub:
-    """The providers of the entries that have the option on, and the clients' rate limits."""
+    """The entries that serve a provider, the clients' rate limits, the log's throttle."""
 
     limiter: ClientRateLimiter
-    providers: dict[str, dict[ProviderKind, MetadataProvider]] = field(default_factory=dict)
+    served: dict[str, ServedEntry] = field(default_factory=dict)
+    log: Throttle = field(default_factory=lambda: Throttle(LOG_INTERVAL))
 
-    def provider(self, kind: ProviderKind) -> MetadataProvider | None:
-        """The provider of the first entry that serves one (None: the option is off)."""
-        return next((p[kind] for p in self.providers.values()), None)
+    def provider(self, provider_id: str, kind: ProviderKind) -> MetadataProvider | None:
+        """The provider of the entry whose id `provider_id` is (None: none has it).
+
+        The id is read from the entry each time (a new one works at once, the old one stops),
+        and compared with every entry's in constant time.
+        """
+        asked = provider_id.encode("utf-8", "surrogatepass")
+        found: MetadataProvider | None = None
+        for served in self.served.values():
+            secret = str(served.entry.data.get(CONF_PROVIDER_ID) or "")
+            if hmac.compare_digest(secret.encode(), asked) and secret:
+                found = served.providers[kind]
+        return found
+
+
+class MaskProviderIds(logging.Filter):
+    """Masks the id in the provider's paths in the records of Home Assistant's loggers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always let the record through, with `{PROVIDER_URL}/**REDACTED**` in its paths."""
+        if isinstance(record.msg, str):
+            record.msg = _masked(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_masked(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _masked(text: str) -> str:
+    return _ID_IN_PATH.sub(f"{PROVIDER_URL}/**REDACTED**", text)
 
 
 @callback
@@ -84,6 +154,10 @@ def async_setup_provider_views(hass: HomeAssistant) -> None:
     hub = ProviderHub(ClientRateLimiter(RATE, BURST))
     hass.data[DATA_PROVIDERS] = hub
     hass.http.register_view(ProviderView(hub))
+    for name in PATH_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, MaskProviderIds) for f in logger.filters):
+            logger.addFilter(MaskProviderIds())
 
 
 @callback
@@ -106,7 +180,10 @@ def async_setup_entry_provider(
         thresholds=Thresholds(auto=auto, review=min(Thresholds().review, auto)),
         include_ids=bool(entry.options.get(CONF_INCLUDE_IDS, True)),
         run_blocking=run_blocking,
+        guess_lane="provider",
+        quiet=True,
     )
+    limits = ProviderLimits.create()
     providers: dict[ProviderKind, MetadataProvider] = {
         kind: MetadataProvider(
             kind,
@@ -115,10 +192,11 @@ def async_setup_entry_provider(
             identifier=identifier,
             run_blocking=run_blocking,
             version=VERSION,
+            limits=limits,
         )
         for kind in KINDS
     }
-    hub.providers[entry.entry_id] = providers
+    hub.served[entry.entry_id] = ServedEntry(entry, providers)
 
     @callback
     def history_changed(*_: Any) -> None:
@@ -127,7 +205,7 @@ def async_setup_entry_provider(
 
     @callback
     def stop() -> None:
-        hub.providers.pop(entry.entry_id, None)
+        hub.served.pop(entry.entry_id, None)
         ir.async_delete_issue(hass, DOMAIN, issue_id)
 
     entry.async_on_unload(
@@ -141,17 +219,16 @@ def async_setup_entry_provider(
         is_fixable=False,
         severity=ir.IssueSeverity.WARNING,
         translation_key=ISSUE_PROVIDER_OPEN,
-        translation_placeholders=provider_urls(hass),
     )
 
 
-def provider_urls(hass: HomeAssistant) -> dict[str, str]:
+def provider_urls(hass: HomeAssistant, provider_id: str) -> dict[str, str]:
     """The addresses to add in Plex, on Home Assistant's local address when it has one."""
     try:
         base = get_url(hass, allow_external=False, allow_cloud=False)
     except NoURLAvailableError:
         base = "http://<Home Assistant address>:8123"
-    return {f"{kind}_url": f"{base}{PROVIDER_URL}/{kind}" for kind in KINDS}
+    return {f"{kind}_url": f"{base}{PROVIDER_URL}/{provider_id}/{kind}" for kind in KINDS}
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -196,7 +273,7 @@ def _flag(query: Any, name: str) -> bool:
 class ProviderView(HomeAssistantView):
     """Every endpoint of both providers; Plex calls them without authentication."""
 
-    url = PROVIDER_URL + "/{kind:movie|tv}"
+    url = PROVIDER_URL + "/{provider_id}/{kind:movie|tv}"
     extra_urls = [  # noqa: RUF012 (HomeAssistantView declares it a plain list)
         url + "/library/metadata/{rating_key}",
         url + "/library/metadata/{rating_key}/{relation}",
@@ -209,23 +286,38 @@ class ProviderView(HomeAssistantView):
         self._hub = hub
 
     async def get(
-        self, request: web.Request, kind: ProviderKind, rating_key: str = "", relation: str = ""
+        self,
+        request: web.Request,
+        provider_id: str,
+        kind: ProviderKind,
+        rating_key: str = "",
+        relation: str = "",
     ) -> web.Response:
         """The root document, a match (query form), metadata, children, images, extras."""
-        return await self._serve(request, kind, rating_key, relation)
+        return await self._serve(request, provider_id, kind, rating_key, relation)
 
     async def post(
-        self, request: web.Request, kind: ProviderKind, rating_key: str = "", relation: str = ""
+        self,
+        request: web.Request,
+        provider_id: str,
+        kind: ProviderKind,
+        rating_key: str = "",
+        relation: str = "",
     ) -> web.Response:
         """A match: the only request that may carry a body."""
-        return await self._serve(request, kind, rating_key, relation)
+        return await self._serve(request, provider_id, kind, rating_key, relation)
 
     async def _serve(
-        self, request: web.Request, kind: ProviderKind, rating_key: str, relation: str
+        self,
+        request: web.Request,
+        provider_id: str,
+        kind: ProviderKind,
+        rating_key: str,
+        relation: str,
     ) -> web.Response:
-        provider = self._hub.provider(kind)
+        provider = self._hub.provider(provider_id, kind)
         if provider is None:
-            return _error(404, "not found")
+            raise web.HTTPNotFound  # what an address that does not exist gets
         if request.method == "POST" and (rating_key != "matches" or relation):
             return _error(405, "read-only: only matches may be posted", {"Allow": "GET"})
         wait = self._hub.limiter.admit(request.remote or "")
@@ -237,12 +329,24 @@ class ProviderView(HomeAssistantView):
             return _error(400, str(err))
         except ProviderNotFoundError:
             return _error(404, "not found")
+        except ProviderBusyError as err:
+            retry = str(max(math.ceil(err.retry_after), 1))
+            return _error(503, str(err), {"Retry-After": retry})
         except TMDbError as err:
-            LOGGER.warning("The metadata provider could not reach TMDb: %s", err)
+            self._debug("The metadata provider could not reach TMDb: %s", err)
             return _error(500, "TMDb is not available")
-        except Exception:  # noqa: BLE001 - Plex gets a plain 500, the log gets the details
-            LOGGER.exception("The metadata provider failed on %s", request.path)
+        except Exception:  # noqa: BLE001 - Plex gets a plain 500, the debug log the details
+            self._debug("The metadata provider failed on a %s request", request.method, trace=True)
             return _error(500, "internal error")
+
+    def _debug(self, message: str, *args: object, trace: bool = False) -> None:
+        """A debug line about a request, at most one every LOG_INTERVAL seconds.
+
+        Never the request's path (it holds the id) nor anything above debug: any client can
+        make these happen as often as it likes.
+        """
+        if (held := self._hub.log.ready()) is not None:
+            LOGGER.debug(message + " (%d more since the last)", *args, held, exc_info=trace)
 
     async def _answer(
         self, request: web.Request, provider: MetadataProvider, rating_key: str, relation: str

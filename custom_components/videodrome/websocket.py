@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.components.websocket_api import ERR_HOME_ASSISTANT_ERROR, async_register_command
+from homeassistant.components.websocket_api import async_register_command
+from homeassistant.components.websocket_api.const import ERR_HOME_ASSISTANT_ERROR
 from homeassistant.components.websocket_api.decorators import (
     async_response,
     websocket_command,

@@ -102,6 +102,7 @@ class RecordedRequest:
     method: str
     path: str
     query: dict[str, str]
+    at: float = 0.0  # when it arrived, on the emulator's clock (time.monotonic by default)
 
 
 class TMDbEmulator:
@@ -217,7 +218,7 @@ class TMDbEmulator:
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         query = {k: v for k, v in request.query.items() if k != "api_key"}
-        self.requests.append(RecordedRequest(request.method, request.path, query))
+        self.requests.append(RecordedRequest(request.method, request.path, query, self._clock()))
         self.counts[(request.match_info.route.name or "unknown").replace(".", "/")] += 1
         if request.match_info.route.name == "image":
             return await handler(request)

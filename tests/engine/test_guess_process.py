@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 import datetime as dt
 import io
 import json
@@ -74,7 +75,7 @@ def worker() -> Iterator[GuessProcess]:
 def shared_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[GuessProcess]]:
     """Whatever the test puts in the list becomes the process `parse()` asks."""
     chosen: list[GuessProcess] = []
-    monkeypatch.setattr(guess_process, "shared", lambda: chosen[0])
+    monkeypatch.setattr(guess_process, "shared", lambda lane="ingest": chosen[0])
     parse_module._parse_cached.cache_clear()
     yield chosen
     for process in chosen:
@@ -299,6 +300,58 @@ def test_parse_reads_here_when_the_child_cannot_answer(
 def test_one_process_is_shared() -> None:
     """Every parse in the interpreter asks the same child."""
     assert guess_process.shared() is guess_process.shared()
+
+
+def test_the_provider_has_a_process_of_its_own_at_a_lower_priority() -> None:
+    """Names remote clients send are read by another child, nicer than this process."""
+    parse_module._parse_cached.cache_clear()
+    provider = guess_process.shared("provider")
+    assert provider is guess_process.shared("provider") is not guess_process.shared()
+    parsed = parse("Provider.Lane.Film.2001.mkv", lane="provider")
+    assert (parsed.title, parsed.year) == ("Provider Lane Film", 2001)
+    pid = provider.pid
+    assert pid is not None
+    assert pid != guess_process.shared().pid
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == min(own + 10, 19)
+    provider.close()
+    assert not alive(pid)
+    parse_module._parse_cached.cache_clear()
+
+
+def test_a_stuck_provider_name_does_not_hold_ingest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the provider's child spins on a name, ingest's child answers at once."""
+    monkeypatch.setattr(parse_module, "PARSE_TIME_LIMIT", 3.0)
+    lanes = {"ingest": fake(), "provider": fake()}
+    monkeypatch.setattr(guess_process, "_shared", lanes)
+    parse_module._parse_cached.cache_clear()
+    try:
+        assert parse("warm", lane="provider").title == "warm"  # both children started
+        assert parse("warm").title == "warm"
+        with ThreadPoolExecutor(1) as pool:
+            stuck = pool.submit(parse, "slow", lane="provider")
+            time.sleep(0.2)  # the provider's child is busy with it
+            started = time.monotonic()
+            assert parse("Heat").title == "Heat"
+            assert time.monotonic() - started < 1.0
+            assert not stuck.done()
+            assert stuck.result().reasons == ("parse_timeout",)
+    finally:
+        for process in lanes.values():
+            process.close()
+        parse_module._parse_cached.cache_clear()
+
+
+def test_a_priority_that_cannot_be_lowered_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise PermissionError("not allowed")
+
+    monkeypatch.setattr(os, "setpriority", refuse)
+    process = GuessProcess([sys.executable, "-c", FAKE_WORKER], niceness=10)
+    try:
+        assert process.guess("kept", 10) == {"title": "kept"}
+    finally:
+        process.close()
 
 
 def test_the_worker_serves_lines() -> None:

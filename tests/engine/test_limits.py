@@ -1,10 +1,15 @@
-"""The TTL cache and the per-client rate limit, with time driven by the test."""
+"""The TTL cache, the rate limits and the log throttle, with time driven by the test."""
 
 from __future__ import annotations
 
 import pytest
 
-from custom_components.videodrome.engine.limits import ClientRateLimiter, TTLCache
+from custom_components.videodrome.engine.limits import (
+    BookingLimiter,
+    ClientRateLimiter,
+    Throttle,
+    TTLCache,
+)
 
 
 class Clock:
@@ -89,3 +94,56 @@ def test_limiter_refuses_nonsense() -> None:
         ClientRateLimiter(0, 1)
     with pytest.raises(ValueError, match="positive"):
         ClientRateLimiter(1, 0.5)
+
+
+def test_booking_a_burst_then_slots_spaced_by_the_rate() -> None:
+    clock = Clock()
+    limiter = BookingLimiter(rate=10, burst=3, max_wait=0.25, clock=clock)
+    assert [limiter.book() for _ in range(3)] == [(True, 0.0)] * 3
+    assert [(ok, round(wait, 3)) for ok, wait in (limiter.book(), limiter.book())] == [
+        (True, 0.1),
+        (True, 0.2),
+    ]
+    # The next slot is 0.3 s away, past the 0.25 s a caller may wait: refused, nothing booked.
+    ok, retry = limiter.book()
+    assert (ok, round(retry, 3)) == (False, 0.05)
+    clock.now += 0.06
+    ok, wait = limiter.book()
+    assert (ok, round(wait, 3)) == (True, 0.24)
+
+
+def test_booked_slots_never_exceed_burst_plus_rate() -> None:
+    """However many ask, over any t seconds at most burst + rate * t slots start."""
+    clock = Clock()
+    limiter = BookingLimiter(rate=10, burst=3, max_wait=2, clock=clock)
+    starts: list[float] = []
+    for _ in range(200):  # 20 s of asking, 100 times a second
+        for _ in range(10):
+            ok, wait = limiter.book()
+            if ok:
+                starts.append(clock.now + wait)
+        clock.now += 0.1
+    starts.sort()
+    for i, first in enumerate(starts):
+        for window in (0.5, 1.0, 5.0):
+            inside = sum(1 for t in starts[i:] if t < first + window)
+            assert inside <= 3 + 10 * window + 1e-9
+    assert len(starts) >= 10 * 20  # and the rate is used, not wasted
+
+
+def test_booking_refuses_nonsense() -> None:
+    for rate, burst, max_wait in ((0, 1, 1), (1, 0.5, 1), (1, 1, -1)):
+        with pytest.raises(ValueError, match="booking limiter"):
+            BookingLimiter(rate, burst, max_wait=max_wait)
+
+
+def test_throttle_lets_one_event_through_per_interval_and_counts_the_rest() -> None:
+    clock = Clock()
+    throttle = Throttle(60, clock=clock)
+    assert throttle.ready() == 0
+    assert [throttle.ready() for _ in range(5)] == [None] * 5
+    clock.now += 59.9
+    assert throttle.ready() is None
+    clock.now += 0.1
+    assert throttle.ready() == 6
+    assert throttle.ready() is None

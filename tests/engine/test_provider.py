@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine.errors import ProviderNotFoundError
+from custom_components.videodrome.engine.errors import ProviderBusyError, ProviderNotFoundError
 from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.provider import (
     MATCH_TTL,
@@ -26,10 +26,11 @@ from custom_components.videodrome.engine.tmdb import TMDbClient
 from .conftest import TMDB_KEY
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
     import aiohttp
 
+    from custom_components.videodrome.engine.provider import Answer
     from tests.emulators.tmdb import TMDbEmulator
 
 MOVIE_FILE = "/media/Movies/The Matrix (1999) {tmdb-603}/The Matrix (1999).mkv"
@@ -87,8 +88,19 @@ async def setup(
         await tmdb.close()
 
 
+async def answered(call: Callable[[], Awaitable[Answer]], tries: int = 10) -> Answer:
+    """What Plex gets by asking again after each 503 (what each try fetched stays cached)."""
+    for _ in range(tries - 1):
+        try:
+            return await call()
+        except ProviderBusyError:
+            continue
+    return await call()
+
+
 async def _match(provider: MetadataProvider, **body: Any) -> list[dict[str, Any]]:
-    answer = await provider.match(MatchRequest.from_json(body))
+    request = MatchRequest.from_json(body)
+    answer = await answered(lambda: provider.match(request))
     container = answer.json()["MediaContainer"]
     assert container["identifier"] == provider.root().json()["MediaProvider"]["identifier"]
     assert container["size"] == len(container["Metadata"]) == container["totalSize"]
@@ -260,19 +272,27 @@ async def test_identification_time_limit(
         await tmdb.close()
 
 
-async def test_tmdb_failure_while_identifying_is_an_empty_list(
-    setup: Setup, tmdb_emulator: TMDbEmulator
+async def test_tmdb_failure_while_identifying_is_busy_or_an_empty_list(
+    setup: Setup, session: aiohttp.ClientSession, tmdb_emulator: TMDbEmulator
 ) -> None:
+    """Retries use up the request's TMDb budget (503: ask again); a plain failure, no match."""
     tmdb_emulator.faults.fail_next = 100
     tmdb_emulator.faults.fail_status = 503
-    assert await _match(setup.movie, type=1, title="Se7en", year=1995) == []
-    assert await _match(setup.movie, type=1, guid="imdb://tt0114369") == []
+    for body in ({"title": "Se7en", "year": 1995}, {"guid": "imdb://tt0114369"}):
+        with pytest.raises(ProviderBusyError):
+            await setup.movie.match(MatchRequest.from_json({"type": 1, **body}))
+    once = TMDbClient(session, api_key=TMDB_KEY, base_url=tmdb_emulator.url, max_retries=0)
+    provider = MetadataProvider("movie", once)
+    assert await _match(provider, type=1, title="Se7en", year=1995) == []
+    assert await _match(provider, type=1, guid="imdb://tt0114369") == []
     # Not remembered: once TMDb is back, the same requests are answered.
     tmdb_emulator.faults.fail_next = 0
-    (found,) = await _match(setup.movie, type=1, title="Se7en", year=1995)
-    assert found["ratingKey"] == "tmdb-movie-807"
-    (pinned,) = await _match(setup.movie, type=1, guid="imdb://tt0114369")
-    assert pinned["ratingKey"] == "tmdb-movie-807"
+    for answering in (provider, setup.movie):
+        (found,) = await _match(answering, type=1, title="Se7en", year=1995)
+        assert found["ratingKey"] == "tmdb-movie-807"
+        (pinned,) = await _match(answering, type=1, guid="imdb://tt0114369")
+        assert pinned["ratingKey"] == "tmdb-movie-807"
+    await once.close()
 
 
 async def test_matches_are_cached_until_the_history_changes_or_they_expire(setup: Setup) -> None:
@@ -384,7 +404,7 @@ async def test_children_are_paged(setup: Setup) -> None:
 
 
 async def test_grandchildren_are_every_episode_paged(setup: Setup) -> None:
-    answer = await setup.tv.grandchildren("tmdb-show-1396", Page(0, 1000))
+    answer = await answered(lambda: setup.tv.grandchildren("tmdb-show-1396", Page(0, 1000)))
     container = answer.json()["MediaContainer"]
     assert container["totalSize"] == 7 + 13 + 13 + 13 + 16
     keys = [m["ratingKey"] for m in container["Metadata"]]
@@ -421,16 +441,20 @@ async def test_no_path_or_key_in_any_answer(setup: Setup) -> None:
     answers = [
         setup.movie.root(),
         setup.tv.root(),
-        await setup.movie.match(
-            MatchRequest.from_json(
-                {"type": 1, "manual": 1, "title": "The Matrix", "filename": MOVIE_FILE}
+        await answered(
+            lambda: setup.movie.match(
+                MatchRequest.from_json(
+                    {"type": 1, "manual": 1, "title": "The Matrix", "filename": MOVIE_FILE}
+                )
             )
         ),
-        await setup.tv.match(
-            MatchRequest.from_json({"type": 4, "filename": EPISODE_FILE, "includeChildren": 1})
+        await answered(
+            lambda: setup.tv.match(
+                MatchRequest.from_json({"type": 4, "filename": EPISODE_FILE, "includeChildren": 1})
+            )
         ),
         await setup.tv.metadata("tmdb-show-1396", include_children=True),
-        await setup.tv.grandchildren("tmdb-show-1396", Page(0, 1000)),
+        await answered(lambda: setup.tv.grandchildren("tmdb-show-1396", Page(0, 1000))),
         await setup.movie.images("tmdb-movie-603"),
     ]
     for answer in answers:
@@ -468,7 +492,7 @@ async def test_documents_in_the_language_plex_asks_for(
     assert await setup.tv.metadata("tmdb-episode-1396-1-1", language="fr-FR") is french
     page = await setup.tv.children("tmdb-season-1396-1", Page(), language="de")
     assert page.json()["MediaContainer"]["totalSize"] == 7
-    assert ("/3/tv/1396/season/1", "de") in {
+    assert ("/3/tv/1396/season/1", "de-DE") in {
         (r.path, r.query.get("language")) for r in tmdb_emulator.requests
     }
     (found,) = await _match(setup.movie, type=1, title="The Matrix", year=1999)

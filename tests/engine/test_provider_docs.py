@@ -22,6 +22,11 @@ from custom_components.videodrome.engine.provider_docs import (
     media_provider,
     read_language,
 )
+from custom_components.videodrome.engine.provider_languages import (
+    DEFAULT_LANGUAGE,
+    TMDB_LANGUAGES,
+    normalise_language,
+)
 from custom_components.videodrome.engine.provider_metadata import (
     episode_metadata,
     movie_metadata,
@@ -191,6 +196,17 @@ def test_page_numbers_must_be_numbers(value: str) -> None:
         Page.read({"X-Plex-Container-Start": value}, {})
 
 
+@pytest.mark.parametrize("name", ["X-Plex-Container-Start", "X-Plex-Container-Size"])
+def test_page_numbers_of_thousands_of_digits_are_refused(name: str) -> None:
+    """Not converted (Python would refuse past 4,300 digits): out of range, a 400."""
+    for where in ({name: "9" * 5000}, {name: "0" * 5000}, {name: "1" * 10}):
+        with pytest.raises(ProviderRequestError, match="out of range"):
+            Page.read(where, {})
+        with pytest.raises(ProviderRequestError, match="out of range"):
+            Page.read({}, where)
+    assert Page.read({name: "9" * 9}, {}) in {Page(1_000_000, 20), Page(0, MAX_PAGE_SIZE)}
+
+
 def test_movie_metadata_fields() -> None:
     movie = {
         "id": 194,
@@ -330,15 +346,35 @@ def test_odd_tmdb_values_are_left_out() -> None:
     [
         ({"X-Plex-Language": "fr-FR"}, {}, "fr-FR"),
         ({"X-Plex-Language": "pt_br"}, {}, "pt-BR"),
-        ({"X-Plex-Language": "DE"}, {}, "de"),
+        ({"X-Plex-Language": "DE"}, {}, "de-DE"),  # a language alone: its main region
+        ({"X-Plex-Language": "en-us"}, {}, "en-US"),
+        ({"X-Plex-Language": "en_US"}, {}, "en-US"),
+        ({"X-Plex-Language": "EN"}, {}, "en-US"),
+        ({"X-Plex-Language": "fr-BE"}, {}, "fr-FR"),  # a region TMDb does not have
+        ({"X-Plex-Language": "zh-Hant"}, {}, "zh-TW"),
         ({}, {"X-Plex-Language": "ja-JP"}, "ja-JP"),
         ({"X-Plex-Language": "es-ES"}, {"X-Plex-Language": "it-IT"}, "es-ES"),
-        ({}, {}, None),
-        ({"X-Plex-Language": "english"}, {}, None),  # not a tag: ignored, the header is optional
-        ({"X-Plex-Language": "en-US; DROP"}, {}, None),
+        ({}, {}, "en-US"),
+        ({"X-Plex-Language": "english"}, {}, "en-US"),  # not a tag: the default, not refused
+        ({"X-Plex-Language": "en-US; DROP"}, {}, "en-US"),
+        ({"X-Plex-Language": "xx-YY"}, {}, "en-US"),  # a language TMDb does not have
+        ({"X-Plex-Language": "fr-FR" + "x" * 5000}, {}, "en-US"),
     ],
 )
-def test_language_header(
-    headers: dict[str, str], query: dict[str, str], language: str | None
-) -> None:
+def test_language_header(headers: dict[str, str], query: dict[str, str], language: str) -> None:
     assert read_language(headers, query) == language
+
+
+def test_every_language_normalises_onto_tmdbs_list() -> None:
+    """However a client spells a language, the provider asks TMDb for one of its 144 tags."""
+    assert len(TMDB_LANGUAGES) == 144
+    assert all(normalise_language(tag) == tag for tag in TMDB_LANGUAGES)
+    languages = {tag[:2] for tag in TMDB_LANGUAGES}
+    assert {normalise_language(code) for code in languages} <= TMDB_LANGUAGES
+    assert {normalise_language(code.upper()) for code in languages} <= TMDB_LANGUAGES
+    assert normalise_language("pt") == "pt-PT"
+    assert normalise_language("zh-Hans") == "zh-CN"
+    assert normalise_language(None) == DEFAULT_LANGUAGE == "en-US"
+    # Every language a client makes up is one of TMDb's, so caches hold at most 144 of each.
+    sent = {f"{a}{b}-{c}{d}" for a in "aefz" for b in "nrsh" for c in "UGBR" for d in "SBTA"}
+    assert {normalise_language(value) for value in sent} <= TMDB_LANGUAGES

@@ -10,6 +10,7 @@ from custom_components.videodrome.engine.errors import ProviderRequestError
 from custom_components.videodrome.engine.provider_docs import MetadataType, RatingKey
 from custom_components.videodrome.engine.provider_match import (
     MAX_FILENAME,
+    MAX_NAME,
     MatchRequest,
     from_history,
     key_at_level,
@@ -112,7 +113,9 @@ def test_file_name_of_a_folder_path_is_none() -> None:
         ({"type": 1, "manual": 2}, "manual must be 0 or 1"),
         ({"type": 1, "manual": "yes"}, "manual must be 0 or 1"),
         ({"type": 4, "date": "20/01/2008"}, "YYYY-MM-DD"),
-        ({"type": 1, "title": "x" * 513}, "too long"),
+        ({"type": 1, "title": "x" * (MAX_NAME + 1)}, "too long"),
+        ({"type": 3, "parentTitle": "x" * 256}, "too long"),
+        ({"type": 4, "grandparentTitle": "ü" * 256}, "too long"),
         ({"type": 1, "filename": "x" * (MAX_FILENAME + 1)}, "too long"),
         ({"type": 1, "title": "a\x00b"}, "not text"),
     ],
@@ -127,6 +130,30 @@ def test_malformed_query_is_refused() -> None:
         MatchRequest.from_query({"title": "Alien"})
     with pytest.raises(ProviderRequestError, match="whole number"):
         MatchRequest.from_query({"type": "1", "year": "MCMLXXIX"})
+
+
+@pytest.mark.parametrize("field", ["type", "year", "index", "parentIndex"])
+@pytest.mark.parametrize("digits", ["9" * 5000, "0" * 4000 + "1", "1" * 7])
+def test_numbers_of_thousands_of_digits_are_refused_not_converted(field: str, digits: str) -> None:
+    """Python refuses to convert more than 4,300 digits (a 500 before): out of range, a 400."""
+    query = {"type": "4", field: digits}
+    with pytest.raises(ProviderRequestError, match=f"{field} is out of range"):
+        MatchRequest.from_query(query)
+    body: dict[str, object] = {**query, "type": digits if field == "type" else 4}
+    with pytest.raises(ProviderRequestError, match=f"{field} is out of range"):
+        MatchRequest.from_json(body)
+
+
+def test_file_names_with_a_part_longer_than_a_file_name_may_be_are_refused() -> None:
+    """guessit's time grows fast with a name's length: a part past 255 is not read at all."""
+    long_folder = f"TV/{'S01E01.' * 40}/Show.S01E01.mkv"
+    with pytest.raises(ProviderRequestError, match="part longer than 255"):
+        MatchRequest.from_json({"type": 4, "filename": long_folder})
+    with pytest.raises(ProviderRequestError, match="part longer than 255"):
+        MatchRequest.from_json({"type": 4, "filename": "x" * 256 + ".mkv"})
+    name = "x" * (MAX_NAME - 4) + ".mkv"
+    deep = "/".join(["Folder"] * 500) + "/" + name  # long, but every part a valid name
+    assert MatchRequest.from_json({"type": 1, "filename": deep}).file_name == name
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from custom_components.videodrome.const import (
     CONF_INGEST_FOLDERS,
     CONF_MOVIES_ROOT,
     CONF_PATH_MAP,
+    CONF_PROVIDER_ID,
     CONF_TMDB_API_KEY,
     CONF_TRANSFER_MODE,
     CONF_TV_ROOT,
@@ -153,6 +154,8 @@ async def test_user_flow_creates_an_entry_named_after_the_server(
     assert data[CONF_URL] == plex_emulator.url
     assert data[CONF_TOKEN] == PLEX_TOKEN
     assert len(data[CONF_CLIENT_IDENTIFIER]) == 32
+    assert len(data[CONF_PROVIDER_ID]) == 43  # the metadata provider's secret: 256 bits
+    assert (result["result"].version, result["result"].minor_version) == (1, 2)
     assert result["options"] == INGEST_OFF
     assert result["result"].options == INGEST_OFF
 

@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 
 from custom_components.videodrome.const import (
     CONF_PATH_MAP,
+    CONF_PROVIDER_ID,
     DOMAIN,
 )
 from custom_components.videodrome.watcher_runtime import CONF_NETWORK_SHARE
@@ -131,6 +132,7 @@ async def test_no_secret_or_personal_path_anywhere(
     forbidden = [
         PLEX_TOKEN,
         TMDB_KEY,
+        entry.data[CONF_PROVIDER_ID],  # the metadata provider's secret address
         "test-client",
         plex_emulator.url,
         port,

@@ -1,4 +1,7 @@
-"""The options flow (the ingest settings of an entry) against the Plex and TMDb emulators."""
+"""The options flow against the Plex and TMDb emulators.
+
+The ingest settings of an entry, and its metadata provider's addresses (shown, made anew).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
 import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -18,20 +22,26 @@ from custom_components.videodrome.const import (
     CONF_CLIENT_IDENTIFIER,
     CONF_INCLUDE_IDS,
     CONF_INGEST_FOLDERS,
+    CONF_METADATA_PROVIDER,
     CONF_MOVIES_ROOT,
     CONF_PATH_MAP,
+    CONF_PROVIDER_ID,
     CONF_TMDB_API_KEY,
     CONF_TRANSFER_MODE,
     CONF_TV_ROOT,
     CONF_VERIFY_CHECKSUM,
     DOMAIN,
 )
+from custom_components.videodrome.options_flow import CONF_REGENERATE, NO_ID_YET
+from custom_components.videodrome.provider_http import PROVIDER_URL
 from tests.conftest import PLEX_TOKEN
 
 from .conftest import TMDB_KEY
+from .provider_client import roots
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
     from tests.emulators.tmdb import TMDbEmulator
 
@@ -203,7 +213,7 @@ async def test_errors_are_reported_and_nothing_changes(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
-    assert _suggested(result) == {**settings, **change}
+    assert _suggested(result) == {**settings, **change, CONF_REGENERATE: False}
     assert loaded_entry.options == {}
 
     result = dict(await hass.config_entries.options.async_configure(result["flow_id"], settings))
@@ -235,7 +245,75 @@ async def test_plex_unreachable(
     )
     entry.add_to_hass(hass)
     result = await _open(hass, entry)
-    assert result["description_placeholders"] == {"sections": "(Plex could not be reached)"}
+    assert result["description_placeholders"]["sections"] == "(Plex could not be reached)"
     result = dict(await hass.config_entries.options.async_configure(result["flow_id"], settings))
     assert result["errors"] == {"base": "cannot_connect"}
     hass.config_entries.options.async_abort(result["flow_id"])
+
+
+async def test_the_form_shows_the_provider_addresses(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Both addresses, with the entry's secret id, on Home Assistant's own address."""
+    await hass.config.async_update(internal_url="http://192.168.1.5:8123")
+    result = await _open(hass, loaded_entry)
+    provider_id = loaded_entry.data[CONF_PROVIDER_ID]
+    assert len(provider_id) >= 22  # 128 bits and more, URL-safe
+    base = f"http://192.168.1.5:8123{PROVIDER_URL}/{provider_id}"
+    placeholders = result["description_placeholders"]
+    assert (placeholders["movie_url"], placeholders["tv_url"]) == (f"{base}/movie", f"{base}/tv")
+    defaults = {
+        str(key): key.default() for key in result["data_schema"].schema if key == CONF_REGENERATE
+    }
+    assert defaults == {CONF_REGENERATE: False}
+
+
+async def test_new_addresses_work_at_once_and_the_old_ones_stop(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    config_entry: MockConfigEntry,
+    tmdb: TMDbEmulator,
+    settings: dict[str, Any],
+) -> None:
+    """Saved with nothing else changed: no reload, yet the old addresses are 404 at once."""
+    assert await async_setup_component(hass, DOMAIN, {})  # its views, before the client
+    client = await hass_client_no_auth()
+    config_entry.add_to_hass(hass)
+    served = {**settings, CONF_METADATA_PROVIDER: True}
+    hass.config_entries.async_update_entry(config_entry, options=_stored(served))
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    before = config_entry.runtime_data
+    old = roots(config_entry)
+    assert [(await client.get(root)).status for root in old] == [200, 200]
+
+    result = await _open(hass, config_entry)
+    assert result["description_placeholders"]["movie_url"].endswith(old[0])
+    result = dict(
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {**_suggested(result), CONF_REGENERATE: True}
+        )
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert config_entry.options == _stored(served)  # the choice is not an option
+    assert config_entry.runtime_data is before
+    new = roots(config_entry)
+    assert new != old
+    assert [(await client.get(root)).status for root in old] == [404, 404]
+    assert [(await client.get(root)).status for root in new] == [200, 200]
+    result = await _open(hass, config_entry)
+    assert result["description_placeholders"]["tv_url"].endswith(new[1])
+
+
+async def test_an_entry_without_an_id_gets_one_when_saved(
+    hass: HomeAssistant, config_entry: MockConfigEntry, tmdb: TMDbEmulator, settings: dict[str, Any]
+) -> None:
+    """Never set up (so never migrated): the form says so, and saving makes the id."""
+    config_entry.add_to_hass(hass)
+    assert CONF_PROVIDER_ID not in config_entry.data
+    result = await _open(hass, config_entry)
+    assert f"/{NO_ID_YET}/movie" in result["description_placeholders"]["movie_url"]
+    result = dict(await hass.config_entries.options.async_configure(result["flow_id"], settings))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert len(config_entry.data[CONF_PROVIDER_ID]) >= 22

@@ -1,11 +1,14 @@
 """The Plex metadata provider on Home Assistant's HTTP server, against the Plex and TMDb emulators.
 
-Requests are made the way PMS makes them: without authentication, JSON bodies for matches,
-paging in headers or query parameters, feature keys under the URL the user registered.
+Requests are made the way PMS makes them: without authentication, at the entry's secret
+address, JSON bodies for matches, paging in headers or query parameters, feature keys under the
+URL the user registered. A 503 (an answer that needs more TMDb requests than one request may
+make) is asked again, as PMS would on its next refresh.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +17,11 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 
-from custom_components.videodrome.const import CONF_METADATA_PROVIDER, DOMAIN
+from custom_components.videodrome.const import (
+    CONF_METADATA_PROVIDER,
+    CONF_PROVIDER_ID,
+    DOMAIN,
+)
 from custom_components.videodrome.engine.limits import ClientRateLimiter
 from custom_components.videodrome.engine.provider_docs import (
     IDENTIFIER_PATTERN,
@@ -31,46 +38,21 @@ from custom_components.videodrome.provider_http import (
 from tests.conftest import PLEX_TOKEN
 
 from .conftest import TMDB_KEY
+from .provider_client import Plex
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from aiohttp import ClientResponse
-    from aiohttp.test_utils import TestClient
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
     from tests.emulators.tmdb import TMDbEmulator
 
-MOVIE = f"{PROVIDER_URL}/movie"
-TV = f"{PROVIDER_URL}/tv"
-
-
-class Plex:
-    """Calls the providers as PMS does, and keeps every body it was sent back."""
-
-    def __init__(self, client: TestClient[Any, Any]) -> None:
-        self.client = client
-        self.bodies: list[str] = []
-
-    async def _read(self, response: ClientResponse) -> tuple[int, Any, ClientResponse]:
-        text = await response.text()
-        self.bodies.append(text)
-        assert response.content_type == "application/json", text
-        return response.status, (await response.json()) if text else None, response
-
-    async def get(self, path: str, **kwargs: Any) -> tuple[int, Any, ClientResponse]:
-        return await self._read(await self.client.get(path, **kwargs))
-
-    async def post(self, path: str, **kwargs: Any) -> tuple[int, Any, ClientResponse]:
-        return await self._read(await self.client.post(path, **kwargs))
-
-    async def match(self, root: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-        status, data, _ = await self.post(f"{root}/library/metadata/matches", json=body)
-        assert status == 200, data
-        metadata: list[dict[str, Any]] = data["MediaContainer"]["Metadata"]
-        return metadata
+PROVIDER_ID = "hnNYb0j9Qm8Zr1fWb3p0cJ8kq2uYt1wXv3aBcDeFgH4"  # as secrets.token_urlsafe(32)
+MOVIE = f"{PROVIDER_URL}/{PROVIDER_ID}/movie"
+TV = f"{PROVIDER_URL}/{PROVIDER_ID}/tv"
+NOWHERE = "/api/videodrome/no/such/path"
 
 
 @pytest.fixture
@@ -96,6 +78,9 @@ async def _ingest(hass: HomeAssistant, tmp_path: Path, name: str) -> dict[str, A
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set up `entry`, whose provider id is PROVIDER_ID."""
+    data = {**entry.data, CONF_PROVIDER_ID: PROVIDER_ID}
+    hass.config_entries.async_update_entry(entry, data=data)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
@@ -111,9 +96,8 @@ async def test_off_by_default_everything_is_404(
     entry = make_ingest_entry()
     await _setup(hass, entry)
     for path in (MOVIE, TV, f"{MOVIE}/library/metadata/tmdb-movie-603"):
-        status, _, _ = await plex.get(path)
-        assert status == 404
-    status, _, _ = await plex.post(f"{MOVIE}/library/metadata/matches", json={"type": 1})
+        assert await plex.shape("GET", path) == await plex.shape("GET", NOWHERE)
+    status, _, _ = await plex.raw("POST", f"{MOVIE}/library/metadata/matches", json={"type": 1})
     assert status == 404
     assert _issue(hass, entry) is None
 
@@ -121,7 +105,7 @@ async def test_off_by_default_everything_is_404(
 async def test_turning_it_on_and_off(
     hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry], plex: Plex
 ) -> None:
-    """On: served, with a warning repair issue naming the URLs. Off again: 404, issue gone."""
+    """On: served, with a warning repair issue. Off again: 404, issue gone."""
     entry = make_ingest_entry(**{CONF_METADATA_PROVIDER: True})
     await _setup(hass, entry)
     status, root, _ = await plex.get(MOVIE)
@@ -131,15 +115,13 @@ async def test_turning_it_on_and_off(
     assert issue is not None
     assert issue.severity is ir.IssueSeverity.WARNING
     assert issue.translation_key == ISSUE_PROVIDER_OPEN
-    assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["movie_url"].endswith(MOVIE)
-    assert issue.translation_placeholders["tv_url"].endswith(TV)
+    assert not issue.translation_placeholders  # the secret addresses are in the options only
     hass.config_entries.async_update_entry(
         entry, options={**entry.options, CONF_METADATA_PROVIDER: False}
     )
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    status, _, _ = await plex.get(MOVIE)
+    status, _, _ = await plex.raw("GET", MOVIE)
     assert status == 404
     assert _issue(hass, entry) is None
 
@@ -152,7 +134,7 @@ async def test_unloading_stops_serving(
     assert (await plex.get(TV))[0] == 200
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED
-    assert (await plex.get(TV))[0] == 404
+    assert (await plex.raw("GET", TV))[0] == 404
     assert _issue(hass, entry) is None
 
 
@@ -294,7 +276,10 @@ async def test_children_paging_headers_and_query(served: MockConfigEntry, plex: 
         path, params={"X-Plex-Container-Start": "5", "X-Plex-Container-Size": "2"}
     )
     assert [m["index"] for m in data["MediaContainer"]["Metadata"]] == [6, 7]
-    _, data, _ = await plex.get(
+    # Every season of the show: more TMDb requests than one request may make, so PMS is told
+    # to ask again (503), and each time gets further.
+    _, data, _ = await plex.answered(
+        "GET",
         f"{TV}/library/metadata/tmdb-show-1396/grandchildren",
         headers={"X-Plex-Container-Size": "100"},
     )
@@ -394,18 +379,26 @@ async def test_an_unexpected_error_is_a_plain_500(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    provider = hass.data[DATA_PROVIDERS].provider("movie")
+    provider = hass.data[DATA_PROVIDERS].provider(PROVIDER_ID, "movie")
     assert provider is not None
 
     async def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("a bug with /secret/path in its message")
 
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()
     monkeypatch.setattr(provider, "metadata", broken)
-    status, data, _ = await plex.get(f"{MOVIE}/library/metadata/tmdb-movie-603")
-    assert status == 500
-    assert data == {"error": "internal error"}
-    assert "/secret/path" not in plex.bodies[-1]
-    assert "a bug with /secret/path" in caplog.text  # the details go to the log
+    for _ in range(3):
+        status, data, _ = await plex.get(f"{MOVIE}/library/metadata/tmdb-movie-603")
+        assert status == 500
+        assert data == {"error": "internal error"}
+        assert "/secret/path" not in plex.bodies[-1]
+    # The details go to the debug log, once a minute at most: any client can cause this.
+    ours = [r for r in caplog.records if r.filename == "provider_http.py"]
+    assert [(r.levelno, r.exc_info is not None) for r in ours] == [(logging.DEBUG, True)]
+    assert all(r.levelno < logging.WARNING for r in caplog.records)
+    assert "a bug with /secret/path" in caplog.text
+    assert PROVIDER_ID not in caplog.text
 
 
 async def test_nothing_private_in_any_answer(
@@ -441,7 +434,7 @@ async def test_nothing_private_in_any_answer(
 async def test_urls_without_a_known_address(hass: HomeAssistant) -> None:
     """Home Assistant does not know its own address yet: the issue says where to put it."""
     hass.config.api = None
-    assert provider_urls(hass) == {
+    assert provider_urls(hass, PROVIDER_ID) == {
         "movie_url": f"http://<Home Assistant address>:8123{MOVIE}",
         "tv_url": f"http://<Home Assistant address>:8123{TV}",
     }

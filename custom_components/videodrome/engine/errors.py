@@ -102,3 +102,17 @@ class ProviderRequestError(ProviderError):
 
 class ProviderNotFoundError(ProviderError):
     """No such ratingKey (404)."""
+
+
+class ProviderBusyError(ProviderError):
+    """The provider cannot answer now; asking again later may succeed (503 with Retry-After).
+
+    Its share of TMDb's rate is used up, the request needs more TMDb requests than one request
+    may make (what it fetched is cached, so asking again continues), or too many file names
+    wait to be read.
+    """
+
+    def __init__(self, reason: str, retry_after: float = 1.0) -> None:
+        """`retry_after`: seconds until asking again may succeed."""
+        super().__init__(reason)
+        self.retry_after = retry_after

@@ -1,9 +1,14 @@
-"""The guessit process: `guess_worker.py` run as a child, asked one name at a time. Blocking.
+"""The guessit processes: `guess_worker.py` run as a child, asked one name at a time. Blocking.
 
-`parse()` asks the shared process (`shared()`) from an executor thread; see `guess_worker.py`
-for why guessit runs apart. The child is started on the first name, answers in order, is
-killed when a name takes longer than the time limit (a pathological name cannot hang it, and
-nothing needs interrupting inside this process), and is started again on the next name. When
+`parse()` asks a shared process (`shared(lane)`) from an executor thread; see `guess_worker.py`
+for why guessit runs apart. There is one child per lane: ingest's, and the metadata provider's
+for the names remote clients send, so that a flood of pathological names (each holds a child
+for up to the time limit, then costs a restart) never makes ingest wait; the provider's child
+also runs at a lower CPU priority (`NICENESS`), so that it does not slow ingest's either.
+
+A child is started on the first name, answers in order, is killed when a name takes longer
+than the time limit (a pathological name cannot hang it, and nothing needs interrupting inside
+this process), and is started again on the next name. When
 it cannot start or dies mid-answer, `GuessProcessError` tells `parse()` to read the name in
 this process instead, and starting is not tried again for `RETRY_AFTER` seconds.
 
@@ -24,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast
 
 import orjson
 
@@ -39,6 +44,10 @@ WORKER = Path(__file__).with_name("guess_worker.py")
 START_TIMEOUT = 60.0  # importing guessit and building its rules: about a second, more on a Pi
 RETRY_AFTER = 60.0
 STOP_TIMEOUT = 5.0  # for a child to end once its input is closed
+
+type Lane = Literal["ingest", "provider"]
+# Added to this process's niceness for a lane's child (the most is 19, the lowest priority).
+NICENESS: Final[dict[Lane, int]] = {"ingest": 0, "provider": 10}
 
 
 class GuessProcessError(Exception):
@@ -63,9 +72,10 @@ def _environment() -> dict[str, str]:
 class GuessProcess:
     """One child running `command` (the worker), asked by one thread at a time."""
 
-    def __init__(self, command: Sequence[str] | None = None) -> None:
-        """Run `command` (the worker by default) when the first name comes."""
+    def __init__(self, command: Sequence[str] | None = None, *, niceness: int = 0) -> None:
+        """Run `command` (the worker by default) when the first name comes, `niceness` nicer."""
         self._command = list(command) if command is not None else worker_command()
+        self._niceness = niceness
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._failed_at: float | None = None
@@ -134,6 +144,8 @@ class GuessProcess:
         )
         self._process = process
         self.started += 1
+        if self._niceness:
+            _lower_priority(process.pid, self._niceness)
         ready = self._read_line(process, START_TIMEOUT)
         if ready is None:
             raise GuessProcessError(f"no answer within {START_TIMEOUT:.0f} s of starting")
@@ -175,28 +187,37 @@ class GuessProcess:
             process.wait()
 
 
+def _lower_priority(pid: int, niceness: int) -> None:
+    """Make the child `niceness` nicer than this process (where the system allows it)."""
+    try:
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, pid, min(own + niceness, 19))
+    except (AttributeError, OSError) as err:  # not POSIX, or not allowed: same priority
+        _LOGGER.debug("The guessit process keeps its priority: %s", err)
+
+
 def _pipe(pipe: IO[bytes] | None) -> IO[bytes]:
     """A pipe the child was started with (stdin and stdout always are)."""
     return cast("IO[bytes]", pipe)
 
 
-_shared: GuessProcess | None = None
+_shared: dict[Lane, GuessProcess] = {}
 _shared_lock = threading.Lock()
 
 
-def shared() -> GuessProcess:
-    """The process every `parse()` in this interpreter asks (created on first use)."""
-    global _shared  # noqa: PLW0603 (one child per interpreter)
+def shared(lane: Lane = "ingest") -> GuessProcess:
+    """The process every `parse()` of `lane` in this interpreter asks (created on first use)."""
     with _shared_lock:
-        if _shared is None:
-            _shared = GuessProcess()
-            atexit.register(_shared.close)
-        return _shared
+        process = _shared.get(lane)
+        if process is None:
+            process = _shared[lane] = GuessProcess(niceness=NICENESS[lane])
+            atexit.register(process.close)
+        return process
 
 
 def close_shared() -> None:
-    """End the shared process, if it runs (a later `shared()` starts another). Blocking."""
+    """End the shared processes that run (a later `shared()` starts another). Blocking."""
     with _shared_lock:
-        process = _shared
-    if process is not None:
+        processes = list(_shared.values())
+    for process in processes:
         process.close()

@@ -35,6 +35,7 @@ from .score import (
 if TYPE_CHECKING:
     from pathlib import PurePath, PurePosixPath
 
+    from .guess_process import Lane
     from .tmdb import TMDbClient
     from .tmdb_models import Candidate
 
@@ -120,12 +121,20 @@ class Identifier:
         thresholds: Thresholds | None = None,
         include_ids: bool = True,
         run_blocking: BlockingRunner | None = None,
+        guess_lane: Lane = "ingest",
+        quiet: bool = False,
     ) -> None:
-        """Decide with `thresholds`; put `{tmdb-N}`/`{tvdb-N}` in folder names if `include_ids`."""
+        """Decide with `thresholds`; put `{tmdb-N}`/`{tvdb-N}` in folder names if `include_ids`.
+
+        Names are read in `guess_lane`'s guessit process. `quiet`: nothing above debug in the
+        log, for names a remote client sends (it must not be able to write the log at will).
+        """
         self._tmdb = tmdb
         self.thresholds = thresholds or Thresholds()
         self._include_ids = include_ids
         self._run_blocking = run_blocking or run_in_default_executor
+        self._lane: Lane = guess_lane
+        self._quiet = quiet
         # guessit is pure Python: threads add no speed, only contention for the GIL with the
         # event loop's thread. One parse at a time keeps the loop's stalls short.
         self._parsing = asyncio.Semaphore(1)
@@ -135,7 +144,9 @@ class Identifier:
     ) -> Identification:
         """Identify one file (guessit runs in an executor job, never on the event loop)."""
         async with self._parsing:
-            parsed: ParsedName = await self._run_blocking(partial(parse, path, root))
+            parsed: ParsedName = await self._run_blocking(
+                partial(parse, path, root, lane=self._lane)
+            )
         return await self.identify_parsed(parsed)
 
     async def identify_parsed(self, parsed: ParsedName) -> Identification:
@@ -149,8 +160,12 @@ class Identifier:
         except TMDbAuthError:
             raise
         except TMDbError as err:
-            # An outage is logged once by the client's Availability, not once per file.
-            log_failure(_LOGGER, err, "TMDb failed while identifying %s: %s", parsed.path, err)
+            # An outage is logged once by the client's Availability, not once per file; the
+            # provider's identifications (quiet) only ever at debug.
+            if self._quiet:
+                _LOGGER.debug("TMDb failed while identifying %s: %s", parsed.path, err)
+            else:
+                log_failure(_LOGGER, err, "TMDb failed while identifying %s: %s", parsed.path, err)
             return Identification(parsed.path, parsed, Decision.MANUAL, 0.0, (TMDB_UNAVAILABLE,))
         return found
 
@@ -235,7 +250,7 @@ class Identifier:
             try:
                 target = movie_path(name, extension, include_ids=self._include_ids)
             except ValueError as err:
-                return _unnameable(base, err)
+                return _unnameable(base, err, quiet=self._quiet)
             return replace(base, library="movies", target=target)
         show = await self._tmdb.tv(match.tmdb_id)
         season = parsed.season
@@ -267,7 +282,7 @@ class Identifier:
         try:
             target = episode_path(name_, extension, include_ids=self._include_ids)
         except ValueError as err:
-            return _unnameable(found, err)
+            return _unnameable(found, err, quiet=self._quiet)
         return replace(found, library="tv", target=target)
 
     async def _episode_title(
@@ -281,9 +296,10 @@ class Identifier:
         return first.name if first is not None else None
 
 
-def _unnameable(found: Identification, err: ValueError) -> Identification:
+def _unnameable(found: Identification, err: ValueError, *, quiet: bool) -> Identification:
     """A match that has no Plex name (episodes 1 and 3 in one file, part 12 of a film...)."""
-    _LOGGER.info("No Plex name for %s: %s", found.path, err)
+    level = logging.DEBUG if quiet else logging.INFO
+    _LOGGER.log(level, "No Plex name for %s: %s", found.path, err)
     return replace(found, decision=Decision.MANUAL, reasons=(*found.reasons, UNNAMEABLE))
 
 

@@ -1,8 +1,12 @@
-"""Bounds for a service anyone on the network may call: a TTL cache and per-client rate limits.
+"""Bounds for a service anyone on the network may call: caches, rate limits, log throttles.
 
-Both hold at most `max_entries` keys (the least recently used go first), so a flood of
-distinct requests or client addresses cannot grow memory without bound, and both read time
-from an injected clock, so tests drive time instead of sleeping.
+- `TTLCache` and `ClientRateLimiter` hold at most `max_entries` keys (the least recently used
+  go first), so a flood of distinct requests or client addresses cannot grow memory without
+  bound;
+- `BookingLimiter` keeps one kind of traffic to its share of a rate, booking slots ahead;
+- `Throttle` lets one event in `interval` seconds through (for log lines a client can cause).
+
+All read time from an injected clock, so tests drive time instead of sleeping.
 """
 
 from __future__ import annotations
@@ -103,3 +107,62 @@ class ClientRateLimiter:
             bucket.tokens -= 1.0
             return 0.0
         return (1.0 - bucket.tokens) / self.rate
+
+
+class BookingLimiter:
+    """A token bucket that books slots ahead: `burst` at once, then `rate` a second at most.
+
+    Over any `t` seconds at most `burst + rate * t` slots start, however many ask. A slot up to
+    `max_wait` seconds away is booked (the caller waits for it); a later one is refused.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        burst: float,
+        *,
+        max_wait: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Refill at `rate` tokens per second up to `burst`; book at most `max_wait` ahead."""
+        if rate <= 0 or burst < 1 or max_wait < 0:
+            raise ValueError("a booking limiter needs a positive rate and a burst of at least one")
+        self.rate = rate
+        self.burst = burst
+        self.max_wait = max_wait
+        self._clock = clock
+        self._tokens = burst
+        self._updated = clock()
+
+    def book(self) -> tuple[bool, float]:
+        """(True, seconds until the booked slot) or (False, seconds until one may be booked)."""
+        now = self._clock()
+        elapsed = max(now - self._updated, 0.0)
+        self._tokens = min(self.burst, self._tokens + elapsed * self.rate)
+        self._updated = now
+        wait = max(1.0 - self._tokens, 0.0) / self.rate
+        if wait > self.max_wait:
+            return False, wait - self.max_wait
+        self._tokens -= 1.0
+        return True, wait
+
+
+class Throttle:
+    """One event per `interval` seconds; the others are counted until the next one passes."""
+
+    def __init__(self, interval: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        """Let an event through at most every `interval` seconds."""
+        self.interval = interval
+        self._clock = clock
+        self._next = float("-inf")
+        self._held = 0
+
+    def ready(self) -> int | None:
+        """None: hold this event back. Else how many were held back since the last one."""
+        now = self._clock()
+        if now < self._next:
+            self._held += 1
+            return None
+        self._next = now + self.interval
+        held, self._held = self._held, 0
+        return held

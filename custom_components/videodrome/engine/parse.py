@@ -165,20 +165,28 @@ class ParsedName:
         return self.readings[0].year if self.readings else None
 
 
-def parse(path: str | bytes | PurePath, root: str | PurePath | None = None) -> ParsedName:
-    """Parse a file's path (relative to `root`, the ingest folder, when given). Blocking."""
+def parse(
+    path: str | bytes | PurePath,
+    root: str | PurePath | None = None,
+    *,
+    lane: guess_process.Lane = "ingest",
+) -> ParsedName:
+    """Parse a file's path (relative to `root`, the ingest folder, when given). Blocking.
+
+    guessit runs in `lane`'s process: the metadata provider's names in a process of their own.
+    """
     text, reasons = _as_text(path)
     if reasons:
         return ParsedName(path=text, kind=Kind.UNKNOWN, video=False, reasons=reasons)
     relative = _relevant_part(PurePosixPath(text.replace("\\", "/")), root)
-    return _parse_cached(text, str(relative))
+    return _parse_cached(text, str(relative), lane)
 
 
 # The same file is parsed again within minutes (plan then ingest, a review re-identified), not
 # hours: a few hundred recent names are enough, and each cached result is a handful of objects
 # the garbage collector scans at every full collection.
 @lru_cache(maxsize=512)
-def _parse_cached(text: str, relative: str) -> ParsedName:
+def _parse_cached(text: str, relative: str, lane: guess_process.Lane) -> ParsedName:
     name = PurePosixPath(relative).name
     suffix = PurePosixPath(name).suffix.lower()
     partial = suffix in PARTIAL_EXTENSIONS
@@ -189,7 +197,7 @@ def _parse_cached(text: str, relative: str) -> ParsedName:
     if partial:
         cleaned = cleaned[: -len(suffix)]
     try:
-        guess = _guess(cleaned)
+        guess = _guess(cleaned, lane)
     except DeadlineExceeded:
         return ParsedName(
             path=text, kind=Kind.UNKNOWN, ids=ids, extension=extension, partial=partial,
@@ -209,11 +217,11 @@ def _parse_cached(text: str, relative: str) -> ParsedName:
     return parsed
 
 
-def _guess(cleaned: str) -> dict[str, Any]:
-    """Guessit's reading of `cleaned`, in the guessit process (this one if that cannot answer)."""
+def _guess(cleaned: str, lane: guess_process.Lane) -> dict[str, Any]:
+    """Guessit's reading of `cleaned`, in `lane`'s process (this one if that cannot answer)."""
     if GUESSIT_PROCESS:
         try:
-            return guess_process.shared().guess(cleaned, PARSE_TIME_LIMIT)
+            return guess_process.shared(lane).guess(cleaned, PARSE_TIME_LIMIT)
         except guess_process.GuessProcessError as err:
             _LOGGER.debug("Reading %r in this process: %s", cleaned, err)
     with Deadline(PARSE_TIME_LIMIT):

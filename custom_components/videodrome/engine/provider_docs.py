@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from .errors import ProviderRequestError
+from .provider_languages import normalise_language
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -32,6 +33,7 @@ MATCH_KEY: Final = "/library/metadata/matches"
 DEFAULT_PAGE_SIZE: Final = 20
 MAX_PAGE_SIZE: Final = 1000
 _MAX_PAGE_START: Final = 1_000_000
+_MAX_DIGITS: Final = 9  # a page number longer than this is refused before it is converted
 
 
 class MetadataType(IntEnum):
@@ -173,20 +175,13 @@ class Page:
         return list(items[self.start : self.start + self.size])
 
 
-_LANGUAGE = re.compile(r"([a-z]{2})(?:[-_]([a-z]{2}))?", re.IGNORECASE)
+def read_language(headers: Mapping[str, str], query: Mapping[str, str]) -> str:
+    """`X-Plex-Language` (header, else query) as one of TMDb's languages (`fr-FR`, `en-US`).
 
-
-def read_language(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
-    """`X-Plex-Language` (header, else query) as TMDb wants it (`fr-FR`, `de`), else None.
-
-    Optional in the contract: a value that is not a language tag is ignored, not refused.
+    Optional in the contract: a value that is not a language TMDb has is the default, not
+    refused (see `provider_languages`).
     """
-    text = headers.get("X-Plex-Language") or query.get("X-Plex-Language") or ""
-    found = _LANGUAGE.fullmatch(text.strip())
-    if found is None:
-        return None
-    language, region = found.groups()
-    return f"{language.lower()}-{region.upper()}" if region else language.lower()
+    return normalise_language(headers.get("X-Plex-Language") or query.get("X-Plex-Language"))
 
 
 def _paging_number(
@@ -200,4 +195,6 @@ def _paging_number(
     text = text.strip()
     if not text.isascii() or not text.isdigit():
         raise ProviderRequestError(f"{name} is not a number")
+    if len(text) > _MAX_DIGITS:
+        raise ProviderRequestError(f"{name} is out of range")
     return min(int(text), maximum)

@@ -3,6 +3,9 @@
 PMS posts a JSON body (type, title, year, guid, filename, season and episode numbers...); the
 provider also accepts the same fields as query parameters (GET), as some PMS builds and tools
 send them. Anything of the wrong type is a `ProviderRequestError` (HTTP 400), never a guess.
+Sizes are checked first: a title, or a part of a file name, longer than a file name may be
+(`MAX_NAME`) is refused, because guessit's time grows quickly with a name's length; so is a
+number with more digits than the largest allowed, which Python may refuse to convert.
 """
 
 from __future__ import annotations
@@ -20,14 +23,15 @@ if TYPE_CHECKING:
     from .store import Item
 
 MAX_TEXT: Final = 512
+MAX_NAME: Final = 255  # a title, and each part of a file name (NAME_MAX)
 MAX_FILENAME: Final = 4096
 MAX_NUMBER: Final = 100_000
 MANUAL_RESULTS: Final = 5  # "Fix Match…" lists this many, best first
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TEXT_FIELDS: Final = {
-    "title": MAX_TEXT,
-    "parentTitle": MAX_TEXT,
-    "grandparentTitle": MAX_TEXT,
+    "title": MAX_NAME,
+    "parentTitle": MAX_NAME,
+    "grandparentTitle": MAX_NAME,
     "guid": MAX_TEXT,
     "filename": MAX_FILENAME,
     "date": MAX_TEXT,
@@ -77,6 +81,9 @@ class MatchRequest:
         date = texts["date"]
         if date is not None and not _DATE.fullmatch(date):
             raise ProviderRequestError("date must be YYYY-MM-DD")
+        filename = texts["filename"]
+        if filename is not None and any(len(p) > MAX_NAME for p in re.split(r"[\\/]", filename)):
+            raise ProviderRequestError(f"filename has a part longer than {MAX_NAME} characters")
         return cls(
             type=MetadataType(kind),
             title=texts["title"],
@@ -86,7 +93,7 @@ class MatchRequest:
             guid=texts["guid"],
             index=numbers["index"],
             parent_index=numbers["parentIndex"],
-            filename=texts["filename"],
+            filename=filename,
             date=date,
             manual=flags["manual"],
             include_children=flags["includeChildren"],
@@ -129,6 +136,8 @@ def _number(value: Any, name: str, *, strings: bool) -> int | None:
             return None
         if not text.isascii() or not text.isdigit():
             raise ProviderRequestError(f"{name} must be a whole number")
+        if len(text) > len(str(MAX_NUMBER)):
+            raise ProviderRequestError(f"{name} is out of range")
         value = int(text)
     if not isinstance(value, int) or isinstance(value, bool):
         raise ProviderRequestError(f"{name} must be a whole number")

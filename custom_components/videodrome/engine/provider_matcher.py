@@ -8,26 +8,37 @@
    scoring), or a TMDb search for the title, within a time limit.
 The history's answers score 100: they are what Videodrome decided, with a person's approval
 where it mattered. A source that could not be asked (TMDb down, time up) makes the answer
-incomplete, and an incomplete answer is not cached.
+incomplete, and an incomplete answer is not cached. Only as many titles are looked at closely
+(a daily show's episode found by its air date) as the answer lists, and file names wait to be
+read in the provider's bounded queue (`provider_limits.ParseQueue`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 import logging
+import re
 from typing import TYPE_CHECKING, Final
 
 from .blocking import BlockingRunner, run_in_default_executor
 from .errors import TMDbError, TMDbNotFoundError
 from .parse import Kind, Reading
 from .provider_docs import MetadataType, ProviderKind, RatingKey
-from .provider_match import Found, Hit, MatchRequest, from_history, key_at_level
+from .provider_languages import DEFAULT_LANGUAGE
+from .provider_limits import ParseQueue
+from .provider_match import (
+    MANUAL_RESULTS,
+    Found,
+    Hit,
+    MatchRequest,
+    from_history,
+    key_at_level,
+)
 from .provider_metadata import episodes_of, seasons_of
 from .score import score
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from .identify import Identifier
     from .store import Item, Store
     from .tmdb import ExternalSource, TMDbClient
@@ -36,6 +47,21 @@ _LOGGER = logging.getLogger(__name__)
 
 IDENTIFY_TIMEOUT: Final = 8.0  # Plex's own timeout is unknown; stay well under 10 s
 HISTORY_LIMIT: Final = 20
+# Ids as TMDb, IMDb and TVDB write them: anything else is not looked up.
+_TMDB_ID = re.compile(r"[0-9]{1,9}")
+_IMDB_ID = re.compile(r"tt[0-9]{7,10}")
+_TVDB_ID = _TMDB_ID
+
+
+@dataclass(slots=True)
+class _Finding:
+    """What one match request found so far."""
+
+    request: MatchRequest
+    language: str
+    date_lookups: int  # left; each reads a show and up to two seasons
+    found: list[Found] = field(default_factory=list)
+    complete: bool = True
 
 
 class Matcher:
@@ -50,6 +76,7 @@ class Matcher:
         identifier: Identifier | None = None,
         run_blocking: BlockingRunner | None = None,
         identify_timeout: float = IDENTIFY_TIMEOUT,
+        parses: ParseQueue | None = None,
     ) -> None:
         """Look in `store` and identify with `identifier` when given."""
         self.kind: ProviderKind = kind
@@ -58,36 +85,52 @@ class Matcher:
         self._identifier = identifier
         self._run_blocking = run_blocking or run_in_default_executor
         self._identify_timeout = identify_timeout
+        self._parses = parses or ParseQueue()
 
-    async def find(self, request: MatchRequest) -> tuple[list[Found], bool]:
-        """The titles found, best first, and whether every source could be asked."""
-        found: list[Found] = []
-        complete = True
+    async def find(
+        self, request: MatchRequest, *, language: str = DEFAULT_LANGUAGE
+    ) -> tuple[list[Found], bool]:
+        """The titles found, best first, and whether every source could be asked.
 
-        def add(more: list[Found] | None) -> bool:
-            nonlocal complete
-            if more is None:
-                complete = False
-                return False
-            for candidate in more:
-                if all(f.key != candidate.key for f in found):
-                    found.append(candidate)
-            return bool(found) and not request.manual
+        A daily show's seasons are read in `language`, as the answer's documents are.
+        """
+        finding = _Finding(request, language, date_lookups=MANUAL_RESULTS if request.manual else 1)
+        for source in (self._from_guid, self._by_file, self._by_title, self._identify):
+            if await self._add(finding, await source(request)):
+                break
+        return finding.found, finding.complete
 
-        if add(await self._from_guid(request)):
-            return found, complete
-        if (name := request.file_name) is not None and add(await self._history(request, name)):
-            return found, complete
-        if (title := request.show_title) is not None and add(
-            await self._history(request, None, title)
-        ):
-            return found, complete
-        add(await self._identify(request))
-        return found, complete
+    async def _add(self, finding: _Finding, hits: list[Hit] | None) -> bool:
+        """Add the keys of `hits` at the request's level; whether that is enough (not manual)."""
+        request = finding.request
+        if hits is None:
+            finding.complete = False
+            return False
+        date = request.date if request.type is MetadataType.EPISODE else None
+        for tmdb_id, season, episode, percent in hits:
+            key = key_at_level(request, tmdb_id, season, episode)
+            if key is None and date and finding.date_lookups > 0:
+                finding.date_lookups -= 1
+                try:
+                    key = await self._aired_on(tmdb_id, date, finding.language)
+                except TMDbError as err:
+                    _LOGGER.debug("TMDb failed while matching for Plex: %s", err)
+                    finding.complete = False
+            if key is not None and all(f.key != key for f in finding.found):
+                finding.found.append(Found(key, percent))
+        return bool(finding.found) and not request.manual
+
+    async def _by_file(self, request: MatchRequest) -> list[Hit]:
+        name = request.file_name
+        return [] if name is None else await self._history(request, name)
+
+    async def _by_title(self, request: MatchRequest) -> list[Hit]:
+        title = request.show_title
+        return [] if title is None else await self._history(request, None, title)
 
     async def _history(
         self, request: MatchRequest, file_name: str | None, title: str | None = None
-    ) -> list[Found]:
+    ) -> list[Hit]:
         store = self._store
         if store is None:
             return []
@@ -96,9 +139,9 @@ class Matcher:
         )
         if title is not None and request.year is not None:
             items = [i for i in items if i.year is None or abs(i.year - request.year) <= 1]
-        return await self._keys(request, from_history(request, items, by_file=title is None))
+        return from_history(request, items, by_file=title is None)
 
-    async def _from_guid(self, request: MatchRequest) -> list[Found] | None:
+    async def _from_guid(self, request: MatchRequest) -> list[Hit] | None:
         """What an id in the request names (None: TMDb could not be asked)."""
         guid = request.guid
         if not guid:
@@ -107,52 +150,49 @@ class Matcher:
         if own is not None:
             if own.provider != self.kind:
                 return []
-            return await self._keys(request, [(own.tmdb_id, own.season, own.episode, 100)])
+            return [(own.tmdb_id, own.season, own.episode, 100)]
         scheme, _, value = guid.partition("://")
         value = value.split("?")[0].strip("/")
         wanted = "movie" if self.kind == "movie" else "tv"
-        if scheme == "tmdb" and value.isascii() and value.isdigit():
-            return await self._keys(request, [(int(value), None, None, 100)])
-        if scheme in {"imdb", "tvdb"} and value.isascii() and value.isalnum():
+        if scheme == "tmdb" and _TMDB_ID.fullmatch(value):
+            return [(int(value), None, None, 100)]
+        pattern = {"imdb": _IMDB_ID, "tvdb": _TVDB_ID}.get(scheme)
+        if pattern is not None and pattern.fullmatch(value):
             source: ExternalSource = "imdb_id" if scheme == "imdb" else "tvdb_id"
             try:
                 hits = await self._tmdb.find(value, source)
             except TMDbError as err:
                 _LOGGER.debug("TMDb could not look up %s: %s", guid, err)
                 return None
-            return await self._keys(
-                request, [(c.tmdb_id, None, None, 100) for c in hits if c.media_type == wanted]
-            )
+            return [(c.tmdb_id, None, None, 100) for c in hits if c.media_type == wanted]
         return []
 
-    async def _identify(self, request: MatchRequest) -> list[Found] | None:
+    async def _identify(self, request: MatchRequest) -> list[Hit] | None:
         """Identify the file's name (or search its title) as ingest would (None: no time)."""
         try:
             async with asyncio.timeout(self._identify_timeout):
                 if request.filename and self._identifier is not None:
-                    return await self._identify_file(request, self._identifier)
+                    with self._parses.place():
+                        return await self._identify_file(request.filename, self._identifier)
                 if request.show_title:
                     return await self._search(request, request.show_title)
         except TimeoutError:
-            _LOGGER.info("Identifying a file for Plex took over %s s", self._identify_timeout)
+            _LOGGER.debug("Identifying a file for Plex took over %s s", self._identify_timeout)
             return None
         except TMDbError as err:
             _LOGGER.debug("TMDb failed while matching for Plex: %s", err)
             return None
         return []
 
-    async def _identify_file(self, request: MatchRequest, identifier: Identifier) -> list[Found]:
-        assert request.filename is not None  # noqa: S101 (checked by the caller)
-        identification = await identifier.identify(request.filename)
+    async def _identify_file(self, filename: str, identifier: Identifier) -> list[Hit]:
+        identification = await identifier.identify(filename)
         wanted = "movie" if self.kind == "movie" else "tv"
         ranked = [s for s in identification.ranked if s.candidate.media_type == wanted]
         season = identification.season
         episode = next(iter(identification.episodes), None)
-        return await self._keys(
-            request, [(s.candidate.tmdb_id, season, episode, _percent(s.score)) for s in ranked]
-        )
+        return [(s.candidate.tmdb_id, season, episode, _percent(s.score)) for s in ranked]
 
-    async def _search(self, request: MatchRequest, title: str) -> list[Found]:
+    async def _search(self, request: MatchRequest, title: str) -> list[Hit]:
         movie = self.kind == "movie"
         search = self._tmdb.search_movie if movie else self._tmdb.search_tv
         results = await search(title, request.year)
@@ -163,28 +203,30 @@ class Matcher:
             (score(reading, Kind.MOVIE if movie else Kind.EPISODE, c) for c in results),
             key=lambda s: -s.score,
         )
-        return await self._keys(
-            request, [(s.candidate.tmdb_id, None, None, _percent(s.score)) for s in scored]
-        )
+        return [(s.candidate.tmdb_id, None, None, _percent(s.score)) for s in scored]
 
-    async def _keys(self, request: MatchRequest, hits: Iterable[Hit]) -> list[Found]:
-        """Keys at the request's level for (TMDb id, season, episode, score) hits."""
-        found: list[Found] = []
-        for tmdb_id, season, episode, percent in hits:
-            key = key_at_level(request, tmdb_id, season, episode)
-            if key is None and request.type is MetadataType.EPISODE and request.date:
-                key = await self._aired_on(tmdb_id, request.date)
-            if key is not None:
-                found.append(Found(key, percent))
-        return found
+    async def _aired_on(self, tmdb_id: int, date: str, language: str) -> RatingKey | None:
+        """The episode of a show that aired on `date` (a daily show's files say only that).
 
-    async def _aired_on(self, tmdb_id: int, date: str) -> RatingKey | None:
-        """The episode of a show that aired on `date` (a daily show's files say only that)."""
+        It is in the season that started last on or before that day (or, where seasons
+        overlap, the one before): two seasons are read at most.
+        """
         try:
-            show = await self._tmdb.details_json("tv", tmdb_id)
-            for entry in seasons_of(show):
-                number = int(entry.get("season_number") or 0)
-                for episode in episodes_of(await self._tmdb.season_json(tmdb_id, number)):
+            show = await self._tmdb.details_json("tv", tmdb_id, language=language)
+            started = sorted(
+                (
+                    (aired, number)
+                    for entry in seasons_of(show)
+                    if isinstance(aired := entry.get("air_date"), str)
+                    and len(aired) == len(date)
+                    and aired <= date
+                    and isinstance(number := entry.get("season_number"), int)
+                ),
+                reverse=True,
+            )
+            for _, number in started[:2]:
+                season = await self._tmdb.season_json(tmdb_id, number, language=language)
+                for episode in episodes_of(season):
                     if episode.get("air_date") == date:
                         return RatingKey("episode", tmdb_id, number, episode["episode_number"])
         except TMDbNotFoundError:

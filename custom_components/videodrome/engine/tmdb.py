@@ -11,6 +11,8 @@ Every request goes through `TMDbClient._get`, which
 - backs off on 429 for as long as `Retry-After` says (pausing every request, not only the one
   that was refused), and retries 5xx answers, timeouts and dropped connections with jittered
   exponential delays, a bounded number of times;
+- awaits the caller's `request_gate` (if it set one) before each request that goes out, so
+  that the metadata provider can bound what one of its requests costs;
 - maps failures onto the engine's errors, whose messages name the request path only: the API
   key travels as a query parameter (v3) or a bearer header (v4) and never appears in a log
   line or an exception;
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass
 import email.utils
 from http import HTTPStatus
@@ -47,7 +50,7 @@ from .tmdb_cache import EMPTY_TTL
 from .tmdb_models import Candidate, Season, ShowDetails
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from .availability import Availability
     from .store import Store
@@ -66,6 +69,13 @@ _TIMED_OUT = 0
 _UNREACHABLE = -1
 
 ExternalSource = Literal["imdb_id", "tvdb_id"]
+
+# Awaited with the path before every request that goes out to TMDb (never for an answer from a
+# cache) in the context that set it; it may raise to refuse the request. Requests made under a
+# gate are not shared with callers without one (ingest), whom a refusal must not fail.
+request_gate: ContextVar[Callable[[str], Awaitable[None]] | None] = ContextVar(
+    "tmdb_request_gate", default=None
+)
 
 
 @dataclass(slots=True)
@@ -156,7 +166,7 @@ class TMDbClient:
         self._backoff = backoff
         self._run_blocking = run_blocking or run_in_default_executor
         self._memory: OrderedDict[str, bytes] = OrderedDict()  # request -> TMDb's answer
-        self._inflight: dict[str, asyncio.Task[Any]] = {}
+        self._inflight: dict[tuple[str, bool], asyncio.Task[Any]] = {}  # (request, gated)
         self._availability = availability
         self.stats = TMDbStats()
 
@@ -255,20 +265,21 @@ class TMDbClient:
             self._memory.move_to_end(key)
             self.stats.memory_hits += 1
             return orjson.loads(self._memory[key])
-        task = self._inflight.get(key)
+        flight = (key, request_gate.get() is not None)
+        task = self._inflight.get(flight)
         if task is None:
             # A task of its own, so that a caller giving up does not cancel it for the others.
             task = asyncio.get_running_loop().create_task(
                 self._load(key, path, params, cache=cache), name=f"TMDb {path}"
             )
-            self._inflight[key] = task
-            task.add_done_callback(lambda done: self._finished(key, done))
+            self._inflight[flight] = task
+            task.add_done_callback(lambda done: self._finished(flight, done))
         else:
             self.stats.shared += 1
         return await asyncio.shield(task)
 
-    def _finished(self, key: str, task: asyncio.Task[Any]) -> None:
-        self._inflight.pop(key, None)
+    def _finished(self, flight: tuple[str, bool], task: asyncio.Task[Any]) -> None:
+        self._inflight.pop(flight, None)
         if not task.cancelled():
             task.exception()  # retrieved: its callers got it, or all of them gave up
 
@@ -340,6 +351,8 @@ class TMDbClient:
         self, path: str, query: dict[str, str], headers: dict[str, str]
     ) -> tuple[int, bytes, str | None]:
         """One request: status, body, Retry-After; status 0 on a timeout, -1 if unreachable."""
+        if (gate := request_gate.get()) is not None:
+            await gate(path)
         async with self._semaphore:
             await self._limiter.acquire()
             self.stats.requests += 1
