@@ -24,7 +24,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import probatio as vol
 
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
+from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, LOGGER
 from .engine.store import ItemStatus
 from .ingest_entities import filed_summary, item_summary
 from .permissions import async_is_admin, async_non_admin_form
@@ -90,6 +90,7 @@ async def ws_review(hass: HomeAssistant, connection: ActiveConnection, msg: dict
     except ServiceValidationError as err:
         # An answer, not a raise: Home Assistant logs every raised error at ERROR, and an open
         # card asks again while Videodrome loads or after it was disabled.
+        LOGGER.debug("[%d] Review read answered with an error: %s", id(connection), err)
         connection.send_error(
             msg["id"],
             ERR_HOME_ASSISTANT_ERROR,
