@@ -32,7 +32,7 @@ from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_match import MatchFix
 from custom_components.videodrome.engine.plex_sync import PlexSync
-from custom_components.videodrome.engine.store import Store
+from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.plex import PlexEmulator, PlexLibrary

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from homeassistant.auth.models import User
     from homeassistant.core import HomeAssistant
 
-    from custom_components.videodrome.engine.store import Store
+    from custom_components.videodrome.engine.store.database import Store
 
 
 async def plain_user(hass: HomeAssistant) -> User:

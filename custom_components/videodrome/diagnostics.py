@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from .coordinator import PlexCoordinator
     from .data import VideodromeConfigEntry
-    from .engine.store import Store
+    from .engine.store.database import Store
     from .ingest_runtime import IngestRuntime
     from .library_runtime import LibraryRuntime
     from .watcher_runtime import WatcherRuntime

@@ -19,7 +19,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .engine.ingest import Event
 from .engine.posters import item_poster_url, poster_url
-from .engine.store import ItemStatus
+from .engine.store.database import ItemStatus
 from .entity import VideodromeEntity
 from .ingest_runtime import signal_item
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .coordinator import PlexCoordinator
-    from .engine.store import Item
+    from .engine.store.database import Item
     from .ingest_runtime import IngestRuntime
 
 QUEUE_ITEMS_SHOWN = 10

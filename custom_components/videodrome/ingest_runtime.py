@@ -49,9 +49,9 @@ from .engine.pipeline import Pipeline, Settings
 from .engine.plex_match import PLEX_CORRECTED, MatchFix
 from .engine.plex_sync import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
 from .engine.score import Thresholds
-from .engine.store import Store
+from .engine.store.database import Store
+from .engine.store.tmdb_cache import PURGE_INTERVAL
 from .engine.tmdb import TMDbClient
-from .engine.tmdb_cache import PURGE_INTERVAL
 from .engine.transfer import TransferMode
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 
     from .engine.pipeline import LibraryLookup
     from .engine.plex import PlexClient
-    from .engine.store import Item
+    from .engine.store.database import Item
 
 _LOGGER = logging.getLogger(__name__)
 

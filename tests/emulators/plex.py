@@ -21,10 +21,10 @@ import uuid
 from aiohttp import WSMsgType, web
 import orjson
 
-from .plex_library import Item, PlexLibrary, ScanChanges, Section, timeline_entries
-from .plex_match import add_routes as add_match_routes
-from .plex_render import render, wants_json
-from .plex_views import item_json, section_json, session_json
+from tests.emulators.plex_library import Item, PlexLibrary, ScanChanges, Section, timeline_entries
+from tests.emulators.plex_match import add_routes as add_match_routes
+from tests.emulators.plex_render import render, wants_json
+from tests.emulators.plex_views import item_json, section_json, session_json
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from .catalogue import Catalogue
+    from tests.emulators.catalogue import Catalogue
 
 STAND_IN = b"Videodrome demo stand-in media file (not a real video)\n"
 

@@ -21,8 +21,8 @@ from typing import Any
 import unicodedata
 import uuid
 
-from .catalogue import Catalogue, CatalogueMovie, CatalogueShow
-from .plex_demo import create_demo_files
+from tests.emulators.catalogue import Catalogue, CatalogueMovie, CatalogueShow
+from tests.emulators.plex_demo import create_demo_files
 
 VIDEO_EXTENSIONS = frozenset(
     {".mkv", ".mp4", ".avi", ".m4v", ".ts", ".m2ts", ".wmv", ".mov", ".mpg", ".mpeg", ".webm"}

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from .plex_library import _fake_hex, _norm, timeline_entries
+from tests.emulators.plex_library import _fake_hex, _norm, timeline_entries
 
 if TYPE_CHECKING:
-    from .catalogue import CatalogueMovie, CatalogueShow
-    from .plex import PlexEmulator
-    from .plex_library import Item, PlexLibrary
+    from tests.emulators.catalogue import CatalogueMovie, CatalogueShow
+    from tests.emulators.plex import PlexEmulator
+    from tests.emulators.plex_library import Item, PlexLibrary
 
 _ID_QUERY = re.compile(r"^\s*(tmdb|imdb|tvdb)-(tt\d+|\d+)\s*$", re.IGNORECASE)
 MAX_RESULTS = 10

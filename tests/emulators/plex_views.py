@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .plex_library import Item, PlexLibrary, Section
+    from tests.emulators.plex_library import Item, PlexLibrary, Section
 
 _RESOLUTION = re.compile(r"(2160|1080|720|576|480)[pi]", re.IGNORECASE)
 _RESOLUTION_NAMES = {"2160": "4k", "1080": "1080", "720": "720", "576": "576", "480": "480"}

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Self
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from .plex import PlexEmulator
+    from tests.emulators.plex import PlexEmulator
 
 __all__ = ["PinRecord", "PlexTvEmulator", "server_resource"]
 

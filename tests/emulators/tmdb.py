@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Self
 from aiohttp import web
 import orjson
 
-from .catalogue import Catalogue, CatalogueMovie, CatalogueSeason, CatalogueShow
-from .tmdb_search import SearchIndex
+from tests.emulators.catalogue import Catalogue, CatalogueMovie, CatalogueSeason, CatalogueShow
+from tests.emulators.tmdb_search import SearchIndex
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

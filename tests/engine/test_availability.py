@@ -37,8 +37,7 @@ from custom_components.videodrome.engine.tmdb import TMDbClient
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexFaults
 from tests.emulators.tmdb import TMDbFaults
-
-from .conftest import TMDB_KEY
+from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     import aiohttp

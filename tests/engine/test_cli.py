@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from custom_components.videodrome.engine.__main__ import main
-
-from .conftest import TMDB_BEARER, TMDB_KEY
+from tests.engine.conftest import TMDB_BEARER, TMDB_KEY
 
 if TYPE_CHECKING:
     from tests.emulators.tmdb import TMDbEmulator

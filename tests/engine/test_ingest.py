@@ -35,12 +35,11 @@ from custom_components.videodrome.engine.pipeline import (
 )
 from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_sync import PlexSync
-from custom_components.videodrome.engine.store import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from custom_components.videodrome.engine.transfer import TransferMode
 from tests.emulators.plex import PlexEmulator, PlexLibrary
-
-from .conftest import TMDB_KEY
+from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -48,7 +47,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
-    from custom_components.videodrome.engine.store import Item
+    from custom_components.videodrome.engine.store.database import Item
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "ingest-token"

@@ -31,8 +31,7 @@ from custom_components.videodrome.engine.tmdb import TMDbClient
 from custom_components.videodrome.engine.tmdb_models import SeasonSummary
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexEmulator, PlexLibrary
-
-from .conftest import TMDB_KEY
+from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable

@@ -23,11 +23,10 @@ from custom_components.videodrome.engine.organise import (
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_sync import PlexSync
-from custom_components.videodrome.engine.store import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary
-
-from .conftest import TMDB_KEY
+from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

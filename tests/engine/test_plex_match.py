@@ -29,20 +29,19 @@ from custom_components.videodrome.engine.plex_match import MatchFix, MatchFixer,
 from custom_components.videodrome.engine.plex_models import MatchResult
 from custom_components.videodrome.engine.plex_sync import PLEX_NOT_FOUND, PlexSync, Verification
 from custom_components.videodrome.engine.score import Decision
-from custom_components.videodrome.engine.store import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.emulators.plex_match import plex_guid
-
-from .conftest import TMDB_KEY
+from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
     import aiohttp
 
-    from custom_components.videodrome.engine.store import Item
+    from custom_components.videodrome.engine.store.database import Item
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "match-token"

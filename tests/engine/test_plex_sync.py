@@ -22,8 +22,7 @@ from custom_components.videodrome.engine.plex_sync import (
 )
 from custom_components.videodrome.engine.tmdb import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary
-
-from .conftest import TMDB_KEY
+from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -20,10 +20,9 @@ from custom_components.videodrome.engine.provider_docs import (
     media_provider,
 )
 from custom_components.videodrome.engine.provider_match import MatchRequest
-from custom_components.videodrome.engine.store import Store
+from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.tmdb import TMDbClient
-
-from .conftest import TMDB_KEY
+from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable

@@ -27,8 +27,7 @@ from custom_components.videodrome.engine.provider_limits import (
 )
 from custom_components.videodrome.engine.provider_match import MatchRequest
 from custom_components.videodrome.engine.tmdb import DEFAULT_RATE, TMDbClient
-
-from .conftest import TMDB_KEY
+from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable

@@ -15,7 +15,7 @@ from custom_components.videodrome.engine.provider_match import (
     from_history,
     key_at_level,
 )
-from custom_components.videodrome.engine.store import Store
+from custom_components.videodrome.engine.store.database import Store
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

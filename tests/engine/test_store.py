@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.videodrome.engine.store import SCHEMA_VERSION, Store, StoreVersionError
+from custom_components.videodrome.engine.store.database import (
+    SCHEMA_VERSION,
+    Store,
+    StoreVersionError,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -53,9 +57,10 @@ def test_a_failed_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.Monke
     """A migration that fails leaves the schema version where it was."""
     path = tmp_path / "videodrome.db"
     monkeypatch.setattr(
-        "custom_components.videodrome.engine.store.MIGRATIONS", ("CREATE TABLE x (a); BROKEN SQL",)
+        "custom_components.videodrome.engine.store.database.MIGRATIONS",
+        ("CREATE TABLE x (a); BROKEN SQL",),
     )
-    monkeypatch.setattr("custom_components.videodrome.engine.store.SCHEMA_VERSION", 1)
+    monkeypatch.setattr("custom_components.videodrome.engine.store.database.SCHEMA_VERSION", 1)
     with pytest.raises(sqlite3.OperationalError):
         Store(path)
     with closing(sqlite3.connect(path)) as db:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import pytest
 
-from custom_components.videodrome.engine import store as store_module
-from custom_components.videodrome.engine.store import (
+from custom_components.videodrome.engine.store import database as store_module
+from custom_components.videodrome.engine.store.database import (
     COLUMNS,
     INTERRUPTED,
     SCHEMA_VERSION,

@@ -14,17 +14,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.videodrome.engine.store import Store
-from custom_components.videodrome.engine.tmdb import TMDbClient
-from custom_components.videodrome.engine.tmdb_cache import (
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.tmdb_cache import (
     CACHE_TTL,
     EMPTY_TTL,
     MAX_BYTES,
     MAX_ROWS,
     SLACK,
 )
-
-from .conftest import TMDB_KEY
+from custom_components.videodrome.engine.tmdb import TMDbClient
+from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -19,11 +19,10 @@ from custom_components.videodrome.engine.errors import (
     TMDbProtocolError,
     TMDbRateLimitError,
 )
-from custom_components.videodrome.engine.store import Store
+from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.tmdb import RateLimiter, TMDbClient, _retry_after
 from custom_components.videodrome.engine.tmdb_models import Candidate, Season, ShowDetails
-
-from .conftest import TMDB_BEARER, TMDB_KEY
+from tests.engine.conftest import TMDB_BEARER, TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -42,8 +42,7 @@ from custom_components.videodrome.ingest_settings import (
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.emulators.tmdb import TMDbEmulator
-
-from .conftest import TMDB_BEARER, TMDB_KEY
+from tests.integration.conftest import TMDB_BEARER, TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator

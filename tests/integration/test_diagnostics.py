@@ -20,8 +20,7 @@ from custom_components.videodrome.const import (
 )
 from custom_components.videodrome.watcher_runtime import CONF_NETWORK_SHARE
 from tests.conftest import PLEX_TOKEN
-
-from .conftest import TMDB_KEY
+from tests.integration.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -35,9 +35,8 @@ from custom_components.videodrome.const import (
 from custom_components.videodrome.options_flow import CONF_REGENERATE, NO_ID_YET
 from custom_components.videodrome.provider_http import PROVIDER_URL
 from tests.conftest import PLEX_TOKEN
-
-from .conftest import TMDB_KEY
-from .provider_client import roots
+from tests.integration.conftest import TMDB_KEY
+from tests.integration.provider_client import roots
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

@@ -26,8 +26,7 @@ from custom_components.videodrome.provider_http import (
     ServedEntry,
     new_provider_id,
 )
-
-from .provider_client import Plex, roots
+from tests.integration.provider_client import Plex, roots
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -30,8 +30,7 @@ from custom_components.videodrome.engine.provider_limits import (
 )
 from custom_components.videodrome.engine.tmdb import DEFAULT_RATE
 from custom_components.videodrome.provider_http import DATA_PROVIDERS, MAX_BODY, PROVIDER_URL
-
-from .provider_client import Plex, roots
+from tests.integration.provider_client import Plex, roots
 
 if TYPE_CHECKING:
     from collections.abc import Callable

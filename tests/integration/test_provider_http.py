@@ -36,9 +36,8 @@ from custom_components.videodrome.provider_http import (
     provider_urls,
 )
 from tests.conftest import PLEX_TOKEN
-
-from .conftest import TMDB_KEY
-from .provider_client import Plex
+from tests.integration.conftest import TMDB_KEY
+from tests.integration.provider_client import Plex
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -21,9 +21,8 @@ from custom_components.videodrome.const import (
 from custom_components.videodrome.diagnostics import async_get_config_entry_diagnostics
 from custom_components.videodrome.options_flow import CONF_REGENERATE
 from tests.conftest import PLEX_TOKEN
-
-from .conftest import TMDB_KEY
-from .provider_client import Plex, roots
+from tests.integration.conftest import TMDB_KEY
+from tests.integration.provider_client import Plex, roots
 
 if TYPE_CHECKING:
     from collections.abc import Callable

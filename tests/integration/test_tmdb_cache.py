@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.videodrome.const import DOMAIN
-from custom_components.videodrome.engine.store import Store
-from custom_components.videodrome.engine.tmdb_cache import CACHE_TTL
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.tmdb_cache import CACHE_TTL
 from custom_components.videodrome.ingest_runtime import CACHE_PURGE_INTERVAL
 
 if TYPE_CHECKING:

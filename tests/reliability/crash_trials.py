@@ -42,10 +42,16 @@ import aiohttp
 import orjson
 
 from custom_components.videodrome.engine.errors import VideodromeError
-from custom_components.videodrome.engine.store import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.transfer import TEMP_PATTERN
-
-from .crash_driver import MODES, ORGANISE_SEAMS, SEAMS, build_tree, digests, make_service
+from tests.reliability.crash_driver import (
+    MODES,
+    ORGANISE_SEAMS,
+    SEAMS,
+    build_tree,
+    digests,
+    make_service,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

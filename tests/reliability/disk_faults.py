@@ -39,10 +39,9 @@ import orjson
 
 from custom_components.videodrome.engine import transfer as transfer_module
 from custom_components.videodrome.engine.errors import VideodromeError
-from custom_components.videodrome.engine.store import Store
+from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.transfer import TEMP_PATTERN, TransferMode, transfer
-
-from .crash_driver import MIB, make_service
+from tests.reliability.crash_driver import MIB, make_service
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -20,12 +20,11 @@ from custom_components.videodrome.engine import organise as organise_module
 from custom_components.videodrome.engine.ingest import PLEX_NOT_CHECKED, Event, ReviewError
 from custom_components.videodrome.engine.organise import Organiser
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
-from custom_components.videodrome.engine.store import INTERRUPTED, ItemStatus, Store
+from custom_components.videodrome.engine.store.database import INTERRUPTED, ItemStatus, Store
 from custom_components.videodrome.engine.transfer import TransferMode, transfer
 from tests.emulators.tmdb import TMDbEmulator
-
-from .crash_driver import NO_NETWORK, ORGANISE_SEAMS, SEAMS, TMDB_KEY, make_service
-from .crash_trials import (
+from tests.reliability.crash_driver import NO_NETWORK, ORGANISE_SEAMS, SEAMS, TMDB_KEY, make_service
+from tests.reliability.crash_trials import (
     ForkServer,
     calibrate,
     calibrate_organise,
@@ -42,7 +41,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     from custom_components.videodrome.engine.ingest import IngestService
-    from custom_components.videodrome.engine.store import Item
+    from custom_components.videodrome.engine.store.database import Item
 
 TRIALS = 56
 ORGANISE_TRIALS = 15

@@ -23,12 +23,11 @@ import pytest
 from custom_components.videodrome.engine import transfer as transfer_module
 from custom_components.videodrome.engine.errors import DestinationExistsError
 from custom_components.videodrome.engine.pipeline import DESTINATION_EXISTS
-from custom_components.videodrome.engine.store import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.transfer import TransferMode
 from tests.emulators.tmdb import TMDbEmulator
-
-from .crash_driver import TMDB_KEY, make_service
-from .disk_faults import (
+from tests.reliability.crash_driver import TMDB_KEY, make_service
+from tests.reliability.disk_faults import (
     HEAT,
     HEAT_SUBTITLE,
     HEAT_SUBTITLE_TARGET,

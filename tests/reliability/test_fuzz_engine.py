@@ -41,16 +41,19 @@ from custom_components.videodrome.engine.pipeline import (
 )
 from custom_components.videodrome.engine.plex_models import LibrarySection
 from custom_components.videodrome.engine.score import Decision
-
-from .safety import assert_safe_component, assert_safe_relative, real_location, within
-from .strategies import EXTENSIONS, HOSTILE, hostile_text, names, titles
+from tests.reliability.safety import (
+    assert_safe_component,
+    assert_safe_relative,
+    real_location,
+    within,
+)
+from tests.reliability.strategies import EXTENSIONS, HOSTILE, hostile_text, names, titles
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from custom_components.videodrome.engine.pipeline import PlannedFile
-
-    from .conftest import Counter
+    from tests.reliability.conftest import Counter
 
 PARSE_EXAMPLES = 1200
 NAMING_EXAMPLES = 1200

@@ -20,7 +20,7 @@ from hypothesis import given, settings, strategies as st
 from custom_components.videodrome.engine.redact import redact_paths
 
 if TYPE_CHECKING:
-    from .conftest import Counter
+    from tests.reliability.conftest import Counter
 
 EXAMPLES = 600
 # Ordinary names: letters and digits of any script, and the punctuation titles use.

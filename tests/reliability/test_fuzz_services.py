@@ -32,9 +32,8 @@ import pytest
 
 from custom_components.videodrome.const import CONF_LLM_SCAN, DOMAIN
 from tests.integration.conftest import llm_api
-
-from .safety import snapshot
-from .strategies import HOSTILE, hostile_text, names
+from tests.reliability.safety import snapshot
+from tests.reliability.strategies import HOSTILE, hostile_text, names
 
 pytestmark = [
     pytest.mark.usefixtures("ha_integration"),
@@ -49,7 +48,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    from .conftest import Counter
+    from tests.reliability.conftest import Counter
 
 SERVICE_EXAMPLES = 400
 _ALL = ("answered", "refused", "invalid")

@@ -28,7 +28,7 @@ from .availability import Availability
 from .errors import TMDbAuthError
 from .identify import Identification, Identifier
 from .score import Decision, Thresholds
-from .store import Store
+from .store.database import Store
 from .tmdb import DEFAULT_BASE_URL, TMDbClient
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from .pipeline import Action, PlannedFile, SourceFile, source_file
 from .plex_match import MatchFix
 from .plex_sync import PlexSync, Verification
 from .score import Decision, Scored, Verdict
-from .store import Item, ItemStatus, Store
+from .store.database import Item, ItemStatus, Store
 from .transfer import cleanup_temporaries
 
 if TYPE_CHECKING:

@@ -25,14 +25,14 @@ from .events import Event
 from .plex_match import PLEX_ACCEPTED, PLEX_CORRECTED, MatchFix, MatchFixer, MatchTarget
 from .plex_sync import PLEX_MATCHED, PLEX_MISMATCH
 from .posters import item_poster_url
-from .store import ItemStatus
+from .store.database import ItemStatus
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from .identify import Identification
     from .plex_sync import PlexSync, Verification
-    from .store import Item
+    from .store.database import Item
     from .tmdb import TMDbClient
 
 _LOGGER = logging.getLogger(__name__)

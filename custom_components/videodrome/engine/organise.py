@@ -28,14 +28,14 @@ import uuid
 from .availability import log_failure
 from .errors import DestinationExistsError, TransferError, VideodromeError
 from .pipeline import Action, PlannedFile
-from .store import Item, ItemStatus
+from .store.database import Item, ItemStatus
 from .transfer import _NO_NOREPLACE, AT_FDCWD, RENAME_NOREPLACE, _renameat2
 
 if TYPE_CHECKING:
     from .blocking import BlockingRunner
     from .pipeline import Pipeline
     from .plex_sync import PlexSync
-    from .store import Store
+    from .store.database import Store
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from .blocking import BlockingRunner
     from .identify import Identifier
-    from .store import Store
+    from .store.database import Store
     from .tmdb import TMDbClient
 
 METADATA_TTL: Final = 3600.0

@@ -20,7 +20,7 @@ from .provider_docs import MetadataType, RatingKey
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from .store import Item
+    from .store.database import Item
 
 MAX_TEXT: Final = 512
 MAX_NAME: Final = 255  # a title, and each part of a file name (NAME_MAX)

@@ -40,7 +40,7 @@ from .score import score
 
 if TYPE_CHECKING:
     from .identify import Identifier
-    from .store import Item, Store
+    from .store.database import Item, Store
     from .tmdb import ExternalSource, TMDbClient
 
 _LOGGER = logging.getLogger(__name__)

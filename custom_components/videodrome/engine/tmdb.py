@@ -46,14 +46,14 @@ from .errors import (
     TMDbProtocolError,
     TMDbRateLimitError,
 )
-from .tmdb_cache import EMPTY_TTL
+from .store.tmdb_cache import EMPTY_TTL
 from .tmdb_models import Candidate, Season, ShowDetails
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from .availability import Availability
-    from .store import Store
+    from .store.database import Store
 
 _LOGGER = logging.getLogger(__name__)
 
