@@ -62,7 +62,7 @@ from custom_components.videodrome.engine.ingest import IngestService
 from custom_components.videodrome.engine.parse import parse
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.store.database import Store
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from custom_components.videodrome.engine.transfer import TransferMode
 from custom_components.videodrome.engine.watcher import FileState, FolderWatcher
 

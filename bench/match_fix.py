@@ -33,7 +33,7 @@ from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_match import MatchFix
 from custom_components.videodrome.engine.plex_sync import PlexSync
 from custom_components.videodrome.engine.store.database import Store
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.emulators.tmdb import TMDbEmulator

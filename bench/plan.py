@@ -32,7 +32,7 @@ from custom_components.videodrome.engine.library import LibraryIndex
 from custom_components.videodrome.engine.parse import _parse_cached
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.plex import PlexClient
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.emulators.tmdb import TMDbEmulator

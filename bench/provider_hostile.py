@@ -34,7 +34,7 @@ from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.provider import MetadataProvider
 from custom_components.videodrome.engine.provider_docs import Page
 from custom_components.videodrome.engine.provider_match import MatchRequest
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.tmdb import TMDbEmulator
 

@@ -34,7 +34,7 @@ from bench._common import LoopMonitor, tmdb_emulator
 from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.parse import parse
 from custom_components.videodrome.engine.score import Decision
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 
 KEY = "bench-key"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.auth.const import GROUP_ID_USER
 from homeassistant.core import Context
 
-from custom_components.videodrome.engine.posters import poster_url
+from custom_components.videodrome.engine.tmdb.posters import poster_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

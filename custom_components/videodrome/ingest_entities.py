@@ -18,8 +18,8 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 
 from .engine.ingest import Event
-from .engine.posters import item_poster_url, poster_url
 from .engine.store.database import ItemStatus
+from .engine.tmdb.posters import item_poster_url, poster_url
 from .entity import VideodromeEntity
 from .ingest_runtime import signal_item
 

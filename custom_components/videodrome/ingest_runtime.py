@@ -51,7 +51,7 @@ from .engine.plex_sync import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
 from .engine.score import Thresholds
 from .engine.store.database import Store
 from .engine.store.tmdb_cache import PURGE_INTERVAL
-from .engine.tmdb import TMDbClient
+from .engine.tmdb.client import TMDbClient
 from .engine.transfer import TransferMode
 
 if TYPE_CHECKING:

@@ -56,7 +56,7 @@ from .data import create_plex_client
 from .engine.errors import PlexError, TMDbAuthError, TMDbError, UnsafePathError
 from .engine.paths import plex_path, section_for_path
 from .engine.plex_sync import PathMap
-from .engine.tmdb import TMDbClient
+from .engine.tmdb.client import TMDbClient
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .engine.pipeline import Existing
     from .engine.plex import PlexClient
     from .engine.plex_ws import Notification
-    from .engine.tmdb import TMDbClient
+    from .engine.tmdb.client import TMDbClient
 
 _LOGGER = logging.getLogger(__name__)
 

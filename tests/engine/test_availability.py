@@ -33,7 +33,7 @@ from custom_components.videodrome.engine.errors import (
     TransferError,
 )
 from custom_components.videodrome.engine.plex import ClientInfo, PlexClient
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexFaults
 from tests.emulators.tmdb import TMDbFaults

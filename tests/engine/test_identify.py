@@ -17,7 +17,7 @@ from custom_components.videodrome.engine.identify import (
 )
 from custom_components.videodrome.engine.parse import Kind
 from custom_components.videodrome.engine.score import AMBIGUOUS_WITHOUT_YEAR, Decision
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:

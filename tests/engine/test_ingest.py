@@ -36,7 +36,7 @@ from custom_components.videodrome.engine.pipeline import (
 from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_sync import PlexSync
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from custom_components.videodrome.engine.transfer import TransferMode
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY

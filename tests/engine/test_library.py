@@ -27,8 +27,8 @@ from custom_components.videodrome.engine.library import (
 from custom_components.videodrome.engine.pipeline import Existing
 from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_ws import Notification, PlexNotificationListener
-from custom_components.videodrome.engine.tmdb import TMDbClient
-from custom_components.videodrome.engine.tmdb_models import SeasonSummary
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
+from custom_components.videodrome.engine.tmdb.models import SeasonSummary
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY

@@ -16,7 +16,6 @@ import orjson
 from plexapi.media import SearchResult
 import pytest
 
-from custom_components.videodrome.engine import posters
 from custom_components.videodrome.engine.errors import PlexMatchError, ReviewError
 from custom_components.videodrome.engine.events import Event
 from custom_components.videodrome.engine.identify import Identification, Identifier
@@ -30,7 +29,8 @@ from custom_components.videodrome.engine.plex_models import MatchResult
 from custom_components.videodrome.engine.plex_sync import PLEX_NOT_FOUND, PlexSync, Verification
 from custom_components.videodrome.engine.score import Decision
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb import posters
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.emulators.plex_match import plex_guid

@@ -20,7 +20,7 @@ from custom_components.videodrome.engine.plex_sync import (
     Verification,
     wanted_ids,
 )
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY
 

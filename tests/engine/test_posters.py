@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.videodrome.engine.posters import item_poster_url, poster_url
+from custom_components.videodrome.engine.tmdb.posters import item_poster_url, poster_url
 
 
 def test_a_tmdb_path_becomes_an_image_address() -> None:

@@ -21,7 +21,7 @@ from custom_components.videodrome.engine.provider_docs import (
 )
 from custom_components.videodrome.engine.provider_match import MatchRequest
 from custom_components.videodrome.engine.store.database import Store
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:

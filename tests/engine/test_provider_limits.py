@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine import tmdb as tmdb_module
 from custom_components.videodrome.engine.errors import ProviderBusyError
 from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.limits import BookingLimiter
@@ -26,7 +25,8 @@ from custom_components.videodrome.engine.provider_limits import (
     ProviderLimits,
 )
 from custom_components.videodrome.engine.provider_match import MatchRequest
-from custom_components.videodrome.engine.tmdb import DEFAULT_RATE, TMDbClient
+from custom_components.videodrome.engine.tmdb import client as tmdb_module
+from custom_components.videodrome.engine.tmdb.client import DEFAULT_RATE, TMDbClient
 from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:

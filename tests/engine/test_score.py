@@ -31,7 +31,7 @@ from custom_components.videodrome.engine.score import (
     type_score,
     year_score,
 )
-from custom_components.videodrome.engine.tmdb_models import Candidate
+from custom_components.videodrome.engine.tmdb.models import Candidate
 
 
 def movie(tmdb_id: int, title: str, year: int | None, **kwargs: Any) -> Candidate:

@@ -22,7 +22,7 @@ from custom_components.videodrome.engine.store.tmdb_cache import (
     MAX_ROWS,
     SLACK,
 )
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 import pytest
 
-from custom_components.videodrome.engine import tmdb as tmdb_module
 from custom_components.videodrome.engine.errors import (
     TMDbAuthError,
     TMDbConnectionError,
@@ -20,8 +19,9 @@ from custom_components.videodrome.engine.errors import (
     TMDbRateLimitError,
 )
 from custom_components.videodrome.engine.store.database import Store
-from custom_components.videodrome.engine.tmdb import RateLimiter, TMDbClient, _retry_after
-from custom_components.videodrome.engine.tmdb_models import Candidate, Season, ShowDetails
+from custom_components.videodrome.engine.tmdb import client as tmdb_module
+from custom_components.videodrome.engine.tmdb.client import RateLimiter, TMDbClient, _retry_after
+from custom_components.videodrome.engine.tmdb.models import Candidate, Season, ShowDetails
 from tests.engine.conftest import TMDB_BEARER, TMDB_KEY
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.videodrome.const import CONF_MATCH_FIX, CONF_UPLOAD_POSTERS, DOMAIN
-from custom_components.videodrome.engine import posters
+from custom_components.videodrome.engine.tmdb import posters
 from tests.entities import settle
 from tests.integration.conftest import llm_api
 

@@ -28,7 +28,7 @@ from custom_components.videodrome.engine.provider_limits import (
     TMDB_SHARE,
     ProviderLimits,
 )
-from custom_components.videodrome.engine.tmdb import DEFAULT_RATE
+from custom_components.videodrome.engine.tmdb.client import DEFAULT_RATE
 from custom_components.videodrome.provider_http import DATA_PROVIDERS, MAX_BODY, PROVIDER_URL
 from tests.integration.provider_client import Plex, roots
 

@@ -44,7 +44,7 @@ from custom_components.videodrome.engine.ingest import IngestService
 from custom_components.videodrome.engine.organise import Organiser
 from custom_components.videodrome.engine.pipeline import SUBTITLE_EXTENSIONS, Pipeline, Settings
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
-from custom_components.videodrome.engine.tmdb import MAX_RETRIES, TMDbClient
+from custom_components.videodrome.engine.tmdb.client import MAX_RETRIES, TMDbClient
 from custom_components.videodrome.engine.transfer import TEMP_PATTERN, TransferMode
 
 if TYPE_CHECKING:

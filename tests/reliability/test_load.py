@@ -26,7 +26,7 @@ from custom_components.videodrome.engine.identify import Identifier
 from custom_components.videodrome.engine.ingest import IngestService
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
-from custom_components.videodrome.engine.tmdb import TMDbClient
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from custom_components.videodrome.engine.transfer import TransferMode
 from custom_components.videodrome.engine.watcher import FolderWatcher
 from tests.emulators.catalogue import Catalogue

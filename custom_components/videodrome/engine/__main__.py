@@ -29,7 +29,7 @@ from .errors import TMDbAuthError
 from .identify import Identification, Identifier
 from .score import Decision, Thresholds
 from .store.database import Store
-from .tmdb import DEFAULT_BASE_URL, TMDbClient
+from .tmdb.client import DEFAULT_BASE_URL, TMDbClient
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

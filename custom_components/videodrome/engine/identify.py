@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from pathlib import PurePath, PurePosixPath
 
     from .guess_process import Lane
-    from .tmdb import TMDbClient
-    from .tmdb_models import Candidate
+    from .tmdb.client import TMDbClient
+    from .tmdb.models import Candidate
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .identify import Identification, Identifier
     from .organise import Organiser
     from .pipeline import Pipeline
-    from .tmdb import TMDbClient
+    from .tmdb.client import TMDbClient
 
 _LOGGER = logging.getLogger(__name__)
 

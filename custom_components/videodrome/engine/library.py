@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from .identify import Identification
     from .plex import PlexClient
     from .plex_ws import Notification
-    from .tmdb_models import SeasonSummary
+    from .tmdb.models import SeasonSummary
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from .errors import PlexError, ReviewError, VideodromeError
 from .events import Event
 from .plex_match import PLEX_ACCEPTED, PLEX_CORRECTED, MatchFix, MatchFixer, MatchTarget
 from .plex_sync import PLEX_MATCHED, PLEX_MISMATCH
-from .posters import item_poster_url
 from .store.database import ItemStatus
+from .tmdb.posters import item_poster_url
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .identify import Identification
     from .plex_sync import PlexSync, Verification
     from .store.database import Item
-    from .tmdb import TMDbClient
+    from .tmdb.client import TMDbClient
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .blocking import BlockingRunner
     from .identify import Identifier
     from .store.database import Store
-    from .tmdb import TMDbClient
+    from .tmdb.client import TMDbClient
 
 METADATA_TTL: Final = 3600.0
 # Shorter: a file ingested a minute ago must be found when Plex scans it.

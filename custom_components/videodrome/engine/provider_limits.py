@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Final, Self
 
 from .errors import ProviderBusyError
 from .limits import BookingLimiter
-from .tmdb import DEFAULT_RATE, request_gate
+from .tmdb.client import DEFAULT_RATE, request_gate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -41,7 +41,7 @@ from .score import score
 if TYPE_CHECKING:
     from .identify import Identifier
     from .store.database import Item, Store
-    from .tmdb import ExternalSource, TMDbClient
+    from .tmdb.client import ExternalSource, TMDbClient
 
 _LOGGER = logging.getLogger(__name__)
 

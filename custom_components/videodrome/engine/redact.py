@@ -17,7 +17,7 @@ from functools import lru_cache, partial
 import re
 from typing import TYPE_CHECKING, Any, Final
 
-from .posters import poster_url
+from .tmdb.posters import poster_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -37,8 +37,8 @@ from urllib.parse import urlencode
 import aiohttp
 import orjson
 
-from .blocking import BlockingRunner, run_in_default_executor
-from .errors import (
+from ..blocking import BlockingRunner, run_in_default_executor
+from ..errors import (
     TMDbAuthError,
     TMDbConnectionError,
     TMDbError,
@@ -46,14 +46,14 @@ from .errors import (
     TMDbProtocolError,
     TMDbRateLimitError,
 )
-from .store.tmdb_cache import EMPTY_TTL
-from .tmdb_models import Candidate, Season, ShowDetails
+from ..store.tmdb_cache import EMPTY_TTL
+from .models import Candidate, Season, ShowDetails
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from .availability import Availability
-    from .store.database import Store
+    from ..availability import Availability
+    from ..store.database import Store
 
 _LOGGER = logging.getLogger(__name__)
 
