@@ -56,10 +56,10 @@ import aiohttp
 
 from bench._common import LoopMonitor, tmdb_emulator
 from bench.throughput import make_library
-from custom_components.videodrome.engine import guess_process
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify import guessit_process as guess_process
+from custom_components.videodrome.engine.identify.identifier import Identifier
+from custom_components.videodrome.engine.identify.parse import parse
 from custom_components.videodrome.engine.ingest import IngestService
-from custom_components.videodrome.engine.parse import parse
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.tmdb.client import TMDbClient

@@ -31,8 +31,8 @@ import time
 import aiohttp
 from rapidfuzz import fuzz
 
-from custom_components.videodrome.engine.identify import Identification, Identifier
-from custom_components.videodrome.engine.score import Decision, popularity_score
+from custom_components.videodrome.engine.identify.identifier import Identification, Identifier
+from custom_components.videodrome.engine.identify.score import Decision, popularity_score
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue, CatalogueMovie
 from tests.emulators.tmdb import TMDbEmulator

@@ -25,7 +25,7 @@ from typing import Any
 
 import aiohttp
 
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import IngestService
 from custom_components.videodrome.engine.library import LibraryIndex
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings

@@ -25,8 +25,8 @@ from typing import Any
 
 from guessit import guessit
 
-from custom_components.videodrome.engine.parse import parse
-from custom_components.videodrome.engine.score import normalise
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.score import normalise
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 FIELDS = ("title", "year", "season", "episode")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.provider import MetadataProvider
 from custom_components.videodrome.engine.provider_docs import Page
 from custom_components.videodrome.engine.provider_match import MatchRequest

@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from custom_components.videodrome.engine import guess_process
 from custom_components.videodrome.engine.errors import ProviderError
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify import guessit_process as guess_process
+from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.provider import MetadataProvider
 from custom_components.videodrome.engine.provider_docs import Page
 from custom_components.videodrome.engine.provider_match import MatchRequest

@@ -31,9 +31,9 @@ from typing import Any
 import aiohttp
 
 from bench._common import LoopMonitor, tmdb_emulator
-from custom_components.videodrome.engine.identify import Identifier
-from custom_components.videodrome.engine.parse import parse
-from custom_components.videodrome.engine.score import Decision
+from custom_components.videodrome.engine.identify.identifier import Identifier
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.score import Decision
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 

@@ -14,7 +14,7 @@ from .const import CONF_PATH_MAP, CONF_PROVIDER_ID, DOMAIN
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_availability, create_plex_client
 from .discovery import async_setup_discovery
-from .engine import guess_process
+from .engine.identify import guessit_process as guess_process
 from .engine.plex_sync import PathMap
 from .ingest_runtime import async_create_runtime, ingest_enabled, unusable_folders
 from .library_runtime import IndexLookup, create_library

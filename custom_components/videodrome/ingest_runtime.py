@@ -42,13 +42,13 @@ from .const import (
     DOMAIN,
 )
 from .data import create_availability
-from .engine.identify import Identifier
+from .engine.identify.identifier import Identifier
+from .engine.identify.score import Thresholds
 from .engine.ingest import IngestService
 from .engine.organise import Organiser
 from .engine.pipeline import Pipeline, Settings
 from .engine.plex_match import PLEX_CORRECTED, MatchFix
 from .engine.plex_sync import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
-from .engine.score import Thresholds
 from .engine.store.database import Store
 from .engine.store.tmdb_cache import PURGE_INTERVAL
 from .engine.tmdb.client import TMDbClient

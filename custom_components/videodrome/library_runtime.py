@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from homeassistant.config_entries import ConfigEntry
 
-    from .engine.identify import Identification
+    from .engine.identify.identifier import Identification
     from .engine.pipeline import Existing
     from .engine.plex import PlexClient
     from .engine.plex_ws import Notification

@@ -59,13 +59,13 @@ from .engine.errors import (
     ProviderRequestError,
     TMDbError,
 )
-from .engine.identify import Identifier
+from .engine.identify.identifier import Identifier
+from .engine.identify.score import Thresholds
 from .engine.limits import ClientRateLimiter, Throttle
 from .engine.provider import MetadataProvider
 from .engine.provider_docs import Page, read_language
 from .engine.provider_limits import ProviderLimits
 from .engine.provider_match import MatchRequest
-from .engine.score import Thresholds
 from .ingest_runtime import signal_item
 
 if TYPE_CHECKING:

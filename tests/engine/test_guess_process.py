@@ -16,15 +16,18 @@ from typing import TYPE_CHECKING
 from babelfish import Country, Language  # type: ignore[import-untyped]
 import pytest
 
-from custom_components.videodrome.engine import guess_process, parse as parse_module
 from custom_components.videodrome.engine.deadline import DeadlineExceeded
-from custom_components.videodrome.engine.guess_process import (
+from custom_components.videodrome.engine.identify import (
+    guessit_process as guess_process,
+    parse as parse_module,
+)
+from custom_components.videodrome.engine.identify.guessit_process import (
     GuessitError,
     GuessProcess,
     GuessProcessError,
 )
-from custom_components.videodrome.engine.guess_worker import plain_guess, serve
-from custom_components.videodrome.engine.parse import Kind, parse
+from custom_components.videodrome.engine.identify.guessit_worker import plain_guess, serve
+from custom_components.videodrome.engine.identify.parse import Kind, parse
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

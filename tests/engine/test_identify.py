@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from custom_components.videodrome.engine.errors import TMDbAuthError
-from custom_components.videodrome.engine.identify import (
+from custom_components.videodrome.engine.identify.identifier import (
     EPISODE_NOT_FOUND,
     ID_HINT_NOT_FOUND,
     NO_SEASON,
     TMDB_UNAVAILABLE,
     Identifier,
 )
-from custom_components.videodrome.engine.parse import Kind
-from custom_components.videodrome.engine.score import AMBIGUOUS_WITHOUT_YEAR, Decision
+from custom_components.videodrome.engine.identify.parse import Kind
+from custom_components.videodrome.engine.identify.score import AMBIGUOUS_WITHOUT_YEAR, Decision
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.engine.conftest import TMDB_KEY
 

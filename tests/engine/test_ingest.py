@@ -15,7 +15,7 @@ from custom_components.videodrome.engine.errors import (
     TransferPermissionError,
     UnsafePathError,
 )
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import (
     Event,
     IngestService,

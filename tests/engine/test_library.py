@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from custom_components.videodrome.engine import library as library_module
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.library import (
     Availability,
     Episode,

@@ -9,7 +9,7 @@ import unicodedata
 
 import pytest
 
-from custom_components.videodrome.engine.naming import (
+from custom_components.videodrome.engine.identify.naming import (
     COMPANION_ROOM,
     MAX_COMPONENT_BYTES,
     EpisodeName,

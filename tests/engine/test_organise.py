@@ -13,7 +13,7 @@ import pytest
 
 from custom_components.videodrome.engine import organise as organise_module
 from custom_components.videodrome.engine.errors import DestinationExistsError, VideodromeError
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.organise import (
     ALREADY_ORGANISED,
     CrossFilesystemError,

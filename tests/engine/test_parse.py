@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from custom_components.videodrome.engine import parse as parse_module
 from custom_components.videodrome.engine.deadline import Deadline, DeadlineExceeded
-from custom_components.videodrome.engine.parse import IdHints, Kind, Reading, parse
+from custom_components.videodrome.engine.identify import parse as parse_module
+from custom_components.videodrome.engine.identify.parse import IdHints, Kind, Reading, parse
 
 
 @pytest.mark.parametrize(

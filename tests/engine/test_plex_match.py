@@ -18,16 +18,16 @@ import pytest
 
 from custom_components.videodrome.engine.errors import PlexMatchError, ReviewError
 from custom_components.videodrome.engine.events import Event
-from custom_components.videodrome.engine.identify import Identification, Identifier
+from custom_components.videodrome.engine.identify.identifier import Identification, Identifier
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.score import Decision
 from custom_components.videodrome.engine.ingest import IngestService, Settled
 from custom_components.videodrome.engine.library import LibraryIndex
-from custom_components.videodrome.engine.parse import parse
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_match import MatchFix, MatchFixer, MatchTarget
 from custom_components.videodrome.engine.plex_models import MatchResult
 from custom_components.videodrome.engine.plex_sync import PLEX_NOT_FOUND, PlexSync, Verification
-from custom_components.videodrome.engine.score import Decision
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb import posters
 from custom_components.videodrome.engine.tmdb.client import TMDbClient

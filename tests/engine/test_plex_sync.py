@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from custom_components.videodrome.engine.errors import PlexError, UnsafePathError
-from custom_components.videodrome.engine.identify import Identification, Identifier
+from custom_components.videodrome.engine.identify.identifier import Identification, Identifier
 from custom_components.videodrome.engine.plex import PlexClient
 from custom_components.videodrome.engine.plex_sync import (
     PLEX_MATCHED,

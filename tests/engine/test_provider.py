@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from custom_components.videodrome.engine.errors import ProviderBusyError, ProviderNotFoundError
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.provider import (
     MATCH_TTL,
     METADATA_TTL,

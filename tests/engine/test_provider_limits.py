@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from custom_components.videodrome.engine.errors import ProviderBusyError
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.limits import BookingLimiter
 from custom_components.videodrome.engine.provider import MetadataProvider
 from custom_components.videodrome.engine.provider_docs import Page

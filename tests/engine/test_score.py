@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from custom_components.videodrome.engine.parse import Kind, ParsedName, Reading, parse
-from custom_components.videodrome.engine.score import (
+from custom_components.videodrome.engine.identify.parse import Kind, ParsedName, Reading, parse
+from custom_components.videodrome.engine.identify.score import (
     AMBIGUOUS_WITHOUT_YEAR,
     BELOW_AUTO_THRESHOLD,
     CLOSE_RUNNER_UP,

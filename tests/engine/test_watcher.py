@@ -18,7 +18,7 @@ from watchdog.events import (
     FileModifiedEvent,
 )
 
-from custom_components.videodrome.engine.filters import (
+from custom_components.videodrome.engine.identify.filters import (
     IGNORE_APPLE_DOUBLE,
     IGNORE_EXTRA,
     IGNORE_HIDDEN,

@@ -21,7 +21,7 @@ from custom_components.videodrome.const import (
     CONF_PATH_MAP,
     DOMAIN,
 )
-from custom_components.videodrome.engine import guess_process
+from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.ingest_entities import UPDATE_COOLDOWN
 from custom_components.videodrome.ingest_runtime import signal_item
 from tests.entities import settle

@@ -39,7 +39,7 @@ from custom_components.videodrome.engine import (
     pipeline as pipeline_module,
     transfer as transfer_module,
 )
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import IngestService
 from custom_components.videodrome.engine.organise import Organiser
 from custom_components.videodrome.engine.pipeline import SUBTITLE_EXTENSIONS, Pipeline, Settings
@@ -355,7 +355,7 @@ def serve() -> None:
     the same stdout, each line in one write; the server reaps them and writes
     `exit PID STATUS` (the wait status: signal 9 for a kill). Closing stdin ends the server.
     """
-    from custom_components.videodrome.engine.parse import parse  # noqa: PLC0415
+    from custom_components.videodrome.engine.identify.parse import parse  # noqa: PLC0415
 
     parse(TREE[0][0])  # guessit builds its rules on the first call: once, here
     children: dict[int, int] = {}  # pidfd -> pid

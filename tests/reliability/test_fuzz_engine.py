@@ -20,8 +20,8 @@ from hypothesis import example, given, settings, strategies as st
 import pytest
 
 from custom_components.videodrome.engine.errors import UnsafePathError
-from custom_components.videodrome.engine.identify import Identification
-from custom_components.videodrome.engine.naming import (
+from custom_components.videodrome.engine.identify.identifier import Identification
+from custom_components.videodrome.engine.identify.naming import (
     COMPANION_ROOM,
     EpisodeName,
     MovieName,
@@ -30,7 +30,8 @@ from custom_components.videodrome.engine.naming import (
     movie_path,
     sanitise,
 )
-from custom_components.videodrome.engine.parse import Kind, ParsedName, parse
+from custom_components.videodrome.engine.identify.parse import Kind, ParsedName, parse
+from custom_components.videodrome.engine.identify.score import Decision
 from custom_components.videodrome.engine.paths import is_within, plex_path, section_for_path
 from custom_components.videodrome.engine.pipeline import (
     TARGET_OUTSIDE_ROOT,
@@ -40,7 +41,6 @@ from custom_components.videodrome.engine.pipeline import (
     source_file,
 )
 from custom_components.videodrome.engine.plex_models import LibrarySection
-from custom_components.videodrome.engine.score import Decision
 from tests.reliability.safety import (
     assert_safe_component,
     assert_safe_relative,

@@ -22,7 +22,7 @@ import pytest
 
 from bench.load import Runtime, drop
 from bench.throughput import make_library
-from custom_components.videodrome.engine.identify import Identifier
+from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import IngestService
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.store.database import ItemStatus, Store

@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.videodrome.engine import guess_process
+from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.engine.tmdb.client import RateLimiter
 from custom_components.videodrome.watcher_runtime import (
     CONF_AUTO_INGEST,

@@ -58,7 +58,7 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 
 from custom_components.videodrome.const import CONF_TMDB_API_KEY, DOMAIN
-from custom_components.videodrome.engine import guess_process
+from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.engine.plex_ws import NOTIFICATIONS_PATH
 from custom_components.videodrome.engine.tmdb import client as tmdb_module
 from custom_components.videodrome.ingest_settings import form_values

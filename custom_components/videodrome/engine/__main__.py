@@ -26,8 +26,8 @@ import orjson
 
 from .availability import Availability
 from .errors import TMDbAuthError
-from .identify import Identification, Identifier
-from .score import Decision, Thresholds
+from .identify.identifier import Identification, Identifier
+from .identify.score import Decision, Thresholds
 from .store.database import Store
 from .tmdb.client import DEFAULT_BASE_URL, TMDbClient
 

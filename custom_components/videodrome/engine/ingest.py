@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 from .availability import log_failure
 from .errors import ReviewError, TransferError, VideodromeError
 from .events import Event
-from .identify import TMDB_UNAVAILABLE
+from .identify.identifier import TMDB_UNAVAILABLE
+from .identify.parse import parse
+from .identify.score import Decision, Scored, Verdict
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
-from .parse import parse
 from .pipeline import Action, PlannedFile, SourceFile, source_file
 from .plex_match import MatchFix
 from .plex_sync import PlexSync, Verification
-from .score import Decision, Scored, Verdict
 from .store.database import Item, ItemStatus, Store
 from .transfer import cleanup_temporaries
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .blocking import BlockingRunner
-    from .identify import Identification, Identifier
+    from .identify.identifier import Identification, Identifier
     from .organise import Organiser
     from .pipeline import Pipeline
     from .tmdb.client import TMDbClient

@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 from .availability import log_failure
 from .blocking import BlockingRunner, run_in_default_executor
 from .errors import PlexError, PlexNotFoundError
+from .identify.score import normalise, title_similarity
 from .pipeline import Existing
 from .plex_models import (
     SCAN_ACTIVITY_TYPE,
@@ -38,13 +39,12 @@ from .plex_models import (
     as_int,
     as_str,
 )
-from .score import normalise, title_similarity
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Container, Iterable, Mapping, Sequence
     from pathlib import Path
 
-    from .identify import Identification
+    from .identify.identifier import Identification
     from .plex import PlexClient
     from .plex_ws import Notification
     from .tmdb.models import SeasonSummary

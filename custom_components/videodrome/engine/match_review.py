@@ -30,7 +30,7 @@ from .tmdb.posters import item_poster_url
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from .identify import Identification
+    from .identify.identifier import Identification
     from .plex_sync import PlexSync, Verification
     from .store.database import Item
     from .tmdb.client import TMDbClient

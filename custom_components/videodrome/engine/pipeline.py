@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .blocking import BlockingRunner, run_in_default_executor
 from .errors import DestinationExistsError, TransferError, UnsafePathError
-from .filters import (
+from .identify.filters import (
     IGNORE_EXTRA,
     IGNORE_NOT_UTF8,
     IGNORE_NOT_VIDEO,
@@ -39,14 +39,14 @@ from .filters import (
     ignore_reason,
     is_ignored_folder,
 )
-from .naming import companion_path
-from .score import Decision
+from .identify.naming import companion_path
+from .identify.score import Decision
 from .transfer import TransferMode, TransferResult, same_content, transfer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .identify import Identification, Identifier
+    from .identify.identifier import Identification, Identifier
 
 _LOGGER = logging.getLogger(__name__)
 

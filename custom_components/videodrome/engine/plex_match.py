@@ -24,7 +24,7 @@ from .plex_models import as_str
 from .plex_sync import PLEX_MATCHED, wanted_ids
 
 if TYPE_CHECKING:
-    from .identify import Identification
+    from .identify.identifier import Identification
     from .plex_models import MatchResult
     from .plex_sync import PlexSync, Verification
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import PurePath
 
-    from .identify import Identification
+    from .identify.identifier import Identification
     from .plex import PlexClient
     from .plex_models import LibrarySection
 

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .blocking import BlockingRunner
-    from .identify import Identifier
+    from .identify.identifier import Identifier
     from .store.database import Store
     from .tmdb.client import TMDbClient
 

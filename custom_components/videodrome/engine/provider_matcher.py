@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Final
 
 from .blocking import BlockingRunner, run_in_default_executor
 from .errors import TMDbError, TMDbNotFoundError
-from .parse import Kind, Reading
+from .identify.parse import Kind, Reading
+from .identify.score import score
 from .provider_docs import MetadataType, ProviderKind, RatingKey
 from .provider_languages import DEFAULT_LANGUAGE
 from .provider_limits import ParseQueue
@@ -36,10 +37,9 @@ from .provider_match import (
     key_at_level,
 )
 from .provider_metadata import episodes_of, seasons_of
-from .score import score
 
 if TYPE_CHECKING:
-    from .identify import Identifier
+    from .identify.identifier import Identifier
     from .store.database import Item, Store
     from .tmdb.client import ExternalSource, TMDbClient
 

@@ -26,7 +26,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .blocking import BlockingRunner, run_in_default_executor
-from .filters import ignore_reason, is_ignored_folder
+from .identify.filters import ignore_reason, is_ignored_folder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

@@ -33,14 +33,14 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast
 
 import orjson
 
-from .deadline import DeadlineExceeded
+from ..deadline import DeadlineExceeded
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 _LOGGER = logging.getLogger(__name__)
 
-WORKER = Path(__file__).with_name("guess_worker.py")
+WORKER = Path(__file__).with_name("guessit_worker.py")
 START_TIMEOUT = 60.0  # importing guessit and building its rules: about a second, more on a Pi
 RETRY_AFTER = 60.0
 STOP_TIMEOUT = 5.0  # for a child to end once its input is closed

@@ -31,7 +31,7 @@ from rapidfuzz import fuzz
 from .parse import Kind, ParsedName, Reading
 
 if TYPE_CHECKING:
-    from .tmdb.models import Candidate
+    from ..tmdb.models import Candidate
 
 WEIGHT_TITLE = 0.40
 WEIGHT_YEAR = 0.30

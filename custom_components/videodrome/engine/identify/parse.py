@@ -18,8 +18,8 @@ from pathlib import PurePath, PurePosixPath
 import re
 from typing import TYPE_CHECKING, Any
 
-from . import guess_process
-from .deadline import Deadline, DeadlineExceeded
+from ..deadline import Deadline, DeadlineExceeded
+from . import guessit_process as guess_process
 from .filters import (
     IGNORE_EXTRA,
     IGNORE_SAMPLE,
@@ -27,7 +27,7 @@ from .filters import (
     VIDEO_EXTENSIONS,
     ignore_reason,
 )
-from .guess_worker import plain_guess
+from .guessit_worker import plain_guess
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -14,9 +14,9 @@ from functools import partial
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
-from .availability import log_failure
-from .blocking import BlockingRunner, run_in_default_executor
-from .errors import TMDbAuthError, TMDbError, TMDbNotFoundError
+from ..availability import log_failure
+from ..blocking import BlockingRunner, run_in_default_executor
+from ..errors import TMDbAuthError, TMDbError, TMDbNotFoundError
 from .naming import EpisodeName, MovieName, episode_path, movie_path
 from .parse import Kind, ParsedName, Reading, parse
 from .score import (
@@ -35,9 +35,9 @@ from .score import (
 if TYPE_CHECKING:
     from pathlib import PurePath, PurePosixPath
 
-    from .guess_process import Lane
-    from .tmdb.client import TMDbClient
-    from .tmdb.models import Candidate
+    from ..tmdb.client import TMDbClient
+    from ..tmdb.models import Candidate
+    from .guessit_process import Lane
 
 _LOGGER = logging.getLogger(__name__)
 

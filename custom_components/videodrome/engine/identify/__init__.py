@@ -1,0 +1,5 @@
+"""From a file name to a decision: parse (guessit in a child process), score, identify, name.
+
+Owns the guessit child process, TMDb candidate scoring, the decision and its reasons, and
+Plex's naming rules. May import `tmdb`, `store` and the engine's top-level modules.
+"""
