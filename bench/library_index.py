@@ -53,8 +53,8 @@ from custom_components.videodrome.engine.library import (
     Snapshot,
     build,
 )
-from custom_components.videodrome.engine.plex import PlexClient
-from custom_components.videodrome.engine.plex_ws import Notification
+from custom_components.videodrome.engine.plex.client import PlexClient
+from custom_components.videodrome.engine.plex.notifications import Notification
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -29,9 +29,9 @@ from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import IngestService
 from custom_components.videodrome.engine.library import LibraryIndex
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
-from custom_components.videodrome.engine.plex import PlexClient
-from custom_components.videodrome.engine.plex_match import MatchFix
-from custom_components.videodrome.engine.plex_sync import PlexSync
+from custom_components.videodrome.engine.plex.client import PlexClient
+from custom_components.videodrome.engine.plex.fix_match import MatchFix
+from custom_components.videodrome.engine.plex.scan import PlexSync
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue

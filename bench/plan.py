@@ -31,7 +31,7 @@ from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.identify.parse import _parse_cached
 from custom_components.videodrome.engine.library import LibraryIndex
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
-from custom_components.videodrome.engine.plex import PlexClient
+from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.plex import PlexEmulator, PlexLibrary

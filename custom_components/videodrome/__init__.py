@@ -15,7 +15,7 @@ from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_availability, create_plex_client
 from .discovery import async_setup_discovery
 from .engine.identify import guessit_process as guess_process
-from .engine.plex_sync import PathMap
+from .engine.plex.scan import PathMap
 from .ingest_runtime import async_create_runtime, ingest_enabled, unusable_folders
 from .library_runtime import IndexLookup, create_library
 from .llm_api import async_register_llm_api

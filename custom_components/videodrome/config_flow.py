@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     import asyncio
     from collections.abc import Mapping
 
-    from .engine.plex_models import ServerIdentity
+    from .engine.plex.models import ServerIdentity
     from .plex_account import PlexServerResource
 
 DEFAULT_URL = "http://127.0.0.1:32400"

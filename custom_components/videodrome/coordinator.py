@@ -18,14 +18,14 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .const import DOMAIN, LOGGER, REFRESH_COOLDOWN, UPDATE_INTERVAL
 from .engine.availability import is_outage
 from .engine.errors import PlexAuthError, PlexError
-from .engine.plex_models import (
+from .engine.plex.models import (
     TYPE_EPISODE,
     Activity,
     LibrarySection,
     PlaybackSession,
     ServerIdentity,
 )
-from .engine.plex_ws import Notification, PlexNotificationListener
+from .engine.plex.notifications import Notification, PlexNotificationListener
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .data import VideodromeConfigEntry
-    from .engine.plex import PlexClient
+    from .engine.plex.client import PlexClient
 
 # Notification types that change what the sensors show. `playing` is handled apart: Plex
 # repeats it every few seconds during playback, and only a change of state matters.

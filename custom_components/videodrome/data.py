@@ -12,7 +12,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import CONF_CLIENT_IDENTIFIER, VERSION
 from .engine.availability import Availability
-from .engine.plex import ClientInfo, PlexClient
+from .engine.plex.client import ClientInfo, PlexClient
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

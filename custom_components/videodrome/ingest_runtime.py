@@ -47,8 +47,8 @@ from .engine.identify.score import Thresholds
 from .engine.ingest import IngestService
 from .engine.organise import Organiser
 from .engine.pipeline import Pipeline, Settings
-from .engine.plex_match import PLEX_CORRECTED, MatchFix
-from .engine.plex_sync import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
+from .engine.plex.fix_match import PLEX_CORRECTED, MatchFix
+from .engine.plex.scan import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
 from .engine.store.database import Store
 from .engine.store.tmdb_cache import PURGE_INTERVAL
 from .engine.tmdb.client import TMDbClient
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .engine.pipeline import LibraryLookup
-    from .engine.plex import PlexClient
+    from .engine.plex.client import PlexClient
     from .engine.store.database import Item
 
 _LOGGER = logging.getLogger(__name__)

@@ -54,8 +54,8 @@ from .const import (
 )
 from .data import create_plex_client
 from .engine.errors import PlexError, TMDbAuthError, TMDbError, UnsafePathError
-from .engine.paths import plex_path, section_for_path
-from .engine.plex_sync import PathMap
+from .engine.plex.paths import plex_path, section_for_path
+from .engine.plex.scan import PathMap
 from .engine.tmdb.client import TMDbClient
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
 
-    from .engine.plex_models import LibrarySection
+    from .engine.plex.models import LibrarySection
 
 from .watcher_runtime import (
     CONF_AUTO_INGEST,

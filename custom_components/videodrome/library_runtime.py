@@ -27,7 +27,7 @@ from .const import DOMAIN
 from .engine.availability import log_failure
 from .engine.errors import PlexError, TMDbError
 from .engine.library import Item, Kind, LibraryIndex, availability, scanned_sections
-from .engine.plex_sync import PathMap
+from .engine.plex.scan import PathMap
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
     from .engine.identify.identifier import Identification
     from .engine.pipeline import Existing
-    from .engine.plex import PlexClient
-    from .engine.plex_ws import Notification
+    from .engine.plex.client import PlexClient
+    from .engine.plex.notifications import Notification
     from .engine.tmdb.client import TMDbClient
 
 _LOGGER = logging.getLogger(__name__)

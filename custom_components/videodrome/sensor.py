@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from .coordinator import PlexCoordinator, SectionStatus
     from .data import VideodromeConfigEntry
-    from .engine.plex_models import LibrarySection
+    from .engine.plex.models import LibrarySection
 
 # Read-only entities fed by the coordinator: no limit needed.
 PARALLEL_UPDATES = 0

@@ -12,7 +12,7 @@ import probatio as vol
 
 from .const import ATTR_CONFIG_ENTRY_ID, ATTR_LIBRARY, ATTR_PATH, DOMAIN, SERVICE_SCAN
 from .engine.errors import PlexError, UnsafePathError
-from .engine.paths import plex_path, section_for_path
+from .engine.plex.paths import plex_path, section_for_path
 from .ingest_services import async_setup_ingest_services
 from .library_services import async_setup_library_services
 from .permissions import async_register_service
@@ -20,7 +20,7 @@ from .permissions import async_register_service
 if TYPE_CHECKING:
     from .coordinator import SectionStatus
     from .data import VideodromeConfigEntry
-    from .engine.plex_models import LibrarySection
+    from .engine.plex.models import LibrarySection
 
 SCAN_SCHEMA = vol.Schema(
     {

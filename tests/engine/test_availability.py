@@ -32,7 +32,7 @@ from custom_components.videodrome.engine.errors import (
     TMDbRateLimitError,
     TransferError,
 )
-from custom_components.videodrome.engine.plex import ClientInfo, PlexClient
+from custom_components.videodrome.engine.plex.client import ClientInfo, PlexClient
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexFaults

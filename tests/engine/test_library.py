@@ -25,8 +25,11 @@ from custom_components.videodrome.engine.library import (
     parse_item,
 )
 from custom_components.videodrome.engine.pipeline import Existing
-from custom_components.videodrome.engine.plex import PlexClient
-from custom_components.videodrome.engine.plex_ws import Notification, PlexNotificationListener
+from custom_components.videodrome.engine.plex.client import PlexClient
+from custom_components.videodrome.engine.plex.notifications import (
+    Notification,
+    PlexNotificationListener,
+)
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from custom_components.videodrome.engine.tmdb.models import SeasonSummary
 from tests.conftest import PLEX_TOKEN

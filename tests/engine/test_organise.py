@@ -21,8 +21,8 @@ from custom_components.videodrome.engine.organise import (
     move_noreplace,
 )
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
-from custom_components.videodrome.engine.plex import PlexClient
-from custom_components.videodrome.engine.plex_sync import PlexSync
+from custom_components.videodrome.engine.plex.client import PlexClient
+from custom_components.videodrome.engine.plex.scan import PlexSync
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary

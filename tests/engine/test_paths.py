@@ -7,13 +7,13 @@ from pathlib import PurePosixPath, PureWindowsPath
 import pytest
 
 from custom_components.videodrome.engine.errors import UnsafePathError
-from custom_components.videodrome.engine.paths import (
+from custom_components.videodrome.engine.plex.models import LibrarySection
+from custom_components.videodrome.engine.plex.paths import (
     MAX_PATH_LENGTH,
     is_within,
     plex_path,
     section_for_path,
 )
-from custom_components.videodrome.engine.plex_models import LibrarySection
 
 
 def _section(key: int, *locations: str) -> LibrarySection:

@@ -16,8 +16,8 @@ from custom_components.videodrome.engine.errors import (
     PlexProtocolError,
     PlexTimeoutError,
 )
-from custom_components.videodrome.engine.plex import ClientInfo, PlexClient
-from custom_components.videodrome.engine.plex_models import TYPE_EPISODE, TYPE_SEASON
+from custom_components.videodrome.engine.plex.client import ClientInfo, PlexClient
+from custom_components.videodrome.engine.plex.models import TYPE_EPISODE, TYPE_SEASON
 from tests.conftest import PLEX_TOKEN
 
 if TYPE_CHECKING:

@@ -24,10 +24,10 @@ from custom_components.videodrome.engine.identify.score import Decision
 from custom_components.videodrome.engine.ingest import IngestService, Settled
 from custom_components.videodrome.engine.library import LibraryIndex
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
-from custom_components.videodrome.engine.plex import PlexClient
-from custom_components.videodrome.engine.plex_match import MatchFix, MatchFixer, MatchTarget
-from custom_components.videodrome.engine.plex_models import MatchResult
-from custom_components.videodrome.engine.plex_sync import PLEX_NOT_FOUND, PlexSync, Verification
+from custom_components.videodrome.engine.plex.client import PlexClient
+from custom_components.videodrome.engine.plex.fix_match import MatchFix, MatchFixer, MatchTarget
+from custom_components.videodrome.engine.plex.models import MatchResult
+from custom_components.videodrome.engine.plex.scan import PLEX_NOT_FOUND, PlexSync, Verification
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb import posters
 from custom_components.videodrome.engine.tmdb.client import TMDbClient

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from custom_components.videodrome.engine.errors import PlexProtocolError
-from custom_components.videodrome.engine.plex_models import (
+from custom_components.videodrome.engine.plex.models import (
     Activity,
     LibrarySection,
     PlaybackSession,

@@ -9,8 +9,8 @@ import pytest
 
 from custom_components.videodrome.engine.errors import PlexError, UnsafePathError
 from custom_components.videodrome.engine.identify.identifier import Identification, Identifier
-from custom_components.videodrome.engine.plex import PlexClient
-from custom_components.videodrome.engine.plex_sync import (
+from custom_components.videodrome.engine.plex.client import PlexClient
+from custom_components.videodrome.engine.plex.scan import (
     PLEX_MATCHED,
     PLEX_MISMATCH,
     PLEX_NOT_FOUND,

@@ -9,8 +9,11 @@ import aiohttp
 import pytest
 
 from custom_components.videodrome.engine.errors import PlexAuthError
-from custom_components.videodrome.engine.plex import PlexClient
-from custom_components.videodrome.engine.plex_ws import Notification, PlexNotificationListener
+from custom_components.videodrome.engine.plex.client import PlexClient
+from custom_components.videodrome.engine.plex.notifications import (
+    Notification,
+    PlexNotificationListener,
+)
 from tests.conftest import PLEX_TOKEN
 
 if TYPE_CHECKING:

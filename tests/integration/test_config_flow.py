@@ -32,7 +32,7 @@ from custom_components.videodrome.const import (
     CONF_VERIFY_CHECKSUM,
     DOMAIN,
 )
-from custom_components.videodrome.engine.plex_sync import PathMap
+from custom_components.videodrome.engine.plex.scan import PathMap
 from custom_components.videodrome.ingest_settings import (
     describe_sections,
     form_values,
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    from custom_components.videodrome.engine.plex_models import LibrarySection
+    from custom_components.videodrome.engine.plex.models import LibrarySection
 
 INGEST_OFF = {
     CONF_TMDB_API_KEY: "",
@@ -210,7 +210,7 @@ async def test_user_flow_reports_unexpected_errors_as_unknown(
     hass: HomeAssistant, plex_emulator: PlexEmulator
 ) -> None:
     with patch(
-        "custom_components.videodrome.engine.plex.PlexClient.identity",
+        "custom_components.videodrome.engine.plex.client.PlexClient.identity",
         side_effect=RuntimeError("boom"),
     ):
         result = await _user_flow(
@@ -679,7 +679,7 @@ def test_form_values_show_the_path_map_as_lines() -> None:
 
 
 def _section(title: str, kind: str, locations: tuple[str, ...]) -> LibrarySection:
-    from custom_components.videodrome.engine.plex_models import LibrarySection  # noqa: PLC0415
+    from custom_components.videodrome.engine.plex.models import LibrarySection  # noqa: PLC0415
 
     return LibrarySection(
         key=1,

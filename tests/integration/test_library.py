@@ -20,8 +20,8 @@ from custom_components.videodrome.const import (
 )
 from custom_components.videodrome.engine.errors import PlexConnectionError
 from custom_components.videodrome.engine.library import LibraryIndex
-from custom_components.videodrome.engine.plex_models import SCAN_ACTIVITY_TYPE
-from custom_components.videodrome.engine.plex_ws import Notification
+from custom_components.videodrome.engine.plex.models import SCAN_ACTIVITY_TYPE
+from custom_components.videodrome.engine.plex.notifications import Notification
 from custom_components.videodrome.library_runtime import SCAN_REBUILD_COOLDOWN
 from tests.integration.conftest import llm_api
 

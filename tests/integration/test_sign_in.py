@@ -171,7 +171,7 @@ async def test_an_unexpected_error_while_connecting_is_unknown(
     hass: HomeAssistant, plextv: PlexTvEmulator
 ) -> None:
     with patch(
-        "custom_components.videodrome.engine.plex.PlexClient.identity",
+        "custom_components.videodrome.engine.plex.client.PlexClient.identity",
         side_effect=RuntimeError("boom"),
     ):
         result = await _signed_in(hass, plextv)

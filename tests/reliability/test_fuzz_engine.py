@@ -32,7 +32,6 @@ from custom_components.videodrome.engine.identify.naming import (
 )
 from custom_components.videodrome.engine.identify.parse import Kind, ParsedName, parse
 from custom_components.videodrome.engine.identify.score import Decision
-from custom_components.videodrome.engine.paths import is_within, plex_path, section_for_path
 from custom_components.videodrome.engine.pipeline import (
     TARGET_OUTSIDE_ROOT,
     Action,
@@ -40,7 +39,8 @@ from custom_components.videodrome.engine.pipeline import (
     Settings,
     source_file,
 )
-from custom_components.videodrome.engine.plex_models import LibrarySection
+from custom_components.videodrome.engine.plex.models import LibrarySection
+from custom_components.videodrome.engine.plex.paths import is_within, plex_path, section_for_path
 from tests.reliability.safety import (
     assert_safe_component,
     assert_safe_relative,

@@ -59,7 +59,7 @@ import pytest
 
 from custom_components.videodrome.const import CONF_TMDB_API_KEY, DOMAIN
 from custom_components.videodrome.engine.identify import guessit_process as guess_process
-from custom_components.videodrome.engine.plex_ws import NOTIFICATIONS_PATH
+from custom_components.videodrome.engine.plex.notifications import NOTIFICATIONS_PATH
 from custom_components.videodrome.engine.tmdb import client as tmdb_module
 from custom_components.videodrome.ingest_settings import form_values
 from custom_components.videodrome.watcher_runtime import (
@@ -97,7 +97,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    from custom_components.videodrome.engine.plex import PlexClient
+    from custom_components.videodrome.engine.plex.client import PlexClient
     from custom_components.videodrome.ingest_runtime import IngestRuntime
     from tests.emulators.plex import PlexEmulator
     from tests.emulators.tmdb import TMDbEmulator

@@ -26,8 +26,8 @@ from .identify.score import Decision, Scored, Verdict
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
 from .pipeline import Action, PlannedFile, SourceFile, source_file
-from .plex_match import MatchFix
-from .plex_sync import PlexSync, Verification
+from .plex.fix_match import MatchFix
+from .plex.scan import PlexSync, Verification
 from .store.database import Item, ItemStatus, Store
 from .transfer import cleanup_temporaries
 

@@ -31,7 +31,7 @@ from .blocking import BlockingRunner, run_in_default_executor
 from .errors import PlexError, PlexNotFoundError
 from .identify.score import normalise, title_similarity
 from .pipeline import Existing
-from .plex_models import (
+from .plex.models import (
     SCAN_ACTIVITY_TYPE,
     TYPE_EPISODE,
     TYPE_MOVIE,
@@ -45,8 +45,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from .identify.identifier import Identification
-    from .plex import PlexClient
-    from .plex_ws import Notification
+    from .plex.client import PlexClient
+    from .plex.notifications import Notification
     from .tmdb.models import SeasonSummary
 
 _LOGGER = logging.getLogger(__name__)

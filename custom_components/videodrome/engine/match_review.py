@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from .availability import log_failure
 from .errors import PlexError, ReviewError, VideodromeError
 from .events import Event
-from .plex_match import PLEX_ACCEPTED, PLEX_CORRECTED, MatchFix, MatchFixer, MatchTarget
-from .plex_sync import PLEX_MATCHED, PLEX_MISMATCH
+from .plex.fix_match import PLEX_ACCEPTED, PLEX_CORRECTED, MatchFix, MatchFixer, MatchTarget
+from .plex.scan import PLEX_MATCHED, PLEX_MISMATCH
 from .store.database import ItemStatus
 from .tmdb.posters import item_poster_url
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from .identify.identifier import Identification
-    from .plex_sync import PlexSync, Verification
+    from .plex.scan import PlexSync, Verification
     from .store.database import Item
     from .tmdb.client import TMDbClient
 

@@ -34,7 +34,7 @@ from .transfer import _NO_NOREPLACE, AT_FDCWD, RENAME_NOREPLACE, _renameat2
 if TYPE_CHECKING:
     from .blocking import BlockingRunner
     from .pipeline import Pipeline
-    from .plex_sync import PlexSync
+    from .plex.scan import PlexSync
     from .store.database import Store
 
 _LOGGER = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from .errors import (
+from ..errors import (
     PlexAuthError,
     PlexConnectionError,
     PlexError,
@@ -26,7 +26,7 @@ from .errors import (
     PlexProtocolError,
     PlexTimeoutError,
 )
-from .plex_models import (
+from .models import (
     Activity,
     ItemPage,
     LibrarySection,
@@ -41,7 +41,7 @@ from .plex_models import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
 
-    from .availability import Availability
+    from ..availability import Availability
 
 _LOGGER = logging.getLogger(__name__)
 

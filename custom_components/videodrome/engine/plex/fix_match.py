@@ -19,14 +19,14 @@ import re
 from typing import TYPE_CHECKING
 import unicodedata
 
-from .errors import PlexMatchError
-from .plex_models import as_str
-from .plex_sync import PLEX_MATCHED, wanted_ids
+from ..errors import PlexMatchError
+from .models import as_str
+from .scan import PLEX_MATCHED, wanted_ids
 
 if TYPE_CHECKING:
-    from .identify.identifier import Identification
-    from .plex_models import MatchResult
-    from .plex_sync import PlexSync, Verification
+    from ..identify.identifier import Identification
+    from .models import MatchResult
+    from .scan import PlexSync, Verification
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Any
 
-from .errors import UnsafePathError
+from ..errors import UnsafePathError
+from .models import TYPE_EPISODE, TYPE_MOVIE, TYPE_SHOW, as_int, as_str, child_objects
 from .paths import plex_path, section_for_path
-from .plex_models import TYPE_EPISODE, TYPE_MOVIE, TYPE_SHOW, as_int, as_str, child_objects
 
 # Plex's sort for "recently added first" (what python-plexapi's recentlyAdded asks for).
 NEWEST_FIRST = "addedAt:desc"
@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import PurePath
 
-    from .identify.identifier import Identification
-    from .plex import PlexClient
-    from .plex_models import LibrarySection
+    from ..identify.identifier import Identification
+    from .client import PlexClient
+    from .models import LibrarySection
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import orjson
 
-from .errors import PlexAuthError
+from ..errors import PlexAuthError
 
 if TYPE_CHECKING:
-    from .plex import PlexClient
+    from .client import PlexClient
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from pathlib import PurePath, PurePosixPath, PureWindowsPath
 import re
 from typing import TYPE_CHECKING
 
-from .errors import UnsafePathError
+from ..errors import UnsafePathError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .plex_models import LibrarySection
+    from .models import LibrarySection
 
 _WINDOWS = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
