@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.provider import MetadataProvider
-from custom_components.videodrome.engine.provider_docs import Page
-from custom_components.videodrome.engine.provider_match import MatchRequest
+from custom_components.videodrome.engine.provider.documents import Page
+from custom_components.videodrome.engine.provider.requests import MatchRequest
+from custom_components.videodrome.engine.provider.service import MetadataProvider
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue

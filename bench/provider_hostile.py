@@ -31,9 +31,9 @@ import aiohttp
 from custom_components.videodrome.engine.errors import ProviderError
 from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.provider import MetadataProvider
-from custom_components.videodrome.engine.provider_docs import Page
-from custom_components.videodrome.engine.provider_match import MatchRequest
+from custom_components.videodrome.engine.provider.documents import Page
+from custom_components.videodrome.engine.provider.requests import MatchRequest
+from custom_components.videodrome.engine.provider.service import MetadataProvider
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.tmdb import TMDbEmulator

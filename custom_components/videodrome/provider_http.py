@@ -61,19 +61,19 @@ from .engine.errors import (
 )
 from .engine.identify.identifier import Identifier
 from .engine.identify.score import Thresholds
-from .engine.limits import ClientRateLimiter, Throttle
-from .engine.provider import MetadataProvider
-from .engine.provider_docs import Page, read_language
-from .engine.provider_limits import ProviderLimits
-from .engine.provider_match import MatchRequest
+from .engine.provider.budget import ProviderLimits
+from .engine.provider.documents import Page, read_language
+from .engine.provider.rate_limits import ClientRateLimiter, Throttle
+from .engine.provider.requests import MatchRequest
+from .engine.provider.service import MetadataProvider
 from .ingest_runtime import signal_item
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
-    from .engine.provider import Answer
-    from .engine.provider_docs import ProviderKind
+    from .engine.provider.documents import ProviderKind
+    from .engine.provider.service import Answer
     from .ingest_runtime import IngestRuntime
 
 PROVIDER_URL: Final = "/api/videodrome/provider"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.videodrome.engine.limits import (
+from custom_components.videodrome.engine.provider.rate_limits import (
     BookingLimiter,
     ClientRateLimiter,
     Throttle,

@@ -8,18 +8,18 @@ import pytest
 
 from custom_components.videodrome.engine.errors import ProviderBusyError, ProviderNotFoundError
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.provider import (
-    MATCH_TTL,
-    METADATA_TTL,
-    MetadataProvider,
-)
-from custom_components.videodrome.engine.provider_docs import (
+from custom_components.videodrome.engine.provider.documents import (
     MOVIE_IDENTIFIER,
     TV_IDENTIFIER,
     Page,
     media_provider,
 )
-from custom_components.videodrome.engine.provider_match import MatchRequest
+from custom_components.videodrome.engine.provider.requests import MatchRequest
+from custom_components.videodrome.engine.provider.service import (
+    MATCH_TTL,
+    METADATA_TTL,
+    MetadataProvider,
+)
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.engine.conftest import TMDB_KEY
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
-    from custom_components.videodrome.engine.provider import Answer
+    from custom_components.videodrome.engine.provider.service import Answer
     from tests.emulators.tmdb import TMDbEmulator
 
 MOVIE_FILE = "/media/Movies/The Matrix (1999) {tmdb-603}/The Matrix (1999).mkv"

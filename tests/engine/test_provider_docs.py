@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from custom_components.videodrome.engine.errors import ProviderRequestError
-from custom_components.videodrome.engine.provider_docs import (
+from custom_components.videodrome.engine.provider.documents import (
     DEFAULT_PAGE_SIZE,
     IDENTIFIER_PATTERN,
     MATCH_KEY,
@@ -22,12 +22,12 @@ from custom_components.videodrome.engine.provider_docs import (
     media_provider,
     read_language,
 )
-from custom_components.videodrome.engine.provider_languages import (
+from custom_components.videodrome.engine.provider.languages import (
     DEFAULT_LANGUAGE,
     TMDB_LANGUAGES,
     normalise_language,
 )
-from custom_components.videodrome.engine.provider_metadata import (
+from custom_components.videodrome.engine.provider.metadata import (
     episode_metadata,
     movie_metadata,
     season_metadata,

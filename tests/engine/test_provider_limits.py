@@ -14,17 +14,17 @@ import pytest
 
 from custom_components.videodrome.engine.errors import ProviderBusyError
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.limits import BookingLimiter
-from custom_components.videodrome.engine.provider import MetadataProvider
-from custom_components.videodrome.engine.provider_docs import Page
-from custom_components.videodrome.engine.provider_languages import normalise_language
-from custom_components.videodrome.engine.provider_limits import (
+from custom_components.videodrome.engine.provider.budget import (
     MAX_TMDB_REQUESTS,
     TMDB_SHARE,
     ParseQueue,
     ProviderLimits,
 )
-from custom_components.videodrome.engine.provider_match import MatchRequest
+from custom_components.videodrome.engine.provider.documents import Page
+from custom_components.videodrome.engine.provider.languages import normalise_language
+from custom_components.videodrome.engine.provider.rate_limits import BookingLimiter
+from custom_components.videodrome.engine.provider.requests import MatchRequest
+from custom_components.videodrome.engine.provider.service import MetadataProvider
 from custom_components.videodrome.engine.tmdb import client as tmdb_module
 from custom_components.videodrome.engine.tmdb.client import DEFAULT_RATE, TMDbClient
 from tests.engine.conftest import TMDB_KEY
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
-    from custom_components.videodrome.engine.provider import Answer
+    from custom_components.videodrome.engine.provider.service import Answer
     from tests.emulators.tmdb import TMDbEmulator
 
 type Call = Callable[[MetadataProvider, MetadataProvider], Awaitable[Answer]]

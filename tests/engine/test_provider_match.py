@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from custom_components.videodrome.engine.errors import ProviderRequestError
-from custom_components.videodrome.engine.provider_docs import MetadataType, RatingKey
-from custom_components.videodrome.engine.provider_match import (
+from custom_components.videodrome.engine.provider.documents import MetadataType, RatingKey
+from custom_components.videodrome.engine.provider.requests import (
     MAX_FILENAME,
     MAX_NAME,
     MatchRequest,

@@ -16,8 +16,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.videodrome.const import CONF_METADATA_PROVIDER, CONF_PROVIDER_ID, DOMAIN
-from custom_components.videodrome.engine.limits import ClientRateLimiter
-from custom_components.videodrome.engine.provider import MetadataProvider
+from custom_components.videodrome.engine.provider.rate_limits import ClientRateLimiter
+from custom_components.videodrome.engine.provider.service import MetadataProvider
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from custom_components.videodrome.provider_http import (
     PROVIDER_URL,

@@ -22,11 +22,14 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.videodrome.const import CONF_METADATA_PROVIDER, CONF_PROVIDER_ID, DOMAIN
-from custom_components.videodrome.engine.limits import BookingLimiter, ClientRateLimiter
-from custom_components.videodrome.engine.provider_limits import (
+from custom_components.videodrome.engine.provider.budget import (
     MAX_TMDB_REQUESTS,
     TMDB_SHARE,
     ProviderLimits,
+)
+from custom_components.videodrome.engine.provider.rate_limits import (
+    BookingLimiter,
+    ClientRateLimiter,
 )
 from custom_components.videodrome.engine.tmdb.client import DEFAULT_RATE
 from custom_components.videodrome.provider_http import DATA_PROVIDERS, MAX_BODY, PROVIDER_URL

@@ -22,12 +22,12 @@ from custom_components.videodrome.const import (
     CONF_PROVIDER_ID,
     DOMAIN,
 )
-from custom_components.videodrome.engine.limits import ClientRateLimiter
-from custom_components.videodrome.engine.provider_docs import (
+from custom_components.videodrome.engine.provider.documents import (
     IDENTIFIER_PATTERN,
     MOVIE_IDENTIFIER,
     TV_IDENTIFIER,
 )
+from custom_components.videodrome.engine.provider.rate_limits import ClientRateLimiter
 from custom_components.videodrome.provider_http import (
     DATA_PROVIDERS,
     ISSUE_PROVIDER_OPEN,

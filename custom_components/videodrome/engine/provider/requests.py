@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import re
 from typing import TYPE_CHECKING, Any, Final
 
-from .errors import ProviderRequestError
-from .provider_docs import MetadataType, RatingKey
+from ..errors import ProviderRequestError
+from .documents import MetadataType, RatingKey
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from .store.database import Item
+    from ..store.database import Item
 
 MAX_TEXT: Final = 512
 MAX_NAME: Final = 255  # a title, and each part of a file name (NAME_MAX)

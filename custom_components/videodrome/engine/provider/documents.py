@@ -12,8 +12,8 @@ from enum import IntEnum
 import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from .errors import ProviderRequestError
-from .provider_languages import normalise_language
+from ..errors import ProviderRequestError
+from .languages import normalise_language
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

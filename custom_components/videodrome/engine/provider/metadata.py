@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Final
 
-from .provider_docs import RatingKey
-from .tmdb.posters import poster_url
+from ..tmdb.posters import poster_url
+from .documents import RatingKey
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

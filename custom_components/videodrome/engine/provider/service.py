@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
-from .errors import ProviderNotFoundError, TMDbNotFoundError
-from .limits import TTLCache
-from .provider_docs import (
+from ..errors import ProviderNotFoundError, TMDbNotFoundError
+from .budget import ProviderLimits
+from .documents import (
     PROVIDER_TYPES,
     MetadataType,
     Page,
@@ -32,11 +32,9 @@ from .provider_docs import (
     container,
     media_provider,
 )
-from .provider_languages import normalise_language
-from .provider_limits import ProviderLimits
-from .provider_match import MANUAL_RESULTS, MatchRequest
-from .provider_matcher import IDENTIFY_TIMEOUT, Matcher
-from .provider_metadata import (
+from .languages import normalise_language
+from .matcher import IDENTIFY_TIMEOUT, Matcher
+from .metadata import (
     all_images,
     episode_metadata,
     episodes_of,
@@ -45,14 +43,16 @@ from .provider_metadata import (
     seasons_of,
     show_metadata,
 )
+from .rate_limits import TTLCache
+from .requests import MANUAL_RESULTS, MatchRequest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .blocking import BlockingRunner
-    from .identify.identifier import Identifier
-    from .store.database import Store
-    from .tmdb.client import TMDbClient
+    from ..blocking import BlockingRunner
+    from ..identify.identifier import Identifier
+    from ..store.database import Store
+    from ..tmdb.client import TMDbClient
 
 METADATA_TTL: Final = 3600.0
 # Shorter: a file ingested a minute ago must be found when Plex scans it.

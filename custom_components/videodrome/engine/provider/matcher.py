@@ -21,14 +21,15 @@ import logging
 import re
 from typing import TYPE_CHECKING, Final
 
-from .blocking import BlockingRunner, run_in_default_executor
-from .errors import TMDbError, TMDbNotFoundError
-from .identify.parse import Kind, Reading
-from .identify.score import score
-from .provider_docs import MetadataType, ProviderKind, RatingKey
-from .provider_languages import DEFAULT_LANGUAGE
-from .provider_limits import ParseQueue
-from .provider_match import (
+from ..blocking import BlockingRunner, run_in_default_executor
+from ..errors import TMDbError, TMDbNotFoundError
+from ..identify.parse import Kind, Reading
+from ..identify.score import score
+from .budget import ParseQueue
+from .documents import MetadataType, ProviderKind, RatingKey
+from .languages import DEFAULT_LANGUAGE
+from .metadata import episodes_of, seasons_of
+from .requests import (
     MANUAL_RESULTS,
     Found,
     Hit,
@@ -36,12 +37,11 @@ from .provider_match import (
     from_history,
     key_at_level,
 )
-from .provider_metadata import episodes_of, seasons_of
 
 if TYPE_CHECKING:
-    from .identify.identifier import Identifier
-    from .store.database import Item, Store
-    from .tmdb.client import ExternalSource, TMDbClient
+    from ..identify.identifier import Identifier
+    from ..store.database import Item, Store
+    from ..tmdb.client import ExternalSource, TMDbClient
 
 _LOGGER = logging.getLogger(__name__)
 

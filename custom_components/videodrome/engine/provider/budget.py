@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import time
 from typing import TYPE_CHECKING, Final, Self
 
-from .errors import ProviderBusyError
-from .limits import BookingLimiter
-from .tmdb.client import DEFAULT_RATE, request_gate
+from ..errors import ProviderBusyError
+from ..tmdb.client import DEFAULT_RATE, request_gate
+from .rate_limits import BookingLimiter
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
