@@ -47,7 +47,7 @@ from xml.etree import ElementTree as ET
 import aiohttp
 import orjson
 
-from custom_components.videodrome.engine.library import (
+from custom_components.videodrome.engine.library.index import (
     DEFAULT_PAGE_SIZE,
     LibraryIndex,
     Snapshot,

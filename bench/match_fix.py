@@ -27,7 +27,7 @@ import aiohttp
 
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import IngestService
-from custom_components.videodrome.engine.library import LibraryIndex
+from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.fix_match import MatchFix

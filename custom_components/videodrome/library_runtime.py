@@ -26,7 +26,7 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 from .const import DOMAIN
 from .engine.availability import log_failure
 from .engine.errors import PlexError, TMDbError
-from .engine.library import Item, Kind, LibraryIndex, availability, scanned_sections
+from .engine.library.index import Item, Kind, LibraryIndex, availability, scanned_sections
 from .engine.plex.scan import PathMap
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
     from .engine.identify.identifier import Identification
-    from .engine.pipeline import Existing
+    from .engine.library.records import Existing
     from .engine.plex.client import PlexClient
     from .engine.plex.notifications import Notification
     from .engine.tmdb.client import TMDbClient

@@ -22,7 +22,7 @@ from custom_components.videodrome.engine.ingest import (
     ReviewError,
     waiting_for_tmdb,
 )
-from custom_components.videodrome.engine.library import LibraryIndex
+from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.pipeline import (
     ALREADY_IN_LIBRARY,
     ALREADY_INGESTED,

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, Self
 import orjson
 import pytest
 
-from custom_components.videodrome.engine import library as library_module
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.library import (
+from custom_components.videodrome.engine.library import index as library_module
+from custom_components.videodrome.engine.library.index import (
     Availability,
     Episode,
     Item,
@@ -24,7 +24,7 @@ from custom_components.videodrome.engine.library import (
     parse_episode,
     parse_item,
 )
-from custom_components.videodrome.engine.pipeline import Existing
+from custom_components.videodrome.engine.library.records import Existing
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.notifications import (
     Notification,

@@ -22,7 +22,7 @@ from custom_components.videodrome.engine.identify.identifier import Identificati
 from custom_components.videodrome.engine.identify.parse import parse
 from custom_components.videodrome.engine.identify.score import Decision
 from custom_components.videodrome.engine.ingest import IngestService, Settled
-from custom_components.videodrome.engine.library import LibraryIndex
+from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.fix_match import MatchFix, MatchFixer, MatchTarget

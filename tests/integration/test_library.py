@@ -19,7 +19,7 @@ from custom_components.videodrome.const import (
     DOMAIN,
 )
 from custom_components.videodrome.engine.errors import PlexConnectionError
-from custom_components.videodrome.engine.library import LibraryIndex
+from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.models import SCAN_ACTIVITY_TYPE
 from custom_components.videodrome.engine.plex.notifications import Notification
 from custom_components.videodrome.library_runtime import SCAN_REBUILD_COOLDOWN

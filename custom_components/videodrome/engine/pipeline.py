@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from .identify.identifier import Identification, Identifier
+    from .library.records import Existing
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -69,16 +70,6 @@ class Action(StrEnum):
     REVIEW = "review"
     MANUAL = "manual"
     SKIP = "skip"
-
-
-@dataclass(frozen=True, slots=True)
-class Existing:
-    """A copy Plex already has of the title being ingested."""
-
-    rating_key: str
-    title: str
-    file: str | None
-    resolution: str | None
 
 
 class LibraryLookup(Protocol):

@@ -26,12 +26,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from .availability import log_failure
-from .blocking import BlockingRunner, run_in_default_executor
-from .errors import PlexError, PlexNotFoundError
-from .identify.score import normalise, title_similarity
-from .pipeline import Existing
-from .plex.models import (
+from ..availability import log_failure
+from ..blocking import BlockingRunner, run_in_default_executor
+from ..errors import PlexError, PlexNotFoundError
+from ..identify.score import normalise, title_similarity
+from ..plex.models import (
     SCAN_ACTIVITY_TYPE,
     TYPE_EPISODE,
     TYPE_MOVIE,
@@ -39,15 +38,16 @@ from .plex.models import (
     as_int,
     as_str,
 )
+from .records import Existing
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Container, Iterable, Mapping, Sequence
     from pathlib import Path
 
-    from .identify.identifier import Identification
-    from .plex.client import PlexClient
-    from .plex.notifications import Notification
-    from .tmdb.models import SeasonSummary
+    from ..identify.identifier import Identification
+    from ..plex.client import PlexClient
+    from ..plex.notifications import Notification
+    from ..tmdb.models import SeasonSummary
 
 _LOGGER = logging.getLogger(__name__)
 
