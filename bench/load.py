@@ -59,12 +59,12 @@ from bench.throughput import make_library
 from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.identify.parse import parse
-from custom_components.videodrome.engine.ingest import IngestService
-from custom_components.videodrome.engine.pipeline import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.service import IngestService
+from custom_components.videodrome.engine.ingest.transfer import TransferMode
+from custom_components.videodrome.engine.ingest.watcher import FileState, FolderWatcher
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
-from custom_components.videodrome.engine.transfer import TransferMode
-from custom_components.videodrome.engine.watcher import FileState, FolderWatcher
 
 HERE = Path(__file__).resolve().parents[1]
 KEY = "bench-key"

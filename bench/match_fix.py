@@ -26,9 +26,9 @@ from typing import Any
 import aiohttp
 
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.ingest import IngestService
+from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.service import IngestService
 from custom_components.videodrome.engine.library.index import LibraryIndex
-from custom_components.videodrome.engine.pipeline import Pipeline, Settings
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.fix_match import MatchFix
 from custom_components.videodrome.engine.plex.scan import PlexSync

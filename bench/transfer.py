@@ -33,7 +33,7 @@ import tempfile
 import time
 from typing import TYPE_CHECKING
 
-from custom_components.videodrome.engine.transfer import TransferMode, transfer
+from custom_components.videodrome.engine.ingest.transfer import TransferMode, transfer
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -52,7 +52,7 @@ import time
 import tracemalloc
 from typing import TYPE_CHECKING, Any
 
-from custom_components.videodrome.engine.watcher import FileState, FolderWatcher
+from custom_components.videodrome.engine.ingest.watcher import FileState, FolderWatcher
 
 if TYPE_CHECKING:
     from collections.abc import Callable

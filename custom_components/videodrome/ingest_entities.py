@@ -17,7 +17,7 @@ from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 
-from .engine.ingest import Event
+from .engine.ingest.service import Event
 from .engine.store.database import ItemStatus
 from .engine.tmdb.posters import item_poster_url, poster_url
 from .entity import VideodromeEntity

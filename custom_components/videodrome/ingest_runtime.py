@@ -44,15 +44,15 @@ from .const import (
 from .data import create_availability
 from .engine.identify.identifier import Identifier
 from .engine.identify.score import Thresholds
-from .engine.ingest import IngestService
-from .engine.organise import Organiser
-from .engine.pipeline import Pipeline, Settings
+from .engine.ingest.organise import Organiser
+from .engine.ingest.plan import Pipeline, Settings
+from .engine.ingest.service import IngestService
+from .engine.ingest.transfer import TransferMode
 from .engine.plex.fix_match import PLEX_CORRECTED, MatchFix
 from .engine.plex.scan import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
 from .engine.store.database import Store
 from .engine.store.tmdb_cache import PURGE_INTERVAL
 from .engine.tmdb.client import TMDbClient
-from .engine.transfer import TransferMode
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
-    from .engine.pipeline import LibraryLookup
+    from .engine.ingest.plan import LibraryLookup
     from .engine.plex.client import PlexClient
     from .engine.store.database import Item
 

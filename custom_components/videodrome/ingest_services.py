@@ -21,8 +21,8 @@ import probatio as vol
 from . import repairs
 from .const import ATTR_CONFIG_ENTRY_ID, ATTR_PATH, DOMAIN
 from .engine.errors import TMDbAuthError, UnsafePathError, VideodromeError
-from .engine.ingest import ReviewError
-from .engine.pipeline import source_file
+from .engine.ingest.plan import source_file
+from .engine.ingest.service import ReviewError
 from .permissions import async_register_service
 
 if TYPE_CHECKING:

@@ -38,8 +38,8 @@ from .const import DOMAIN
 from .engine.availability import log_failure
 from .engine.errors import TMDbAuthError, VideodromeError
 from .engine.gc_defer import DEFERRAL, FullCollectionDeferral
-from .engine.ingest import waiting_for_tmdb
-from .engine.watcher import FileState, FolderWatcher
+from .engine.ingest.service import waiting_for_tmdb
+from .engine.ingest.watcher import FileState, FolderWatcher
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

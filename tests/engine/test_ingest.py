@@ -9,21 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine import transfer as transfer_module
 from custom_components.videodrome.engine.errors import (
     TransferError,
     TransferPermissionError,
     UnsafePathError,
 )
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.ingest import (
-    Event,
-    IngestService,
-    ReviewError,
-    waiting_for_tmdb,
-)
-from custom_components.videodrome.engine.library.index import LibraryIndex
-from custom_components.videodrome.engine.pipeline import (
+from custom_components.videodrome.engine.ingest import transfer as transfer_module
+from custom_components.videodrome.engine.ingest.plan import (
     ALREADY_IN_LIBRARY,
     ALREADY_INGESTED,
     DESTINATION_EXISTS,
@@ -33,11 +26,18 @@ from custom_components.videodrome.engine.pipeline import (
     Pipeline,
     Settings,
 )
+from custom_components.videodrome.engine.ingest.service import (
+    Event,
+    IngestService,
+    ReviewError,
+    waiting_for_tmdb,
+)
+from custom_components.videodrome.engine.ingest.transfer import TransferMode
+from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.scan import PlexSync
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
-from custom_components.videodrome.engine.transfer import TransferMode
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY
 
@@ -394,7 +394,7 @@ async def test_companions_that_cannot_travel(env: Env, monkeypatch: pytest.Monke
             raise TransferPermissionError("denied")
         return real(source, destination, *args, **kwargs)
 
-    monkeypatch.setattr("custom_components.videodrome.engine.pipeline.transfer", flaky)
+    monkeypatch.setattr("custom_components.videodrome.engine.ingest.plan.transfer", flaky)
     (planned,) = await env.service.plan(env.ingest / folder / "Heat.1995.mkv")
     executed = await env.service.pipeline.execute(planned)
     results = {target.name: error for target, error in executed.companions}
@@ -418,7 +418,7 @@ async def test_paths_that_are_not_files(env: Env) -> None:
 
 async def test_too_many_files(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder that is clearly not a download is refused."""
-    monkeypatch.setattr("custom_components.videodrome.engine.pipeline.MAX_FILES", 2)
+    monkeypatch.setattr("custom_components.videodrome.engine.ingest.plan.MAX_FILES", 2)
     for n in range(3):
         env.drop(f"many/{n}.nfo")
     with pytest.raises(UnsafePathError, match="more than 2"):

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine import organise as organise_module
 from custom_components.videodrome.engine.errors import DestinationExistsError, VideodromeError
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.organise import (
+from custom_components.videodrome.engine.ingest import organise as organise_module
+from custom_components.videodrome.engine.ingest.organise import (
     ALREADY_ORGANISED,
     CrossFilesystemError,
     Organiser,
     move_noreplace,
 )
-from custom_components.videodrome.engine.pipeline import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.scan import PlexSync
 from custom_components.videodrome.engine.store.database import ItemStatus, Store

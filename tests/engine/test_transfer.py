@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine import transfer as transfer_module
 from custom_components.videodrome.engine.errors import (
     DestinationExistsError,
     NoSpaceError,
@@ -30,7 +29,8 @@ from custom_components.videodrome.engine.errors import (
     TransferPermissionError,
     VerificationError,
 )
-from custom_components.videodrome.engine.transfer import (
+from custom_components.videodrome.engine.ingest import transfer as transfer_module
+from custom_components.videodrome.engine.ingest.transfer import (
     FICLONE,
     TEMP_PATTERN,
     TransferMode,

@@ -29,7 +29,7 @@ from custom_components.videodrome.engine.identify.filters import (
     IGNORE_WORKING_FOLDER,
     ignore_reason,
 )
-from custom_components.videodrome.engine.watcher import (
+from custom_components.videodrome.engine.ingest.watcher import (
     CHECK_BATCH,
     HINT_BATCH,
     FileState,

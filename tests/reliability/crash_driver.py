@@ -34,18 +34,18 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import orjson
 
-from custom_components.videodrome.engine import (
+from custom_components.videodrome.engine.identify.identifier import Identifier
+from custom_components.videodrome.engine.ingest import (
     organise as organise_module,
-    pipeline as pipeline_module,
+    plan as pipeline_module,
     transfer as transfer_module,
 )
-from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.ingest import IngestService
-from custom_components.videodrome.engine.organise import Organiser
-from custom_components.videodrome.engine.pipeline import SUBTITLE_EXTENSIONS, Pipeline, Settings
+from custom_components.videodrome.engine.ingest.organise import Organiser
+from custom_components.videodrome.engine.ingest.plan import SUBTITLE_EXTENSIONS, Pipeline, Settings
+from custom_components.videodrome.engine.ingest.service import IngestService
+from custom_components.videodrome.engine.ingest.transfer import TEMP_PATTERN, TransferMode
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb.client import MAX_RETRIES, TMDbClient
-from custom_components.videodrome.engine.transfer import TEMP_PATTERN, TransferMode
 
 if TYPE_CHECKING:
     from collections.abc import Callable

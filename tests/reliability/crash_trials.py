@@ -42,8 +42,8 @@ import aiohttp
 import orjson
 
 from custom_components.videodrome.engine.errors import VideodromeError
+from custom_components.videodrome.engine.ingest.transfer import TEMP_PATTERN
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
-from custom_components.videodrome.engine.transfer import TEMP_PATTERN
 from tests.reliability.crash_driver import (
     MODES,
     ORGANISE_SEAMS,
@@ -56,7 +56,7 @@ from tests.reliability.crash_driver import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from custom_components.videodrome.engine.ingest import IngestService
+    from custom_components.videodrome.engine.ingest.service import IngestService
 
 REPO = Path(__file__).resolve().parents[2]
 LIBRARIES = ("movies", "tv")

@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import orjson
 
-from custom_components.videodrome.engine import transfer as transfer_module
 from custom_components.videodrome.engine.errors import VideodromeError
+from custom_components.videodrome.engine.ingest import transfer as transfer_module
+from custom_components.videodrome.engine.ingest.transfer import TEMP_PATTERN, TransferMode, transfer
 from custom_components.videodrome.engine.store.database import Store
-from custom_components.videodrome.engine.transfer import TEMP_PATTERN, TransferMode, transfer
 from tests.reliability.crash_driver import MIB, make_service
 
 if TYPE_CHECKING:

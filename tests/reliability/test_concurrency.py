@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    from custom_components.videodrome.engine.pipeline import PlannedFile
+    from custom_components.videodrome.engine.ingest.plan import PlannedFile
 
 STABILITY = 10
 NAME = "Titanic.1997.1080p.BluRay.x264-GRP.mkv"

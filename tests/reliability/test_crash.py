@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import pytest
 
-from custom_components.videodrome.engine import organise as organise_module
-from custom_components.videodrome.engine.ingest import PLEX_NOT_CHECKED, Event, ReviewError
-from custom_components.videodrome.engine.organise import Organiser
-from custom_components.videodrome.engine.pipeline import Pipeline, Settings
+from custom_components.videodrome.engine.ingest import organise as organise_module
+from custom_components.videodrome.engine.ingest.organise import Organiser
+from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.service import PLEX_NOT_CHECKED, Event, ReviewError
+from custom_components.videodrome.engine.ingest.transfer import TransferMode, transfer
 from custom_components.videodrome.engine.store.database import INTERRUPTED, ItemStatus, Store
-from custom_components.videodrome.engine.transfer import TransferMode, transfer
 from tests.emulators.tmdb import TMDbEmulator
 from tests.reliability.crash_driver import NO_NETWORK, ORGANISE_SEAMS, SEAMS, TMDB_KEY, make_service
 from tests.reliability.crash_trials import (
@@ -40,7 +40,7 @@ from tests.reliability.crash_trials import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-    from custom_components.videodrome.engine.ingest import IngestService
+    from custom_components.videodrome.engine.ingest.service import IngestService
     from custom_components.videodrome.engine.store.database import Item
 
 TRIALS = 56

@@ -20,11 +20,11 @@ import aiohttp
 import orjson
 import pytest
 
-from custom_components.videodrome.engine import transfer as transfer_module
 from custom_components.videodrome.engine.errors import DestinationExistsError
-from custom_components.videodrome.engine.pipeline import DESTINATION_EXISTS
+from custom_components.videodrome.engine.ingest import transfer as transfer_module
+from custom_components.videodrome.engine.ingest.plan import DESTINATION_EXISTS
+from custom_components.videodrome.engine.ingest.transfer import TransferMode
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
-from custom_components.videodrome.engine.transfer import TransferMode
 from tests.emulators.tmdb import TMDbEmulator
 from tests.reliability.crash_driver import TMDB_KEY, make_service
 from tests.reliability.disk_faults import (

@@ -32,7 +32,7 @@ from custom_components.videodrome.engine.identify.naming import (
 )
 from custom_components.videodrome.engine.identify.parse import Kind, ParsedName, parse
 from custom_components.videodrome.engine.identify.score import Decision
-from custom_components.videodrome.engine.pipeline import (
+from custom_components.videodrome.engine.ingest.plan import (
     TARGET_OUTSIDE_ROOT,
     Action,
     Pipeline,
@@ -52,7 +52,7 @@ from tests.reliability.strategies import EXTENSIONS, HOSTILE, hostile_text, name
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from custom_components.videodrome.engine.pipeline import PlannedFile
+    from custom_components.videodrome.engine.ingest.plan import PlannedFile
     from tests.reliability.conftest import Counter
 
 PARSE_EXAMPLES = 1200

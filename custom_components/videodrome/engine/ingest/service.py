@@ -17,28 +17,28 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .availability import log_failure
-from .errors import ReviewError, TransferError, VideodromeError
+from ..availability import log_failure
+from ..errors import ReviewError, TransferError, VideodromeError
+from ..identify.identifier import TMDB_UNAVAILABLE
+from ..identify.parse import parse
+from ..identify.score import Decision, Scored, Verdict
+from ..plex.fix_match import MatchFix
+from ..plex.scan import PlexSync, Verification
+from ..store.database import Item, ItemStatus, Store
 from .events import Event
-from .identify.identifier import TMDB_UNAVAILABLE
-from .identify.parse import parse
-from .identify.score import Decision, Scored, Verdict
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
-from .pipeline import Action, PlannedFile, SourceFile, source_file
-from .plex.fix_match import MatchFix
-from .plex.scan import PlexSync, Verification
-from .store.database import Item, ItemStatus, Store
+from .plan import Action, PlannedFile, SourceFile, source_file
 from .transfer import cleanup_temporaries
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .blocking import BlockingRunner
-    from .identify.identifier import Identification, Identifier
+    from ..blocking import BlockingRunner
+    from ..identify.identifier import Identification, Identifier
+    from ..tmdb.client import TMDbClient
     from .organise import Organiser
-    from .pipeline import Pipeline
-    from .tmdb.client import TMDbClient
+    from .plan import Pipeline
 
 _LOGGER = logging.getLogger(__name__)
 

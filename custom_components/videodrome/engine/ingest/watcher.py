@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .blocking import BlockingRunner, run_in_default_executor
-from .identify.filters import ignore_reason, is_ignored_folder
+from ..blocking import BlockingRunner, run_in_default_executor
+from ..identify.filters import ignore_reason, is_ignored_folder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

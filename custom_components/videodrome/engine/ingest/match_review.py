@@ -19,21 +19,21 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .availability import log_failure
-from .errors import PlexError, ReviewError, VideodromeError
+from ..availability import log_failure
+from ..errors import PlexError, ReviewError, VideodromeError
+from ..plex.fix_match import PLEX_ACCEPTED, PLEX_CORRECTED, MatchFix, MatchFixer, MatchTarget
+from ..plex.scan import PLEX_MATCHED, PLEX_MISMATCH
+from ..store.database import ItemStatus
+from ..tmdb.posters import item_poster_url
 from .events import Event
-from .plex.fix_match import PLEX_ACCEPTED, PLEX_CORRECTED, MatchFix, MatchFixer, MatchTarget
-from .plex.scan import PLEX_MATCHED, PLEX_MISMATCH
-from .store.database import ItemStatus
-from .tmdb.posters import item_poster_url
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from .identify.identifier import Identification
-    from .plex.scan import PlexSync, Verification
-    from .store.database import Item
-    from .tmdb.client import TMDbClient
+    from ..identify.identifier import Identification
+    from ..plex.scan import PlexSync, Verification
+    from ..store.database import Item
+    from ..tmdb.client import TMDbClient
 
 _LOGGER = logging.getLogger(__name__)
 

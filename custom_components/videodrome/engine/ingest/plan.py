@@ -29,9 +29,9 @@ from pathlib import Path, PurePosixPath
 import stat
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .blocking import BlockingRunner, run_in_default_executor
-from .errors import DestinationExistsError, TransferError, UnsafePathError
-from .identify.filters import (
+from ..blocking import BlockingRunner, run_in_default_executor
+from ..errors import DestinationExistsError, TransferError, UnsafePathError
+from ..identify.filters import (
     IGNORE_EXTRA,
     IGNORE_NOT_UTF8,
     IGNORE_NOT_VIDEO,
@@ -39,15 +39,15 @@ from .identify.filters import (
     ignore_reason,
     is_ignored_folder,
 )
-from .identify.naming import companion_path
-from .identify.score import Decision
+from ..identify.naming import companion_path
+from ..identify.score import Decision
 from .transfer import TransferMode, TransferResult, same_content, transfer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .identify.identifier import Identification, Identifier
-    from .library.records import Existing
+    from ..identify.identifier import Identification, Identifier
+    from ..library.records import Existing
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -25,17 +25,17 @@ import stat
 from typing import TYPE_CHECKING, Any
 import uuid
 
-from .availability import log_failure
-from .errors import DestinationExistsError, TransferError, VideodromeError
-from .pipeline import Action, PlannedFile
-from .store.database import Item, ItemStatus
+from ..availability import log_failure
+from ..errors import DestinationExistsError, TransferError, VideodromeError
+from ..store.database import Item, ItemStatus
+from .plan import Action, PlannedFile
 from .transfer import _NO_NOREPLACE, AT_FDCWD, RENAME_NOREPLACE, _renameat2
 
 if TYPE_CHECKING:
-    from .blocking import BlockingRunner
-    from .pipeline import Pipeline
-    from .plex.scan import PlexSync
-    from .store.database import Store
+    from ..blocking import BlockingRunner
+    from ..plex.scan import PlexSync
+    from ..store.database import Store
+    from .plan import Pipeline
 
 _LOGGER = logging.getLogger(__name__)
 
