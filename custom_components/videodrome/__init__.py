@@ -8,7 +8,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.helpers import config_validation as cv
 
-from . import repairs
+from . import issues
 from .card import async_setup_frontend
 from .const import CONF_PATH_MAP, CONF_PROVIDER_ID, DOMAIN
 from .coordinator import PlexCoordinator
@@ -16,16 +16,16 @@ from .data import VideodromeData, create_availability, create_plex_client
 from .discovery import async_setup_discovery
 from .engine.identify import guessit_process as guess_process
 from .engine.plex.scan import PathMap
-from .ingest_runtime import async_create_runtime, ingest_enabled, unusable_folders
-from .library_runtime import IndexLookup, create_library
 from .llm_api import async_register_llm_api
 from .provider_http import (
     async_setup_entry_provider,
     async_setup_provider_views,
     new_provider_id,
 )
-from .services import async_setup_services
-from .watcher_runtime import async_create_watcher
+from .runtime.ingest import async_create_runtime, ingest_enabled, unusable_folders
+from .runtime.library import IndexLookup, create_library
+from .runtime.watcher import async_create_watcher
+from .services.scan import async_setup_services
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -85,9 +85,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
         bad = await hass.async_add_executor_job(unusable_folders, hass, entry.options)
         if bad:
             # Plex features keep working; ingest waits until the folders are fixed.
-            repairs.report(hass, repairs.ISSUE_FOLDER, entry.entry_id, folders=", ".join(bad))
+            issues.report(hass, issues.ISSUE_FOLDER, entry.entry_id, folders=", ".join(bad))
         else:
-            repairs.clear(hass, repairs.ISSUE_FOLDER, entry.entry_id)
+            issues.clear(hass, issues.ISSUE_FOLDER, entry.entry_id)
             pairs = tuple((str(a), str(b)) for a, b in entry.options.get(CONF_PATH_MAP) or ())
             lookup = IndexLookup(library.index, PathMap(pairs))
             ingest = await async_create_runtime(hass, entry, client, lookup)

@@ -33,7 +33,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio as vol
 
-from . import plex_account, repairs
+from . import issues, plex_account
 from .const import CONF_CLIENT_IDENTIFIER, CONF_PROVIDER_ID, DOMAIN, LOGGER
 from .data import create_plex_client
 from .engine.errors import PlexAuthError, PlexError
@@ -432,7 +432,7 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
             options, errors = await async_validate_ingest(self.hass, data, user_input)
             if not errors:
                 # The key was just accepted by TMDb (or ingest is off): no rejected key now.
-                repairs.clear(self.hass, repairs.ISSUE_TMDB_KEY, entry.entry_id)
+                issues.clear(self.hass, issues.ISSUE_TMDB_KEY, entry.entry_id)
                 return self.async_update_reload_and_abort(entry, data=data, options=options)
         return self.async_show_form(
             step_id="reconfigure_folders",

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .coordinator import PlexCoordinator
-    from .ingest_runtime import IngestRuntime
-    from .library_runtime import LibraryRuntime
-    from .watcher_runtime import WatcherRuntime
+    from .runtime.ingest import IngestRuntime
+    from .runtime.library import LibraryRuntime
+    from .runtime.watcher import WatcherRuntime
 
 
 @dataclass(slots=True)

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     from .coordinator import PlexCoordinator
     from .data import VideodromeConfigEntry
     from .engine.store.database import Store
-    from .ingest_runtime import IngestRuntime
-    from .library_runtime import LibraryRuntime
-    from .watcher_runtime import WatcherRuntime
+    from .runtime.ingest import IngestRuntime
+    from .runtime.library import LibraryRuntime
+    from .runtime.watcher import WatcherRuntime
 
 TO_REDACT = {
     CONF_TOKEN,

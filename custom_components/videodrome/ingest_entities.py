@@ -21,14 +21,14 @@ from .engine.ingest.service import Event
 from .engine.store.database import ItemStatus
 from .engine.tmdb.posters import item_poster_url, poster_url
 from .entity import VideodromeEntity
-from .ingest_runtime import signal_item
+from .runtime.ingest import signal_item
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .coordinator import PlexCoordinator
     from .engine.store.database import Item
-    from .ingest_runtime import IngestRuntime
+    from .runtime.ingest import IngestRuntime
 
 QUEUE_ITEMS_SHOWN = 10
 # Seconds between two refreshes of an entity: a burst of item changes writes its state (and a

@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 
     from .engine.plex.models import LibrarySection
 
-from .watcher_runtime import (
+from .runtime.watcher import (
     CONF_AUTO_INGEST,
     CONF_DEFER_GC,
     CONF_NETWORK_SHARE,

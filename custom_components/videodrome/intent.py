@@ -15,13 +15,13 @@ from homeassistant.helpers import config_validation as cv, intent
 import probatio as vol
 
 from .const import DOMAIN, SERVICE_SCAN
-from .library_runtime import async_check_library
 from .permissions import (
     ADMIN_ONLY_MESSAGE,
     async_is_admin,
     async_non_admin_form,
     async_require_admin,
 )
+from .runtime.library import async_check_library
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

@@ -19,8 +19,8 @@ import probatio as vol
 
 from .const import CONF_LLM_SCAN, DOMAIN, SERVICE_SCAN
 from .engine.errors import VideodromeError
-from .library_runtime import async_check_library
 from .permissions import ADMIN_ONLY_MESSAGE, async_answer_for, async_require_admin
+from .runtime.library import async_check_library
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

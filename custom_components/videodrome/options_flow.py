@@ -15,7 +15,7 @@ from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.helpers.selector import BooleanSelector
 import probatio as vol
 
-from . import repairs
+from . import issues
 from .const import CONF_PROVIDER_ID
 from .ingest_settings import (
     INGEST_SCHEMA,
@@ -46,7 +46,7 @@ class VideodromeOptionsFlow(OptionsFlowWithReload):
             options, errors = await async_validate_ingest(self.hass, entry.data, user_input)
             if not errors:
                 # The key was just accepted by TMDb (or ingest is off): no rejected key now.
-                repairs.clear(self.hass, repairs.ISSUE_TMDB_KEY, entry.entry_id)
+                issues.clear(self.hass, issues.ISSUE_TMDB_KEY, entry.entry_id)
                 if user_input.get(CONF_REGENERATE) or not provider_id:
                     data = {**entry.data, CONF_PROVIDER_ID: new_provider_id()}
                     self.hass.config_entries.async_update_entry(entry, data=data)

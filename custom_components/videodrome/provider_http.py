@@ -66,7 +66,7 @@ from .engine.provider.documents import Page, read_language
 from .engine.provider.rate_limits import ClientRateLimiter, Throttle
 from .engine.provider.requests import MatchRequest
 from .engine.provider.service import MetadataProvider
-from .ingest_runtime import signal_item
+from .runtime.ingest import signal_item
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -74,7 +74,7 @@ if TYPE_CHECKING:
 
     from .engine.provider.documents import ProviderKind
     from .engine.provider.service import Answer
-    from .ingest_runtime import IngestRuntime
+    from .runtime.ingest import IngestRuntime
 
 PROVIDER_URL: Final = "/api/videodrome/provider"
 PROVIDER_ID_BYTES: Final = 32

@@ -13,11 +13,11 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .entity import VideodromeEntity
-from .watcher_runtime import signal_watcher
+from .runtime.watcher import signal_watcher
 
 if TYPE_CHECKING:
     from .coordinator import PlexCoordinator
-    from .watcher_runtime import WatcherRuntime
+    from .runtime.watcher import WatcherRuntime
 
 
 class _WatcherEntity(VideodromeEntity):

@@ -28,7 +28,7 @@ from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, LOGGER
 from .engine.store.database import ItemStatus
 from .ingest_entities import filed_summary, item_summary
 from .permissions import async_is_admin, async_non_admin_form
-from .services import loaded_entry
+from .services.scan import loaded_entry
 
 if TYPE_CHECKING:
     from homeassistant.components.websocket_api.connection import ActiveConnection

@@ -18,7 +18,7 @@ from custom_components.videodrome.const import (
     CONF_PROVIDER_ID,
     DOMAIN,
 )
-from custom_components.videodrome.watcher_runtime import CONF_NETWORK_SHARE
+from custom_components.videodrome.runtime.watcher import CONF_NETWORK_SHARE
 from tests.conftest import PLEX_TOKEN
 from tests.integration.conftest import TMDB_KEY
 

@@ -15,7 +15,7 @@ import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.videodrome import repairs
+from custom_components.videodrome import issues
 from custom_components.videodrome.const import (
     CONF_INGEST_FOLDERS,
     CONF_PATH_MAP,
@@ -23,7 +23,7 @@ from custom_components.videodrome.const import (
 )
 from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.ingest_entities import UPDATE_COOLDOWN
-from custom_components.videodrome.ingest_runtime import signal_item
+from custom_components.videodrome.runtime.ingest import signal_item
 from tests.entities import settle
 
 if TYPE_CHECKING:
@@ -218,10 +218,10 @@ async def test_tmdb_refusing_the_key(
         ("identify", {"name": "Heat.1995.mkv"}),
         ("approve", {"item_id": item["item_id"], "tmdb_id": 841}),
     ):
-        repairs.clear(hass, repairs.ISSUE_TMDB_KEY, ingest_entry.entry_id)
+        issues.clear(hass, issues.ISSUE_TMDB_KEY, ingest_entry.entry_id)
         with pytest.raises(HomeAssistantError, match="rejected the API key"):
             await _call(hass, service, **data)
-        issue_id = f"{repairs.ISSUE_TMDB_KEY}_{ingest_entry.entry_id}"
+        issue_id = f"{issues.ISSUE_TMDB_KEY}_{ingest_entry.entry_id}"
         assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None, service
 
 
@@ -270,7 +270,7 @@ async def test_repairs_for_folders_keys_and_mappings(
     media_root: Path,
     tmp_path: Path,
 ) -> None:
-    """Unusable folders pause ingest; a rejected key and a wrong mapping raise repairs."""
+    """Unusable folders pause ingest; a rejected key and a wrong mapping raise issues."""
     from homeassistant.helpers import issue_registry as ir  # noqa: PLC0415
 
     entry = make_ingest_entry(**{CONF_INGEST_FOLDERS: [str(tmp_path / "missing")]})

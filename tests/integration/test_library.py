@@ -22,7 +22,7 @@ from custom_components.videodrome.engine.errors import PlexConnectionError
 from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.models import SCAN_ACTIVITY_TYPE
 from custom_components.videodrome.engine.plex.notifications import Notification
-from custom_components.videodrome.library_runtime import SCAN_REBUILD_COOLDOWN
+from custom_components.videodrome.runtime.library import SCAN_REBUILD_COOLDOWN
 from tests.integration.conftest import llm_api
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.videodrome.const import DOMAIN
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.store.tmdb_cache import CACHE_TTL
-from custom_components.videodrome.ingest_runtime import CACHE_PURGE_INTERVAL
+from custom_components.videodrome.runtime.ingest import CACHE_PURGE_INTERVAL
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import pytest
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    from custom_components.videodrome.ingest_runtime import IngestRuntime
+    from custom_components.videodrome.runtime.ingest import IngestRuntime
 
 
 def _write(store: Store, key: str, age: float) -> None:

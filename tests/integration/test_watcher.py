@@ -15,7 +15,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.videodrome import watcher_runtime
 from custom_components.videodrome.const import (
     DOMAIN,
 )
@@ -25,8 +24,9 @@ from custom_components.videodrome.engine.gc_defer import (
     MAX_HOLD,
     MIDDLE_SPACING,
 )
-from custom_components.videodrome.ingest_runtime import signal_item
-from custom_components.videodrome.watcher_runtime import (
+from custom_components.videodrome.runtime import watcher as watcher_runtime
+from custom_components.videodrome.runtime.ingest import signal_item
+from custom_components.videodrome.runtime.watcher import (
     CONF_AUTO_INGEST,
     CONF_DEFER_GC,
     CONF_NETWORK_SHARE,

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.videodrome.const import DOMAIN
-from custom_components.videodrome.watcher_runtime import (
+from custom_components.videodrome.runtime.watcher import (
     CONF_AUTO_INGEST,
     CONF_NETWORK_SHARE,
     CONF_RESCAN_INTERVAL,

@@ -62,7 +62,7 @@ from custom_components.videodrome.engine.identify import guessit_process as gues
 from custom_components.videodrome.engine.plex.notifications import NOTIFICATIONS_PATH
 from custom_components.videodrome.engine.tmdb import client as tmdb_module
 from custom_components.videodrome.ingest_settings import form_values
-from custom_components.videodrome.watcher_runtime import (
+from custom_components.videodrome.runtime.watcher import (
     CONF_NETWORK_SHARE,
     CONF_RESCAN_INTERVAL,
     CONF_STABILITY,
@@ -98,7 +98,7 @@ if TYPE_CHECKING:
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from custom_components.videodrome.engine.plex.client import PlexClient
-    from custom_components.videodrome.ingest_runtime import IngestRuntime
+    from custom_components.videodrome.runtime.ingest import IngestRuntime
     from tests.emulators.plex import PlexEmulator
     from tests.emulators.tmdb import TMDbEmulator
 

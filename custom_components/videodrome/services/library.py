@@ -9,12 +9,12 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
-from .library_runtime import async_check_library
-from .permissions import async_register_service
+from ..const import ATTR_CONFIG_ENTRY_ID, DOMAIN
+from ..permissions import async_register_service
+from ..runtime.library import async_check_library
 
 if TYPE_CHECKING:
-    from .data import VideodromeConfigEntry
+    from ..data import VideodromeConfigEntry
 
 SERVICE_CHECK_LIBRARY = "check_library"
 ATTR_TITLE = "title"
@@ -50,7 +50,7 @@ def async_setup_library_services(hass: HomeAssistant) -> None:
 
 
 async def _check_library(call: ServiceCall) -> ServiceResponse:
-    from .services import loaded_entry  # noqa: PLC0415 (services imports this module)
+    from .scan import loaded_entry  # noqa: PLC0415 (services imports this module)
 
     data = call.data
     if not any(k in data for k in (ATTR_TITLE, ATTR_TMDB_ID, ATTR_TVDB_ID, ATTR_IMDB_ID)):

@@ -23,8 +23,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 
-from . import const, repairs
-from .const import (
+from .. import const, issues
+from ..const import (
     CONF_AUTO_THRESHOLD,
     CONF_INCLUDE_IDS,
     CONF_INGEST_FOLDERS,
@@ -41,18 +41,18 @@ from .const import (
     DEFAULT_TRANSFER_MODE,
     DOMAIN,
 )
-from .data import create_availability
-from .engine.identify.identifier import Identifier
-from .engine.identify.score import Thresholds
-from .engine.ingest.organise import Organiser
-from .engine.ingest.plan import Pipeline, Settings
-from .engine.ingest.service import IngestService
-from .engine.ingest.transfer import TransferMode
-from .engine.plex.fix_match import PLEX_CORRECTED, MatchFix
-from .engine.plex.scan import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
-from .engine.store.database import Store
-from .engine.store.tmdb_cache import PURGE_INTERVAL
-from .engine.tmdb.client import TMDbClient
+from ..data import create_availability
+from ..engine.identify.identifier import Identifier
+from ..engine.identify.score import Thresholds
+from ..engine.ingest.organise import Organiser
+from ..engine.ingest.plan import Pipeline, Settings
+from ..engine.ingest.service import IngestService
+from ..engine.ingest.transfer import TransferMode
+from ..engine.plex.fix_match import PLEX_CORRECTED, MatchFix
+from ..engine.plex.scan import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
+from ..engine.store.database import Store
+from ..engine.store.tmdb_cache import PURGE_INTERVAL
+from ..engine.tmdb.client import TMDbClient
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -61,9 +61,9 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
-    from .engine.ingest.plan import LibraryLookup
-    from .engine.plex.client import PlexClient
-    from .engine.store.database import Item
+    from ..engine.ingest.plan import LibraryLookup
+    from ..engine.plex.client import PlexClient
+    from ..engine.store.database import Item
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -201,12 +201,12 @@ async def async_create_runtime(
     @callback
     def on_event(kind: str, item: Item) -> None:
         if item.plex_status == PLEX_NOT_FOUND and item.destination:
-            repairs.report(
-                hass, repairs.ISSUE_PATH_MAPPING, entry.entry_id,
+            issues.report(
+                hass, issues.ISSUE_PATH_MAPPING, entry.entry_id,
                 folder=str(Path(item.destination).parent),
             )  # fmt: skip
         elif item.plex_status in {PLEX_MATCHED, PLEX_CORRECTED}:
-            repairs.clear(hass, repairs.ISSUE_PATH_MAPPING, entry.entry_id)
+            issues.clear(hass, issues.ISSUE_PATH_MAPPING, entry.entry_id)
         data = {"config_entry_id": entry.entry_id, "item": item.as_dict()}
         hass.bus.async_fire(f"{EVENT_PREFIX}{kind}", data)
         async_dispatcher_send(hass, signal_item(entry.entry_id), kind, item)

@@ -10,17 +10,17 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
-from .const import ATTR_CONFIG_ENTRY_ID, ATTR_LIBRARY, ATTR_PATH, DOMAIN, SERVICE_SCAN
-from .engine.errors import PlexError, UnsafePathError
-from .engine.plex.paths import plex_path, section_for_path
-from .ingest_services import async_setup_ingest_services
-from .library_services import async_setup_library_services
-from .permissions import async_register_service
+from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_LIBRARY, ATTR_PATH, DOMAIN, SERVICE_SCAN
+from ..engine.errors import PlexError, UnsafePathError
+from ..engine.plex.paths import plex_path, section_for_path
+from ..permissions import async_register_service
+from .ingest import async_setup_ingest_services
+from .library import async_setup_library_services
 
 if TYPE_CHECKING:
-    from .coordinator import SectionStatus
-    from .data import VideodromeConfigEntry
-    from .engine.plex.models import LibrarySection
+    from ..coordinator import SectionStatus
+    from ..data import VideodromeConfigEntry
+    from ..engine.plex.models import LibrarySection
 
 SCAN_SCHEMA = vol.Schema(
     {

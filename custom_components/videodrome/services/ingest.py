@@ -18,17 +18,17 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
-from . import repairs
-from .const import ATTR_CONFIG_ENTRY_ID, ATTR_PATH, DOMAIN
-from .engine.errors import TMDbAuthError, UnsafePathError, VideodromeError
-from .engine.ingest.plan import source_file
-from .engine.ingest.service import ReviewError
-from .permissions import async_register_service
+from .. import issues
+from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_PATH, DOMAIN
+from ..engine.errors import TMDbAuthError, UnsafePathError, VideodromeError
+from ..engine.ingest.plan import source_file
+from ..engine.ingest.service import ReviewError
+from ..permissions import async_register_service
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
-    from .ingest_runtime import IngestRuntime
+    from ..runtime.ingest import IngestRuntime
 
     type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
 
@@ -149,7 +149,7 @@ def async_setup_ingest_services(hass: HomeAssistant) -> None:
 
 
 def _runtime(call: ServiceCall) -> IngestRuntime:
-    from .services import loaded_entry  # noqa: PLC0415 (services imports this module)
+    from .scan import loaded_entry  # noqa: PLC0415 (services imports this module)
 
     entry = loaded_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY_ID))
     runtime = entry.runtime_data.ingest
@@ -206,7 +206,7 @@ async def _ingest(call: ServiceCall) -> ServiceResponse:
     except UnsafePathError as err:
         raise _error("invalid_path", path=str(path), reason=str(err)) from err
     except TMDbAuthError as err:
-        repairs.report(call.hass, repairs.ISSUE_TMDB_KEY, runtime.entry_id)
+        issues.report(call.hass, issues.ISSUE_TMDB_KEY, runtime.entry_id)
         raise _failure("ingest_failed", err) from err
     except VideodromeError as err:
         raise _failure("ingest_failed", err) from err
@@ -221,7 +221,7 @@ async def _plan(call: ServiceCall) -> ServiceResponse:
     except UnsafePathError as err:
         raise _error("invalid_path", path=str(path), reason=str(err)) from err
     except TMDbAuthError as err:
-        repairs.report(call.hass, repairs.ISSUE_TMDB_KEY, runtime.entry_id)
+        issues.report(call.hass, issues.ISSUE_TMDB_KEY, runtime.entry_id)
         raise _failure("ingest_failed", err) from err
     except VideodromeError as err:
         raise _failure("ingest_failed", err) from err
@@ -236,7 +236,7 @@ async def _identify(call: ServiceCall) -> ServiceResponse:
             source = await call.hass.async_add_executor_job(source_file, path)
             planned = await runtime.service.pipeline.plan_file(source)
         except TMDbAuthError as err:
-            repairs.report(call.hass, repairs.ISSUE_TMDB_KEY, runtime.entry_id)
+            issues.report(call.hass, issues.ISSUE_TMDB_KEY, runtime.entry_id)
             raise _failure("identify_failed", err) from err
         except VideodromeError as err:
             raise _failure("identify_failed", err) from err
@@ -247,7 +247,7 @@ async def _identify(call: ServiceCall) -> ServiceResponse:
     try:
         found = await identifier.identify(str(call.data[ATTR_NAME]))
     except TMDbAuthError as err:
-        repairs.report(call.hass, repairs.ISSUE_TMDB_KEY, runtime.entry_id)
+        issues.report(call.hass, issues.ISSUE_TMDB_KEY, runtime.entry_id)
         raise _failure("identify_failed", err) from err
     return found.as_json()
 
@@ -266,7 +266,7 @@ async def _approve(call: ServiceCall) -> ServiceResponse:
     except ReviewError as err:
         raise _error("review_refused", error=str(err)) from err
     except TMDbAuthError as err:  # the item stays in the queue
-        repairs.report(call.hass, repairs.ISSUE_TMDB_KEY, runtime.entry_id)
+        issues.report(call.hass, issues.ISSUE_TMDB_KEY, runtime.entry_id)
         raise _failure("ingest_failed", err) from err
     except (VideodromeError, OSError) as err:
         raise _failure("ingest_failed", err) from err

@@ -23,22 +23,22 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 
-from .const import DOMAIN
-from .engine.availability import log_failure
-from .engine.errors import PlexError, TMDbError
-from .engine.library.index import Item, Kind, LibraryIndex, availability, scanned_sections
-from .engine.plex.scan import PathMap
+from ..const import DOMAIN
+from ..engine.availability import log_failure
+from ..engine.errors import PlexError, TMDbError
+from ..engine.library.index import Item, Kind, LibraryIndex, availability, scanned_sections
+from ..engine.plex.scan import PathMap
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from homeassistant.config_entries import ConfigEntry
 
-    from .engine.identify.identifier import Identification
-    from .engine.library.records import Existing
-    from .engine.plex.client import PlexClient
-    from .engine.plex.notifications import Notification
-    from .engine.tmdb.client import TMDbClient
+    from ..engine.identify.identifier import Identification
+    from ..engine.library.records import Existing
+    from ..engine.plex.client import PlexClient
+    from ..engine.plex.notifications import Notification
+    from ..engine.tmdb.client import TMDbClient
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -33,20 +33,20 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from . import repairs
-from .const import DOMAIN
-from .engine.availability import log_failure
-from .engine.errors import TMDbAuthError, VideodromeError
-from .engine.gc_defer import DEFERRAL, FullCollectionDeferral
-from .engine.ingest.service import waiting_for_tmdb
-from .engine.ingest.watcher import FileState, FolderWatcher
+from .. import issues
+from ..const import DOMAIN
+from ..engine.availability import log_failure
+from ..engine.errors import TMDbAuthError, VideodromeError
+from ..engine.gc_defer import DEFERRAL, FullCollectionDeferral
+from ..engine.ingest.service import waiting_for_tmdb
+from ..engine.ingest.watcher import FileState, FolderWatcher
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from homeassistant.config_entries import ConfigEntry
 
-    from .ingest_runtime import IngestRuntime
+    from .ingest import IngestRuntime
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -203,14 +203,14 @@ class WatcherRuntime:
     async def _ingest_one(self, path: Path) -> None:
         try:
             outcomes = await self.ingest.service.ingest(path, auto=self.auto_ingest)
-            repairs.clear(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
+            issues.clear(self.hass, issues.ISSUE_TMDB_KEY, self.entry_id)
             if any(o.item is not None and waiting_for_tmdb(o.item) for o in outcomes):
                 # TMDb could not be asked: the next rescan hands the file out again.
                 self.watcher.forget(path)
         except TMDbAuthError:
             # Nothing can be identified until the key is fixed: say so once, keep the file
             # for the next rescan after a reload with a new key.
-            repairs.report(self.hass, repairs.ISSUE_TMDB_KEY, self.entry_id)
+            issues.report(self.hass, issues.ISSUE_TMDB_KEY, self.entry_id)
             self.watcher.forget(path)
         except VideodromeError as err:
             log_failure(_LOGGER, err, "Could not ingest %s: %s", path, err)

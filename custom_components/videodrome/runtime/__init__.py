@@ -1,0 +1,1 @@
+"""What runs while an entry is loaded: the library index, the ingest worker, the folder watcher."""

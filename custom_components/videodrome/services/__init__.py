@@ -1,0 +1,1 @@
+"""Videodrome's service actions, registered once in `async_setup`."""
