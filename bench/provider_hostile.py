@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from custom_components.videodrome.engine.errors import ProviderError
 from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.provider.documents import Page
+from custom_components.videodrome.engine.provider.errors import ProviderError
 from custom_components.videodrome.engine.provider.requests import MatchRequest
 from custom_components.videodrome.engine.provider.service import MetadataProvider
 from custom_components.videodrome.engine.tmdb.client import TMDbClient

@@ -36,7 +36,7 @@ import probatio as vol
 from . import issues, plex_account
 from .const import CONF_CLIENT_IDENTIFIER, CONF_PROVIDER_ID, DOMAIN, LOGGER
 from .data import create_plex_client
-from .engine.errors import PlexAuthError, PlexError
+from .engine.plex.errors import PlexAuthError, PlexError
 from .ingest_settings import (
     INGEST_SCHEMA,
     async_fetch_sections,

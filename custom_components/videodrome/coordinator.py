@@ -17,7 +17,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .const import DOMAIN, LOGGER, REFRESH_COOLDOWN, UPDATE_INTERVAL
 from .engine.availability import is_outage
-from .engine.errors import PlexAuthError, PlexError
+from .engine.plex.errors import PlexAuthError, PlexError
 from .engine.plex.models import (
     TYPE_EPISODE,
     Activity,

@@ -53,10 +53,12 @@ from .const import (
     MATCH_FIX_MODES,
 )
 from .data import create_plex_client
-from .engine.errors import PlexError, TMDbAuthError, TMDbError, UnsafePathError
+from .engine.errors import UnsafePathError
+from .engine.plex.errors import PlexError
 from .engine.plex.paths import plex_path, section_for_path
 from .engine.plex.scan import PathMap
 from .engine.tmdb.client import TMDbClient
+from .engine.tmdb.errors import TMDbAuthError, TMDbError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

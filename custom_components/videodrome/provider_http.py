@@ -53,19 +53,15 @@ from .const import (
     LOGGER,
     VERSION,
 )
-from .engine.errors import (
-    ProviderBusyError,
-    ProviderNotFoundError,
-    ProviderRequestError,
-    TMDbError,
-)
 from .engine.identify.identifier import Identifier
 from .engine.identify.score import Thresholds
 from .engine.provider.budget import ProviderLimits
 from .engine.provider.documents import Page, read_language
+from .engine.provider.errors import ProviderBusyError, ProviderNotFoundError, ProviderRequestError
 from .engine.provider.rate_limits import ClientRateLimiter, Throttle
 from .engine.provider.requests import MatchRequest
 from .engine.provider.service import MetadataProvider
+from .engine.tmdb.errors import TMDbError
 from .runtime.ingest import signal_item
 
 if TYPE_CHECKING:

@@ -18,22 +18,24 @@ from custom_components.videodrome.engine.availability import (
     is_outage,
     log_failure,
 )
-from custom_components.videodrome.engine.errors import (
+from custom_components.videodrome.engine.ingest.errors import TransferError
+from custom_components.videodrome.engine.plex.client import ClientInfo, PlexClient
+from custom_components.videodrome.engine.plex.errors import (
     PlexAuthError,
     PlexConnectionError,
     PlexMatchError,
     PlexNotFoundError,
     PlexProtocolError,
     PlexTimeoutError,
+)
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
+from custom_components.videodrome.engine.tmdb.errors import (
     TMDbAuthError,
     TMDbConnectionError,
     TMDbNotFoundError,
     TMDbProtocolError,
     TMDbRateLimitError,
-    TransferError,
 )
-from custom_components.videodrome.engine.plex.client import ClientInfo, PlexClient
-from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexFaults
 from tests.emulators.tmdb import TMDbFaults

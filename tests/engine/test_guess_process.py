@@ -21,11 +21,8 @@ from custom_components.videodrome.engine.identify import (
     guessit_process as guess_process,
     parse as parse_module,
 )
-from custom_components.videodrome.engine.identify.guessit_process import (
-    GuessitError,
-    GuessProcess,
-    GuessProcessError,
-)
+from custom_components.videodrome.engine.identify.errors import GuessitError, GuessProcessError
+from custom_components.videodrome.engine.identify.guessit_process import GuessProcess
 from custom_components.videodrome.engine.identify.guessit_worker import plain_guess, serve
 from custom_components.videodrome.engine.identify.parse import Kind, parse
 

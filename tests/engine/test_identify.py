@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine.errors import TMDbAuthError
 from custom_components.videodrome.engine.identify.identifier import (
     EPISODE_NOT_FOUND,
     ID_HINT_NOT_FOUND,
@@ -18,6 +17,7 @@ from custom_components.videodrome.engine.identify.identifier import (
 from custom_components.videodrome.engine.identify.parse import Kind
 from custom_components.videodrome.engine.identify.score import AMBIGUOUS_WITHOUT_YEAR, Decision
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
+from custom_components.videodrome.engine.tmdb.errors import TMDbAuthError
 from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:

@@ -9,13 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine.errors import (
-    TransferError,
-    TransferPermissionError,
-    UnsafePathError,
-)
+from custom_components.videodrome.engine.errors import UnsafePathError
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import transfer as transfer_module
+from custom_components.videodrome.engine.ingest.errors import TransferError, TransferPermissionError
 from custom_components.videodrome.engine.ingest.plan import (
     ALREADY_IN_LIBRARY,
     ALREADY_INGESTED,

@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine.errors import DestinationExistsError, VideodromeError
+from custom_components.videodrome.engine.errors import VideodromeError
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import organise as organise_module
+from custom_components.videodrome.engine.ingest.errors import (
+    CrossFilesystemError,
+    DestinationExistsError,
+)
 from custom_components.videodrome.engine.ingest.organise import (
     ALREADY_ORGANISED,
-    CrossFilesystemError,
     Organiser,
     move_noreplace,
 )

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import aiohttp
 import pytest
 
-from custom_components.videodrome.engine.errors import (
+from custom_components.videodrome.engine.plex.client import ClientInfo, PlexClient
+from custom_components.videodrome.engine.plex.errors import (
     PlexAuthError,
     PlexConnectionError,
     PlexNotFoundError,
     PlexProtocolError,
     PlexTimeoutError,
 )
-from custom_components.videodrome.engine.plex.client import ClientInfo, PlexClient
 from custom_components.videodrome.engine.plex.models import TYPE_EPISODE, TYPE_SEASON
 from tests.conftest import PLEX_TOKEN
 

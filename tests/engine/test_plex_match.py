@@ -16,15 +16,16 @@ import orjson
 from plexapi.media import SearchResult
 import pytest
 
-from custom_components.videodrome.engine.errors import PlexMatchError, ReviewError
 from custom_components.videodrome.engine.identify.identifier import Identification, Identifier
 from custom_components.videodrome.engine.identify.parse import parse
 from custom_components.videodrome.engine.identify.score import Decision
+from custom_components.videodrome.engine.ingest.errors import ReviewError
 from custom_components.videodrome.engine.ingest.events import Event
 from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
 from custom_components.videodrome.engine.ingest.service import IngestService, Settled
 from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.client import PlexClient
+from custom_components.videodrome.engine.plex.errors import PlexMatchError
 from custom_components.videodrome.engine.plex.fix_match import MatchFix, MatchFixer, MatchTarget
 from custom_components.videodrome.engine.plex.models import MatchResult
 from custom_components.videodrome.engine.plex.scan import PLEX_NOT_FOUND, PlexSync, Verification

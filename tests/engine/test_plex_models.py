@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.videodrome.engine.errors import PlexProtocolError
+from custom_components.videodrome.engine.plex.errors import PlexProtocolError
 from custom_components.videodrome.engine.plex.models import (
     Activity,
     LibrarySection,

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.videodrome.engine.errors import PlexError, UnsafePathError
+from custom_components.videodrome.engine.errors import UnsafePathError
 from custom_components.videodrome.engine.identify.identifier import Identification, Identifier
 from custom_components.videodrome.engine.plex.client import PlexClient
+from custom_components.videodrome.engine.plex.errors import PlexError
 from custom_components.videodrome.engine.plex.scan import (
     PLEX_MATCHED,
     PLEX_MISMATCH,

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import aiohttp
 import pytest
 
-from custom_components.videodrome.engine.errors import PlexAuthError
 from custom_components.videodrome.engine.plex.client import PlexClient
+from custom_components.videodrome.engine.plex.errors import PlexAuthError
 from custom_components.videodrome.engine.plex.notifications import (
     Notification,
     PlexNotificationListener,

@@ -6,13 +6,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine.errors import ProviderBusyError, ProviderNotFoundError
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.provider.documents import (
     MOVIE_IDENTIFIER,
     TV_IDENTIFIER,
     Page,
     media_provider,
+)
+from custom_components.videodrome.engine.provider.errors import (
+    ProviderBusyError,
+    ProviderNotFoundError,
 )
 from custom_components.videodrome.engine.provider.requests import MatchRequest
 from custom_components.videodrome.engine.provider.service import (

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from custom_components.videodrome.engine.errors import ProviderRequestError
 from custom_components.videodrome.engine.provider.documents import (
     DEFAULT_PAGE_SIZE,
     IDENTIFIER_PATTERN,
@@ -22,6 +21,7 @@ from custom_components.videodrome.engine.provider.documents import (
     media_provider,
     read_language,
 )
+from custom_components.videodrome.engine.provider.errors import ProviderRequestError
 from custom_components.videodrome.engine.provider.languages import (
     DEFAULT_LANGUAGE,
     TMDB_LANGUAGES,

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine.errors import ProviderBusyError
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.provider.budget import (
     MAX_TMDB_REQUESTS,
@@ -21,6 +20,7 @@ from custom_components.videodrome.engine.provider.budget import (
     ProviderLimits,
 )
 from custom_components.videodrome.engine.provider.documents import Page
+from custom_components.videodrome.engine.provider.errors import ProviderBusyError
 from custom_components.videodrome.engine.provider.languages import normalise_language
 from custom_components.videodrome.engine.provider.rate_limits import BookingLimiter
 from custom_components.videodrome.engine.provider.requests import MatchRequest

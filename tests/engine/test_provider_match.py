@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine.errors import ProviderRequestError
 from custom_components.videodrome.engine.provider.documents import MetadataType, RatingKey
+from custom_components.videodrome.engine.provider.errors import ProviderRequestError
 from custom_components.videodrome.engine.provider.requests import (
     MAX_FILENAME,
     MAX_NAME,

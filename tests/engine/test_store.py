@@ -9,11 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.videodrome.engine.store.database import (
-    SCHEMA_VERSION,
-    Store,
-    StoreVersionError,
-)
+from custom_components.videodrome.engine.store.database import SCHEMA_VERSION, Store
+from custom_components.videodrome.engine.store.errors import StoreVersionError
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 import pytest
 
-from custom_components.videodrome.engine.errors import (
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.tmdb import client as tmdb_module
+from custom_components.videodrome.engine.tmdb.client import RateLimiter, TMDbClient, _retry_after
+from custom_components.videodrome.engine.tmdb.errors import (
     TMDbAuthError,
     TMDbConnectionError,
     TMDbNotFoundError,
     TMDbProtocolError,
     TMDbRateLimitError,
 )
-from custom_components.videodrome.engine.store.database import Store
-from custom_components.videodrome.engine.tmdb import client as tmdb_module
-from custom_components.videodrome.engine.tmdb.client import RateLimiter, TMDbClient, _retry_after
 from custom_components.videodrome.engine.tmdb.models import Candidate, Season, ShowDetails
 from tests.engine.conftest import TMDB_BEARER, TMDB_KEY
 

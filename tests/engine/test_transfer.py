@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine.errors import (
+from custom_components.videodrome.engine.ingest import transfer as transfer_module
+from custom_components.videodrome.engine.ingest.errors import (
     DestinationExistsError,
     NoSpaceError,
     SourceChangedError,
@@ -29,7 +30,6 @@ from custom_components.videodrome.engine.errors import (
     TransferPermissionError,
     VerificationError,
 )
-from custom_components.videodrome.engine.ingest import transfer as transfer_module
 from custom_components.videodrome.engine.ingest.transfer import (
     FICLONE,
     TEMP_PATTERN,

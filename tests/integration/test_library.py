@@ -18,8 +18,8 @@ from custom_components.videodrome.const import (
     CONF_LLM_SCAN,
     DOMAIN,
 )
-from custom_components.videodrome.engine.errors import PlexConnectionError
 from custom_components.videodrome.engine.library.index import LibraryIndex
+from custom_components.videodrome.engine.plex.errors import PlexConnectionError
 from custom_components.videodrome.engine.plex.models import SCAN_ACTIVITY_TYPE
 from custom_components.videodrome.engine.plex.notifications import Notification
 from custom_components.videodrome.runtime.library import SCAN_REBUILD_COOLDOWN

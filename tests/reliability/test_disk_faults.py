@@ -20,8 +20,8 @@ import aiohttp
 import orjson
 import pytest
 
-from custom_components.videodrome.engine.errors import DestinationExistsError
 from custom_components.videodrome.engine.ingest import transfer as transfer_module
+from custom_components.videodrome.engine.ingest.errors import DestinationExistsError
 from custom_components.videodrome.engine.ingest.plan import DESTINATION_EXISTS
 from custom_components.videodrome.engine.ingest.transfer import TransferMode
 from custom_components.videodrome.engine.store.database import ItemStatus, Store

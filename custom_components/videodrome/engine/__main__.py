@@ -25,11 +25,11 @@ import aiohttp
 import orjson
 
 from .availability import Availability
-from .errors import TMDbAuthError
 from .identify.identifier import Identification, Identifier
 from .identify.score import Decision, Thresholds
 from .store.database import Store
 from .tmdb.client import DEFAULT_BASE_URL, TMDbClient
+from .tmdb.errors import TMDbAuthError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

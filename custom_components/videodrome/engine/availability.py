@@ -18,15 +18,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from .errors import (
-    PlexAuthError,
-    PlexError,
-    PlexMatchError,
-    PlexNotFoundError,
-    TMDbAuthError,
-    TMDbError,
-    TMDbNotFoundError,
-)
+from .errors import ServiceAnswerError, ServiceError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,11 +38,7 @@ def is_outage(err: BaseException) -> bool:
     refused token or key (the repair and reauthentication flows say so), something that does
     not exist, or a match Plex would not take: the service answered, so no.
     """
-    if isinstance(err, TMDbError):
-        return not isinstance(err, TMDbAuthError | TMDbNotFoundError)
-    if isinstance(err, PlexError):
-        return not isinstance(err, PlexAuthError | PlexNotFoundError | PlexMatchError)
-    return False
+    return isinstance(err, ServiceError) and not isinstance(err, ServiceAnswerError)
 
 
 def log_failure(logger: logging.Logger, err: BaseException, message: str, *args: object) -> None:

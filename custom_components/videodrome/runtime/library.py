@@ -25,9 +25,10 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 
 from ..const import DOMAIN
 from ..engine.availability import log_failure
-from ..engine.errors import PlexError, TMDbError
 from ..engine.library.index import Item, Kind, LibraryIndex, availability, scanned_sections
+from ..engine.plex.errors import PlexError
 from ..engine.plex.scan import PathMap
+from ..engine.tmdb.errors import TMDbError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

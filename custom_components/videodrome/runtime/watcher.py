@@ -36,10 +36,11 @@ from homeassistant.util import dt as dt_util
 from .. import issues
 from ..const import DOMAIN
 from ..engine.availability import log_failure
-from ..engine.errors import TMDbAuthError, VideodromeError
+from ..engine.errors import VideodromeError
 from ..engine.gc_defer import DEFERRAL, FullCollectionDeferral
 from ..engine.ingest.service import waiting_for_tmdb
 from ..engine.ingest.watcher import FileState, FolderWatcher
+from ..engine.tmdb.errors import TMDbAuthError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

@@ -11,7 +11,8 @@ from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
 from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_LIBRARY, ATTR_PATH, DOMAIN, SERVICE_SCAN
-from ..engine.errors import PlexError, UnsafePathError
+from ..engine.errors import UnsafePathError
+from ..engine.plex.errors import PlexError
 from ..engine.plex.paths import plex_path, section_for_path
 from ..permissions import async_register_service
 from .ingest import async_setup_ingest_services

@@ -34,6 +34,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast
 import orjson
 
 from ..deadline import DeadlineExceeded
+from .errors import GuessitError, GuessProcessError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -48,14 +49,6 @@ STOP_TIMEOUT = 5.0  # for a child to end once its input is closed
 type Lane = Literal["ingest", "provider"]
 # Added to this process's niceness for a lane's child (the most is 19, the lowest priority).
 NICENESS: Final[dict[Lane, int]] = {"ingest": 0, "provider": 10}
-
-
-class GuessProcessError(Exception):
-    """The guessit process could not answer: it would not start, or it died."""
-
-
-class GuessitError(Exception):
-    """guessit itself failed on a name (its message, from the child)."""
 
 
 def worker_command() -> list[str]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..availability import log_failure
 from ..blocking import BlockingRunner, run_in_default_executor
-from ..errors import TMDbAuthError, TMDbError, TMDbNotFoundError
+from ..tmdb.errors import TMDbAuthError, TMDbError, TMDbNotFoundError
 from .naming import EpisodeName, MovieName, episode_path, movie_path
 from .parse import Kind, ParsedName, Reading, parse
 from .score import (

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..deadline import Deadline, DeadlineExceeded
 from . import guessit_process as guess_process
+from .errors import GuessProcessError
 from .filters import (
     IGNORE_EXTRA,
     IGNORE_SAMPLE,
@@ -222,7 +223,7 @@ def _guess(cleaned: str, lane: guess_process.Lane) -> dict[str, Any]:
     if GUESSIT_PROCESS:
         try:
             return guess_process.shared(lane).guess(cleaned, PARSE_TIME_LIMIT)
-        except guess_process.GuessProcessError as err:
+        except GuessProcessError as err:
             _LOGGER.debug("Reading %r in this process: %s", cleaned, err)
     with Deadline(PARSE_TIME_LIMIT):
         return plain_guess(_guessit(cleaned))

@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..availability import log_failure
-from ..errors import PlexError, ReviewError, VideodromeError
+from ..errors import VideodromeError
+from ..plex.errors import PlexError
 from ..plex.fix_match import PLEX_ACCEPTED, PLEX_CORRECTED, MatchFix, MatchFixer, MatchTarget
 from ..plex.scan import PLEX_MATCHED, PLEX_MISMATCH
 from ..store.database import ItemStatus
 from ..tmdb.posters import item_poster_url
+from .errors import ReviewError
 from .events import Event
 
 if TYPE_CHECKING:

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 import uuid
 
 from ..availability import log_failure
-from ..errors import DestinationExistsError, TransferError, VideodromeError
+from ..errors import VideodromeError
 from ..store.database import Item, ItemStatus
+from .errors import CrossFilesystemError, DestinationExistsError, TransferError
 from .plan import Action, PlannedFile
 from .transfer import _NO_NOREPLACE, AT_FDCWD, RENAME_NOREPLACE, _renameat2
 
@@ -43,10 +44,6 @@ ALREADY_ORGANISED = "already_organised"
 CROSS_FILESYSTEM = "cross_filesystem"
 ORIGINAL_NAME_TAKEN = "original_name_taken"
 BATCH_PREFIX = "organise:"
-
-
-class CrossFilesystemError(TransferError):
-    """A rename would have to copy between filesystems: organise refuses."""
 
 
 def _existing_ancestor(path: Path) -> Path:

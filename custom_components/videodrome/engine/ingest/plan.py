@@ -30,7 +30,7 @@ import stat
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..blocking import BlockingRunner, run_in_default_executor
-from ..errors import DestinationExistsError, TransferError, UnsafePathError
+from ..errors import UnsafePathError
 from ..identify.filters import (
     IGNORE_EXTRA,
     IGNORE_NOT_UTF8,
@@ -41,6 +41,7 @@ from ..identify.filters import (
 )
 from ..identify.naming import companion_path
 from ..identify.score import Decision
+from .errors import DestinationExistsError, TransferError
 from .transfer import TransferMode, TransferResult, same_content, transfer
 
 if TYPE_CHECKING:

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..availability import log_failure
-from ..errors import ReviewError, TransferError, VideodromeError
+from ..errors import VideodromeError
 from ..identify.identifier import TMDB_UNAVAILABLE
 from ..identify.parse import parse
 from ..identify.score import Decision, Scored, Verdict
 from ..plex.fix_match import MatchFix
 from ..plex.scan import PlexSync, Verification
 from ..store.database import Item, ItemStatus, Store
+from .errors import ReviewError, TransferError
 from .events import Event
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX

@@ -42,7 +42,7 @@ import stat
 import time
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
-from ..errors import (
+from .errors import (
     DestinationExistsError,
     NoSpaceError,
     SourceChangedError,

@@ -28,8 +28,8 @@ from rapidfuzz import fuzz, process
 
 from ..availability import log_failure
 from ..blocking import BlockingRunner, run_in_default_executor
-from ..errors import PlexError, PlexNotFoundError
 from ..identify.score import normalise, title_similarity
+from ..plex.errors import PlexError, PlexNotFoundError
 from ..plex.models import (
     SCAN_ACTIVITY_TYPE,
     TYPE_EPISODE,

@@ -18,7 +18,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from ..errors import (
+from .errors import (
     PlexAuthError,
     PlexConnectionError,
     PlexError,

@@ -19,7 +19,7 @@ import re
 from typing import TYPE_CHECKING
 import unicodedata
 
-from ..errors import PlexMatchError
+from .errors import PlexMatchError
 from .models import as_str
 from .scan import PLEX_MATCHED, wanted_ids
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import PlexProtocolError
+from .errors import PlexProtocolError
 
 # Plex's numeric type codes, used by `/library/sections/{id}/all?type=`.
 TYPE_MOVIE = 1

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import orjson
 
-from ..errors import PlexAuthError
+from .errors import PlexAuthError
 
 if TYPE_CHECKING:
     from .client import PlexClient

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import time
 from typing import TYPE_CHECKING, Final, Self
 
-from ..errors import ProviderBusyError
 from ..tmdb.client import DEFAULT_RATE, request_gate
+from .errors import ProviderBusyError
 from .rate_limits import BookingLimiter
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from enum import IntEnum
 import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from ..errors import ProviderRequestError
+from .errors import ProviderRequestError
 from .languages import normalise_language
 
 if TYPE_CHECKING:

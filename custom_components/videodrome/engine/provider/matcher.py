@@ -22,9 +22,9 @@ import re
 from typing import TYPE_CHECKING, Final
 
 from ..blocking import BlockingRunner, run_in_default_executor
-from ..errors import TMDbError, TMDbNotFoundError
 from ..identify.parse import Kind, Reading
 from ..identify.score import score
+from ..tmdb.errors import TMDbError, TMDbNotFoundError
 from .budget import ParseQueue
 from .documents import MetadataType, ProviderKind, RatingKey
 from .languages import DEFAULT_LANGUAGE

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import re
 from typing import TYPE_CHECKING, Any, Final
 
-from ..errors import ProviderRequestError
 from .documents import MetadataType, RatingKey
+from .errors import ProviderRequestError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

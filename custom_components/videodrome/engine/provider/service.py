@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
-from ..errors import ProviderNotFoundError, TMDbNotFoundError
+from ..tmdb.errors import TMDbNotFoundError
 from .budget import ProviderLimits
 from .documents import (
     PROVIDER_TYPES,
@@ -32,6 +32,7 @@ from .documents import (
     container,
     media_provider,
 )
+from .errors import ProviderNotFoundError
 from .languages import normalise_language
 from .matcher import IDENTIFY_TIMEOUT, Matcher
 from .metadata import (

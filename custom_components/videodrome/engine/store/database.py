@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Self, TypedDict, Unpack
 
 import orjson
 
+from .errors import StoreVersionError
 from .tmdb_cache import TMDbCache
 
 if TYPE_CHECKING:
@@ -97,10 +98,6 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class StoreVersionError(RuntimeError):
-    """The store was written by a newer Videodrome than this one."""
 
 
 class ItemStatus(StrEnum):

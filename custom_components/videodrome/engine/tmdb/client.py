@@ -38,7 +38,8 @@ import aiohttp
 import orjson
 
 from ..blocking import BlockingRunner, run_in_default_executor
-from ..errors import (
+from ..store.tmdb_cache import EMPTY_TTL
+from .errors import (
     TMDbAuthError,
     TMDbConnectionError,
     TMDbError,
@@ -46,7 +47,6 @@ from ..errors import (
     TMDbProtocolError,
     TMDbRateLimitError,
 )
-from ..store.tmdb_cache import EMPTY_TTL
 from .models import Candidate, Season, ShowDetails
 
 if TYPE_CHECKING:
