@@ -2,9 +2,9 @@
 
 Every request goes through `TMDbClient._get`, which
 - answers from memory, then from the SQLite cache (`Store.tmdb_cache`, whose ages and bounds
-  tmdb_cache.py sets), before asking TMDb; memory keeps TMDb's bytes, not the decoded JSON, so
-  that thousands of answers cost the garbage collector nothing to scan (decoding one again
-  takes microseconds);
+  store/tmdb_cache.py sets), before asking TMDb; memory keeps TMDb's bytes, not the decoded
+  JSON, so that thousands of answers cost the garbage collector nothing to scan (decoding one
+  again takes microseconds);
 - shares one request among callers asking the same thing at the same time;
 - keeps to TMDb's rate (about 40 requests/s) with a spacing limiter (pacing.py), and at most
   `concurrency` requests in flight;
