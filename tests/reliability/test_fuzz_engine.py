@@ -20,17 +20,16 @@ from hypothesis import example, given, settings, strategies as st
 import pytest
 
 from custom_components.videodrome.engine.errors import UnsafePathError
+from custom_components.videodrome.engine.identify.companions import COMPANION_ROOM, companion_path
 from custom_components.videodrome.engine.identify.identifier import Identification
 from custom_components.videodrome.engine.identify.naming import (
-    COMPANION_ROOM,
     EpisodeName,
     MovieName,
-    companion_path,
     episode_path,
     movie_path,
-    sanitise,
 )
 from custom_components.videodrome.engine.identify.parse import Kind, ParsedName, parse
+from custom_components.videodrome.engine.identify.safe_names import sanitise
 from custom_components.videodrome.engine.identify.score import Decision
 from custom_components.videodrome.engine.ingest.plan import (
     TARGET_OUTSIDE_ROOT,

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..blocking import BlockingRunner, run_in_default_executor
 from ..errors import UnsafePathError
+from ..identify.companions import companion_path
 from ..identify.filters import (
     IGNORE_EXTRA,
     IGNORE_NOT_UTF8,
@@ -39,7 +40,6 @@ from ..identify.filters import (
     ignore_reason,
     is_ignored_folder,
 )
-from ..identify.naming import companion_path
 from ..identify.score import Decision
 from .errors import DestinationExistsError, TransferError
 from .transfer import TransferMode, TransferResult, same_content, transfer
