@@ -11,7 +11,7 @@ import pytest
 
 from custom_components.videodrome.engine.errors import UnsafePathError
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.ingest import transfer as transfer_module
+from custom_components.videodrome.engine.ingest import fs as fs_module, transfer as transfer_module
 from custom_components.videodrome.engine.ingest.errors import TransferError, TransferPermissionError
 from custom_components.videodrome.engine.ingest.plan import (
     ALREADY_IN_LIBRARY,
@@ -264,7 +264,7 @@ async def test_no_space_leaves_nothing_behind(env: Env, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(os, "copy_file_range", full)
     monkeypatch.setattr(os, "sendfile", full)
-    monkeypatch.setattr(transfer_module, "_read_write", full)
+    monkeypatch.setattr(fs_module, "copy_chunk", full)
     video = env.drop("Heat.1995.mkv")
     (outcome,) = await env.service.ingest(video)
     assert outcome.status == "failed"

@@ -42,7 +42,7 @@ import aiohttp
 import orjson
 
 from custom_components.videodrome.engine.errors import VideodromeError
-from custom_components.videodrome.engine.ingest.transfer import TEMP_PATTERN
+from custom_components.videodrome.engine.ingest.fs import TEMP_PATTERN
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from tests.reliability.crash_driver import (
     MODES,

@@ -42,7 +42,8 @@ from ..identify.filters import (
 from ..identify.naming import companion_path
 from ..identify.score import Decision
 from .errors import DestinationExistsError, TransferError
-from .transfer import TransferMode, TransferResult, same_content, transfer
+from .fs import same_content
+from .transfer import TransferMode, TransferResult, transfer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -27,10 +27,10 @@ from ..plex.scan import PlexSync, Verification
 from ..store.database import Item, ItemStatus, Store
 from .errors import ReviewError, TransferError
 from .events import Event
+from .fs import cleanup_temporaries
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
 from .plan import Action, PlannedFile, SourceFile, source_file
-from .transfer import cleanup_temporaries
 
 if TYPE_CHECKING:
     from collections.abc import Callable
