@@ -13,6 +13,7 @@ from custom_components.videodrome.engine.errors import UnsafePathError
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import fs as fs_module, transfer as transfer_module
 from custom_components.videodrome.engine.ingest.errors import TransferError, TransferPermissionError
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
 from custom_components.videodrome.engine.ingest.plan import (
     ALREADY_IN_LIBRARY,
     ALREADY_INGESTED,
@@ -20,7 +21,6 @@ from custom_components.videodrome.engine.ingest.plan import (
     NOT_THE_FEATURE,
     TARGET_OUTSIDE_ROOT,
     Action,
-    Pipeline,
     Settings,
 )
 from custom_components.videodrome.engine.ingest.service import (
@@ -391,7 +391,7 @@ async def test_companions_that_cannot_travel(env: Env, monkeypatch: pytest.Monke
             raise TransferPermissionError("denied")
         return real(source, destination, *args, **kwargs)
 
-    monkeypatch.setattr("custom_components.videodrome.engine.ingest.plan.transfer", flaky)
+    monkeypatch.setattr("custom_components.videodrome.engine.ingest.pipeline.transfer", flaky)
     (planned,) = await env.service.plan(env.ingest / folder / "Heat.1995.mkv")
     executed = await env.service.pipeline.execute(planned)
     results = {target.name: error for target, error in executed.companions}
@@ -415,7 +415,7 @@ async def test_paths_that_are_not_files(env: Env) -> None:
 
 async def test_too_many_files(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder that is clearly not a download is refused."""
-    monkeypatch.setattr("custom_components.videodrome.engine.ingest.plan.MAX_FILES", 2)
+    monkeypatch.setattr("custom_components.videodrome.engine.ingest.sources.MAX_FILES", 2)
     for n in range(3):
         env.drop(f"many/{n}.nfo")
     with pytest.raises(UnsafePathError, match="more than 2"):

@@ -23,7 +23,8 @@ from custom_components.videodrome.engine.ingest.organise import (
     Organiser,
     move_noreplace,
 )
-from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.scan import PlexSync
 from custom_components.videodrome.engine.store.database import ItemStatus, Store

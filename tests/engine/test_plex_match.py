@@ -21,7 +21,8 @@ from custom_components.videodrome.engine.identify.parse import parse
 from custom_components.videodrome.engine.identify.score import Decision
 from custom_components.videodrome.engine.ingest.errors import ReviewError
 from custom_components.videodrome.engine.ingest.events import Event
-from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.ingest.service import IngestService, Settled
 from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.client import PlexClient

@@ -38,13 +38,15 @@ from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import (
     fs as fs_module,
     organise as organise_module,
-    plan as pipeline_module,
+    pipeline as pipeline_module,
     transfer as transfer_module,
 )
 from custom_components.videodrome.engine.ingest.fs import TEMP_PATTERN
 from custom_components.videodrome.engine.ingest.organise import Organiser
-from custom_components.videodrome.engine.ingest.plan import SUBTITLE_EXTENSIONS, Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.ingest.service import IngestService
+from custom_components.videodrome.engine.ingest.sources import SUBTITLE_EXTENSIONS
 from custom_components.videodrome.engine.ingest.transfer import TransferMode
 from custom_components.videodrome.engine.store.database import ItemStatus, Store
 from custom_components.videodrome.engine.tmdb.client import MAX_RETRIES, TMDbClient

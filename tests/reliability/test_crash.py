@@ -18,7 +18,8 @@ import pytest
 
 from custom_components.videodrome.engine.ingest import organise as organise_module
 from custom_components.videodrome.engine.ingest.organise import Organiser
-from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.ingest.service import PLEX_NOT_CHECKED, Event, ReviewError
 from custom_components.videodrome.engine.ingest.transfer import TransferMode, transfer
 from custom_components.videodrome.engine.store.database import INTERRUPTED, ItemStatus, Store

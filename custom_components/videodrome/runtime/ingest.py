@@ -45,7 +45,8 @@ from ..data import create_availability
 from ..engine.identify.identifier import Identifier
 from ..engine.identify.score import Thresholds
 from ..engine.ingest.organise import Organiser
-from ..engine.ingest.plan import Pipeline, Settings
+from ..engine.ingest.pipeline import Pipeline
+from ..engine.ingest.plan import Settings
 from ..engine.ingest.service import IngestService
 from ..engine.ingest.transfer import TransferMode
 from ..engine.plex.fix_match import PLEX_CORRECTED, MatchFix

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from ..blocking import BlockingRunner
     from ..plex.scan import PlexSync
     from ..store.database import Store
-    from .plan import Pipeline
+    from .pipeline import Pipeline
 
 _LOGGER = logging.getLogger(__name__)
 

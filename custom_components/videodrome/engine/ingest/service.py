@@ -30,7 +30,8 @@ from .events import Event
 from .fs import cleanup_temporaries
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
-from .plan import Action, PlannedFile, SourceFile, source_file
+from .plan import Action, PlannedFile
+from .sources import SourceFile, source_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from ..identify.identifier import Identification, Identifier
     from ..tmdb.client import TMDbClient
     from .organise import Organiser
-    from .plan import Pipeline
+    from .pipeline import Pipeline
 
 _LOGGER = logging.getLogger(__name__)
 
