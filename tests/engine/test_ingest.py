@@ -33,7 +33,8 @@ from custom_components.videodrome.engine.ingest.transfer import TransferMode
 from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.scan import PlexSync
-from custom_components.videodrome.engine.store.database import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
-    from custom_components.videodrome.engine.store.database import Item
+    from custom_components.videodrome.engine.store.items import Item
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "ingest-token"

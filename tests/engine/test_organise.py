@@ -27,7 +27,8 @@ from custom_components.videodrome.engine.ingest.pipeline import Pipeline
 from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.scan import PlexSync
-from custom_components.videodrome.engine.store.database import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY

@@ -48,7 +48,8 @@ from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.ingest.service import IngestService
 from custom_components.videodrome.engine.ingest.sources import SUBTITLE_EXTENSIONS
 from custom_components.videodrome.engine.ingest.transfer import TransferMode
-from custom_components.videodrome.engine.store.database import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import MAX_RETRIES, TMDbClient
 
 if TYPE_CHECKING:

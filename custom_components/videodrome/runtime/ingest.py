@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 
     from ..engine.ingest.plan import LibraryLookup
     from ..engine.plex.client import PlexClient
-    from ..engine.store.database import Item
+    from ..engine.store.items import Item
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ import uuid
 
 from ..availability import log_failure
 from ..errors import VideodromeError
-from ..store.database import Item, ItemStatus
+from ..store.items import Item, ItemStatus
 from . import fs
 from .errors import CrossFilesystemError, DestinationExistsError, TransferError
 from .plan import Action, PlannedFile

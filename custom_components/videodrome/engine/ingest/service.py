@@ -24,7 +24,7 @@ from ..identify.parse import parse
 from ..identify.score import Decision, Scored, Verdict
 from ..plex.fix_match import MatchFix
 from ..plex.scan import PlexSync, Verification
-from ..store.database import Item, ItemStatus, Store
+from ..store.items import Item, ItemStatus
 from .errors import ReviewError, TransferError
 from .events import Event
 from .fs import cleanup_temporaries
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from ..blocking import BlockingRunner
     from ..identify.identifier import Identification, Identifier
+    from ..store.database import Store
     from ..tmdb.client import TMDbClient
     from .organise import Organiser
     from .pipeline import Pipeline
