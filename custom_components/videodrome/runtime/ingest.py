@@ -4,7 +4,7 @@ Everything here is glue: the engine's `IngestService` does the work; this module
 Home Assistant's executor, session and config folder, turns its events into bus events
 (`videodrome_ingested`, `videodrome_review_required`, ...) and a dispatcher signal that the
 review-queue, last-ingest and event entities listen to. Every hour an executor job expires and
-bounds the TMDb cache (engine/tmdb_cache.py) and gives the space back.
+bounds the TMDb cache (engine/store/tmdb_cache.py) and gives the space back.
 """
 
 from __future__ import annotations
