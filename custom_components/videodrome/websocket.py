@@ -25,7 +25,7 @@ from homeassistant.helpers import entity_registry as er
 import probatio as vol
 
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, LOGGER
-from .engine.store.database import ItemStatus
+from .engine.store.items import ItemStatus
 from .ingest_entities import filed_summary, item_summary
 from .permissions import async_is_admin, async_non_admin_form
 from .services.scan import loaded_entry
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from homeassistant.components.websocket_api.connection import ActiveConnection
 
     from .data import VideodromeConfigEntry
-    from .engine.store.database import Item
+    from .engine.store.items import Item
 
 WS_REVIEW: Final = f"{DOMAIN}/review"
 ATTR_ENTITY_ID: Final = "entity_id"

@@ -245,7 +245,7 @@ async def test_awkward_paths(
     with pytest.raises(ServiceValidationError, match="not readable"):
         await _call(hass, "plan", path=str(source))
     monkeypatch.setattr(os, "access", real_access)
-    monkeypatch.setattr("custom_components.videodrome.engine.ingest.plan.MAX_FILES", 0)
+    monkeypatch.setattr("custom_components.videodrome.engine.ingest.sources.MAX_FILES", 0)
     for service in ("plan", "ingest"):
         with pytest.raises(ServiceValidationError, match="more than 0 files"):
             await _call(hass, service, path=str(ingest))

@@ -31,13 +31,9 @@ from custom_components.videodrome.engine.identify.naming import (
 from custom_components.videodrome.engine.identify.parse import Kind, ParsedName, parse
 from custom_components.videodrome.engine.identify.safe_names import sanitise
 from custom_components.videodrome.engine.identify.score import Decision
-from custom_components.videodrome.engine.ingest.plan import (
-    TARGET_OUTSIDE_ROOT,
-    Action,
-    Pipeline,
-    Settings,
-    source_file,
-)
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import TARGET_OUTSIDE_ROOT, Action, Settings
+from custom_components.videodrome.engine.ingest.sources import source_file
 from custom_components.videodrome.engine.plex.models import LibrarySection
 from custom_components.videodrome.engine.plex.paths import is_within, plex_path, section_for_path
 from tests.reliability.safety import (

@@ -4,7 +4,7 @@ Everything here is glue: the engine's `IngestService` does the work; this module
 Home Assistant's executor, session and config folder, turns its events into bus events
 (`videodrome_ingested`, `videodrome_review_required`, ...) and a dispatcher signal that the
 review-queue, last-ingest and event entities listen to. Every hour an executor job expires and
-bounds the TMDb cache (engine/tmdb_cache.py) and gives the space back.
+bounds the TMDb cache (engine/store/tmdb_cache.py) and gives the space back.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ from ..data import create_availability
 from ..engine.identify.identifier import Identifier
 from ..engine.identify.score import Thresholds
 from ..engine.ingest.organise import Organiser
-from ..engine.ingest.plan import Pipeline, Settings
+from ..engine.ingest.pipeline import Pipeline
+from ..engine.ingest.plan import Settings
 from ..engine.ingest.service import IngestService
 from ..engine.ingest.transfer import TransferMode
 from ..engine.plex.fix_match import PLEX_CORRECTED, MatchFix
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
 
     from ..engine.ingest.plan import LibraryLookup
     from ..engine.plex.client import PlexClient
-    from ..engine.store.database import Item
+    from ..engine.store.items import Item
 
 _LOGGER = logging.getLogger(__name__)
 

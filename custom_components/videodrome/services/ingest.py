@@ -21,8 +21,8 @@ import probatio as vol
 from .. import issues
 from ..const import ATTR_CONFIG_ENTRY_ID, ATTR_PATH, DOMAIN
 from ..engine.errors import UnsafePathError, VideodromeError
-from ..engine.ingest.plan import source_file
 from ..engine.ingest.service import ReviewError
+from ..engine.ingest.sources import source_file
 from ..engine.tmdb.errors import TMDbAuthError
 from ..permissions import async_register_service
 
