@@ -25,7 +25,7 @@ from .provider_http import (
 from .runtime.ingest import async_create_runtime, ingest_enabled, unusable_folders
 from .runtime.library import IndexLookup, create_library
 from .runtime.watcher import async_create_watcher
-from .services.scan import async_setup_services
+from .services.setup import async_setup_services
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry

@@ -34,7 +34,14 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 
 from . import issues, plex_account
-from .const import CONF_CLIENT_IDENTIFIER, CONF_PROVIDER_ID, DOMAIN, LOGGER
+from .const import (
+    ATTR_MACHINE_IDENTIFIER,
+    ATTR_NAME,
+    CONF_CLIENT_IDENTIFIER,
+    CONF_PROVIDER_ID,
+    DOMAIN,
+    LOGGER,
+)
 from .data import create_plex_client
 from .engine.plex.errors import PlexAuthError, PlexError
 from .ingest_settings import (
@@ -58,10 +65,8 @@ DEFAULT_URL = "http://127.0.0.1:32400"
 EXAMPLE_URL = "http://192.168.1.20:32400"
 TOKEN_HELP_URL = "https://support.plex.tv/articles/204059436"  # noqa: S105 (a help page)
 
-# The select_server form's field, and what a discovery flow's data holds (with CONF_URL).
+# The select_server form's field.
 CONF_CONNECTION = "connection"
-ATTR_MACHINE_IDENTIFIER = "machine_identifier"
-ATTR_NAME = "name"
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _TOKEN = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
