@@ -115,7 +115,8 @@ def test_every_exception_translation_key_used_exists() -> None:
 
 
 def test_config_flow_errors_and_aborts_have_strings() -> None:
-    source = (INTEGRATION / "config_flow.py").read_text(encoding="utf-8")
+    flow = ("config_flow.py", "sign_in_steps.py")
+    source = "\n".join((INTEGRATION / name).read_text(encoding="utf-8") for name in flow)
     config = _json(INTEGRATION / "strings.json")["config"]
     errors = set(re.findall(r'errors\[[^\]]+\] = "([a-z_]+)"', source))
     assert errors <= set(config["error"])
