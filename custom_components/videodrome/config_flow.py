@@ -25,7 +25,7 @@ from .const import (
     CONF_PROVIDER_ID,
     DOMAIN,
 )
-from .ingest_settings import (
+from .ingest_options_form import (
     INGEST_SCHEMA,
     async_fetch_sections,
     async_validate_ingest,
