@@ -54,6 +54,7 @@ from ..engine.plex.scan import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
 from ..engine.store.database import Store
 from ..engine.store.tmdb_cache import PURGE_INTERVAL
 from ..engine.tmdb.client import TMDbClient
+from ..entry_files import database_path
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -170,7 +171,7 @@ async def async_create_runtime(
 ) -> IngestRuntime:
     """Open the store, recover from a crash, and wire the engine together."""
     options = entry.options
-    path = Path(hass.config.path(".storage", f"{DOMAIN}_{entry.entry_id}.db"))
+    path = database_path(hass, entry.entry_id)
     store = await hass.async_add_executor_job(_open_store, path)
     key = str(options[CONF_TMDB_API_KEY])
     bearer = key.startswith("eyJ")  # v4 read access tokens are JWTs

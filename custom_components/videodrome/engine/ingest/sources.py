@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from ..errors import UnsafePathError
+from ..identify.companions import companion_path
 from ..identify.filters import (
     IGNORE_EXTRA,
     IGNORE_NOT_UTF8,
@@ -21,7 +22,6 @@ from ..identify.filters import (
     ignore_reason,
     is_ignored_folder,
 )
-from ..identify.naming import companion_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
