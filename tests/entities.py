@@ -10,7 +10,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.videodrome.ingest_entities import UPDATE_COOLDOWN
+from custom_components.videodrome.entity import UPDATE_COOLDOWN
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
