@@ -22,7 +22,7 @@ from custom_components.videodrome.const import (
     DOMAIN,
 )
 from custom_components.videodrome.engine.identify import guessit_process as guess_process
-from custom_components.videodrome.ingest_entities import UPDATE_COOLDOWN
+from custom_components.videodrome.entity import UPDATE_COOLDOWN
 from custom_components.videodrome.runtime.ingest import signal_item
 from tests.entities import settle
 
