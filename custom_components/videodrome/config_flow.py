@@ -71,7 +71,7 @@ class VideodromeConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Plex server to Videodrome."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     def __init__(self) -> None:
         """Start with a fresh client identifier (kept for the entry's lifetime)."""

@@ -18,7 +18,6 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "blocking": 0,
     "deadline": 0,  # being removed (the redesign issue)
-    "gc_defer": 0,  # being removed (the redesign issue)
     "availability": 1,
     "store": 2,
     "tmdb": 3,

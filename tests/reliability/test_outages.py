@@ -160,9 +160,12 @@ async def _advance(
         await hass.async_add_executor_job(time.sleep, 0.01)  # the emulators answer
         await hass.async_block_till_done()
         if tick % 12 == 0:
-            await _real_until(
-                hass, lambda: watcher.queue.qsize() == 0 and not watcher._busy, rounds=3000
-            )
+            # Every file handed to the worker is done with (none queued, none in progress).
+            worked_through = asyncio.ensure_future(watcher.queue.join())
+            try:
+                await _real_until(hass, worked_through.done, rounds=3000)
+            finally:
+                worked_through.cancel()
 
 
 def _waiting_for_tmdb(items: list[dict[str, Any]]) -> int:
