@@ -19,12 +19,14 @@ import pytest
 from custom_components.videodrome.engine.deadline import DeadlineExceeded
 from custom_components.videodrome.engine.identify import (
     guessit_process as guess_process,
+    interpret,
     parse as parse_module,
 )
 from custom_components.videodrome.engine.identify.errors import GuessitError, GuessProcessError
 from custom_components.videodrome.engine.identify.guessit_process import GuessProcess
 from custom_components.videodrome.engine.identify.guessit_worker import plain_guess, serve
-from custom_components.videodrome.engine.identify.parse import Kind, parse
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.parsed_name import Kind
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -391,6 +393,6 @@ def test_plain_guess_keeps_json_values() -> None:
 
 def test_a_bad_date_from_guessit_is_no_date() -> None:
     """parse never trusts the child's text blindly."""
-    assert parse_module._date("2020-13-45") is None
-    assert parse_module._date(20200102) is None
-    assert parse_module._date("2020-01-02") == dt.date(2020, 1, 2)
+    assert interpret._date("2020-13-45") is None
+    assert interpret._date(20200102) is None
+    assert interpret._date("2020-01-02") == dt.date(2020, 1, 2)

@@ -12,7 +12,8 @@ import pytest
 
 from custom_components.videodrome.engine.deadline import Deadline, DeadlineExceeded
 from custom_components.videodrome.engine.identify import parse as parse_module
-from custom_components.videodrome.engine.identify.parse import IdHints, Kind, Reading, parse
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.parsed_name import IdHints, Kind, Reading
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,8 @@ from custom_components.videodrome.engine.identify.naming import (
     movie_path,
     sanitise,
 )
-from custom_components.videodrome.engine.identify.parse import Kind, ParsedName, parse
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.parsed_name import Kind, ParsedName
 from custom_components.videodrome.engine.identify.score import Decision
 from custom_components.videodrome.engine.ingest.plan import (
     TARGET_OUTSIDE_ROOT,

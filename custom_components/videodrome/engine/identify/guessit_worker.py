@@ -25,8 +25,8 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# What `parse._build` reads of guessit's answer; the rest (codecs, container, mimetype...)
-# is never used and is not sent.
+# What `interpret()` reads of guessit's answer; the rest (codecs, container, mimetype...) is
+# never used and is not sent.
 KEYS = frozenset(
     {
         "absolute_episode",

@@ -18,7 +18,8 @@ from ..availability import log_failure
 from ..blocking import BlockingRunner, run_in_default_executor
 from ..tmdb.errors import TMDbAuthError, TMDbError, TMDbNotFoundError
 from .naming import EpisodeName, MovieName, episode_path, movie_path
-from .parse import Kind, ParsedName, Reading, parse
+from .parse import parse
+from .parsed_name import Kind, ParsedName, Reading
 from .score import (
     MIN_AUTO_TITLE,
     NO_CANDIDATES,
