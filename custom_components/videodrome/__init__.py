@@ -14,8 +14,8 @@ from .const import CONF_PATH_MAP, CONF_PROVIDER_ID, DOMAIN, REMOVED_DEFER_FULL_G
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_availability, create_plex_client
 from .discovery import async_setup_discovery
-from .engine.identify import guessit_process as guess_process
 from .engine.plex.scan import PathMap
+from .guessit import async_close_guessit
 from .llm_api import async_register_llm_api
 from .provider_http import (
     async_setup_entry_provider,
@@ -124,6 +124,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) 
         for other in hass.config_entries.async_entries(DOMAIN)
         if other.entry_id != entry.entry_id
     ):
-        # The last entry: guessit's process ends too (the next parse would start it again).
-        await hass.async_add_executor_job(guess_process.close_shared)
+        # The last entry: guessit's processes end too (the next entry set up starts others).
+        await async_close_guessit(hass)
     return unloaded

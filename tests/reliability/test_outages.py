@@ -21,8 +21,8 @@ import aiohttp
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.engine.tmdb.client import RateLimiter
+from custom_components.videodrome.guessit import async_guessit_lane
 from custom_components.videodrome.runtime.watcher import (
     CONF_AUTO_INGEST,
     CONF_NETWORK_SHARE,
@@ -106,7 +106,7 @@ async def _watched(
     hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry], **options: Any
 ) -> MockConfigEntry:
     """A loaded entry, the watcher on rescans a minute apart, its library index loaded."""
-    await asyncio.to_thread(guess_process.shared().guess, "Warm.Up.2000.mkv", 60)
+    await asyncio.to_thread(async_guessit_lane(hass, "ingest").guess, "Warm.Up.2000.mkv", 60)
     entry = make_ingest_entry(
         **{CONF_STABILITY: 10, CONF_NETWORK_SHARE: True, CONF_RESCAN_INTERVAL: 1, **options}
     )

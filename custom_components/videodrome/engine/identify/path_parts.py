@@ -13,7 +13,7 @@ import re
 
 from .parsed_name import IdHints
 
-MAX_NAME_BYTES = 255
+MAX_NAME_BYTES = 255  # NAME_MAX: the longest a file or folder name can be on disk
 MAX_PATH_CHARS = 4096
 # Folders that say nothing about the title: they are left out of what guessit sees.
 _GENERIC_FOLDERS = re.compile(
@@ -133,3 +133,8 @@ def edition_tag(name: str) -> str | None:
 def strip_hints(text: str) -> str:
     """`text` without its ID hints and Plex edition tags (guessit would read them as words)."""
     return _ANY_HINT.sub(" ", text)
+
+
+def fits_on_disk(relative: str) -> bool:
+    """Whether every part of `relative` could be a file or folder name (NAME_MAX bytes)."""
+    return all(len(part.encode("utf-8")) <= MAX_NAME_BYTES for part in relative.split("/"))
