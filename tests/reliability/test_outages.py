@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.videodrome.engine.tmdb.client import RateLimiter
+from custom_components.videodrome.engine.tmdb.pacing import RateLimiter
 from custom_components.videodrome.guessit import async_guessit_lane
 from custom_components.videodrome.runtime.watcher import (
     CONF_AUTO_INGEST,
