@@ -21,8 +21,8 @@ from custom_components.videodrome.const import (
     CONF_PATH_MAP,
     DOMAIN,
 )
+from custom_components.videodrome.entity import UPDATE_COOLDOWN
 from custom_components.videodrome.guessit import DATA_GUESSIT
-from custom_components.videodrome.ingest_entities import UPDATE_COOLDOWN
 from custom_components.videodrome.runtime.ingest import signal_item
 from tests.entities import settle
 
