@@ -44,8 +44,8 @@ def async_guessit_lane(hass: HomeAssistant, lane: Lane) -> GuessProcess:
         processes = GuessitProcesses()
 
         async def _async_stop(_event: Event) -> None:
-            if (mine := hass.data.get(DATA_GUESSIT)) is not None and mine.processes is processes:
-                del hass.data[DATA_GUESSIT]
+            # Still this owner's: `async_close_guessit` removes this listener when it ends one.
+            hass.data.pop(DATA_GUESSIT, None)
             await hass.async_add_executor_job(processes.close)
 
         stop_listener = hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop)
