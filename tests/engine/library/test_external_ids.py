@@ -49,6 +49,7 @@ LEGACY = "com.plexapp.agents."
         ("tvdb://81189", "tvdb", ExternalIds(tvdb=81189), ()),
         ("imdb://tt0133093", "imdb", ExternalIds(imdb="tt0133093"), ()),
         ("tmdb://550?lang=en", "tmdb", ExternalIds(tmdb=550), ()),
+        ("tmdb://550/", "tmdb", ExternalIds(tmdb=550), ()),
         # the legacy agents' `guid`
         (f"{LEGACY}imdb://tt1272878?lang=en", "imdb", ExternalIds(imdb="tt1272878"), ()),
         (f"{LEGACY}themoviedb://603?lang=en", "tmdb", ExternalIds(tmdb=603), ()),
@@ -150,6 +151,17 @@ def _item(guid: str | None = None, *guids: Any, **fields: Any) -> dict[str, Any]
             NO_IDS,
         ),
         (_item(None, "tmdb://1", "tmdb://2"), ExternalIds(tmdb=1), NO_IDS),  # the first of each
+        (  # every kind named by the Guid array: the guid is not read
+            _item(
+                f"{LEGACY}themoviedb://2?lang=en",
+                "tmdb://1",
+                "tvdb://3",
+                "imdb://tt0133093",
+                "anidb://4",
+            ),
+            ExternalIds(tmdb=1, tvdb=3, imdb="tt0133093", anidb=4),
+            NO_IDS,
+        ),
         (  # a legacy episode: its guid names its show, not itself
             _item(f"{LEGACY}thetvdb://74205/1/1?lang=en", type="episode"),
             NO_IDS,
