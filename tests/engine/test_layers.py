@@ -17,6 +17,7 @@ PACKAGE = "custom_components.videodrome.engine"
 LAYERS: dict[str, int] = {
     "errors": 0,
     "blocking": 0,
+    "guids": 0,
     "availability": 1,
     "store": 2,
     "tmdb": 3,

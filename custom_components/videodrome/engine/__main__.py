@@ -11,6 +11,9 @@ ended before it returns.
 
 Exit status: 0 when every file got a decision (whatever it was), 1 when TMDb refused the key
 or could not be used at all, 2 for bad arguments.
+
+`library --url URL --token TOKEN [--json] [--find KIND:ID]...` (Plex only, no TMDb; its own
+exit statuses) is engine/library/cli.py.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .availability import Availability
 from .identify.guessit_process import GuessitProcesses
 from .identify.identifier import Identification, Identifier
 from .identify.score import Decision, Thresholds
+from .library import cli as library_cli
 from .store.database import Store
 from .tmdb.client import DEFAULT_BASE_URL, TMDbClient
 from .tmdb.errors import TMDbAuthError
@@ -81,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
         if name == "plan":
             command.add_argument("--movies-root", type=Path, required=True)
             command.add_argument("--tv-root", type=Path, required=True)
+    library_cli.configure(
+        commands.add_parser("library", help=library_cli.HELP, description=library_cli.HELP)
+    )
     return parser
 
 
@@ -89,6 +96,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     stream = out or sys.stdout
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "library":  # Plex only: engine/library/cli.py
+        return library_cli.run(args, stream)
     key = os.environ.get("TMDB_API_KEY", "").strip()
     if not key:
         parser.error("set TMDB_API_KEY to a TMDb API key (v3) or read access token (v4)")
