@@ -47,18 +47,15 @@ from xml.etree import ElementTree as ET
 import aiohttp
 import orjson
 
-from custom_components.videodrome.engine.library.index import (
-    DEFAULT_PAGE_SIZE,
-    LibraryIndex,
-    Snapshot,
-    build,
-)
+from custom_components.videodrome.engine.library.building import DEFAULT_PAGE_SIZE, build
+from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.notifications import Notification
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from custom_components.videodrome.engine.library.records import Snapshot
     from tests.emulators.plex_library import Item as PlexItem
 
 TOKEN = "bench-token"  # noqa: S105 (the emulator's)

@@ -59,7 +59,8 @@ from bench.throughput import make_library
 from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.identify.parse import parse
-from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.ingest.service import IngestService
 from custom_components.videodrome.engine.ingest.transfer import TransferMode
 from custom_components.videodrome.engine.ingest.watcher import FileState, FolderWatcher

@@ -26,7 +26,8 @@ from typing import Any
 import aiohttp
 
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.ingest.service import IngestService
 from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.client import PlexClient

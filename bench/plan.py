@@ -29,7 +29,8 @@ import aiohttp
 from bench.throughput import make_library
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.identify.parse import _parse_cached
-from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.tmdb.client import TMDbClient

@@ -1,4 +1,4 @@
-"""Copy throughput of `engine.transfer` against `cp`, and the cost of a hardlink.
+"""Copy throughput of `engine.ingest.transfer` against `cp`, and the cost of a hardlink.
 
 Run: `.venv/bin/python -m bench.transfer [--size-mb 2048] [--dir DIR] [--warm]`
 

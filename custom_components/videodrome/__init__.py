@@ -16,6 +16,7 @@ from .data import VideodromeData, create_availability, create_plex_client
 from .discovery import async_setup_discovery
 from .engine.identify import guessit_process as guess_process
 from .engine.plex.scan import PathMap
+from .entry_files import remove_entry_files
 from .llm_api import async_register_llm_api
 from .provider_http import (
     async_setup_entry_provider,
@@ -25,7 +26,7 @@ from .provider_http import (
 from .runtime.ingest import async_create_runtime, ingest_enabled, unusable_folders
 from .runtime.library import IndexLookup, create_library
 from .runtime.watcher import async_create_watcher
-from .services.scan import async_setup_services
+from .services.setup import async_setup_services
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -123,3 +124,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) 
         # The last entry: guessit's process ends too (the next parse would start it again).
         await hass.async_add_executor_job(guess_process.close_shared)
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The entry was removed: delete its database and caches, and its repair issues.
+
+    The files Videodrome filed into the library, and the ingest folders, stay as they are.
+    """
+    issues.clear_entry(hass, entry.entry_id)
+    await hass.async_add_executor_job(remove_entry_files, hass, entry.entry_id)

@@ -19,10 +19,41 @@ UPDATE_INTERVAL: Final = timedelta(minutes=5)
 # Bursts of notifications (a scan adding hundreds of items) collapse into one refresh.
 REFRESH_COOLDOWN: Final = 2.0
 
+# The service actions (services.yaml describes their fields).
 SERVICE_SCAN: Final = "scan"
+SERVICE_CHECK_LIBRARY: Final = "check_library"
+SERVICE_INGEST: Final = "ingest"
+SERVICE_PLAN: Final = "plan"
+SERVICE_IDENTIFY: Final = "identify"
+SERVICE_APPROVE: Final = "approve"
+SERVICE_REJECT: Final = "reject"
+SERVICE_HISTORY: Final = "history"
+SERVICE_ORGANISE: Final = "organise"
+SERVICE_UNDO: Final = "undo"
+
+# Fields of the service calls and of the review card's websocket command.
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_LIBRARY: Final = "library"
 ATTR_PATH: Final = "path"
+ATTR_DRY_RUN: Final = "dry_run"
+ATTR_NAME: Final = "name"
+ATTR_ITEM_ID: Final = "item_id"
+ATTR_BATCH: Final = "batch"
+ATTR_TITLE: Final = "title"
+ATTR_YEAR: Final = "year"
+ATTR_TYPE: Final = "type"
+ATTR_TMDB_ID: Final = "tmdb_id"
+ATTR_TVDB_ID: Final = "tvdb_id"
+ATTR_IMDB_ID: Final = "imdb_id"
+ATTR_MEDIA_TYPE: Final = "media_type"
+ATTR_SEASON: Final = "season"
+ATTR_EPISODES: Final = "episodes"
+ATTR_STATUS: Final = "status"
+ATTR_QUERY: Final = "query"
+ATTR_LIMIT: Final = "limit"
+ATTR_RECENT: Final = "recent"
+# What a discovery flow's data holds (with CONF_URL and ATTR_NAME): the server GDM found.
+ATTR_MACHINE_IDENTIFIER: Final = "machine_identifier"
 
 # Ingest settings (entry.options; set in the config flow's ingest step and the options flow).
 CONF_TMDB_API_KEY: Final = "tmdb_api_key"

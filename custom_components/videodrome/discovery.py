@@ -19,7 +19,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
 from homeassistant.helpers.event import async_track_time_interval
 
-from .const import DOMAIN, LOGGER
+from .const import ATTR_MACHINE_IDENTIFIER, ATTR_NAME, DOMAIN, LOGGER
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -111,8 +111,8 @@ async def async_discover(hass: HomeAssistant) -> None:
             DOMAIN,
             context={"source": SOURCE_INTEGRATION_DISCOVERY},
             data={
-                "machine_identifier": server.machine_identifier,
-                "name": server.name,
+                ATTR_MACHINE_IDENTIFIER: server.machine_identifier,
+                ATTR_NAME: server.name,
                 CONF_URL: server.url,
             },
         )

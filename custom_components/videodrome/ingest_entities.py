@@ -18,7 +18,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 
 from .engine.ingest.service import Event
-from .engine.store.database import ItemStatus
+from .engine.store.items import ItemStatus
 from .engine.tmdb.posters import item_poster_url, poster_url
 from .entity import VideodromeEntity
 from .runtime.ingest import signal_item
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .coordinator import PlexCoordinator
-    from .engine.store.database import Item
+    from .engine.store.items import Item
     from .runtime.ingest import IngestRuntime
 
 QUEUE_ITEMS_SHOWN = 10

@@ -14,7 +14,7 @@ from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import config_validation as cv, intent
 import probatio as vol
 
-from .const import DOMAIN, SERVICE_SCAN
+from .const import ATTR_LIBRARY, DOMAIN, SERVICE_SCAN
 from .permissions import (
     ADMIN_ONLY_MESSAGE,
     async_is_admin,
@@ -154,7 +154,7 @@ class ScanLibraryIntent(VideodromeIntentHandler):
         response = intent_obj.create_response()
         data: dict[str, Any] = {}
         if "library" in slots:
-            data["library"] = str(slots["library"]["value"])
+            data[ATTR_LIBRARY] = str(slots["library"]["value"])
         try:
             await intent_obj.hass.services.async_call(
                 DOMAIN, SERVICE_SCAN, data, blocking=True, context=intent_obj.context
@@ -162,6 +162,6 @@ class ScanLibraryIntent(VideodromeIntentHandler):
         except ServiceValidationError as err:  # "scan the music library": there is none
             response.async_set_speech(str(err))
             return response
-        what = f"the {data['library']} library" if data else "every library"
+        what = f"the {data[ATTR_LIBRARY]} library" if data else "every library"
         response.async_set_speech(f"Plex is scanning {what}.")
         return response

@@ -44,3 +44,11 @@ def report(hass: HomeAssistant, kind: str, entry_id: str, **placeholders: str) -
 def clear(hass: HomeAssistant, kind: str, entry_id: str) -> None:
     """The problem is gone."""
     ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry_id))
+
+
+def clear_entry(hass: HomeAssistant, entry_id: str) -> None:
+    """The entry is gone: every Videodrome issue about it goes too (their ids end in its id)."""
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        if domain == DOMAIN and issue_id.endswith(f"_{entry_id}"):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)

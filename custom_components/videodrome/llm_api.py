@@ -17,7 +17,7 @@ from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import llm
 import probatio as vol
 
-from .const import CONF_LLM_SCAN, DOMAIN, SERVICE_SCAN
+from .const import ATTR_CONFIG_ENTRY_ID, ATTR_LIBRARY, CONF_LLM_SCAN, DOMAIN, SERVICE_SCAN
 from .engine.errors import VideodromeError
 from .permissions import ADMIN_ONLY_MESSAGE, async_answer_for, async_require_admin
 from .runtime.library import async_check_library
@@ -267,9 +267,9 @@ class ScanTool(VideodromeTool):
         self, hass: HomeAssistant, args: dict[str, Any], llm_context: llm.LLMContext
     ) -> llm.ToolResult:
         """Call videodrome.scan."""
-        data: dict[str, Any] = {"config_entry_id": self.entry.entry_id}
+        data: dict[str, Any] = {ATTR_CONFIG_ENTRY_ID: self.entry.entry_id}
         if library := args.get("library"):
-            data["library"] = library
+            data[ATTR_LIBRARY] = library
         response = await hass.services.async_call(
             DOMAIN, SERVICE_SCAN, data, blocking=True, return_response=True,
             context=llm_context.context,

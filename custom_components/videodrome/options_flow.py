@@ -17,7 +17,7 @@ import probatio as vol
 
 from . import issues
 from .const import CONF_PROVIDER_ID
-from .ingest_settings import (
+from .ingest_options_form import (
     INGEST_SCHEMA,
     async_fetch_sections,
     async_validate_ingest,

@@ -19,27 +19,25 @@ from homeassistant.components.websocket_api.decorators import (
     async_response,
     websocket_command,
 )
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import probatio as vol
 
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, LOGGER
-from .engine.store.database import ItemStatus
+from .call_targets import loaded_entry
+from .const import ATTR_CONFIG_ENTRY_ID, ATTR_LIMIT, ATTR_RECENT, DOMAIN, LOGGER
+from .engine.store.items import ItemStatus
 from .ingest_entities import filed_summary, item_summary
 from .permissions import async_is_admin, async_non_admin_form
-from .services.scan import loaded_entry
 
 if TYPE_CHECKING:
     from homeassistant.components.websocket_api.connection import ActiveConnection
 
     from .data import VideodromeConfigEntry
-    from .engine.store.database import Item
+    from .engine.store.items import Item
 
 WS_REVIEW: Final = f"{DOMAIN}/review"
-ATTR_ENTITY_ID: Final = "entity_id"
-ATTR_LIMIT: Final = "limit"
-ATTR_RECENT: Final = "recent"
 MAX_LIMIT: Final = 100
 MAX_RECENT: Final = 50
 

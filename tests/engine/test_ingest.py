@@ -11,8 +11,9 @@ import pytest
 
 from custom_components.videodrome.engine.errors import UnsafePathError
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.ingest import transfer as transfer_module
+from custom_components.videodrome.engine.ingest import fs as fs_module, transfer as transfer_module
 from custom_components.videodrome.engine.ingest.errors import TransferError, TransferPermissionError
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
 from custom_components.videodrome.engine.ingest.plan import (
     ALREADY_IN_LIBRARY,
     ALREADY_INGESTED,
@@ -20,7 +21,6 @@ from custom_components.videodrome.engine.ingest.plan import (
     NOT_THE_FEATURE,
     TARGET_OUTSIDE_ROOT,
     Action,
-    Pipeline,
     Settings,
 )
 from custom_components.videodrome.engine.ingest.service import (
@@ -33,7 +33,8 @@ from custom_components.videodrome.engine.ingest.transfer import TransferMode
 from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.scan import PlexSync
-from custom_components.videodrome.engine.store.database import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
-    from custom_components.videodrome.engine.store.database import Item
+    from custom_components.videodrome.engine.store.items import Item
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "ingest-token"
@@ -264,7 +265,7 @@ async def test_no_space_leaves_nothing_behind(env: Env, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(os, "copy_file_range", full)
     monkeypatch.setattr(os, "sendfile", full)
-    monkeypatch.setattr(transfer_module, "_read_write", full)
+    monkeypatch.setattr(fs_module, "copy_chunk", full)
     video = env.drop("Heat.1995.mkv")
     (outcome,) = await env.service.ingest(video)
     assert outcome.status == "failed"
@@ -391,7 +392,7 @@ async def test_companions_that_cannot_travel(env: Env, monkeypatch: pytest.Monke
             raise TransferPermissionError("denied")
         return real(source, destination, *args, **kwargs)
 
-    monkeypatch.setattr("custom_components.videodrome.engine.ingest.plan.transfer", flaky)
+    monkeypatch.setattr("custom_components.videodrome.engine.ingest.pipeline.transfer", flaky)
     (planned,) = await env.service.plan(env.ingest / folder / "Heat.1995.mkv")
     executed = await env.service.pipeline.execute(planned)
     results = {target.name: error for target, error in executed.companions}
@@ -415,7 +416,7 @@ async def test_paths_that_are_not_files(env: Env) -> None:
 
 async def test_too_many_files(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder that is clearly not a download is refused."""
-    monkeypatch.setattr("custom_components.videodrome.engine.ingest.plan.MAX_FILES", 2)
+    monkeypatch.setattr("custom_components.videodrome.engine.ingest.sources.MAX_FILES", 2)
     for n in range(3):
         env.drop(f"many/{n}.nfo")
     with pytest.raises(UnsafePathError, match="more than 2"):

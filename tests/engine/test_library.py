@@ -11,20 +11,21 @@ import orjson
 import pytest
 
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.library import index as library_module
-from custom_components.videodrome.engine.library.index import (
-    Availability,
+from custom_components.videodrome.engine.library.building import SnapshotBuilder, build
+from custom_components.videodrome.engine.library.index import LibraryIndex
+from custom_components.videodrome.engine.library.parsing import parse_episode, parse_item
+from custom_components.videodrome.engine.library.records import (
     Episode,
+    Existing,
     Item,
-    LibraryIndex,
     Season,
-    SeasonAvailability,
-    availability,
-    build,
-    parse_episode,
-    parse_item,
+    Snapshot,
 )
-from custom_components.videodrome.engine.library.records import Existing
+from custom_components.videodrome.engine.library.seasons import (
+    SeasonState,
+    ShowSeasons,
+    show_seasons,
+)
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.notifications import (
     Notification,
@@ -233,7 +234,7 @@ async def test_availability_against_tmdb_seasons(index: LibraryIndex) -> None:
     show = index.by_id(tmdb=1396).first  # Breaking Bad: 1 (watched), 2, 3 (episodes 1-5)
     assert show is not None
     tmdb = [SeasonSummary(n, c) for n, c in ((0, 3), (1, 7), (2, 13), (3, 13), (4, 13), (5, 16))]
-    result = index.availability(show, tmdb)
+    result = index.show_seasons(show, tmdb)
     assert result.present_seasons == (1, 2, 3)
     assert result.missing_seasons == (4, 5)
     assert result.missing_episodes == {3: ((6, 13),)}
@@ -244,11 +245,11 @@ async def test_availability_against_tmdb_seasons(index: LibraryIndex) -> None:
     )
     office = index.by_id(tmdb=2316).first  # The Office: season 2 lacks episode 4
     assert office is not None
-    gaps = availability(office, [SeasonSummary(1, 6), SeasonSummary(2, 22), SeasonSummary(3, 0)])
+    gaps = show_seasons(office, [SeasonSummary(1, 6), SeasonSummary(2, 22), SeasonSummary(3, 0)])
     assert gaps.missing_episodes == {2: ((4, 4), (6, 22))}
     assert gaps.missing_seasons == ()
     assert "season 2 is missing episodes 4, 6\u201322" in gaps.summary()
-    alone = availability(office, None)
+    alone = show_seasons(office, None)
     assert alone.missing_seasons == ()
     assert alone.missing_episodes == {}
     assert alone.summary() == "seasons 1\u20132 present"
@@ -268,16 +269,16 @@ def test_availability_summary_in_words() -> None:
     )
     show = Item(1, "show", "Show", 2001, 2, seasons=seasons)
     tmdb = [SeasonSummary(n, 3) for n in (1, 4, 5, 6)]
-    result = availability(show, tmdb)
+    result = show_seasons(show, tmdb)
     assert result.summary() == (
         "seasons 4\u20136 present, season 1 missing; season 6 is missing episodes 1, 3; "
         "season 4 half watched; season 5 1 of 3 episodes watched"
     )
-    assert result.seasons[1] == SeasonAvailability(4, 4, 3, (), 2)
+    assert result.seasons[1] == SeasonState(4, 4, 3, (), 2)
     assert seasons[1].episode(2) is not None
     assert seasons[1].episode(9) is None
     assert show.season(7) is None
-    nothing = Availability(seasons=(), missing_seasons=(1,))
+    nothing = ShowSeasons(seasons=(), missing_seasons=(1,))
     assert nothing.summary() == "no seasons present, season 1 missing"
 
 
@@ -550,7 +551,7 @@ async def test_a_section_scan_rebuilds_that_section(
     assert index.snapshot.counts() == {2: len(shows)}
 
 
-def _content(snapshot: library_module.Snapshot) -> dict[str, Any]:
+def _content(snapshot: Snapshot) -> dict[str, Any]:
     """What a snapshot holds, whatever the order its lookups list items in."""
     indexes = ("tmdb_index", "tvdb_index", "imdb_index", "title_index")
     return {
@@ -657,25 +658,25 @@ def test_parsing_tolerates_what_plex_leaves_out() -> None:
 
 
 def test_the_builder_drops_orphans_and_keeps_indexes_consistent() -> None:
-    builder = library_module._Builder(None)
+    builder = SnapshotBuilder(None)
     assert not builder.put_episode(Episode(9, 1, 1, 1, "E", None, None, False))
     builder.put(Item(1, "show", "Show", 2000, 2, tmdb=5))
     assert builder.put_episode(Episode(9, 1, 1, 1, "E", None, None, False))
     first = builder.freeze()
     assert first.items[1].leaf_count == 1
     # A show that turns into a movie (Plex re-typed it) loses its episodes.
-    builder = library_module._Builder(first)
+    builder = SnapshotBuilder(first)
     builder.put(Item(1, "movie", "Show", 2000, 2, tmdb=5))
     second = builder.freeze()
     assert second.episodes == {}
     assert second.by_id(tmdb=5, kind="movie")
     assert first.episodes  # copy on write: the first snapshot still has its episode
     assert second.title_keys == first.title_keys
-    builder = library_module._Builder(second)
+    builder = SnapshotBuilder(second)
     builder.put(Item(1, "movie", "Other", 2000, 2, tmdb=5))
     assert builder.freeze().title_keys == ("other",)
     # Episodes touched for a show that then goes away are dropped with it.
-    builder = library_module._Builder(first)
+    builder = SnapshotBuilder(first)
     assert builder.put_episode(Episode(10, 1, 1, 2, "E", None, None, False))
     builder.remove(1)
     assert builder.freeze().episodes == {}

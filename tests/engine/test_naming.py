@@ -9,17 +9,18 @@ import unicodedata
 
 import pytest
 
-from custom_components.videodrome.engine.identify.naming import (
+from custom_components.videodrome.engine.identify.companions import (
     COMPANION_ROOM,
-    MAX_COMPONENT_BYTES,
-    EpisodeName,
-    MovieName,
     companion_path,
-    episode_path,
-    movie_path,
-    sanitise,
     subtitle_path,
 )
+from custom_components.videodrome.engine.identify.naming import (
+    EpisodeName,
+    MovieName,
+    episode_path,
+    movie_path,
+)
+from custom_components.videodrome.engine.identify.safe_names import MAX_COMPONENT_BYTES, sanitise
 
 FORBIDDEN = set('<>:"/\\|?*') | {chr(c) for c in range(0x20)} | {"\x7f"}
 RESERVED = {"CON", "PRN", "AUX", "NUL", "COM1", "LPT9", "CONIN$"}

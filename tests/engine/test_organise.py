@@ -13,7 +13,7 @@ import pytest
 
 from custom_components.videodrome.engine.errors import VideodromeError
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.ingest import organise as organise_module
+from custom_components.videodrome.engine.ingest import fs as fs_module, organise as organise_module
 from custom_components.videodrome.engine.ingest.errors import (
     CrossFilesystemError,
     DestinationExistsError,
@@ -23,10 +23,12 @@ from custom_components.videodrome.engine.ingest.organise import (
     Organiser,
     move_noreplace,
 )
-from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.scan import PlexSync
-from custom_components.videodrome.engine.store.database import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY
@@ -220,7 +222,7 @@ def test_without_renameat2_a_crash_leaves_both_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Link, then unlink: a crash in between leaves the file under both names."""
-    monkeypatch.setattr(organise_module, "_renameat2", lambda: None)
+    monkeypatch.setattr(fs_module, "renameat2", lambda: None)
     (tmp_path / "old.mkv").write_bytes(b"precious")
 
     def crash(self: Path, missing_ok: bool = False) -> None:
@@ -237,7 +239,7 @@ def test_without_renameat2_the_fallback_moves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Link then unlink: moved, and still never over an existing name."""
-    monkeypatch.setattr(organise_module, "_renameat2", lambda: None)
+    monkeypatch.setattr(fs_module, "renameat2", lambda: None)
     (tmp_path / "old.mkv").write_bytes(b"x")
     move_noreplace(tmp_path / "old.mkv", tmp_path / "new.mkv")
     assert not (tmp_path / "old.mkv").exists()
@@ -255,13 +257,13 @@ def _fake_renameat2(code: int) -> Any:
 def test_renameat2_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The kernel says the name appeared (a race), or fails otherwise: nothing moves."""
     (tmp_path / "a").write_bytes(b"a")
-    monkeypatch.setattr(organise_module, "_renameat2", _fake_renameat2(errno.EEXIST))
+    monkeypatch.setattr(fs_module, "renameat2", _fake_renameat2(errno.EEXIST))
     with pytest.raises(DestinationExistsError, match="appeared"):
         move_noreplace(tmp_path / "a", tmp_path / "b")
-    monkeypatch.setattr(organise_module, "_renameat2", _fake_renameat2(errno.EROFS))
+    monkeypatch.setattr(fs_module, "renameat2", _fake_renameat2(errno.EROFS))
     with pytest.raises(OSError, match="Read-only"):
         move_noreplace(tmp_path / "a", tmp_path / "b")
-    monkeypatch.setattr(organise_module, "_renameat2", _fake_renameat2(errno.ENOSYS))
+    monkeypatch.setattr(fs_module, "renameat2", _fake_renameat2(errno.ENOSYS))
     move_noreplace(tmp_path / "a", tmp_path / "b")  # unsupported: link, then unlink
     assert (tmp_path / "b").read_bytes() == b"a"
 

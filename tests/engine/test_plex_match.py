@@ -21,7 +21,8 @@ from custom_components.videodrome.engine.identify.parse import parse
 from custom_components.videodrome.engine.identify.score import Decision
 from custom_components.videodrome.engine.ingest.errors import ReviewError
 from custom_components.videodrome.engine.ingest.events import Event
-from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.ingest.service import IngestService, Settled
 from custom_components.videodrome.engine.library.index import LibraryIndex
 from custom_components.videodrome.engine.plex.client import PlexClient
@@ -29,7 +30,8 @@ from custom_components.videodrome.engine.plex.errors import PlexMatchError
 from custom_components.videodrome.engine.plex.fix_match import MatchFix, MatchFixer, MatchTarget
 from custom_components.videodrome.engine.plex.models import MatchResult
 from custom_components.videodrome.engine.plex.scan import PLEX_NOT_FOUND, PlexSync, Verification
-from custom_components.videodrome.engine.store.database import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb import posters
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
-    from custom_components.videodrome.engine.store.database import Item
+    from custom_components.videodrome.engine.store.items import Item
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "match-token"

@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import pytest
 
-from custom_components.videodrome.engine.store import database as store_module
-from custom_components.videodrome.engine.store.database import (
-    COLUMNS,
-    INTERRUPTED,
-    SCHEMA_VERSION,
-    Item,
-    ItemStatus,
-    Store,
+from custom_components.videodrome.engine.store import (
+    database as store_module,
+    history as history_module,
+    items as items_module,
 )
+from custom_components.videodrome.engine.store.database import SCHEMA_VERSION, Store
+from custom_components.videodrome.engine.store.history import INTERRUPTED
+from custom_components.videodrome.engine.store.items import COLUMNS, Item, ItemStatus
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -100,9 +99,9 @@ def test_a_version_3_store_keeps_its_items_and_gains_the_previous_guid(
         patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:3])
         patch.setattr(store_module, "SCHEMA_VERSION", 3)
         version_3_columns = COLUMNS[: COLUMNS.index("plex_previous_guid")]
-        patch.setattr(store_module, "COLUMNS", version_3_columns)
+        patch.setattr(items_module, "COLUMNS", version_3_columns)
         select = f"SELECT {', '.join(version_3_columns)} FROM items"  # noqa: S608 - constants
-        patch.setattr(store_module, "_SELECT", select)
+        patch.setattr(history_module, "_SELECT", select)
         with Store(path) as old:
             assert old.schema_version == 3
             kept = old.add_item(**{**EVERY_FIELD, "status": ItemStatus.INGESTED})

@@ -13,7 +13,7 @@ import pytest
 
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.tmdb import client as tmdb_module
-from custom_components.videodrome.engine.tmdb.client import RateLimiter, TMDbClient, _retry_after
+from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from custom_components.videodrome.engine.tmdb.errors import (
     TMDbAuthError,
     TMDbConnectionError,
@@ -22,6 +22,11 @@ from custom_components.videodrome.engine.tmdb.errors import (
     TMDbRateLimitError,
 )
 from custom_components.videodrome.engine.tmdb.models import Candidate, Season, ShowDetails
+from custom_components.videodrome.engine.tmdb.pacing import (
+    MAX_RETRY_AFTER,
+    RateLimiter,
+    retry_after_seconds,
+)
 from tests.engine.conftest import TMDB_BEARER, TMDB_KEY
 
 if TYPE_CHECKING:
@@ -295,7 +300,7 @@ async def test_rate_limit_storm_gives_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Endless 429s end in TMDbRateLimitError after a bounded number of tries."""
-    monkeypatch.setattr(tmdb_module, "_retry_after", lambda _value: 0.0)
+    monkeypatch.setattr(tmdb_module, "retry_after_seconds", lambda _value: 0.0)
     tmdb_emulator.faults.fail_next = 100
     tmdb_emulator.faults.fail_status = 429
     tmdb = client(session, tmdb_emulator)
@@ -426,14 +431,14 @@ async def test_rate_limiter_spaces_requests() -> None:
         ("3", 3.0),
         ("0.5", 0.5),
         ("-4", 0.0),
-        ("100000", tmdb_module.MAX_RETRY_AFTER),
+        ("100000", MAX_RETRY_AFTER),
         ("soon", 1.0),
         ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
     ],
 )
 def test_retry_after(header: str | None, seconds: float) -> None:
     """Seconds or an HTTP date, bounded; nonsense means one second."""
-    assert _retry_after(header) == seconds
+    assert retry_after_seconds(header) == seconds
 
 
 def test_candidate_reading_is_lenient() -> None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine.ingest import transfer as transfer_module
+from custom_components.videodrome.engine.ingest import fs as fs_module, transfer as transfer_module
 from custom_components.videodrome.engine.ingest.errors import (
     DestinationExistsError,
     NoSpaceError,
@@ -30,14 +30,13 @@ from custom_components.videodrome.engine.ingest.errors import (
     TransferPermissionError,
     VerificationError,
 )
-from custom_components.videodrome.engine.ingest.transfer import (
+from custom_components.videodrome.engine.ingest.fs import (
     FICLONE,
     TEMP_PATTERN,
-    TransferMode,
     cleanup_temporaries,
     same_content,
-    transfer,
 )
+from custom_components.videodrome.engine.ingest.transfer import TransferMode, transfer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -877,7 +876,7 @@ def test_no_safe_publish_means_no_publish(
     message: str,
 ) -> None:
     _fail(monkeypatch, "link", errno.EPERM, lambda src, dst: _is_temp(src))
-    monkeypatch.setattr(transfer_module, "_renameat2", lambda: renameat2)
+    monkeypatch.setattr(fs_module, "renameat2", lambda: renameat2)
     with pytest.raises(error, match=message):
         transfer(source.path, source.library / "Movie.mkv", TransferMode.COPY)
     _nothing_left(source)
@@ -889,14 +888,14 @@ def test_renameat2_missing_from_the_c_library(monkeypatch: pytest.MonkeyPatch) -
             assert name is None
             assert use_errno
 
-    transfer_module._renameat2.cache_clear()
+    fs_module.renameat2.cache_clear()
     monkeypatch.setattr(ctypes, "CDLL", NoRenameat2)
     try:
-        assert transfer_module._renameat2() is None
+        assert fs_module.renameat2() is None
     finally:
-        transfer_module._renameat2.cache_clear()
+        fs_module.renameat2.cache_clear()
     monkeypatch.undo()
-    assert transfer_module._renameat2() is not None
+    assert fs_module.renameat2() is not None
 
 
 def test_publish_link_error(source: Source, monkeypatch: pytest.MonkeyPatch) -> None:

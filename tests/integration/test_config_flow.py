@@ -33,7 +33,7 @@ from custom_components.videodrome.const import (
     DOMAIN,
 )
 from custom_components.videodrome.engine.plex.scan import PathMap
-from custom_components.videodrome.ingest_settings import (
+from custom_components.videodrome.ingest_options_form import (
     describe_sections,
     form_values,
     parse_path_map,

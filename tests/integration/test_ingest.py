@@ -203,12 +203,18 @@ async def test_identify_needs_something(hass: HomeAssistant, ingest_entry: MockC
 
 
 async def test_tmdb_refusing_the_key(
-    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmdb: TMDbEmulator, tmp_path: Path
+    hass: HomeAssistant,
+    ingest_entry: MockConfigEntry,
+    tmdb: TMDbEmulator,
+    tmp_path: Path,
+    media_root: Path,
 ) -> None:
     """A rotated TMDb key: every TMDb-backed service fails with a clear error, and each
     raises the rejected-key repair (the person calling plan or identify needs it too)."""
     source = _drop(tmp_path, "Titanic.1997.mkv")
     queued = _drop(tmp_path, "q/Dune.mkv")
+    loose = media_root / "Movies" / "heat.1995.mkv"
+    loose.write_bytes(b"heat")
     (item,) = (await _call(hass, "ingest", path=str(queued)))["results"]
     tmdb.rotate_key("another-key")
     for service, data in (
@@ -217,12 +223,14 @@ async def test_tmdb_refusing_the_key(
         ("identify", {"path": str(source)}),
         ("identify", {"name": "Heat.1995.mkv"}),
         ("approve", {"item_id": item["item_id"], "tmdb_id": 841}),
+        ("organise", {"path": str(loose)}),
     ):
         issues.clear(hass, issues.ISSUE_TMDB_KEY, ingest_entry.entry_id)
         with pytest.raises(HomeAssistantError, match="rejected the API key"):
             await _call(hass, service, **data)
         issue_id = f"{issues.ISSUE_TMDB_KEY}_{ingest_entry.entry_id}"
         assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None, service
+    assert loose.read_bytes() == b"heat"
 
 
 async def test_awkward_paths(
@@ -245,7 +253,7 @@ async def test_awkward_paths(
     with pytest.raises(ServiceValidationError, match="not readable"):
         await _call(hass, "plan", path=str(source))
     monkeypatch.setattr(os, "access", real_access)
-    monkeypatch.setattr("custom_components.videodrome.engine.ingest.plan.MAX_FILES", 0)
+    monkeypatch.setattr("custom_components.videodrome.engine.ingest.sources.MAX_FILES", 0)
     for service in ("plan", "ingest"):
         with pytest.raises(ServiceValidationError, match="more than 0 files"):
             await _call(hass, service, path=str(ingest))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import json
 from pathlib import Path
 import re
+import sys
 from typing import Any
 
 import homeassistant
@@ -45,6 +48,52 @@ def test_manifest_requirements_are_the_pinned_runtime_requirements() -> None:
         found = re.fullmatch(r"([A-Za-z0-9_.\-]+)(==|>=)[0-9][\w.]*", req)
         assert found, req
         assert found[2] == "==" or found[1].lower() in by_ha, req
+
+
+def _imported_top_level_modules() -> set[str]:
+    """Every module custom_components/videodrome imports (inside functions too), top level."""
+    found: set[str] = set()
+    for path in INTEGRATION.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.partition(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.add(node.module.partition(".")[0])
+    return found
+
+
+def _distribution(requirement: str) -> str:
+    """The canonical name of a requirement's distribution ("RapidFuzz==3" -> "rapidfuzz")."""
+    name = re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _distributions_imported() -> set[str]:
+    providers = importlib.metadata.packages_distributions()
+    return {
+        _distribution(dist)
+        for module in _imported_top_level_modules() - set(sys.stdlib_module_names)
+        for dist in providers.get(module, ())
+    }
+
+
+def test_every_manifest_requirement_is_imported_by_the_integration() -> None:
+    """A requirement Home Assistant installs for Videodrome is one Videodrome imports."""
+    manifest = _json(INTEGRATION / "manifest.json")
+    imported = _distributions_imported()
+    assert {"guessit", "rapidfuzz", "watchdog", "homeassistant"} <= imported
+    unused = {_distribution(req) for req in manifest["requirements"]} - imported
+    assert unused == set(), f"required by the manifest, never imported: {unused}"
+
+
+def test_every_library_the_integration_imports_is_required() -> None:
+    """What it imports is Home Assistant, one of Home Assistant's requirements, or listed."""
+    manifest = _json(INTEGRATION / "manifest.json")
+    provided = {"homeassistant"} | {
+        _distribution(req) for req in importlib.metadata.requires("homeassistant") or ()
+    }
+    listed = {_distribution(req) for req in manifest["requirements"]}
+    assert _distributions_imported() - provided - listed == set()
 
 
 def test_hacs_json_has_only_known_keys() -> None:
@@ -113,14 +162,17 @@ def test_every_entity_translation_key_has_a_name_and_an_icon() -> None:
 def test_every_exception_translation_key_used_exists() -> None:
     source = _integration_source()
     used = set(re.findall(r'translation_key="([a-z_]+)"', source))
-    used |= set(re.findall(r'_(?:validation_error|error|failure)\(\s*"([a-z_]+)"', source))
+    used |= set(re.findall(r'(?:validation_error|service_failure)\(\s*"([a-z_]+)"', source))
+    # services/errors.py's context manager: `translated_errors(hass, "ingest_failed", ...)`.
+    used |= set(re.findall(r'translated_errors\(\s*[\w.]+,\s*"([a-z_]+)"', source))
     exceptions = set(_json(INTEGRATION / "strings.json")["exceptions"])
     assert used <= exceptions, used - exceptions
     assert exceptions <= used, f"unused exception strings: {exceptions - used}"
 
 
 def test_config_flow_errors_and_aborts_have_strings() -> None:
-    source = (INTEGRATION / "config_flow.py").read_text(encoding="utf-8")
+    flow = ("config_flow.py", "sign_in_steps.py")
+    source = "\n".join((INTEGRATION / name).read_text(encoding="utf-8") for name in flow)
     config = _json(INTEGRATION / "strings.json")["config"]
     errors = set(re.findall(r'errors\[[^\]]+\] = "([a-z_]+)"', source))
     assert errors <= set(config["error"])

@@ -36,15 +36,20 @@ import orjson
 
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.ingest import (
+    fs as fs_module,
     organise as organise_module,
-    plan as pipeline_module,
+    pipeline as pipeline_module,
     transfer as transfer_module,
 )
+from custom_components.videodrome.engine.ingest.fs import TEMP_PATTERN
 from custom_components.videodrome.engine.ingest.organise import Organiser
-from custom_components.videodrome.engine.ingest.plan import SUBTITLE_EXTENSIONS, Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.ingest.service import IngestService
-from custom_components.videodrome.engine.ingest.transfer import TEMP_PATTERN, TransferMode
-from custom_components.videodrome.engine.store.database import ItemStatus, Store
+from custom_components.videodrome.engine.ingest.sources import SUBTITLE_EXTENSIONS
+from custom_components.videodrome.engine.ingest.transfer import TransferMode
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import MAX_RETRIES, TMDbClient
 
 if TYPE_CHECKING:
@@ -177,7 +182,7 @@ class Seams:
         reached = self.reached
         _before(transfer_module, "_check_unchanged", lambda: reached("copied"))
         _before(transfer_module, "_publish", lambda: reached("before_publish"))
-        _before(transfer_module, "_sync_folders", lambda: reached("before_folder_sync"))
+        _before(fs_module, "sync_folders", lambda: reached("before_folder_sync"))
         _after(transfer_module, "_rename_noreplace", lambda: reached("renamed"))
         _after(organise_module, "move_noreplace", lambda: reached("moved"))
         real_transfer = pipeline_module.__dict__["transfer"]
@@ -219,7 +224,7 @@ class Seams:
 
     def _wrap_copy(self) -> None:
         reached = self.reached
-        real_copy_file_range, real_read_write = os.copy_file_range, transfer_module._read_write
+        real_copy_file_range, real_read_write = os.copy_file_range, fs_module.copy_chunk
 
         def copy_file_range(source: int, destination: int, count: int, *args: Any) -> int:
             copied = real_copy_file_range(source, destination, min(count, KERNEL_CHUNK), *args)
@@ -234,7 +239,7 @@ class Seams:
             return copied
 
         _replace(os, copy_file_range=copy_file_range)
-        _replace(transfer_module, _read_write=read_write)
+        _replace(fs_module, copy_chunk=read_write)
 
     def _wrap_link(self, *, no_hardlinks: bool) -> None:
         reached = self.reached

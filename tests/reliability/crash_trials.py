@@ -42,8 +42,9 @@ import aiohttp
 import orjson
 
 from custom_components.videodrome.engine.errors import VideodromeError
-from custom_components.videodrome.engine.ingest.transfer import TEMP_PATTERN
-from custom_components.videodrome.engine.store.database import ItemStatus, Store
+from custom_components.videodrome.engine.ingest.fs import TEMP_PATTERN
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
 from tests.reliability.crash_driver import (
     MODES,
     ORGANISE_SEAMS,

@@ -39,7 +39,8 @@ import orjson
 
 from custom_components.videodrome.engine.errors import VideodromeError
 from custom_components.videodrome.engine.ingest import transfer as transfer_module
-from custom_components.videodrome.engine.ingest.transfer import TEMP_PATTERN, TransferMode, transfer
+from custom_components.videodrome.engine.ingest.fs import TEMP_PATTERN
+from custom_components.videodrome.engine.ingest.transfer import TransferMode, transfer
 from custom_components.videodrome.engine.store.database import Store
 from tests.reliability.crash_driver import MIB, make_service
 

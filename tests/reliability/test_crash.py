@@ -18,10 +18,13 @@ import pytest
 
 from custom_components.videodrome.engine.ingest import organise as organise_module
 from custom_components.videodrome.engine.ingest.organise import Organiser
-from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.ingest.service import PLEX_NOT_CHECKED, Event, ReviewError
 from custom_components.videodrome.engine.ingest.transfer import TransferMode, transfer
-from custom_components.videodrome.engine.store.database import INTERRUPTED, ItemStatus, Store
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.history import INTERRUPTED
+from custom_components.videodrome.engine.store.items import ItemStatus
 from tests.emulators.tmdb import TMDbEmulator
 from tests.reliability.crash_driver import NO_NETWORK, ORGANISE_SEAMS, SEAMS, TMDB_KEY, make_service
 from tests.reliability.crash_trials import (
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     from custom_components.videodrome.engine.ingest.service import IngestService
-    from custom_components.videodrome.engine.store.database import Item
+    from custom_components.videodrome.engine.store.items import Item
 
 TRIALS = 56
 ORGANISE_TRIALS = 15

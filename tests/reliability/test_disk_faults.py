@@ -24,7 +24,8 @@ from custom_components.videodrome.engine.ingest import transfer as transfer_modu
 from custom_components.videodrome.engine.ingest.errors import DestinationExistsError
 from custom_components.videodrome.engine.ingest.plan import DESTINATION_EXISTS
 from custom_components.videodrome.engine.ingest.transfer import TransferMode
-from custom_components.videodrome.engine.store.database import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
 from tests.emulators.tmdb import TMDbEmulator
 from tests.reliability.crash_driver import TMDB_KEY, make_service
 from tests.reliability.disk_faults import (

@@ -20,25 +20,20 @@ from hypothesis import example, given, settings, strategies as st
 import pytest
 
 from custom_components.videodrome.engine.errors import UnsafePathError
+from custom_components.videodrome.engine.identify.companions import COMPANION_ROOM, companion_path
 from custom_components.videodrome.engine.identify.identifier import Identification
 from custom_components.videodrome.engine.identify.naming import (
-    COMPANION_ROOM,
     EpisodeName,
     MovieName,
-    companion_path,
     episode_path,
     movie_path,
-    sanitise,
 )
 from custom_components.videodrome.engine.identify.parse import Kind, ParsedName, parse
+from custom_components.videodrome.engine.identify.safe_names import sanitise
 from custom_components.videodrome.engine.identify.score import Decision
-from custom_components.videodrome.engine.ingest.plan import (
-    TARGET_OUTSIDE_ROOT,
-    Action,
-    Pipeline,
-    Settings,
-    source_file,
-)
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import TARGET_OUTSIDE_ROOT, Action, Settings
+from custom_components.videodrome.engine.ingest.sources import source_file
 from custom_components.videodrome.engine.plex.models import LibrarySection
 from custom_components.videodrome.engine.plex.paths import is_within, plex_path, section_for_path
 from tests.reliability.safety import (

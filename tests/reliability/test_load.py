@@ -23,11 +23,13 @@ import pytest
 from bench.load import Runtime, drop
 from bench.throughput import make_library
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.ingest.plan import Pipeline, Settings
+from custom_components.videodrome.engine.ingest.pipeline import Pipeline
+from custom_components.videodrome.engine.ingest.plan import Settings
 from custom_components.videodrome.engine.ingest.service import IngestService
 from custom_components.videodrome.engine.ingest.transfer import TransferMode
 from custom_components.videodrome.engine.ingest.watcher import FolderWatcher
-from custom_components.videodrome.engine.store.database import ItemStatus, Store
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.tmdb import TMDbEmulator

@@ -22,7 +22,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.videodrome.engine.identify import guessit_process as guess_process
-from custom_components.videodrome.engine.tmdb.client import RateLimiter
+from custom_components.videodrome.engine.tmdb.pacing import RateLimiter
 from custom_components.videodrome.runtime.watcher import (
     CONF_AUTO_INGEST,
     CONF_NETWORK_SHARE,

@@ -61,7 +61,7 @@ from custom_components.videodrome.const import CONF_TMDB_API_KEY, DOMAIN
 from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.engine.plex.notifications import NOTIFICATIONS_PATH
 from custom_components.videodrome.engine.tmdb import client as tmdb_module
-from custom_components.videodrome.ingest_settings import form_values
+from custom_components.videodrome.ingest_options_form import form_values
 from custom_components.videodrome.runtime.watcher import (
     CONF_NETWORK_SHARE,
     CONF_RESCAN_INTERVAL,

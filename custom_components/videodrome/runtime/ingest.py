@@ -4,7 +4,7 @@ Everything here is glue: the engine's `IngestService` does the work; this module
 Home Assistant's executor, session and config folder, turns its events into bus events
 (`videodrome_ingested`, `videodrome_review_required`, ...) and a dispatcher signal that the
 review-queue, last-ingest and event entities listen to. Every hour an executor job expires and
-bounds the TMDb cache (engine/tmdb_cache.py) and gives the space back.
+bounds the TMDb cache (engine/store/tmdb_cache.py) and gives the space back.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ from ..data import create_availability
 from ..engine.identify.identifier import Identifier
 from ..engine.identify.score import Thresholds
 from ..engine.ingest.organise import Organiser
-from ..engine.ingest.plan import Pipeline, Settings
+from ..engine.ingest.pipeline import Pipeline
+from ..engine.ingest.plan import Settings
 from ..engine.ingest.service import IngestService
 from ..engine.ingest.transfer import TransferMode
 from ..engine.plex.fix_match import PLEX_CORRECTED, MatchFix
@@ -53,6 +54,7 @@ from ..engine.plex.scan import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
 from ..engine.store.database import Store
 from ..engine.store.tmdb_cache import PURGE_INTERVAL
 from ..engine.tmdb.client import TMDbClient
+from ..entry_files import database_path
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -63,7 +65,7 @@ if TYPE_CHECKING:
 
     from ..engine.ingest.plan import LibraryLookup
     from ..engine.plex.client import PlexClient
-    from ..engine.store.database import Item
+    from ..engine.store.items import Item
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -169,7 +171,7 @@ async def async_create_runtime(
 ) -> IngestRuntime:
     """Open the store, recover from a crash, and wire the engine together."""
     options = entry.options
-    path = Path(hass.config.path(".storage", f"{DOMAIN}_{entry.entry_id}.db"))
+    path = database_path(hass, entry.entry_id)
     store = await hass.async_add_executor_job(_open_store, path)
     key = str(options[CONF_TMDB_API_KEY])
     bearer = key.startswith("eyJ")  # v4 read access tokens are JWTs

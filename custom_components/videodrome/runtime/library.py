@@ -25,7 +25,8 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 
 from ..const import DOMAIN
 from ..engine.availability import log_failure
-from ..engine.library.index import Item, Kind, LibraryIndex, availability, scanned_sections
+from ..engine.library.index import LibraryIndex, scanned_sections
+from ..engine.library.seasons import show_seasons
 from ..engine.plex.errors import PlexError
 from ..engine.plex.scan import PathMap
 from ..engine.tmdb.errors import TMDbError
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
     from ..engine.identify.identifier import Identification
-    from ..engine.library.records import Existing
+    from ..engine.library.records import Existing, Item, Kind
     from ..engine.plex.client import PlexClient
     from ..engine.plex.notifications import Notification
     from ..engine.tmdb.client import TMDbClient
@@ -229,7 +230,7 @@ async def _describe(item: Item, sections: Any, tmdb: TMDbClient | None) -> dict[
             seasons = (await tmdb.tv(item.tmdb)).seasons
         except TMDbError as err:
             _LOGGER.debug("No TMDb seasons for %s: %s", item.title, err)
-    found = availability(item, seasons)
+    found = show_seasons(item, seasons)
     record["availability"] = {
         "summary": found.summary(),
         "present_seasons": list(found.present_seasons),

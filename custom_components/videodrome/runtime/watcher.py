@@ -83,7 +83,7 @@ class WatcherRuntime:
     auto_ingest: bool
     rescan_interval: timedelta
     # Path text, not FileState: 10,000 queued files are 10,000 strings, which the garbage
-    # collector never scans (see engine/watcher.py).
+    # collector never scans (see engine/ingest/watcher.py).
     queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     running: bool = False
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)

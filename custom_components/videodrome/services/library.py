@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
-from ..const import ATTR_CONFIG_ENTRY_ID, DOMAIN
+from ..call_targets import loaded_entry
+from ..const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_IMDB_ID,
+    ATTR_TITLE,
+    ATTR_TMDB_ID,
+    ATTR_TVDB_ID,
+    ATTR_TYPE,
+    ATTR_YEAR,
+    SERVICE_CHECK_LIBRARY,
+)
 from ..permissions import async_register_service
 from ..runtime.library import async_check_library
-
-if TYPE_CHECKING:
-    from ..data import VideodromeConfigEntry
-
-SERVICE_CHECK_LIBRARY = "check_library"
-ATTR_TITLE = "title"
-ATTR_YEAR = "year"
-ATTR_TYPE = "type"
-ATTR_TMDB_ID = "tmdb_id"
-ATTR_TVDB_ID = "tvdb_id"
-ATTR_IMDB_ID = "imdb_id"
+from .errors import validation_error
+from .fields import ENTRY, ID
 
 CHECK_LIBRARY_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        **ENTRY,
         vol.Optional(ATTR_TITLE): vol.All(cv.string, vol.Length(min=1, max=300)),
         vol.Optional(ATTR_YEAR): vol.All(vol.Coerce(int), vol.Range(min=1870, max=2200)),
         vol.Optional(ATTR_TYPE): vol.In(["movie", "show"]),
-        vol.Optional(ATTR_TMDB_ID): vol.All(cv.positive_int, vol.Range(max=2**63 - 1)),
-        vol.Optional(ATTR_TVDB_ID): vol.All(cv.positive_int, vol.Range(max=2**63 - 1)),
+        vol.Optional(ATTR_TMDB_ID): ID,
+        vol.Optional(ATTR_TVDB_ID): ID,
         vol.Optional(ATTR_IMDB_ID): vol.All(cv.string, vol.Match(r"^tt\d{7,9}$")),
     }
 )
@@ -50,14 +48,10 @@ def async_setup_library_services(hass: HomeAssistant) -> None:
 
 
 async def _check_library(call: ServiceCall) -> ServiceResponse:
-    from .scan import loaded_entry  # noqa: PLC0415 (services imports this module)
-
     data = call.data
     if not any(k in data for k in (ATTR_TITLE, ATTR_TMDB_ID, ATTR_TVDB_ID, ATTR_IMDB_ID)):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="title_or_id_required"
-        )
-    entry: VideodromeConfigEntry = loaded_entry(call.hass, data.get(ATTR_CONFIG_ENTRY_ID))
+        raise validation_error("title_or_id_required")
+    entry = loaded_entry(call.hass, data.get(ATTR_CONFIG_ENTRY_ID))
     runtime = entry.runtime_data
     ingest = runtime.ingest
     return await async_check_library(

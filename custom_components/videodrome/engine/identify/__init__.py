@@ -1,5 +1,6 @@
 """From a file name to a decision: parse (guessit in a child process), score, identify, name.
 
 Owns the guessit child process, TMDb candidate scoring, the decision and its reasons, and
-Plex's naming rules. May import `tmdb`, `store` and the engine's top-level modules.
+Plex's naming rules (`naming`, `companions`, `safe_names`, `language_codes`).
+May import `tmdb`, `store` and the engine's top-level modules.
 """

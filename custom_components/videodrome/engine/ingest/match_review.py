@@ -24,7 +24,7 @@ from ..errors import VideodromeError
 from ..plex.errors import PlexError
 from ..plex.fix_match import PLEX_ACCEPTED, PLEX_CORRECTED, MatchFix, MatchFixer, MatchTarget
 from ..plex.scan import PLEX_MATCHED, PLEX_MISMATCH
-from ..store.database import ItemStatus
+from ..store.items import ItemStatus
 from ..tmdb.posters import item_poster_url
 from .errors import ReviewError
 from .events import Event
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from ..identify.identifier import Identification
     from ..plex.scan import PlexSync, Verification
-    from ..store.database import Item
+    from ..store.items import Item
     from ..tmdb.client import TMDbClient
 
 _LOGGER = logging.getLogger(__name__)

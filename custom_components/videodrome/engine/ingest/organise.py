@@ -15,9 +15,7 @@ an undo cut short by a crash is finished by the next one.
 
 from __future__ import annotations
 
-import ctypes
 from dataclasses import dataclass, replace
-import errno
 import logging
 import os
 from pathlib import Path
@@ -27,16 +25,16 @@ import uuid
 
 from ..availability import log_failure
 from ..errors import VideodromeError
-from ..store.database import Item, ItemStatus
+from ..store.items import Item, ItemStatus
+from . import fs
 from .errors import CrossFilesystemError, DestinationExistsError, TransferError
 from .plan import Action, PlannedFile
-from .transfer import _NO_NOREPLACE, AT_FDCWD, RENAME_NOREPLACE, _renameat2
 
 if TYPE_CHECKING:
     from ..blocking import BlockingRunner
     from ..plex.scan import PlexSync
     from ..store.database import Store
-    from .plan import Pipeline
+    from .pipeline import Pipeline
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -63,18 +61,13 @@ def move_noreplace(source: Path, destination: Path) -> None:
     if os.path.lexists(destination):
         raise DestinationExistsError(f"{destination} exists already; nothing was renamed")
     destination.parent.mkdir(parents=True, exist_ok=True)
-    rename = _renameat2()
-    if rename is not None:
-        result = rename(
-            AT_FDCWD, os.fsencode(source), AT_FDCWD, os.fsencode(destination), RENAME_NOREPLACE
-        )
-        if result == 0:
+    try:
+        if fs.rename_noreplace(source, destination):
             return
-        code = ctypes.get_errno()
-        if code == errno.EEXIST:
-            raise DestinationExistsError(f"{destination} appeared meanwhile; nothing was renamed")
-        if code not in _NO_NOREPLACE:
-            raise OSError(code, os.strerror(code), str(source), None, str(destination))
+    except FileExistsError:
+        raise DestinationExistsError(
+            f"{destination} appeared meanwhile; nothing was renamed"
+        ) from None
     # No RENAME_NOREPLACE here: link first (fails if the name is taken), then drop the old
     # name. A crash in between leaves the file under both names, never under neither.
     try:

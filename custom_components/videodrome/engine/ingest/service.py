@@ -24,22 +24,24 @@ from ..identify.parse import parse
 from ..identify.score import Decision, Scored, Verdict
 from ..plex.fix_match import MatchFix
 from ..plex.scan import PlexSync, Verification
-from ..store.database import Item, ItemStatus, Store
+from ..store.items import Item, ItemStatus
 from .errors import ReviewError, TransferError
 from .events import Event
+from .fs import cleanup_temporaries
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
-from .plan import Action, PlannedFile, SourceFile, source_file
-from .transfer import cleanup_temporaries
+from .plan import Action, PlannedFile
+from .sources import SourceFile, source_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ..blocking import BlockingRunner
     from ..identify.identifier import Identification, Identifier
+    from ..store.database import Store
     from ..tmdb.client import TMDbClient
     from .organise import Organiser
-    from .plan import Pipeline
+    from .pipeline import Pipeline
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -40,7 +40,8 @@ from .requests import (
 
 if TYPE_CHECKING:
     from ..identify.identifier import Identifier
-    from ..store.database import Item, Store
+    from ..store.database import Store
+    from ..store.items import Item
     from ..tmdb.client import ExternalSource, TMDbClient
 
 _LOGGER = logging.getLogger(__name__)

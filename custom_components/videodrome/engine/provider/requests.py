@@ -20,7 +20,7 @@ from .errors import ProviderRequestError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from ..store.database import Item
+    from ..store.items import Item
 
 MAX_TEXT: Final = 512
 MAX_NAME: Final = 255  # a title, and each part of a file name (NAME_MAX)

@@ -1,5 +1,7 @@
 """SQLite: the history, the review queue and the TMDb cache, in one file per entry.
 
-Owns the database schema and its migrations. Imports nothing of the engine but the modules
-at the engine's top level (errors, blocking, availability).
+`database` owns the file, its connection, the schema and its migrations (`Store`); `items`
+the history's rows, `history` their queries, `tmdb_cache` the cache's table and bounds.
+Imports nothing of the engine but the modules at the engine's top level (errors, blocking,
+availability).
 """

@@ -2,11 +2,11 @@
 
 Every request goes through `TMDbClient._get`, which
 - answers from memory, then from the SQLite cache (`Store.tmdb_cache`, whose ages and bounds
-  tmdb_cache.py sets), before asking TMDb; memory keeps TMDb's bytes, not the decoded JSON, so
-  that thousands of answers cost the garbage collector nothing to scan (decoding one again
-  takes microseconds);
+  store/tmdb_cache.py sets), before asking TMDb; memory keeps TMDb's bytes, not the decoded
+  JSON, so that thousands of answers cost the garbage collector nothing to scan (decoding one
+  again takes microseconds);
 - shares one request among callers asking the same thing at the same time;
-- keeps to TMDb's rate (about 40 requests/s) with a spacing limiter, and at most
+- keeps to TMDb's rate (about 40 requests/s) with a spacing limiter (pacing.py), and at most
   `concurrency` requests in flight;
 - backs off on 429 for as long as `Retry-After` says (pausing every request, not only the one
   that was refused), and retries 5xx answers, timeouts and dropped connections with jittered
@@ -26,11 +26,9 @@ import asyncio
 from collections import OrderedDict
 from contextvars import ContextVar
 from dataclasses import dataclass
-import email.utils
 from http import HTTPStatus
 import logging
 import random
-import time
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
@@ -48,6 +46,7 @@ from .errors import (
     TMDbRateLimitError,
 )
 from .models import Candidate, Season, ShowDetails
+from .pacing import RateLimiter, retry_after_seconds
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -63,7 +62,6 @@ DEFAULT_CONCURRENCY = 5
 DEFAULT_TIMEOUT = 10.0
 MAX_RETRIES = 3
 MAX_RATE_LIMITED = 8
-MAX_RETRY_AFTER = 60.0
 MEMORY_ENTRIES = 4096
 _TIMED_OUT = 0
 _UNREACHABLE = -1
@@ -88,43 +86,6 @@ class TMDbStats:
     shared: int = 0
     retries: int = 0
     rate_limited: int = 0
-
-
-class RateLimiter:
-    """Spaces requests at least `1 / rate` seconds apart; `pause()` holds everyone back."""
-
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        """Allow `rate` requests per second."""
-        self._interval = 1.0 / rate
-        self._clock = clock
-        self._next = 0.0
-
-    async def acquire(self) -> None:
-        """Wait for the next free slot (slots are handed out in order, without a lock)."""
-        now = self._clock()
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
-    def pause(self, seconds: float) -> None:
-        """No request before `seconds` from now (TMDb said 429)."""
-        self._next = max(self._next, self._clock() + seconds)
-
-
-def _retry_after(value: str | None) -> float:
-    """Seconds from a `Retry-After` header (seconds or an HTTP date); 1 when absent or odd."""
-    if not value:
-        return 1.0
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except TypeError, ValueError:
-            return 1.0
-        seconds = when.timestamp() - time.time()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 class TMDbClient:
@@ -334,7 +295,7 @@ class TMDbClient:
                 self.stats.rate_limited += 1
                 if refusals > MAX_RATE_LIMITED:
                     raise TMDbRateLimitError(f"TMDb kept refusing {path} with 429")
-                wait = _retry_after(retry_after)
+                wait = retry_after_seconds(retry_after)
                 _LOGGER.debug("TMDb rate limit on %s: waiting %.1f s", path, wait)
                 self._limiter.pause(wait)
                 continue

@@ -113,7 +113,7 @@ class SeasonSummary:
 
 @dataclass(frozen=True, slots=True)
 class ShowDetails:
-    """A show with its seasons (for availability and for naming episodes)."""
+    """A show with its seasons (for the seasons a show lacks, and for naming episodes)."""
 
     candidate: Candidate
     seasons: tuple[SeasonSummary, ...]

@@ -1,0 +1,215 @@
+"""Ingest: plan what happens to each file, then carry the plan out without losing anything.
+
+`Pipeline.plan()` identifies every video under a path (sources.py), works out where it
+belongs and checks that place (destination.py), giving each file an action and the reason
+codes plan.py lists. `Pipeline.execute()` transfers the video and its companions (subtitles)
+with `transfer.transfer()`: hardlink, reflink or a verified copy published without
+clobbering. Sources are never removed. Blocking work (directory walks, stat, transfers) runs
+through `run_blocking` (Home Assistant's executor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+import logging
+import os
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from ..blocking import BlockingRunner, run_in_default_executor
+from ..identify.score import Decision
+from .destination import check_destination, is_published, within
+from .errors import DestinationExistsError, TransferError
+from .plan import (
+    ALREADY_IN_LIBRARY,
+    ALREADY_INGESTED,
+    NOT_THE_FEATURE,
+    TARGET_OUTSIDE_ROOT,
+    Action,
+    PlannedFile,
+)
+from .sources import find_companions, find_sources
+from .transfer import TransferResult, transfer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..identify.identifier import Identification, Identifier
+    from ..library.records import Existing
+    from .plan import LibraryLookup, Settings
+    from .sources import SourceFile
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Executed:
+    """What a transfer did: the video's result and each companion's (None when skipped)."""
+
+    planned: PlannedFile
+    video: TransferResult
+    companions: tuple[tuple[Path, str | None], ...] = field(default=())
+
+
+class Pipeline:
+    """Plans and executes ingests for one set of folders."""
+
+    def __init__(
+        self,
+        identifier: Identifier,
+        settings: Settings,
+        *,
+        lookup: LibraryLookup | None = None,
+        run_blocking: BlockingRunner | None = None,
+    ) -> None:
+        """Identify with `identifier`; ask `lookup` whether Plex already has a title."""
+        self._identifier = identifier
+        self.settings = settings
+        self._lookup = lookup
+        self._run_blocking = run_blocking or run_in_default_executor
+
+    def library_changed(self) -> None:
+        """Something was added to the library: the lookup must ask again."""
+        if self._lookup is not None:
+            self._lookup.invalidate()
+
+    @property
+    def identifier(self) -> Identifier:
+        """The identifier the pipeline uses."""
+        return self._identifier
+
+    async def sources(self, path: Path) -> list[SourceFile]:
+        """The candidate videos at `path` (a file, or every video below a folder)."""
+        return list(await self._run_blocking(lambda: find_sources(path)))
+
+    async def plan(self, path: Path) -> list[PlannedFile]:
+        """Identify and check every video at `path` (a file or a folder)."""
+        found = await self.sources(path)
+        planned = [await self.plan_file(source) for source in found]
+        return _largest_is_the_feature(planned)
+
+    async def plan_file(self, source: SourceFile) -> PlannedFile:
+        """Identify one file and check where it would go."""
+        root = next((f for f in self.settings.ingest_folders if within(source.path, f)), None)
+        found = await self._identifier.identify(source.path, root=root)
+        return await self.plan_identified(source, found)
+
+    async def plan_identified(self, source: SourceFile, found: Identification) -> PlannedFile:
+        """Check where an identified file would go (also after a person corrected the match)."""
+        action = {
+            Decision.AUTO: Action.TRANSFER,
+            Decision.REVIEW: Action.REVIEW,
+            Decision.MANUAL: Action.MANUAL,
+            Decision.SKIP: Action.SKIP,
+        }[found.decision]
+        reasons = list(found.reasons)
+        if found.target is None or found.library is None:
+            return PlannedFile(source, found, action, tuple(reasons))
+        root = self.settings.root(found.library)
+        target = found.target
+        if found.library == "tv" and self._lookup is not None:
+            # A show Plex already has keeps its folder: no second "Show (Year) {tvdb-N}" beside
+            # the user's "Show".
+            folder = await self._lookup.show_folder(found)
+            if folder is not None:
+                # Plex's path, normalised: "Show/../Other" must not pass a link named "Show".
+                folder = Path(os.path.normpath(folder))  # noqa: ASYNC240 (string work only)
+            if folder is not None and within(folder, root) and folder != root:
+                target = PurePosixPath(folder.relative_to(root), *target.parts[1:])
+                found = replace(found, target=target)
+        destination = root / target
+        checked = None
+        if ".." not in target.parts and within(destination, root):
+            checked = await self._run_blocking(
+                lambda: check_destination(source.path, destination, root)
+            )
+        if checked is None:
+            # Naming never produces such a target; a folder in the library that is a link
+            # leading out of it (or a hostile path from Plex) does.
+            return PlannedFile(source, found, Action.MANUAL, (*reasons, TARGET_OUTSIDE_ROOT))
+        companions, state = checked
+        existing: Existing | None = None
+        if state is not None:
+            reasons.append(state)
+            action = Action.SKIP if state == ALREADY_INGESTED else Action.REVIEW
+        elif self._lookup is not None and action in {Action.TRANSFER, Action.REVIEW}:
+            existing = await self._lookup.find(found)
+            if existing is not None:
+                reasons.append(ALREADY_IN_LIBRARY)
+                action = Action.REVIEW
+        return PlannedFile(
+            source, found, action, tuple(reasons), destination, tuple(companions), existing
+        )
+
+    async def execute(self, planned: PlannedFile) -> Executed:
+        """Transfer the video, then its companions; raises TransferError for the video only."""
+        destination = planned.destination
+        if destination is None:
+            raise TransferError(f"{planned.source.path} has no destination to transfer to")
+        settings = self.settings
+        video: TransferResult = await self._run_blocking(
+            lambda: transfer(
+                planned.source.path,
+                destination,
+                settings.mode,
+                verify_checksum=settings.verify_checksum,
+            )
+        )
+        return Executed(planned, video, await self._transfer_companions(planned.companions))
+
+    async def resume(
+        self, source: Path, destination: Path
+    ) -> tuple[tuple[Path, str | None], ...] | None:
+        """After a crash: finish a transfer whose video had already reached `destination`.
+
+        When `destination` is the source's finished transfer (see `is_published()` in
+        destination.py), the subtitles not yet beside it follow, and their results are
+        returned (an existing one reads `destination_exists`). None when the video is not
+        there: it must be transferred again.
+        """
+        if not await self._run_blocking(lambda: is_published(source, destination)):
+            return None
+        pairs = await self._run_blocking(lambda: find_companions(source, destination))
+        return await self._transfer_companions(pairs)
+
+    async def _transfer_companions(
+        self, pairs: Iterable[tuple[Path, Path]]
+    ) -> tuple[tuple[Path, str | None], ...]:
+        """Transfer subtitles; each target with None, or why it was not transferred."""
+        mode = self.settings.mode
+        done: list[tuple[Path, str | None]] = []
+        for source, target in pairs:
+            try:
+                await self._run_blocking(
+                    lambda s=source, t=target: transfer(s, t, mode)  # type: ignore[misc]
+                )
+            except DestinationExistsError:
+                done.append((target, "destination_exists"))
+            except TransferError as err:
+                _LOGGER.warning("Companion %s not transferred: %s", source, err)
+                done.append((target, str(err)))
+            else:
+                done.append((target, None))
+        return tuple(done)
+
+
+def _largest_is_the_feature(planned: list[PlannedFile]) -> list[PlannedFile]:
+    """Several videos of one movie (not parts) in one folder: only the largest is filed."""
+    groups: dict[tuple[Path, int, int | None], list[PlannedFile]] = {}
+    for item in planned:
+        match = item.found.match
+        if match is None or match.media_type != "movie":
+            continue
+        key = (item.source.path.parent, match.tmdb_id, item.found.parsed.part)
+        groups.setdefault(key, []).append(item)
+    losers: set[Path] = set()
+    for group in groups.values():
+        if len(group) > 1:
+            feature = max(group, key=lambda p: p.source.size)
+            losers.update(p.source.path for p in group if p is not feature)
+    return [
+        replace(p, action=Action.SKIP, reasons=(*p.reasons, NOT_THE_FEATURE))
+        if p.source.path in losers
+        else p
+        for p in planned
+    ]

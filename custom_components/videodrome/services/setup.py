@@ -1,0 +1,26 @@
+"""Register every Videodrome service action, once, in `async_setup`.
+
+Each module registers its own through permissions.py (`admin=` says who may call it):
+scan.py `scan`; library.py `check_library`; ingest.py `ingest`, `plan`, `identify`,
+`approve`, `reject`, `history`; organise.py `organise`, `undo`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .ingest import async_setup_ingest_services
+from .library import async_setup_library_services
+from .organise import async_setup_organise_services
+from .scan import async_setup_scan_services
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the services (they exist whether or not a server is configured)."""
+    async_setup_scan_services(hass)
+    async_setup_library_services(hass)
+    async_setup_ingest_services(hass)
+    async_setup_organise_services(hass)
