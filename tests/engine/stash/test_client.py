@@ -558,3 +558,49 @@ async def test_the_key_is_never_in_a_log_line_an_error_or_a_repr(
         texts += [str(err), repr(err), "".join(traceback.format_exception(err))]
     assert any("Stash" in t for t in texts)
     assert not [t for t in texts if STASH_KEY in t or "stash-test-api-key" in t]
+
+
+# ---- hooks: who hears of each request, who may refuse one ---------------------------------
+
+
+async def test_on_result_hears_how_every_request_ended(
+    session: aiohttp.ClientSession, stash_emulator: StashEmulator
+) -> None:
+    heard: list[type[StashError] | None] = []
+    client = stash(
+        session, stash_emulator, cache_ttl=0, on_result=lambda e: heard.append(e and type(e))
+    )
+    await client.scene("1")
+    stash_emulator.api_key = "rotated"
+    with pytest.raises(StashAuthError):
+        await client.scene("1")
+    stash_emulator.faults.fail_next = 1
+    with pytest.raises(StashConnectionError):
+        await client.validate()
+    assert heard == [None, StashAuthError, StashConnectionError]
+
+
+async def test_the_callers_gate_sees_each_request_that_goes_out(
+    session: aiohttp.ClientSession, stash_emulator: StashEmulator
+) -> None:
+    asked: list[str] = []
+
+    async def gate(what: str) -> None:
+        asked.append(what)
+        if len(asked) > 2:
+            raise LookupError("refused by the caller")
+
+    client = stash(session, stash_emulator)
+    token = client_module.request_gate.set(gate)
+    try:
+        await client.scene("1")
+        await client.scene("1")  # from the cache: not a request
+        await client.image(ImageKind.SCREENSHOT, "1")
+        with pytest.raises(LookupError):
+            await client.scene("2")
+    finally:
+        client_module.request_gate.reset(token)
+    assert asked == ["VideodromeScene", "/scene/1/screenshot", "VideodromeScene"]
+    assert len(stash_emulator.requests) == 2
+    await client.scene("2")  # without the gate
+    assert len(stash_emulator.requests) == 3

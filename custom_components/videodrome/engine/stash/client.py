@@ -6,12 +6,17 @@ none is sent when the key is empty, for a Stash without authentication), applies
 follows no redirect (Stash sends a request without a key to its login page) and maps failures
 onto the errors of `errors.py`, whose messages name the operation or route only. Answers are
 kept in an `AnswerCache` for `cache_ttl` seconds (0: never). How each request ended goes to
-the client's `Availability`, when it has one (engine/availability.py).
+the client's `Availability`, when it has one (engine/availability.py), and to its `on_result`
+listener (the integration's reachability sensor and its repair issue for a refused key).
+Before a request goes out (never for an answer from the cache), the `request_gate` of the
+caller's context, when it set one, is awaited: the metadata provider bounds what one of its
+requests may cost Stash that way (provider/budget.py), and may refuse it.
 """
 
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
@@ -56,6 +61,12 @@ MAX_IMAGE_BYTES: Final = 20 * 1024 * 1024
 _ERROR_TEXT: Final = 200  # of a GraphQL error message, at most
 
 type ErrorKey = Literal["cannot_connect", "invalid_auth", "not_stash"]
+
+# Awaited with what is asked (an operation or an image route) before every request that goes
+# out to Stash in the context that set it; it may raise to refuse the request.
+request_gate: ContextVar[Callable[[str], Awaitable[None]] | None] = ContextVar(
+    "stash_request_gate", default=None
+)
 
 
 class ImageKind(StrEnum):
@@ -113,11 +124,12 @@ class StashClient:
         request_timeout: float = DEFAULT_TIMEOUT,
         verify_ssl: bool = True,
         availability: Availability | None = None,
+        on_result: Callable[[StashError | None], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Talk to the Stash at `url` (`http://host:9999`); an empty `api_key` sends none.
 
-        `availability` is told how every request ended (None: nobody listens).
+        `availability` and `on_result` are told how every request ended (None: an answer).
         """
         base = URL(url.strip())
         if base.scheme not in {"http", "https"} or not base.host:
@@ -130,6 +142,7 @@ class StashClient:
         self._timeout = request_timeout
         self._verify_ssl = verify_ssl
         self._availability = availability
+        self._on_result = on_result
         self.cache = AnswerCache(cache_ttl, clock=clock)
 
     def __repr__(self) -> str:
@@ -186,9 +199,13 @@ class StashClient:
         except StashError as err:
             if self._availability is not None:
                 self._availability.report(err)
+            if self._on_result is not None:
+                self._on_result(err)
             raise
         if self._availability is not None:
             self._availability.succeeded()
+        if self._on_result is not None:
+            self._on_result(None)
         return result
 
     async def _validate(self) -> StashInfo:
@@ -280,6 +297,8 @@ class StashClient:
         accept: str = "application/json",
     ) -> _Reply:
         """One request, its answer read (within a size bound); never follows a redirect."""
+        if (gate := request_gate.get()) is not None:
+            await gate(what)
         headers = {"Accept": accept}
         if body is not None:
             headers["Content-Type"] = "application/json"
