@@ -119,13 +119,18 @@ class ProviderHub:
         The id is read from the entry each time (a new one works at once, the old one stops),
         and compared with every entry's in constant time.
         """
-        asked = provider_id.encode("utf-8", "surrogatepass")
         found: MetadataProvider | None = None
         for served in self.served.values():
-            secret = str(served.entry.data.get(CONF_PROVIDER_ID) or "")
-            if hmac.compare_digest(secret.encode(), asked) and secret:
+            if has_secret(served.entry, provider_id):
                 found = served.providers[kind]
         return found
+
+
+def has_secret(entry: ConfigEntry[Any], provider_id: str) -> bool:
+    """Whether `provider_id` is the entry's secret id (compared in constant time)."""
+    secret = str(entry.data.get(CONF_PROVIDER_ID) or "")
+    asked = provider_id.encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(secret.encode(), asked) and bool(secret)
 
 
 class MaskProviderIds(logging.Filter):
@@ -218,13 +223,19 @@ def async_setup_entry_provider(
     )
 
 
-def provider_urls(hass: HomeAssistant, provider_id: str) -> dict[str, str]:
-    """The addresses to add in Plex, on Home Assistant's local address when it has one."""
+def provider_base(hass: HomeAssistant, provider_id: str) -> str:
+    """The providers' common address, on Home Assistant's local address when it has one."""
     try:
         base = get_url(hass, allow_external=False, allow_cloud=False)
     except NoURLAvailableError:
         base = "http://<Home Assistant address>:8123"
-    return {f"{kind}_url": f"{base}{PROVIDER_URL}/{provider_id}/{kind}" for kind in KINDS}
+    return f"{base}{PROVIDER_URL}/{provider_id}"
+
+
+def provider_urls(hass: HomeAssistant, provider_id: str) -> dict[str, str]:
+    """The addresses to add in Plex (the Stash provider's is stash_provider_http's)."""
+    base = provider_base(hass, provider_id)
+    return {f"{kind}_url": f"{base}/{kind}" for kind in KINDS}
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:

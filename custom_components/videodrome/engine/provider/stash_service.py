@@ -89,7 +89,7 @@ class StashProvider:
         self.letterbox = letterbox
         self._run_blocking = run_blocking or run_in_default_executor
         self._limits = limits or StashLimits.create()
-        self._on_scene = on_scene
+        self.on_scene = on_scene
         self._poster_width = poster_width
         self._root = _answer(stash_media_provider(version))
         self.posters = AnswerCache(
@@ -111,8 +111,8 @@ class StashProvider:
     async def metadata(self, rating_key: str, base_url: str) -> Answer:
         """One scene as a movie (a movie has no children: `includeChildren` changes nothing)."""
         scene = await self._scene(rating_key)
-        if self._on_scene is not None:
-            self._on_scene(scene.id)
+        if self.on_scene is not None:
+            self.on_scene(scene.id)
         document = scene_metadata(scene, base_url, letterbox=self.letterbox)
         return _answer(stash_container([document]))
 

@@ -142,7 +142,7 @@ class StashClient:
         self._timeout = request_timeout
         self._verify_ssl = verify_ssl
         self._availability = availability
-        self._on_result = on_result
+        self.on_result = on_result
         self.cache = AnswerCache(cache_ttl, clock=clock)
 
     def __repr__(self) -> str:
@@ -199,13 +199,13 @@ class StashClient:
         except StashError as err:
             if self._availability is not None:
                 self._availability.report(err)
-            if self._on_result is not None:
-                self._on_result(err)
+            if self.on_result is not None:
+                self.on_result(err)
             raise
         if self._availability is not None:
             self._availability.succeeded()
-        if self._on_result is not None:
-            self._on_result(None)
+        if self.on_result is not None:
+            self.on_result(None)
         return result
 
     async def _validate(self) -> StashInfo:
