@@ -39,11 +39,11 @@ from .provider_http import (
     DATA_PROVIDERS,
     PROVIDER_URL,
     ProviderHub,
-    _error,
-    _flag,
-    _read_json,
-    _reply,
+    answer_response,
+    error_response,
     has_secret,
+    read_flag,
+    read_json_body,
 )
 
 if TYPE_CHECKING:
@@ -168,28 +168,29 @@ class StashProviderView(HomeAssistantView):
         if provider is None:
             raise web.HTTPNotFound  # what an address that does not exist gets
         if request.method == "POST" and (rating_key != "matches" or relation or image):
-            return _error(405, "read-only: only matches may be posted", {"Allow": "GET"})
+            return error_response(405, "read-only: only matches may be posted", {"Allow": "GET"})
         wait = self._hub.limiter.admit(request.remote or "")
         if wait > 0:
-            return _error(429, "too many requests", {"Retry-After": str(math.ceil(wait))})
+            return error_response(429, "too many requests", {"Retry-After": str(math.ceil(wait))})
         try:
             if image:
                 return await self._image(provider, image)
             base = _base_url(request, provider_id)
-            return _reply(await self._answer(request, provider, base, rating_key, relation))
+            answer = await self._answer(request, provider, base, rating_key, relation)
+            return answer_response(answer)
         except ProviderRequestError as err:
-            return _error(400, str(err))
+            return error_response(400, str(err))
         except ProviderNotFoundError:
-            return _error(404, "not found")
+            return error_response(404, "not found")
         except ProviderBusyError as err:
             retry = str(max(math.ceil(err.retry_after), 1))
-            return _error(503, str(err), {"Retry-After": retry})
+            return error_response(503, str(err), {"Retry-After": retry})
         except StashError as err:
             self._debug("The Stash provider could not ask Stash: %s", err)
-            return _error(500, "Stash is not available")
+            return error_response(500, "Stash is not available")
         except Exception:  # noqa: BLE001 - Plex gets a plain 500, the debug log the details
             self._debug("The Stash provider failed on a %s request", request.method, trace=True)
-            return _error(500, "internal error")
+            return error_response(500, "internal error")
 
     def _debug(self, message: str, *args: object, trace: bool = False) -> None:
         """A debug line, at most one every LOG_INTERVAL (never the path: it holds the id)."""
@@ -217,7 +218,7 @@ class StashProviderView(HomeAssistantView):
         read_language(request.headers, request.query)  # one language: Stash's
         if rating_key == "matches" and not relation:
             if request.method == "POST":
-                asked = MatchRequest.from_json(await _read_json(request))
+                asked = MatchRequest.from_json(await read_json_body(request))
             else:
                 asked = MatchRequest.from_query(request.query)
             return await provider.match(asked, base)
@@ -225,7 +226,7 @@ class StashProviderView(HomeAssistantView):
             return provider.root()
         match relation:
             case "":
-                _flag(request.query, "includeChildren")  # checked; a movie has no children
+                read_flag(request.query, "includeChildren")  # checked; a movie has no children
                 return await provider.metadata(rating_key, base)
             case "children" | "grandchildren":
                 return await provider.children(

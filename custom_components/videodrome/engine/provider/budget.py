@@ -43,8 +43,8 @@ MAX_WAIT: Final = 2.0
 MAX_QUEUED_PARSES: Final = 4
 PARSE_RETRY_AFTER: Final = 2.0  # guessit's time limit for one name
 MAX_STASH_REQUESTS: Final = MAX_PAGES
-STASH_RATE: Final = 20.0
-STASH_BURST: Final = 40.0
+STASH_RATE: Final = 40.0
+STASH_BURST: Final = 80.0
 
 
 class RequestBudget:
