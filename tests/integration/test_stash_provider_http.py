@@ -250,6 +250,8 @@ async def test_hostile_requests(
         status, data, _ = await plex.post(matches, **kwargs)
         assert status == 400
         assert message in data["error"]
+    status, data, _ = await plex.get(f"{root}/library/metadata/stash-1", headers={"Host": "a:b:c"})
+    assert (status, data) == (400, {"error": "the Host header is not an address"})
     # Stash away: a plain 500, and Home Assistant's log gets nothing above debug.
     stash.faults.fail_next = 10
     status, data, _ = await plex.get(f"{root}/library/metadata/stash-3")
@@ -279,6 +281,7 @@ async def test_hostile_requests(
     ]
     assert not any(r.exc_info for r in caplog.records)
     assert served.data[CONF_PROVIDER_ID] not in caplog.text
+    assert STASH_KEY not in caplog.text
 
 
 async def test_unloading_stops_serving(

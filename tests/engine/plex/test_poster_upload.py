@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from custom_components.videodrome.engine.errors import VideodromeError
+from custom_components.videodrome.engine.plex import poster_upload
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.poster_upload import PosterUploads
 from tests.conftest import PLEX_TOKEN
@@ -137,3 +138,19 @@ async def test_the_upload_is_what_python_plexapi_sends(
     images = plex_emulator.library.poster_images
     assert images[theirs.rating_key] == images[ours.rating_key] == POSTER
     assert theirs.poster == ours.poster == "upload://"
+
+
+async def test_the_guids_done_are_bounded(
+    client: PlexClient, plex_emulator: PlexEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(poster_upload, "MAX_DONE", 1)
+    first, second = _store(plex_emulator), _store(plex_emulator, guid=GUID + "0")
+    uploads = PosterUploads(client, delays=QUICK)
+    uploads.want(first.guid, _image)
+    await _settled(uploads)
+    uploads.want(second.guid, _image)
+    await _settled(uploads)
+    assert (uploads.uploaded_to(first.guid), uploads.uploaded_to(second.guid)) == (
+        None,
+        second.rating_key,
+    )

@@ -289,3 +289,14 @@ async def test_stash_away_is_an_error_of_stash(
         await provider.match(_request(HARBOUR), BASE)
     with pytest.raises(StashConnectionError):
         await provider.image(ImageRoute.POSTER, "1")
+
+
+async def test_a_poster_asked_for_while_it_is_made_is_made_once(
+    session: aiohttp.ClientSession,
+) -> None:
+    counted = Counted()
+    provider = StashProvider(StashClient(session, NOWHERE), run_blocking=counted)
+    shot = draw_image("one shot", 64, 36)
+    made = await asyncio.gather(*(provider.poster(shot) for _ in range(MAX_RENDERING + 2)))
+    assert len(set(made)) == 1
+    assert counted.jobs == MAX_RENDERING  # those that waited found it made
