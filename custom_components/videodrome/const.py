@@ -98,3 +98,6 @@ CONF_STASH_UPLOAD_POSTERS: Final = "stash_upload_posters"
 CONF_STASH_CACHE_SECONDS: Final = "stash_cache_seconds"
 DEFAULT_STASH_CACHE_SECONDS: Final = 300
 MAX_STASH_CACHE_SECONDS: Final = 86_400
+# An option until config entry version 1.3 (deferring Python's full garbage collections during
+# a burst of files); the migration to 1.3 drops it from the stored options.
+REMOVED_DEFER_FULL_GC: Final = "defer_full_gc"

@@ -22,7 +22,7 @@ import re
 from typing import TYPE_CHECKING, Final
 
 from ..blocking import BlockingRunner, run_in_default_executor
-from ..identify.parse import Kind, Reading
+from ..identify.parsed_name import Kind, Reading
 from ..identify.score import score
 from ..tmdb.errors import TMDbError, TMDbNotFoundError
 from .budget import ParseQueue
