@@ -25,8 +25,10 @@ from .provider_http import (
 )
 from .runtime.ingest import async_create_runtime, ingest_enabled, unusable_folders
 from .runtime.library import IndexLookup, create_library
+from .runtime.stash import create_stash
 from .runtime.watcher import async_create_watcher
 from .services.setup import async_setup_services
+from .stash_provider_http import async_setup_entry_stash_provider, async_setup_stash_provider_view
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -55,6 +57,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_setup_discovery(hass)
     async_setup_provider_views(hass)
+    async_setup_stash_provider_view(hass)
     await async_setup_frontend(hass)
     return True
 
@@ -97,10 +100,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
             lookup = IndexLookup(library.index, PathMap(pairs))
             ingest = await async_create_runtime(hass, entry, client, lookup)
             watcher = await async_create_watcher(hass, entry, ingest)
+    stash = create_stash(hass, entry, client)  # without waiting for Stash
     entry.runtime_data = VideodromeData(
-        client=client, coordinator=coordinator, library=library, ingest=ingest, watcher=watcher
+        client=client,
+        coordinator=coordinator,
+        library=library,
+        ingest=ingest,
+        watcher=watcher,
+        stash=stash,
     )
     async_setup_entry_provider(hass, entry, ingest)
+    async_setup_entry_stash_provider(hass, entry, stash)
     coordinator.notification_listeners.append(library.on_notification)
     library.start(hass, entry)
     entry.async_on_unload(library.stop)

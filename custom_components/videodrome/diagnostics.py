@@ -1,10 +1,11 @@
 """Diagnostics of a config entry: what a bug report needs, without secrets or personal paths.
 
 Redacted: the Plex token, the TMDb key, the client identifier, the metadata provider's secret
-id, the server's URL (its host may be personal), the machine identifier, and every folder
-(ingest folders, library roots, the path map, the sections' locations). Sessions are only
-counted (no user names), and nothing of the ingest history (file paths, titles) is included:
-only counts.
+id, the server's URL (its host may be personal), the machine identifier, every folder
+(ingest folders, library roots, the path map, the sections' locations), and Stash's URL and
+API key (Stash's state is given without either, nor any error text, which may name its host).
+Sessions are only counted (no user names), and nothing of the ingest history (file paths,
+titles) is included: only counts.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from .const import (
     CONF_MOVIES_ROOT,
     CONF_PATH_MAP,
     CONF_PROVIDER_ID,
+    CONF_STASH_API_KEY,
+    CONF_STASH_URL,
     CONF_TMDB_API_KEY,
     CONF_TV_ROOT,
 )
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     from .engine.store.database import Store
     from .runtime.ingest import IngestRuntime
     from .runtime.library import LibraryRuntime
+    from .runtime.stash import StashRuntime
     from .runtime.watcher import WatcherRuntime
 
 TO_REDACT = {
@@ -46,6 +50,8 @@ TO_REDACT = {
     CONF_MOVIES_ROOT,
     CONF_TV_ROOT,
     CONF_PATH_MAP,
+    CONF_STASH_URL,
+    CONF_STASH_API_KEY,
     "machine_identifier",
     "locations",
 }
@@ -64,6 +70,8 @@ async def async_get_config_entry_diagnostics(
         "ingest": None if ingest is None else await _ingest(hass, ingest),
         "watcher": None if data.watcher is None else _watcher(data.watcher),
     }
+    if data.stash is not None:  # only with a Stash (the options' Stash page)
+        diagnostics["stash"] = _stash(data.stash)
     return async_redact_data(diagnostics, TO_REDACT)
 
 
@@ -134,4 +142,19 @@ def _watcher(watcher: WatcherRuntime) -> dict[str, Any]:
         "inotify_error": None if error is None else f"{type(error).__name__}: {error.strerror}",
         "rescan_interval_seconds": watcher.rescan_interval.total_seconds(),
         "auto_ingest": watcher.auto_ingest,
+    }
+
+
+def _stash(stash: StashRuntime) -> dict[str, Any]:
+    uploads = stash.uploads
+    return {
+        "reachable": stash.reachable,
+        "key_refused": stash.key_refused,
+        "version": stash.info.version if stash.info is not None else None,
+        "cache": {"ttl": stash.client.cache.ttl, "entries": len(stash.client.cache)},
+        "posters_cached": len(stash.provider.posters),
+        "letterbox": stash.provider.letterbox,
+        "uploads": None
+        if uploads is None
+        else {"pending": uploads.pending, **asdict(uploads.stats)},
     }

@@ -293,6 +293,8 @@ class PlexEmulator:
         }
         type_code = _int(request.query.get("type"))
         items = self.library.section_items(section.key, type_code)
+        if guid := request.query.get("guid"):  # a filter, as python-plexapi's search(guid=…)
+            items = [item for item in items if item.guid == guid]
         if request.query.get("sort") == "addedAt:desc":  # newest first, as Plex sorts
             items = sorted(items, key=lambda item: (item.added_at, item.rating_key), reverse=True)
         start = max(_int(params.get("X-Plex-Container-Start")) or 0, 0)

@@ -9,7 +9,8 @@
   (`plex://…` from a search, or `tmdb://N`): its guid, external ids, title and year change, and
   the timeline notifications of a metadata refresh follow (states 2, 3, 4, 5).
 - `POST /library/metadata/{ratingKey}/posters?url=…` downloads the image at `url` and makes it
-  the item's poster (`thumb`); an address that gives no image answers 400.
+  the item's poster (`thumb`); an address that gives no image answers 400. Without `url`, the
+  request's body is the image (python-plexapi's `uploadPoster(filepath=…)`): kept as it came.
 
 `PlexLibrary.misidentify` (TMDb id the scanner should find → the id it picks instead) makes
 the scanner match the wrong title, as Plex sometimes does with remakes and namesakes;
@@ -206,6 +207,22 @@ def _timeline(item: Item, states: tuple[int, ...]) -> dict[str, Any]:
 async def _posters(emulator: PlexEmulator, request: web.Request) -> web.Response:
     item = _item(emulator, request)
     url = request.query.get("url", "")
+    if not url and (body := await request.read()):  # an upload: the body is the image
+        url = "upload://"
+        ok = body[:3] == b"\xff\xd8\xff" or body[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        body, ok = await _download(url)
+    if not ok or not body:
+        raise web.HTTPBadRequest(text="the poster could not be downloaded")
+    item.poster = url
+    emulator.library.poster_images[item.rating_key] = body
+    item.updated_at = int(time.time())
+    await emulator.broadcast(_timeline(item, (5,)))
+    return web.Response()
+
+
+async def _download(url: str) -> tuple[bytes, bool]:
+    body = b""
     try:
         async with (
             aiohttp.ClientSession() as session,
@@ -215,10 +232,4 @@ async def _posters(emulator: PlexEmulator, request: web.Request) -> web.Response
             ok = response.status == 200 and response.content_type.startswith("image/")
     except aiohttp.ClientError, ValueError, TimeoutError:
         ok = False
-    if not ok or not body:
-        raise web.HTTPBadRequest(text="the poster could not be downloaded")
-    item.poster = url
-    emulator.library.poster_images[item.rating_key] = body
-    item.updated_at = int(time.time())
-    await emulator.broadcast(_timeline(item, (5,)))
-    return web.Response()
+    return body, ok

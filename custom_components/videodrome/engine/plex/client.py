@@ -114,9 +114,10 @@ class PlexClient:
         params: Mapping[str, str | int] | None = None,
         *,
         expect_json: bool = True,
+        data: bytes | None = None,
     ) -> Any:
         try:
-            result = await self._exchange(method, path, params, expect_json=expect_json)
+            result = await self._exchange(method, path, params, expect_json=expect_json, data=data)
         except PlexError as err:
             if self.availability is not None:
                 self.availability.report(err)
@@ -132,6 +133,7 @@ class PlexClient:
         params: Mapping[str, str | int] | None,
         *,
         expect_json: bool,
+        data: bytes | None = None,
     ) -> Any:
         url = self.endpoint(path)
         # The query (a scan path, for instance) is left out of what we log: it is the user's.
@@ -142,6 +144,7 @@ class PlexClient:
                     method,
                     url,
                     params=params,
+                    data=data,
                     headers=self.headers(),
                     ssl=self.verify_ssl,
                 ) as response:
@@ -320,3 +323,15 @@ class PlexClient:
         """Have Plex download the image at `url` and use it as the item's poster."""
         path = f"/library/metadata/{rating_key}/posters"
         await self._request("POST", path, {"url": url}, expect_json=False)
+
+    async def upload_poster_image(self, rating_key: int, image: bytes) -> None:
+        """Make `image` (JPEG or PNG bytes) the item's poster, as plexapi's `uploadPoster` does."""
+        path = f"/library/metadata/{rating_key}/posters"
+        await self._request("POST", path, expect_json=False, data=image)
+
+    async def items_with_guid(self, section_key: int, guid: str) -> list[Mapping[str, Any]]:
+        """A section's items whose guid is `guid` (plexapi's `search(guid=…)` asks the same)."""
+        path = f"/library/sections/{section_key}/all"
+        return child_objects(
+            container(await self._request("GET", path, {"guid": guid})), "Metadata"
+        )
