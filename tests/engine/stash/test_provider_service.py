@@ -294,9 +294,20 @@ async def test_stash_away_is_an_error_of_stash(
 async def test_a_poster_asked_for_while_it_is_made_is_made_once(
     session: aiohttp.ClientSession,
 ) -> None:
-    counted = Counted()
-    provider = StashProvider(StashClient(session, NOWHERE), run_blocking=counted)
+    release = asyncio.Event()
+    jobs = 0
+
+    async def held(job: Callable[[], Any]) -> Any:
+        nonlocal jobs
+        jobs += 1
+        await release.wait()  # every request is in before the first poster is made
+        return job()
+
+    provider = StashProvider(StashClient(session, NOWHERE), run_blocking=held)
     shot = draw_image("one shot", 64, 36)
-    made = await asyncio.gather(*(provider.poster(shot) for _ in range(MAX_RENDERING + 2)))
+    tasks = [asyncio.create_task(provider.poster(shot)) for _ in range(MAX_RENDERING + 2)]
+    await asyncio.sleep(0)
+    release.set()
+    made = await asyncio.gather(*tasks)
     assert len(set(made)) == 1
-    assert counted.jobs == MAX_RENDERING  # those that waited found it made
+    assert jobs == MAX_RENDERING  # those that waited found it made
