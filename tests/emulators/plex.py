@@ -1,7 +1,9 @@
 """An emulated Plex Media Server: a real aiohttp server on loopback (tests, benchmarks, demo).
 
-Run it alone with `python -m tests.emulators.plex --port 32400 --token demo-token --library demo`.
-Responses follow the shapes of real recordings (tests/contract checks them); scans really walk
+Run it alone with `python -m tests.emulators.plex --port 32400 --token demo-token --library demo`
+(`--legacy-agents`: its sections use Plex's legacy agents, see plex_agents.py).
+Responses follow the shapes of real recordings (tests/contract checks them), and python-plexapi
+uses it as it uses a real server (tests/contract/test_plexapi_suite.py); scans really walk
 the disk; the notification websocket sends what Plex sends. `faults` makes it misbehave.
 """
 
@@ -21,10 +23,19 @@ import uuid
 from aiohttp import WSMsgType, web
 import orjson
 
+from tests.emulators.plex_agents import add_routes as add_agent_routes
 from tests.emulators.plex_library import Item, PlexLibrary, ScanChanges, Section, timeline_entries
+from tests.emulators.plex_listings import add_routes as add_listing_routes
 from tests.emulators.plex_match import add_routes as add_match_routes
 from tests.emulators.plex_render import render, wants_json
-from tests.emulators.plex_views import item_json, section_json, session_json
+from tests.emulators.plex_search import listing, page, params, section_meta, type_code
+from tests.emulators.plex_sessions import (
+    DEFAULT_CLIENT,
+    add_routes as add_session_routes,
+    find_playable,
+    session_json,
+)
+from tests.emulators.plex_views import item_json, section_json
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -93,6 +104,7 @@ class PlexEmulator:
         self.url = ""
         self.scans: dict[str, _Scan] = {}
         self.sessions: list[dict[str, Any]] = []
+        self.clients: list[dict[str, Any]] = [dict(DEFAULT_CLIENT)]  # players on the network
         self._session_keys = itertools.count(1)
         self._websockets: set[web.WebSocketResponse] = set()
         self._runner: web.AppRunner | None = None
@@ -112,6 +124,9 @@ class PlexEmulator:
         app.router.add_get("/:/websockets/notifications", self._notifications)
         self.app = app
         add_match_routes(self)  # Fix Match and poster upload (plex_match.py)
+        add_listing_routes(self)  # /library, recently added, on deck, hub search (plex_listings.py)
+        add_session_routes(self)  # clients, watch history, scrobbles (plex_sessions.py)
+        add_agent_routes(self)  # the metadata agents (plex_agents.py)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on `host:port` (0: any free port); return the base URL."""
@@ -121,6 +136,9 @@ class PlexEmulator:
         await site.start()
         bound = self._runner.addresses[0]
         self.url = f"http://{bound[0]}:{bound[1]}"
+        for spec in self.library.playing:  # what a library file says is playing
+            await self.add_session(**spec)
+        self.library.playing = []
         return self.url
 
     async def stop(self) -> None:
@@ -287,21 +305,12 @@ class PlexEmulator:
 
     async def _section_all(self, request: web.Request) -> web.Response:
         section = self._section_or_404(request)
-        params = {
-            **request.query,
-            **{k: v for k, v in request.headers.items() if k.startswith("X-Plex-Container")},
-        }
-        type_code = _int(request.query.get("type"))
-        items = self.library.section_items(section.key, type_code)
-        if guid := request.query.get("guid"):  # a filter, as python-plexapi's search(guid=…)
-            items = [item for item in items if item.guid == guid]
-        if request.query.get("sort") == "addedAt:desc":  # newest first, as Plex sorts
-            items = sorted(items, key=lambda item: (item.added_at, item.rating_key), reverse=True)
-        start = max(_int(params.get("X-Plex-Container-Start")) or 0, 0)
-        size = _int(params.get("X-Plex-Container-Size"))
-        page = items[start:] if size is None else items[start : start + max(size, 0)]
+        query = params(request)
+        code = type_code(query)
+        items = listing(self.library, self.library.section_items(section.key, code), query)
+        shown, start = page(items, query)
         with_guids = request.query.get("includeGuids") == "1"
-        metadata = [item_json(self.library, item, guids=with_guids) for item in page]
+        metadata = [item_json(self.library, item, guids=with_guids) for item in shown]
         container: dict[str, Any] = {
             "size": len(metadata),
             "totalSize": len(items),
@@ -317,6 +326,8 @@ class PlexEmulator:
             "viewGroup": section.type,
             "viewMode": 65592,
         }
+        if request.query.get("includeMeta") == "1":
+            container["Meta"] = section_meta(section, code)
         if metadata:
             container["Metadata"] = metadata
         return self._reply(
@@ -347,7 +358,11 @@ class PlexEmulator:
         )
 
     async def _list(self, request: web.Request, parent: Item, items: list[Item]) -> web.Response:
-        metadata = [item_json(self.library, item, guids=True) for item in items]
+        query = params(request)
+        found = listing(self.library, items, query)  # filters (`index=2`: one season), sorts
+        shown, start = page(found, query)
+        with_guids = query.get("includeGuids") == "1"
+        metadata = [item_json(self.library, item, guids=with_guids) for item in shown]
         container: dict[str, Any] = {
             "size": len(metadata),
             "allowSync": True,
@@ -359,6 +374,8 @@ class PlexEmulator:
             "title2": parent.title,
             "viewGroup": items[0].type if items else "secondary",
         }
+        if any(key.startswith("X-Plex-Container") for key in query):  # a paged request
+            container |= {"totalSize": len(found), "offset": start}
         if metadata:
             container["Metadata"] = metadata
         return self._reply(request, container)
@@ -494,9 +511,17 @@ class PlexEmulator:
         grandparent_title: str | None = None,
         type: str = "movie",  # noqa: A002
     ) -> str:
-        """Someone starts watching; Plex pushes a `playing` notification."""
+        """Someone starts watching; Plex pushes a `playing` notification.
+
+        The session is of the library's movie `title`, or its episode `title` of the show
+        `grandparent_title`; a title the library lacks makes a session of only that title.
+        """
         key = str(next(self._session_keys))
-        self.sessions.append(session_json(key, title, user, player, state, grandparent_title, type))
+        item = find_playable(self.library, title, grandparent_title, type)
+        who = (user, player, state)
+        self.sessions.append(
+            session_json(self.library, key, item, who, title, grandparent_title, type)
+        )
         await self._playing(key, state)
         return key
 
@@ -508,13 +533,14 @@ class PlexEmulator:
             await self._playing(key, "stopped")
 
     async def _playing(self, key: str, state: str) -> None:
+        session = next((s for s in self.sessions if s["sessionKey"] == key), {})
         entry = {
             "sessionKey": key,
             "clientIdentifier": "emulated-player",
-            "guid": "",
-            "ratingKey": "",
+            "guid": session.get("guid", ""),
+            "ratingKey": session.get("ratingKey", ""),
             "url": "",
-            "key": "",
+            "key": session.get("key", ""),
             "viewOffset": 0,
             "playQueueItemID": 1,
             "state": state,
@@ -558,20 +584,16 @@ def _notification(kind: str, key: str, entries: list[dict[str, Any]]) -> dict[st
     return {"NotificationContainer": {"type": kind, "size": len(entries), key: entries}}
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 async def _serve(args: argparse.Namespace) -> None:
     media_root = Path(args.media_root or tempfile.mkdtemp(prefix="videodrome-plex-"))
+    legacy = args.legacy_agents
     if args.library == "demo":
-        library = PlexLibrary.demo(media_root)
+        library = PlexLibrary.demo(media_root, legacy_agents=legacy)
     else:
-        library = PlexLibrary.from_file(Path(args.library), media_root if args.media_root else None)
+        root = media_root if args.media_root else None
+        library = PlexLibrary.from_file(Path(args.library), root, legacy_agents=legacy)
     emulator = PlexEmulator(library, token=args.token)
+    emulator.faults.scan_duration = args.scan_duration
     url = await emulator.start(args.host, args.port)
     print(f"Plex emulator listening on {url} (media in {media_root})", flush=True)  # noqa: T201
     stop = asyncio.Event()
@@ -590,6 +612,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", default="demo-token")
     parser.add_argument("--library", default="demo", help='"demo" or a library JSON file')
     parser.add_argument("--media-root", help="folder for the demo's files (default: a temp dir)")
+    parser.add_argument(
+        "--legacy-agents",
+        action="store_true",
+        help="sections use Plex's legacy agents (IMDb, TheTVDB): items carry only a legacy guid",
+    )
+    parser.add_argument(
+        "--scan-duration", type=float, default=0.05, help="seconds a library scan takes"
+    )
     asyncio.run(_serve(parser.parse_args(argv)))
 
 

@@ -36,7 +36,7 @@ from custom_components.videodrome.engine.tmdb import posters
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.plex import PlexEmulator, PlexLibrary
-from tests.emulators.plex_match import plex_guid
+from tests.emulators.plex_agents import plex_guid
 from tests.engine.conftest import TMDB_KEY
 
 if TYPE_CHECKING:
