@@ -36,6 +36,7 @@ from custom_components.videodrome.engine.tmdb.models import SeasonSummary
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -344,9 +345,7 @@ class _Collector:
 
     async def __aenter__(self) -> Self:
         self.task = asyncio.create_task(self.listener.run())
-        async with asyncio.timeout(5):
-            while not self.listener.connected:
-                await asyncio.sleep(0.01)
+        await until(lambda: self.listener.connected)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -361,9 +360,7 @@ class _Collector:
 
 async def _settle(collector: _Collector, scans: int = 2) -> list[Notification]:
     """The notifications of `scans` scans, up to the last "Library scan complete"."""
-    async with asyncio.timeout(5):
-        while sum(n.type == "status" for n in collector.received) < scans:
-            await asyncio.sleep(0.01)
+    await until(lambda: sum(n.type == "status" for n in collector.received) >= scans)
     return collector.take()
 
 

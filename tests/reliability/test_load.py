@@ -15,7 +15,6 @@ import asyncio
 from collections import Counter
 import os
 import random
-import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -33,6 +32,7 @@ from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.tmdb import TMDbEmulator
+from tests.polling import until
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -82,12 +82,14 @@ async def test_files_dropped_at_once_are_all_ingested_or_queued(
     worker = asyncio.create_task(runtime.work())
     try:
         written = await asyncio.to_thread(drop, tmp_path / "ingest", library.files)
-        deadline = time.monotonic() + 840
-        while time.monotonic() < deadline:
-            counts = await asyncio.to_thread(store.counts)
-            if sum(counts.values()) >= len(written) and queue.qsize() == 0 and not watcher.pending:
-                break
-            await asyncio.sleep(0.2)
+        await until(
+            lambda: asyncio.to_thread(store.counts),
+            lambda counts: (
+                sum(counts.values()) >= len(written) and queue.qsize() == 0 and not watcher.pending
+            ),
+            interval=0.2,
+            timeout=840,
+        )
         await queue.join()
         items = await asyncio.to_thread(store.history, limit=10 * FILES)
     finally:
