@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
     import aiohttp
 
+    from tests.emulators.server import Emulators
+
 # 10,000 files take several minutes on CI's two cores (the worker files them one at a time,
 # guessit alone is a few milliseconds each); the benchmark runs the full 10,000.
 FILES = int(os.environ.get("VIDEODROME_LOAD_FILES", "2000"))
@@ -47,11 +49,11 @@ KEY = "load-key"
 
 @pytest.mark.timeout(900)
 async def test_files_dropped_at_once_are_all_ingested_or_queued(
-    tmp_path: Path, session: aiohttp.ClientSession, socket_enabled: None
+    tmp_path: Path, session: aiohttp.ClientSession, emulators: Emulators
 ) -> None:
     library = make_library(FILES, max(50, FILES // 7), random.Random(7))  # noqa: S311 (a repeatable set of names)
-    emulator = TMDbEmulator(Catalogue.from_dict(library.document), api_key=KEY)
-    url = await emulator.start()
+    catalogue = Catalogue.from_dict(library.document)
+    url = (await emulators.start(TMDbEmulator(catalogue, api_key=KEY))).url
     store = Store(tmp_path / "videodrome.db")
     for sub in ("ingest", "movies", "tv"):
         (tmp_path / sub).mkdir()
@@ -97,7 +99,6 @@ async def test_files_dropped_at_once_are_all_ingested_or_queued(
             task.cancel()
         await asyncio.gather(worker, driver, return_exceptions=True)
         store.close()
-        await emulator.stop()
     assert len(written) == FILES
     by_source = {item.source: item for item in items}
     lost = [path for path in written if str(path) not in by_source]
