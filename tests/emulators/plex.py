@@ -9,15 +9,13 @@ the disk; the notification websocket sends what Plex sends. `faults` makes it mi
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from dataclasses import dataclass, field
 import itertools
 from pathlib import Path
-import signal
 import tempfile
 import time
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 import uuid
 
 from aiohttp import WSMsgType, web
@@ -36,8 +34,16 @@ from tests.emulators.plex_sessions import (
     session_json,
 )
 from tests.emulators.plex_views import item_json, section_json
+from tests.emulators.server import (
+    EmulatorServer,
+    Faults,
+    RecordedRequest,
+    arguments,
+    serve_until_interrupted,
+)
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Awaitable, Callable
 
 __all__ = ["PlexEmulator", "PlexFaults", "PlexLibrary", "RecordedRequest"]
@@ -50,26 +56,16 @@ MEDIA_TAG = {"mediaTagPrefix": "/system/bundle/media/flags/", "mediaTagVersion":
 
 
 @dataclass
-class PlexFaults:
-    """Knobs that make the emulator misbehave, for tests of failure handling."""
+class PlexFaults(Faults):
+    """The shared knobs (server.py), and a scan's length, refused websockets, failing paths."""
 
-    latency: float = 0.0  # seconds added before every answer
-    fail_next: int = 0  # the next N requests answer `fail_status`
-    fail_status: int = 500
-    drop_next: int = 0  # the next N requests get their connection closed, no answer
-    malformed_next: int = 0  # the next N JSON answers are cut short
     scan_duration: float = 0.05  # how long a library scan takes
     refuse_websockets: int = 0  # the next N notification handshakes answer 503
     fail_prefix: str = ""  # fail_next counts (and fails) only requests whose path starts so
 
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request as the emulator saw it (the token left out)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
+    def fails(self, request: web.Request) -> bool:
+        """Whether `request` is one of the next `fail_next` under `fail_prefix`."""
+        return request.path.startswith(self.fail_prefix) and super().fails(request)
 
 
 @dataclass
@@ -81,7 +77,7 @@ class _Scan:
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
-class PlexEmulator:
+class PlexEmulator(EmulatorServer):
     """A Plex Media Server on loopback."""
 
     def __init__(
@@ -94,6 +90,7 @@ class PlexEmulator:
         version: str = "1.43.0.10231-a1b2c3d4e",
     ) -> None:
         """Serve `library` to clients that present `token`."""
+        super().__init__()
         self.library = library
         self.token = token
         self.friendly_name = friendly_name
@@ -101,13 +98,11 @@ class PlexEmulator:
         self.version = version
         self.faults = PlexFaults()
         self.requests: list[RecordedRequest] = []
-        self.url = ""
         self.scans: dict[str, _Scan] = {}
         self.sessions: list[dict[str, Any]] = []
         self.clients: list[dict[str, Any]] = [dict(DEFAULT_CLIENT)]  # players on the network
         self._session_keys = itertools.count(1)
         self._websockets: set[web.WebSocketResponse] = set()
-        self._runner: web.AppRunner | None = None
         app = web.Application(middlewares=[self._middleware])
         app.on_shutdown.append(lambda _app: self.drop_websockets())
         app.router.add_get("/", self._root)
@@ -129,40 +124,25 @@ class PlexEmulator:
         add_agent_routes(self)  # the metadata agents (plex_agents.py)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Listen on `host:port` (0: any free port); return the base URL."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound = self._runner.addresses[0]
-        self.url = f"http://{bound[0]}:{bound[1]}"
+        """Listen on `host:port` (0: any free port), start what the library says is playing."""
+        url = await super().start(host, port)
         for spec in self.library.playing:  # what a library file says is playing
             await self.add_session(**spec)
         self.library.playing = []
-        return self.url
+        return url
 
-    async def stop(self) -> None:
-        """Stop serving, end running scans and close every websocket."""
+    async def before_stop(self) -> None:
+        """End running scans (then the server stops, and closes every websocket).
+
+        The runner stops listening first and then runs on_shutdown, which closes the
+        websockets: clients that reconnect at once find the port closed, not half-open.
+        """
         for scan in list(self.scans.values()):
             if scan.task is not None:
                 scan.task.cancel()
         await asyncio.gather(
             *(s.task for s in list(self.scans.values()) if s.task), return_exceptions=True
         )
-        # The runner stops listening first and then runs on_shutdown, which closes the
-        # websockets: clients that reconnect at once find the port closed, not half-open.
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        """Start on a free port."""
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        """Stop."""
-        await self.stop()
 
     def rotate_token(self, new: str) -> None:
         """Accept only `new` from now on (the old token gets 401)."""
@@ -176,17 +156,8 @@ class PlexEmulator:
     ) -> web.StreamResponse:
         query = {k: v for k, v in request.query.items() if k != "X-Plex-Token"}
         self.requests.append(RecordedRequest(request.method, request.path, query))
-        faults = self.faults
-        if faults.latency:
-            await asyncio.sleep(faults.latency)
-        if faults.drop_next > 0:
-            faults.drop_next -= 1
-            if request.transport is not None:
-                request.transport.close()
-            raise web.HTTPServiceUnavailable
-        if faults.fail_next > 0 and request.path.startswith(faults.fail_prefix):
-            faults.fail_next -= 1
-            return web.Response(status=faults.fail_status, text="Internal Server Error")
+        if failed := await self.faults.misbehave(request, _failure):
+            return failed
         token = request.headers.get("X-Plex-Token") or request.query.get("X-Plex-Token")
         if request.path != "/identity" and token != self.token:
             return web.Response(status=401, body=UNAUTHORIZED, content_type="text/html")
@@ -197,9 +168,8 @@ class PlexEmulator:
     ) -> web.Response:
         as_json = wants_json(request.headers.get("Accept"))
         body, content_type = render(container, as_json=as_json)
-        if as_json and self.faults.malformed_next > 0:
-            self.faults.malformed_next -= 1
-            body = body[: len(body) // 2]
+        if as_json:
+            body = self.faults.cut(body)
         response = web.Response(body=body, headers=headers)
         response.headers["Content-Type"] = content_type
         return response
@@ -580,6 +550,10 @@ class PlexEmulator:
             await websocket.close()
 
 
+def _failure(status: int) -> web.Response:
+    return web.Response(status=status, text="Internal Server Error")
+
+
 def _notification(kind: str, key: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"NotificationContainer": {"type": kind, "size": len(entries), key: entries}}
 
@@ -594,21 +568,17 @@ async def _serve(args: argparse.Namespace) -> None:
         library = PlexLibrary.from_file(Path(args.library), root, legacy_agents=legacy)
     emulator = PlexEmulator(library, token=args.token)
     emulator.faults.scan_duration = args.scan_duration
-    url = await emulator.start(args.host, args.port)
-    print(f"Plex emulator listening on {url} (media in {media_root})", flush=True)  # noqa: T201
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await emulator.stop()
+    await serve_until_interrupted(
+        emulator,
+        args.host,
+        args.port,
+        lambda url: f"Plex emulator listening on {url} (media in {media_root})",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the emulator until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m tests.emulators.plex", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=32400)
+    parser = arguments("python -m tests.emulators.plex", __doc__, port=32400)
     parser.add_argument("--token", default="demo-token")
     parser.add_argument("--library", default="demo", help='"demo" or a library JSON file')
     parser.add_argument("--media-root", help="folder for the demo's files (default: a temp dir)")
