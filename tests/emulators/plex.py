@@ -50,6 +50,11 @@ class PlexFaults:
     scan_duration: float = 0.05  # how long a library scan takes
     refuse_websockets: int = 0  # the next N notification handshakes answer 503
     fail_prefix: str = ""  # fail_next counts (and fails) only requests whose path starts so
+    # Listings of these sections (`/library/sections/N/all`) answer 500 until taken out.
+    failing_sections: set[int] = field(default_factory=set)
+    # Section listings ignore X-Plex-Container-Start (as some proxies and old servers do):
+    # every page starts at the first item.
+    ignore_container_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -287,6 +292,8 @@ class PlexEmulator:
 
     async def _section_all(self, request: web.Request) -> web.Response:
         section = self._section_or_404(request)
+        if section.key in self.faults.failing_sections:
+            return web.Response(status=500, text="Internal Server Error")
         params = {
             **request.query,
             **{k: v for k, v in request.headers.items() if k.startswith("X-Plex-Container")},
@@ -296,6 +303,8 @@ class PlexEmulator:
         if request.query.get("sort") == "addedAt:desc":  # newest first, as Plex sorts
             items = sorted(items, key=lambda item: (item.added_at, item.rating_key), reverse=True)
         start = max(_int(params.get("X-Plex-Container-Start")) or 0, 0)
+        if self.faults.ignore_container_start:
+            start = 0
         size = _int(params.get("X-Plex-Container-Size"))
         page = items[start:] if size is None else items[start : start + max(size, 0)]
         with_guids = request.query.get("includeGuids") == "1"
