@@ -28,6 +28,8 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.videodrome.const import DOMAIN, UPDATE_INTERVAL
 from custom_components.videodrome.engine.ingest.plan import ALREADY_IN_LIBRARY, WAITING_FOR_PLEX
 from custom_components.videodrome.runtime.watcher import CONF_STABILITY
+from tests.conftest import PLEX_TOKEN
+from tests.emulators.plex import PlexEmulator
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,8 +38,6 @@ if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
     import pytest
-
-    from tests.emulators.plex import PlexEmulator
 
 STABILITY = 10
 TITANIC = "Titanic.1997.1080p.BluRay.x264-GRP.mkv"
@@ -238,3 +238,34 @@ async def test_held_files_survive_a_restart_while_plex_is_down(
     )
     assert (media_root / TITANIC_TARGET[0] / TITANIC_TARGET[1] / TITANIC_TARGET[2]).is_file()
     assert len(_scans(plex_emulator)) == 1
+
+
+async def test_another_server_at_the_address_gets_nothing(
+    hass: HomeAssistant,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    plex_emulator: PlexEmulator,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """Set up while Plex was away, then another server answers there: its library is not
+    read, nothing is filed on its word and it is asked to scan nothing."""
+    entry, port = await _start_with_plex_down(hass, make_ingest_entry, plex_emulator)
+    (tmp_path / "ingest" / TITANIC).write_bytes(b"video " * 100)
+    await _real_pause(hass, 0.2)
+    await _tick(hass, freezer, STABILITY + 10)
+    (held,) = await _until(hass, freezer, lambda items: len(items) == 1)
+    assert held["status"] == "pending"
+
+    other = PlexEmulator(plex_emulator.library, token=PLEX_TOKEN, machine_identifier="other")
+    await other.start(port=port)
+    try:
+        await _tick(hass, freezer, UPDATE_INTERVAL.total_seconds())
+        await _tick(hass, freezer, 60)
+        assert [item["status"] for item in await _history(hass)] == ["pending"]
+        assert entry.runtime_data.library.loads == 0
+        assert not entry.runtime_data.coordinator.last_update_success
+        assert _scans(other) == []
+        assert not any(r.path.endswith("/all") and "type" in r.query for r in other.requests)
+    finally:
+        await hass.config_entries.async_unload(entry.entry_id)
+        await other.stop()

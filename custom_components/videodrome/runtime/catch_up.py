@@ -41,6 +41,8 @@ def async_catch_up_with_plex(
 
     @callback
     def run() -> None:
+        if not library.server_known:
+            return  # set up while Plex was away, and not seen since: maybe not the same server
         entry.async_create_background_task(
             hass, _async_run(catch_up), f"{DOMAIN} catch up with Plex {entry.title}"
         )

@@ -95,7 +95,8 @@ class LibraryRuntime:
             and all(load.state is LoadState.COMPLETE for load in index.sections)
         )
 
-    def _server_known(self) -> bool:
+    @property
+    def server_known(self) -> bool:
         """Whether Plex has answered as the configured server (the coordinator checks it).
 
         Not yet only when the entry was set up while Plex was away.
@@ -137,7 +138,7 @@ class LibraryRuntime:
     async def _async_read_once(self) -> None:
         """Read every section; on a failed or incomplete read, schedule the next try."""
         self._cancel_retry_timer()
-        if not self._server_known():
+        if not self.server_known:
             return  # the coordinator's first good answer loads it (on_server_update)
         self.loads += 1
         try:
@@ -174,7 +175,7 @@ class LibraryRuntime:
         coordinator = self._coordinator
         answered = coordinator is None or coordinator.last_update_success
         unread = not self.index.loaded or self.index.failure is not None
-        if answered and unread and self._server_known():
+        if answered and unread and self.server_known:
             self.load_now()
 
     @callback
