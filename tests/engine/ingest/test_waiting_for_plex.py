@@ -292,3 +292,18 @@ async def test_a_second_call_while_running_makes_one_more_round(env: Env) -> Non
         False,
         2,
     )  # the first, and one more for the second call
+
+
+async def test_a_held_file_asked_for_twice_at_once_is_filed_once(env: Env) -> None:
+    """The catch-up and an ingest action on the same held file, at the same moment."""
+    heat = env.drop("Heat.1995.mkv")
+    await env.service.ingest(heat)
+    await _plex_back(env)
+    env.plex.faults.latency = 0.02
+    assert env.service.catch_up is not None
+    result, (outcome,) = await asyncio.gather(env.service.catch_up.run(), env.service.ingest(heat))
+    assert result.given_up == 0
+    assert outcome.status in {"ingested", "already_handled"}
+    assert [item.status for item in env.store.history()] == [ItemStatus.INGESTED]
+    assert env.kinds() == ["ingested"]
+    assert env.scans() == [str(env.movies / HEAT[0])]

@@ -31,8 +31,9 @@ from ..plex.scan import wanted_ids
 from ..store.items import ItemStatus
 from .events import Event
 from .match_review import item_target
-from .plan import WAITING_FOR_PLEX
-from .waiting import PLEX_NOT_CHECKED, waiting_for_plex
+from .outcomes import ALREADY_HANDLED
+from .plan import WAITING_FOR_PLEX, Action
+from .waiting import PLEX_NOT_CHECKED
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -144,11 +145,13 @@ class PlexCatchUp:
             await self._give_up(item, f"{SOURCE_CHANGED}: no longer one video", result)
             return True
         planned = await self._pipeline.plan_file(sources[0])
-        outcome = await self._handle(planned)
-        now = outcome.item
-        if now is not None and now.id == item.id and waiting_for_plex(now):
+        if planned.action is Action.WAIT:
             result.still_waiting += 1
             return False
+        outcome = await self._handle(planned)
+        now = outcome.item
+        if outcome.status == ALREADY_HANDLED:
+            return True  # another caller (an ingest action) is at it right now
         if now is None or now.id != item.id:
             # The file changed while it waited: it is a new file now (its own history row).
             await self._give_up(item, SOURCE_CHANGED, result)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+# The status of a file another caller is handling at the same moment (it is handled once).
+ALREADY_HANDLED = "already_handled"
+
 if TYPE_CHECKING:
     from ..store.items import Item
     from .plan import PlannedFile

@@ -30,7 +30,7 @@ from .events import Event
 from .fs import cleanup_temporaries
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
-from .outcomes import Outcome, Settled
+from .outcomes import ALREADY_HANDLED, Outcome, Settled
 from .plan import Action, PlannedFile
 from .sources import SourceFile, source_file
 from .waiting import (
@@ -203,7 +203,7 @@ class IngestService:
             retry = handled if handled is not None and no_longer_waits(handled, planned) else None
             if (handled is not None and retry is None) or key in self._busy:
                 # Same file seen again (a rescan, the watcher and a service at once): once only.
-                return Outcome(planned, handled, "already_handled")
+                return Outcome(planned, handled, ALREADY_HANDLED)
             self._busy.add(key)
         try:
             return await self._handle(planned, retry)
