@@ -23,6 +23,7 @@ from .provider_http import (
     async_setup_provider_views,
     new_provider_id,
 )
+from .runtime.catch_up import async_catch_up_with_plex
 from .runtime.ingest import async_create_runtime, ingest_enabled, unusable_folders
 from .runtime.library import IndexLookup, create_library
 from .runtime.stash import create_stash
@@ -80,13 +81,17 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -> bool:
-    """Connect to a Plex server, fetch its status, and follow its notifications."""
+    """Connect to a Plex server, fetch its status, and follow its notifications.
+
+    Plex not answering does not stop the setup (quality_scale.yaml, test-before-setup): the
+    watcher and ingest need no Plex, and what does is done once Plex is back. A refused token
+    or another server at the address still do.
+    """
     client = create_plex_client(hass, entry.data)
-    coordinator = PlexCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
-    # From now on Plex going away and coming back is logged once each (engine/availability.py);
-    # until then Home Assistant's retries of the setup say it.
+    # Plex going away and coming back is logged once each (engine/availability.py).
     client.availability = create_availability("Plex", entry)
+    coordinator = PlexCoordinator(hass, entry, client)
+    await coordinator.async_first_refresh()
     library = create_library(hass, client)
     ingest = watcher = None
     if ingest_enabled(entry.options):
@@ -111,8 +116,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
     )
     async_setup_entry_provider(hass, entry, ingest)
     async_setup_entry_stash_provider(hass, entry, stash)
-    coordinator.notification_listeners.append(library.on_notification)
-    library.start(hass, entry)
+    library.change_listeners.append(coordinator.async_update_listeners)  # the index's state
+    if ingest is not None:
+        async_catch_up_with_plex(hass, entry, ingest, library, client.availability)
+    library.start(hass, entry, coordinator)
     entry.async_on_unload(library.stop)
     async_register_llm_api(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -14,8 +14,9 @@ from dataclasses import asdict
 import time
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_TOKEN, CONF_URL
+from yarl import URL
 
 from .const import (
     CONF_CLIENT_IDENTIFIER,
@@ -66,7 +67,7 @@ async def async_get_config_entry_diagnostics(
     diagnostics: dict[str, Any] = {
         "entry": {"title": entry.title, "data": dict(entry.data), "options": dict(entry.options)},
         "server": _server(data.coordinator),
-        "index": _index(data.library),
+        "index": _index(data.library, entry.data[CONF_URL]),
         "ingest": None if ingest is None else await _ingest(hass, ingest),
         "watcher": None if data.watcher is None else _watcher(data.watcher),
     }
@@ -102,12 +103,26 @@ def _server(coordinator: PlexCoordinator) -> dict[str, Any]:
     }
 
 
-def _index(library: LibraryRuntime) -> dict[str, Any]:
+def _index(library: LibraryRuntime, url: str) -> dict[str, Any]:
     index = library.index
     snapshot = index.snapshot
+    # Errors may name the server's address ("cannot reach Plex at host:port").
+    address = URL(url)
+    hidden = [f"{address.host}:{address.port}", str(address.host)]
+
+    def scrub(text: str | None) -> str | None:
+        for secret in hidden:
+            text = text.replace(secret, REDACTED) if text is not None else None
+        return text
+
     return {
         "loaded": index.loaded,
         "stale": index.stale,
+        "status": index.status,
+        "failure": scrub(index.failure),  # why the last load read nothing (None: it did)
+        "sections": [{**load.as_json(), "error": scrub(load.error)} for load in index.sections],
+        "loads": library.loads,
+        "retry_in_seconds": library.retry_in,
         "counts": {str(key): count for key, count in snapshot.counts().items()},
         "age_seconds": round(time.monotonic() - snapshot.built_at, 1) if index.loaded else None,
     }

@@ -62,6 +62,11 @@ class PlexFaults(Faults):
     scan_duration: float = 0.05  # how long a library scan takes
     refuse_websockets: int = 0  # the next N notification handshakes answer 503
     fail_prefix: str = ""  # fail_next counts (and fails) only requests whose path starts so
+    # Listings of these sections (`/library/sections/N/all`) answer 500 until taken out.
+    failing_sections: set[int] = field(default_factory=set)
+    # Section listings ignore X-Plex-Container-Start (as some proxies and old servers do):
+    # every page starts at the first item.
+    ignore_container_start: bool = False
 
     def fails(self, request: web.Request) -> bool:
         """Whether `request` is one of the next `fail_next` under `fail_prefix`."""
@@ -275,7 +280,11 @@ class PlexEmulator(EmulatorServer):
 
     async def _section_all(self, request: web.Request) -> web.Response:
         section = self._section_or_404(request)
+        if section.key in self.faults.failing_sections:
+            return web.Response(status=500, text="Internal Server Error")
         query = params(request)
+        if self.faults.ignore_container_start:  # every page starts at the first item
+            query = {k: v for k, v in query.items() if k != "X-Plex-Container-Start"}
         code = type_code(query)
         items = listing(self.library, self.library.section_items(section.key, code), query)
         shown, start = page(items, query)

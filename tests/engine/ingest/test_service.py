@@ -454,8 +454,10 @@ async def test_approve_onto_a_file_already_there(env: Env) -> None:
 
 async def test_plex_failing_after_the_transfer(env: Env) -> None:
     """The file is ingested even when Plex cannot be asked to scan."""
+    heat = env.drop("Heat.1995.mkv")
+    await env.service.plan(heat)  # the library is read while Plex answers
     env.plex.faults.fail_next = 100
-    (outcome,) = await env.service.ingest(env.drop("Heat.1995.mkv"))
+    (outcome,) = await env.service.ingest(heat)
     env.plex.faults.fail_next = 0
     assert outcome.status == "ingested"
     assert outcome.item is not None
