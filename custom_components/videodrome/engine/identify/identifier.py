@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..availability import log_failure
 from ..blocking import BlockingRunner, run_in_default_executor
 from ..tmdb.errors import TMDbAuthError, TMDbError, TMDbNotFoundError
+from .candidates import find_candidates, readings
 from .naming import EpisodeName, MovieName, episode_path, movie_path
-from .parse import Kind, ParsedName, Reading, parse
+from .parse import Kind, ParsedName, parse
 from .score import (
-    MIN_AUTO_TITLE,
     NO_CANDIDATES,
     Decision,
     Scored,
@@ -29,7 +29,6 @@ from .score import (
     better,
     decide,
     skip_verdict,
-    title_similarity,
 )
 
 if TYPE_CHECKING:
@@ -47,9 +46,6 @@ ID_HINT_NOT_FOUND = "id_hint_not_found"
 EPISODE_NOT_FOUND = "episode_not_found"
 NO_SEASON = "no_season"
 UNNAMEABLE = "unnameable"
-# Details (with alternative titles) are fetched for this many candidates when no search
-# result's own title matches the name well: a foreign or re-titled release.
-ENRICH = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +169,8 @@ class Identifier:
         hinted, hint_reasons = await self._hinted(parsed)
         best: Verdict | None = None
         doubts: list[str] = []
-        for reading in parsed.readings:
-            candidates = await self._search(parsed.kind, reading)
+        for reading in readings(parsed):
+            candidates = await find_candidates(self._tmdb, parsed.kind, reading)
             verdict = decide(parsed, reading, candidates, self.thresholds, hinted=hinted)
             doubts.extend(verdict.reasons)
             best = verdict if best is None else better(best, verdict)
@@ -208,20 +204,6 @@ class Identifier:
         match = next((c for c in found if c.media_type == wanted), None)
         return match, () if match is not None else (ID_HINT_NOT_FOUND,)
 
-    async def _search(self, kind: Kind, reading: Reading) -> tuple[Candidate, ...]:
-        search = self._tmdb.search_movie if kind is Kind.MOVIE else self._tmdb.search_tv
-        results = await search(reading.title, reading.year)
-        if not results and reading.year is not None:
-            # Release years differ between countries: a year off by one finds nothing.
-            results = await search(reading.title, None)
-        if results and kind is Kind.MOVIE and _best_title(reading, results) < MIN_AUTO_TITLE:
-            # TMDb found it by an alternative title: fetch those for the first few.
-            enriched = await asyncio.gather(
-                *(self._tmdb.movie(c.tmdb_id) for c in results[:ENRICH])
-            )
-            results = (*enriched, *results[ENRICH:])
-        return results
-
     async def complete(self, parsed: ParsedName, verdict: Verdict) -> Identification:
         """An Identification for a verdict reached elsewhere (a person's choice in review)."""
         return await self._complete(parsed, verdict, ())
@@ -252,7 +234,9 @@ class Identifier:
             except ValueError as err:
                 return _unnameable(base, err, quiet=self._quiet)
             return replace(base, library="movies", target=target)
-        show = await self._tmdb.tv(match.tmdb_id)
+        # A show read with its translations (a foreign name) is completed from that answer.
+        translated = match.translated_titles is not None
+        show = await self._tmdb.tv(match.tmdb_id, translations=translated)
         season = parsed.season
         episode_title: str | None = None
         if season is None and parsed.air_date is None:
@@ -301,7 +285,3 @@ def _unnameable(found: Identification, err: ValueError, *, quiet: bool) -> Ident
     level = logging.DEBUG if quiet else logging.INFO
     _LOGGER.log(level, "No Plex name for %s: %s", found.path, err)
     return replace(found, decision=Decision.MANUAL, reasons=(*found.reasons, UNNAMEABLE))
-
-
-def _best_title(reading: Reading, results: tuple[Candidate, ...]) -> float:
-    return max(title_similarity(reading.title, t) for c in results for t in c.titles)
