@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..availability import log_failure
 from ..blocking import BlockingRunner, run_in_default_executor
 from ..tmdb.errors import TMDbAuthError, TMDbError, TMDbNotFoundError
+from .absolute_episodes import place
 from .candidates import find_candidates, readings
 from .naming import EpisodeName, MovieName, episode_path, movie_path
 from .parse import Kind, ParsedName, parse
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from pathlib import PurePath, PurePosixPath
 
     from ..tmdb.client import TMDbClient
-    from ..tmdb.models import Candidate
+    from ..tmdb.models import Candidate, ShowDetails
     from .guessit_process import Lane
 
 _LOGGER = logging.getLogger(__name__)
@@ -237,19 +238,11 @@ class Identifier:
         # A show read with its translations (a foreign name) is completed from that answer.
         translated = match.translated_titles is not None
         show = await self._tmdb.tv(match.tmdb_id, translations=translated)
-        season = parsed.season
-        episode_title: str | None = None
-        if season is None and parsed.air_date is None:
-            reasons.append(NO_SEASON)  # absolute numbering: a person picks the season
-            season = 1
-        if season is not None and parsed.episodes:
-            episode_title = await self._episode_title(match.tmdb_id, season, parsed.episodes)
-            if episode_title is None:
-                reasons.append(EPISODE_NOT_FOUND)
+        season, episodes, episode_title = await self._episode(parsed, show, reasons)
         if decision is Decision.AUTO and (NO_SEASON in reasons or EPISODE_NOT_FOUND in reasons):
             decision = Decision.REVIEW
         name_ = EpisodeName(
-            show=match.title, year=match.year, season=season, episodes=parsed.episodes,
+            show=match.title, year=match.year, season=season, episodes=episodes,
             episode_title=episode_title, air_date=parsed.air_date,
             tvdb_id=show.candidate.tvdb_id, tmdb_id=match.tmdb_id, quality=quality,
         )  # fmt: skip
@@ -259,7 +252,7 @@ class Identifier:
             reasons=tuple(reasons),
             match=show.candidate,
             season=season,
-            episodes=parsed.episodes,
+            episodes=episodes,
             episode_title=episode_title,
             tvdb_id=show.candidate.tvdb_id,
         )
@@ -268,6 +261,28 @@ class Identifier:
         except ValueError as err:
             return _unnameable(found, err, quiet=self._quiet)
         return replace(found, library="tv", target=target)
+
+    async def _episode(
+        self, parsed: ParsedName, show: ShowDetails, reasons: list[str]
+    ) -> tuple[int | None, tuple[int, ...], str | None]:
+        """Season, episodes and TMDb's episode title for a file; doubts join `reasons`."""
+        season, episodes = parsed.season, parsed.episodes
+        if season is None and parsed.air_date is None:
+            # Absolute numbering: TMDb's absolute order places it, else a person picks.
+            placed = await place(self._tmdb, show, episodes) if episodes else None
+            if placed is not None:
+                reasons.append(placed.reason)
+            if placed is None or placed.season is None:
+                reasons.append(NO_SEASON)
+                season = 1
+            else:
+                season, episodes = placed.season, placed.episodes
+        episode_title: str | None = None
+        if season is not None and episodes:
+            episode_title = await self._episode_title(show.candidate.tmdb_id, season, episodes)
+            if episode_title is None:
+                reasons.append(EPISODE_NOT_FOUND)
+        return season, episodes, episode_title
 
     async def _episode_title(
         self, tmdb_id: int, season_number: int, episodes: tuple[int, ...]
