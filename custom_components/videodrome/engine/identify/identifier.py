@@ -19,6 +19,7 @@ from ..blocking import BlockingRunner, run_in_default_executor
 from ..tmdb.errors import TMDbAuthError, TMDbError, TMDbNotFoundError
 from .absolute_episodes import place
 from .candidates import find_candidates, readings
+from .evidence import confirm_episode
 from .naming import EpisodeName, MovieName, episode_path, movie_path
 from .parse import Kind, ParsedName, parse
 from .score import (
@@ -239,6 +240,12 @@ class Identifier:
         translated = match.translated_titles is not None
         show = await self._tmdb.tv(match.tmdb_id, translations=translated)
         season, episodes, episode_title = await self._episode(parsed, show, reasons)
+        confidence = verdict.confidence
+        if season is not None and episodes:
+            sure = confirm_episode(verdict, self.thresholds, parsed.episode_title, episode_title)
+            if sure is not verdict:  # sure without popularity (evidence.py)
+                decision, confidence = sure.decision, sure.confidence
+                reasons = [*sure.reasons, *(r for r in reasons if r not in verdict.reasons)]
         if decision is Decision.AUTO and (NO_SEASON in reasons or EPISODE_NOT_FOUND in reasons):
             decision = Decision.REVIEW
         name_ = EpisodeName(
@@ -249,6 +256,7 @@ class Identifier:
         found = replace(
             base,
             decision=decision,
+            confidence=confidence,
             reasons=tuple(reasons),
             match=show.candidate,
             season=season,
