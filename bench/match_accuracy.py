@@ -54,7 +54,7 @@ from tests.emulators.tmdb import TMDbEmulator
 from tests.emulators.tmdb_recorded import WIREMOCK, RecordedTMDb
 
 if TYPE_CHECKING:
-    from custom_components.videodrome.engine.identify.parse import ParsedName
+    from custom_components.videodrome.engine.identify.parsed_name import ParsedName
     from custom_components.videodrome.engine.tmdb.models import Candidate
     from tests.emulators.hard_cases import HardCase
 

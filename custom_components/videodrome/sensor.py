@@ -1,7 +1,11 @@
-"""Sensors of a Plex server: its status, who is watching, and one per library section."""
+"""Sensors of a Plex server: its status, who is watching, one per library section.
+
+With ingest, also the review queue, the last ingest and the files waiting in the ingest folders.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import (
@@ -12,9 +16,8 @@ from homeassistant.components.sensor import (
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
-from .entity import VideodromeEntity
-from .ingest_entities import LastIngestSensor, ReviewQueueSensor
-from .watcher_entities import FilesWaitingSensor
+from .entity import IngestEntity, VideodromeEntity, WatcherEntity, changes_last_ingest
+from .summaries import filed_summary, item_summary
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -23,12 +26,17 @@ if TYPE_CHECKING:
     from .coordinator import PlexCoordinator, SectionStatus
     from .data import VideodromeConfigEntry
     from .engine.plex.models import LibrarySection
+    from .engine.store.items import Item
+    from .runtime.ingest import IngestRuntime
+    from .runtime.watcher import WatcherRuntime
 
 # Read-only entities fed by the coordinator: no limit needed.
 PARALLEL_UPDATES = 0
 
 STATUS_IDLE = "idle"
 STATUS_SCANNING = "scanning"
+# Items of the review queue shown as attributes (the review card asks for more).
+QUEUE_ITEMS_SHOWN = 10
 
 
 async def async_setup_entry(
@@ -166,3 +174,78 @@ class LibrarySectionSensor(VideodromeEntity, SensorEntity):
         if status.episode_count is not None:
             attributes["episodes"] = status.episode_count
         return attributes
+
+
+class ReviewQueueSensor(IngestEntity, SensorEntity):
+    """How many files wait for a person's decision; the first ones as attributes."""
+
+    _attr_translation_key = "review_queue"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, coordinator: PlexCoordinator, runtime: IngestRuntime) -> None:
+        """Create the review queue sensor."""
+        super().__init__(coordinator, runtime, "review_queue")
+        self._count = 0
+        self._items: list[dict[str, Any]] = []
+
+    async def _async_read(self) -> None:
+        store = self._runtime.store
+        self._count = await self.hass.async_add_executor_job(store.review_count)
+        items = await self.hass.async_add_executor_job(store.review_queue, QUEUE_ITEMS_SHOWN)
+        self._items = [item_summary(item) for item in items]
+
+    @property
+    def native_value(self) -> int:
+        """Files waiting for review."""
+        return self._count
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The oldest waiting files, with their candidates and reasons."""
+        return {"items": self._items}
+
+
+class LastIngestSensor(IngestEntity, SensorEntity):
+    """When the last file was filed, and what it was."""
+
+    _attr_translation_key = "last_ingest"
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+
+    def __init__(self, coordinator: PlexCoordinator, runtime: IngestRuntime) -> None:
+        """Create the last ingest sensor."""
+        super().__init__(coordinator, runtime, "last_ingest")
+        self._item: Item | None = None
+
+    @callback
+    def _changed(self, kind: str, item: Item) -> None:
+        if changes_last_ingest(item, self._item.id if self._item is not None else None):
+            super()._changed(kind, item)
+
+    async def _async_read(self) -> None:
+        self._item = await self.hass.async_add_executor_job(self._runtime.store.last_ingested)
+
+    @property
+    def native_value(self) -> datetime | None:
+        """When the last ingest finished."""
+        return datetime.fromtimestamp(self._item.updated_at, UTC) if self._item else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Title, where it went, and whether Plex matched it."""
+        return filed_summary(self._item) if self._item is not None else {}
+
+
+class FilesWaitingSensor(WatcherEntity, SensorEntity):
+    """Files settling (still being written) or queued for identification."""
+
+    _attr_translation_key = "files_waiting"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, coordinator: PlexCoordinator, runtime: WatcherRuntime) -> None:
+        """Create the sensor of a watcher."""
+        super().__init__(coordinator, runtime, "files_waiting")
+
+    @property
+    def native_value(self) -> int:
+        """How many."""
+        return self._runtime.waiting

@@ -28,8 +28,8 @@ import probatio as vol
 from .call_targets import loaded_entry
 from .const import ATTR_CONFIG_ENTRY_ID, ATTR_LIMIT, ATTR_RECENT, DOMAIN, LOGGER
 from .engine.store.items import ItemStatus
-from .ingest_entities import filed_summary, item_summary
 from .permissions import async_is_admin, async_non_admin_form
+from .summaries import filed_summary, item_summary
 
 if TYPE_CHECKING:
     from homeassistant.components.websocket_api.connection import ActiveConnection

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from functools import partial
+import re
+import time
 from typing import TYPE_CHECKING, Any
+import uuid
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL, Platform
 from homeassistant.core import Context
 from homeassistant.helpers import llm
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotSerializer
+from syrupy.extensions.amber import AmberSnapshotExtension
 
+import custom_components.videodrome as videodrome_integration
 from custom_components.videodrome import const, discovery
 from custom_components.videodrome.const import (
     CONF_CLIENT_IDENTIFIER,
@@ -23,14 +32,24 @@ from custom_components.videodrome.const import (
     CONF_TV_ROOT,
     DOMAIN,
 )
+from custom_components.videodrome.engine.plex.scan import PlexSync
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.runtime import ingest as ingest_runtime
+from custom_components.videodrome.runtime.watcher import (
+    CONF_NETWORK_SHARE,
+    DEFAULT_NETWORK_RESCAN_MINUTES,
+)
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.tmdb import TMDbEmulator
+from tests.entities import settle
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
     from pathlib import Path
 
     from homeassistant.core import HomeAssistant
+    from syrupy.assertion import SnapshotAssertion
+    from syrupy.types import PropertyPath, SerializableData
 
     from tests.emulators.plex import PlexEmulator
 
@@ -171,3 +190,103 @@ async def llm_api(hass: HomeAssistant, entry_id: str) -> llm.APIInstance:
         device_id=None,
     )  # fmt: skip
     return await llm.async_get_api(hass, f"{DOMAIN}-{entry_id}", context)
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """The platforms an entry sets up: all of them, unless a test module asks for fewer."""
+    return list(videodrome_integration.PLATFORMS)
+
+
+@pytest.fixture(autouse=True)
+def only_platforms(monkeypatch: pytest.MonkeyPatch, platforms: list[Platform]) -> None:
+    """Entries set up `platforms` only (a module snapshotting one platform overrides it)."""
+    monkeypatch.setattr(videodrome_integration, "PLATFORMS", platforms)
+
+
+class SnapshotExtension(AmberSnapshotExtension):
+    """Home Assistant's serializer, as core's tests use it, in syrupy's `__snapshots__` folder
+    (Home Assistant's own extension writes to `snapshots`).
+
+    States, registry entries and devices are written without what Home Assistant makes up
+    per run (their ids, context, created / changed times: `<ANY>`).
+    """
+
+    VERSION = "1"
+    serializer_class = HomeAssistantSnapshotSerializer
+
+
+# Emulators listen on a free port of the loopback address, a new one each run.
+_LOOPBACK_PORT = re.compile(r"127\.0\.0\.1:\d+")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion, tmp_path: Path) -> SnapshotAssertion:
+    """Snapshots in Home Assistant's format; the test's folder and the emulators' ports, which
+    change per run, are written as `<tmp_path>` and `<port>` (the rest of the value stays)."""
+
+    def placeholders(data: SerializableData, path: PropertyPath) -> SerializableData:
+        del path
+        if not isinstance(data, str):
+            return data
+        stable = _LOOPBACK_PORT.sub("127.0.0.1:<port>", data.replace(str(tmp_path), "<tmp_path>"))
+        return stable if stable != data else data  # an unchanged StrEnum keeps its repr
+
+    return snapshot.with_defaults(extension_class=SnapshotExtension, matcher=placeholders)
+
+
+# The instant entity snapshots are taken at (`pytest.mark.freeze_time(SNAPSHOT_TIME)`).
+SNAPSHOT_TIME = "2026-05-01 20:00:00+00:00"
+_SNAPSHOT_TIMESTAMP = datetime.fromisoformat(SNAPSHOT_TIME).timestamp()
+
+
+def _frozen_time() -> float:
+    """`time.time()`, looked up at each call: freezegun's while the clock is frozen."""
+    return time.time()
+
+
+@pytest.fixture
+async def busy_entry(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    plex_emulator: PlexEmulator,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    tmp_path: Path,
+) -> MockConfigEntry:
+    """A loaded entry with ingest after some activity, for snapshots of its entities.
+
+    Titanic was filed (and matched by Plex), Dune waits for review (which Dune?), Heat has
+    arrived since and the watcher's rescan found the ingest folder's files settling, and alice
+    is watching Breaking Bad. The test freezes the clock at `SNAPSHOT_TIME`
+    (`pytest.mark.freeze_time`), so every date reads the same:
+
+    - the store dates items by the frozen clock (its default clock is the real one);
+    - Plex's scans take no time and are polled without waiting, so nothing waits for the
+      clock to move;
+    - the library sections get fixed uuids (the emulator derives them from their temporary
+      folders), as a real server's are;
+    - the folders are a network share (rescans only): no inotify event races the snapshot.
+    """
+    assert time.time() == _SNAPSHOT_TIMESTAMP, "mark the test with freeze_time(SNAPSHOT_TIME)"
+    monkeypatch.setattr(ingest_runtime, "Store", partial(Store, clock=_frozen_time))
+    monkeypatch.setattr(ingest_runtime, "PlexSync", partial(PlexSync, poll_interval=0.0))
+    plex_emulator.faults.scan_duration = 0
+    for section in plex_emulator.library.sections.values():
+        section.uuid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{section.key}:{section.title}"))
+    entry = make_ingest_entry(**{CONF_NETWORK_SHARE: True})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    ingest = tmp_path / "ingest"
+    for name in ("Titanic.1997.1080p.BluRay.x264-GRP.mkv", "Dune.mkv"):
+        (ingest / name).write_bytes(b"video")
+        await hass.services.async_call(
+            DOMAIN, "ingest", {"path": str(ingest / name)}, blocking=True
+        )
+    (ingest / "Heat.1995.mkv").write_bytes(b"video")
+    rescan = timedelta(minutes=DEFAULT_NETWORK_RESCAN_MINUTES)
+    async_fire_time_changed(hass, dt_util.utcnow() + rescan)  # the watcher finds Heat
+    await hass.async_block_till_done()
+    await plex_emulator.add_session("Pilot", grandparent_title="Breaking Bad", user="alice")
+    await entry.runtime_data.coordinator.async_refresh()
+    await settle(hass)
+    return entry

@@ -1,4 +1,5 @@
-"""Sensors of a server: state, attributes, live updates pushed by Plex, failures, new libraries."""
+"""Sensors of a server: snapshots of them and of the server's device; live updates pushed by
+Plex, failures, new libraries."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import logging
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.helpers import entity_registry as er
+from homeassistant.const import STATE_UNAVAILABLE, Platform
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.videodrome.const import DOMAIN
+from tests.entities import snapshot_entities
+from tests.integration.conftest import SNAPSHOT_TIME
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from syrupy.assertion import SnapshotAssertion
 
     from tests.emulators.plex import PlexEmulator
 
@@ -29,6 +33,41 @@ STATUS = "sensor.videodrome_demo_status"
 SESSIONS = "sensor.videodrome_demo_active_sessions"
 MOVIES = "sensor.videodrome_demo_movies"
 TV = "sensor.videodrome_demo_tv_shows"
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Only this platform."""
+    return [Platform.SENSOR]
+
+
+@pytest.mark.freeze_time(SNAPSHOT_TIME)
+async def test_sensors(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    busy_entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    await snapshot_entities(hass, entity_registry, snapshot, busy_entry)
+
+
+async def test_the_server_is_one_device_holding_every_entity(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    loaded_entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    (device,) = dr.async_entries_for_config_entry(device_registry, loaded_entry.entry_id)
+    assert device == snapshot
+    entities = er.async_entries_for_config_entry(entity_registry, loaded_entry.entry_id)
+    assert entities
+    assert {entity.device_id for entity in entities} == {device.id}
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_without_ingest_only_the_plex_sensors(hass: HomeAssistant) -> None:
+    assert sorted(hass.states.async_entity_ids()) == [SESSIONS, MOVIES, STATUS, TV]
 
 
 async def _until(hass: HomeAssistant, condition: Callable[[], bool], timeout: float = 5) -> None:

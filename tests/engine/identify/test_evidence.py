@@ -14,7 +14,7 @@ from custom_components.videodrome.engine.identify.evidence import (
     episode_evidence,
 )
 from custom_components.videodrome.engine.identify.identifier import Identifier
-from custom_components.videodrome.engine.identify.parse import Reading
+from custom_components.videodrome.engine.identify.parsed_name import Reading
 from custom_components.videodrome.engine.identify.score import (
     BELOW_AUTO_THRESHOLD,
     CLOSE_RUNNER_UP,

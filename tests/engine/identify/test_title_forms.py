@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from custom_components.videodrome.engine.identify.candidates import readings
-from custom_components.videodrome.engine.identify.parse import Reading, parse
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.parsed_name import Reading
 from custom_components.videodrome.engine.identify.score import Decision, title_similarity
 from custom_components.videodrome.engine.identify.title_forms import fold, rejoined_title
 from tests.emulators.hard_cases import PUNCTUATION, HardCase

@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from .numerals import query_variants
-from .parse import Kind, Reading
+from .parsed_name import Kind, Reading
 from .score import MIN_AUTO_TITLE, title_similarity
 from .title_forms import rejoined_title
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ..tmdb.client import TMDbClient
     from ..tmdb.models import Candidate
-    from .parse import ParsedName
+    from .parsed_name import ParsedName
 
     type Search = Callable[[str, int | None], Awaitable[tuple[Candidate, ...]]]
 

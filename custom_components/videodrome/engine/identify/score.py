@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz
 
 from .numerals import canonical_words
-from .parse import Kind, ParsedName, Reading
+from .parsed_name import Kind, ParsedName, Reading
 from .title_forms import fold
 
 if TYPE_CHECKING:

@@ -42,7 +42,7 @@ from .sources import source_file
 if TYPE_CHECKING:
     from ..blocking import BlockingRunner
     from ..identify.identifier import Identification
-    from ..identify.parse import ParsedName
+    from ..identify.parsed_name import ParsedName
     from ..plex.scan import PlexSync
     from .pipeline import Pipeline
     from .plan import PlannedFile

@@ -1,0 +1,33 @@
+"""The event platform: what happened to each file the ingest handled."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.const import Platform
+import pytest
+
+from tests.entities import snapshot_entities
+from tests.integration.conftest import SNAPSHOT_TIME
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import entity_registry as er
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from syrupy.assertion import SnapshotAssertion
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Only this platform."""
+    return [Platform.EVENT]
+
+
+@pytest.mark.freeze_time(SNAPSHOT_TIME)
+async def test_events(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    busy_entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    await snapshot_entities(hass, entity_registry, snapshot, busy_entry)
