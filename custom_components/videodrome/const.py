@@ -65,6 +65,8 @@ CONF_PATH_MAP: Final = "path_map"
 CONF_TRANSFER_MODE: Final = "transfer_mode"
 CONF_VERIFY_CHECKSUM: Final = "verify_checksum"
 CONF_INCLUDE_IDS: Final = "include_ids"
+# Trailers, featurettes... of a film filed with it, in Plex's extras folders (default on).
+CONF_FILE_EXTRAS: Final = "file_extras"
 CONF_AUTO_THRESHOLD: Final = "auto_threshold"
 DEFAULT_TRANSFER_MODE: Final = "hardlink"
 DEFAULT_AUTO_THRESHOLD: Final = 0.85

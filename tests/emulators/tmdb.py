@@ -29,7 +29,9 @@ from tests.emulators.server import (
     arguments,
     serve_until_interrupted,
 )
+from tests.emulators.tmdb_episode_groups import find_group, group_details, group_summaries
 from tests.emulators.tmdb_search import SearchIndex
+from tests.emulators.tmdb_translations import movie_translations, show_translations
 
 if TYPE_CHECKING:
     import argparse
@@ -142,9 +144,13 @@ class TMDbEmulator(EmulatorServer):
             ("movie", r"/3/movie/{id:\d+}", self._movie),
             ("movie.alternative_titles", r"/3/movie/{id:\d+}/alternative_titles", self._movie_alt),
             ("movie.external_ids", r"/3/movie/{id:\d+}/external_ids", self._movie_ids),
+            ("movie.translations", r"/3/movie/{id:\d+}/translations", self._movie_translations),
             ("tv", r"/3/tv/{id:\d+}", self._tv),
             ("tv.alternative_titles", r"/3/tv/{id:\d+}/alternative_titles", self._tv_alt),
             ("tv.external_ids", r"/3/tv/{id:\d+}/external_ids", self._tv_ids),
+            ("tv.translations", r"/3/tv/{id:\d+}/translations", self._tv_translations),
+            ("tv.episode_groups", r"/3/tv/{id:\d+}/episode_groups", self._tv_groups),
+            ("tv.episode_group", "/3/tv/episode_group/{group}", self._episode_group),
             ("tv.season", r"/3/tv/{id:\d+}/season/{season:\d+}", self._season),
             ("find", "/3/find/{external_id}", self._find),
             # TMDb's image server (image.tmdb.org/t/p/...): no key, no rate limit.
@@ -169,13 +175,23 @@ class TMDbEmulator(EmulatorServer):
     def add_movie(self, movie: CatalogueMovie) -> None:
         """Make a movie exist (or replace the one with its id)."""
         self.movies[movie.tmdb_id] = movie
-        titles = (movie.title, movie.original_title, *movie.alternative_titles)
+        titles = (
+            movie.title,
+            movie.original_title,
+            *movie.alternative_titles,
+            *(t.title for t in movie.translations),
+        )
         self._movie_index.add(movie.tmdb_id, titles, movie.year, movie.popularity)
 
     def add_show(self, show: CatalogueShow) -> None:
         """Make a TV show exist (or replace the one with its id)."""
         self.shows[show.tmdb_id] = show
-        titles = (show.name, show.original_name, *show.alternative_titles)
+        titles = (
+            show.name,
+            show.original_name,
+            *show.alternative_titles,
+            *(t.title for t in show.translations),
+        )
         self._show_index.add(show.tmdb_id, titles, show.year, show.popularity)
 
     # ---- plumbing -----------------------------------------------------------------------------
@@ -285,7 +301,13 @@ class TMDbEmulator(EmulatorServer):
             data["alternative_titles"] = {"titles": movie_alternative_titles(movie)}
         if "external_ids" in appended:
             data["external_ids"] = movie_external_ids(movie)
+        if "translations" in appended:
+            data["translations"] = {"translations": movie_translations(movie)}
         return self._reply(data)
+
+    async def _movie_translations(self, request: web.Request) -> web.Response:
+        movie = self._movie_or_404(request)
+        return self._reply({"id": movie.tmdb_id, "translations": movie_translations(movie)})
 
     async def _movie_alt(self, request: web.Request) -> web.Response:
         movie = self._movie_or_404(request)
@@ -303,7 +325,33 @@ class TMDbEmulator(EmulatorServer):
             data["alternative_titles"] = {"results": show_alternative_titles(show)}
         if "external_ids" in appended:
             data["external_ids"] = show_external_ids(show)
+        if "translations" in appended:
+            data["translations"] = {"translations": show_translations(show)}
+        if "episode_groups" in appended:
+            data["episode_groups"] = {"results": group_summaries(show)}
         return self._reply(data)
+
+    async def _tv_translations(self, request: web.Request) -> web.Response:
+        show = self._show_or_404(request)
+        return self._reply({"id": show.tmdb_id, "translations": show_translations(show)})
+
+    async def _tv_groups(self, request: web.Request) -> web.Response:
+        show = self._show_or_404(request)
+        return self._reply({"id": show.tmdb_id, "results": group_summaries(show)})
+
+    async def _episode_group(self, request: web.Request) -> web.Response:
+        found = find_group(self.shows, request.match_info["group"])
+        if found is None:
+            raise web.HTTPNotFound
+        show, group, index = found
+
+        def episode(season_number: int, number: int) -> dict[str, Any] | None:
+            season = show.season(season_number)
+            if season is None or not 1 <= number <= season.episode_count:
+                return None
+            return episode_json(show, season, number)
+
+        return self._reply(group_details(show, group, index, episode))
 
     async def _tv_alt(self, request: web.Request) -> web.Response:
         show = self._show_or_404(request)

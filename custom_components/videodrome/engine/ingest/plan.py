@@ -77,6 +77,7 @@ class Settings:
     tv_root: Path
     mode: TransferMode = TransferMode.HARDLINK
     verify_checksum: bool = False
+    file_extras: bool = True  # trailers, featurettes... filed with their film (extras.py)
 
     def root(self, library: str) -> Path:
         """The library root for `movies` or `tv`."""
@@ -94,6 +95,7 @@ class PlannedFile:
     destination: Path | None = None
     companions: tuple[tuple[Path, Path], ...] = ()
     existing: Existing | None = None
+    extra: str | None = None  # the Plex extras folder of an extra filed with its film
 
     def item_fields(self) -> dict[str, Any]:
         """What the history keeps of this plan: the identification, reasons and destination."""

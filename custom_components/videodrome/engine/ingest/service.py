@@ -26,6 +26,7 @@ from ..store.items import Item, ItemStatus
 from .catch_up import PlexCatchUp
 from .errors import ReviewError, TransferError
 from .events import Event
+from .extras import scan_for_extra
 from .fs import cleanup_temporaries
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
@@ -240,7 +241,11 @@ class IngestService:
         plex_error: str | None = None
         if self._sync is not None and planned.destination is not None:
             try:
-                verification = await self._sync.scan_and_verify(planned.destination, planned.found)
+                verification = await (
+                    scan_for_extra(self._sync, planned.destination)  # no match of its own
+                    if planned.extra
+                    else self._sync.scan_and_verify(planned.destination, planned.found)
+                )
             except VideodromeError as err:
                 source = planned.source.path
                 log_failure(_LOGGER, err, "Plex scan after ingesting %s failed: %s", source, err)
