@@ -10,6 +10,7 @@ import pytest
 
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.identify.score import Decision, Thresholds
+from custom_components.videodrome.engine.ingest import destination as destination_module
 from custom_components.videodrome.engine.ingest.extras import (
     EXTRA_OF_FILM,
     NO_FILM_FOR_EXTRA,
@@ -25,6 +26,7 @@ from custom_components.videodrome.engine.ingest.plan import (
     Settings,
 )
 from custom_components.videodrome.engine.ingest.service import IngestService
+from custom_components.videodrome.engine.ingest.transfer import TransferMode
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.scan import PlexSync
 from custom_components.videodrome.engine.store.database import Store
@@ -78,10 +80,11 @@ def _service(
     *,
     file_extras: bool = True,
     thresholds: Thresholds | None = None,
+    mode: TransferMode = TransferMode.HARDLINK,
 ) -> IngestService:
     tmdb = TMDbClient(session, api_key=TMDB_KEY, base_url=tmdb_url, store=store, backoff=0.01)
     identifier = Identifier(tmdb, thresholds=thresholds)
-    settings = Settings((env.ingest,), env.movies, env.root / "tv", file_extras=file_extras)
+    settings = Settings((env.ingest,), env.movies, env.root / "tv", mode, file_extras=file_extras)
     client = PlexClient(env.plex.url, TOKEN, session)
     pipeline = Pipeline(identifier, settings, run_blocking=_run)
     sync = PlexSync(client, poll_interval=0.05, timeout=5)
@@ -153,6 +156,10 @@ def test_film_folder_and_feature(tmp_path: Path) -> None:
     assert find_film(download / "Heat-trailer.mkv", (download,)) is None  # an ingest folder
     assert find_film(tmp_path / "missing" / "Trailers" / "x.mkv") is None
     assert find_film(tmp_path / "x.mkv") is None  # no video beside it
+    hidden = tmp_path / ".cache" / "Heat.1995"  # folders above the film's are not judged
+    hidden.mkdir(parents=True)
+    (hidden / "Heat.1995.mkv").write_bytes(FEATURE)
+    assert find_film(hidden / "Heat-trailer.mkv") == hidden / "Heat.1995.mkv"
 
 
 async def test_a_films_extras_go_into_its_extras_folders(env: Env) -> None:
@@ -198,6 +205,57 @@ async def test_an_extra_arriving_after_its_film(env: Env) -> None:
     (outcome,) = await env.service.ingest(trailer)
     assert outcome.status == "ingested"
     assert (env.movies / FILM / "Trailers" / "Heat Teaser.mkv").exists()
+
+
+async def test_a_copied_film_is_not_read_again_for_its_extras(
+    env: Env,
+    tmdb_emulator: TMDbEmulator,
+    session: aiohttp.ClientSession,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In copy mode the filed film is recognised by its size and time, not by its bytes."""
+    store = Store(tmp_path / "copy.db")
+    try:
+        env.service = _service(env, session, tmdb_emulator.url, store, mode=TransferMode.COPY)
+        feature = env.drop(f"{DOWNLOAD}/{DOWNLOAD}.mkv", FEATURE)
+        (filed,) = await env.service.ingest(feature)
+        assert filed.status == "ingested"
+
+        def no_reading(*_: object, **__: object) -> bool:
+            raise AssertionError("the film was read again")
+
+        monkeypatch.setattr(destination_module, "same_content", no_reading)
+        trailer = env.drop(f"{DOWNLOAD}/Heat-trailer.mkv")
+        (outcome,) = await env.service.ingest(trailer)
+        assert outcome.status == "ingested"
+        copied = env.movies / FILM / "Trailers" / "Heat-trailer.mkv"
+        assert copied.read_bytes() == trailer.read_bytes()
+        assert copied.stat().st_ino != trailer.stat().st_ino  # a copy, like the film
+    finally:
+        store.close()
+
+
+async def test_an_extra_after_its_film_was_approved(
+    env: Env, tmdb_emulator: TMDbEmulator, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """The film waited for a person, who approved it; its extra, arriving later, follows."""
+    store = Store(tmp_path / "approved.db")
+    try:
+        env.service = _service(
+            env, session, tmdb_emulator.url, store, thresholds=Thresholds(auto=1.0)
+        )
+        feature = env.drop(f"{DOWNLOAD}/{DOWNLOAD}.mkv", FEATURE)
+        (queued,) = await env.service.ingest(feature)
+        assert queued.status == "review"
+        assert queued.item is not None
+        await env.service.approve(queued.item.id)
+        trailer = env.drop(f"{DOWNLOAD}/Heat-trailer.mkv")
+        (outcome,) = await env.service.ingest(trailer)
+        assert outcome.status == "ingested", outcome.planned.reasons
+        assert (env.movies / FILM / "Trailers" / "Heat-trailer.mkv").exists()
+    finally:
+        store.close()
 
 
 async def test_an_extra_arriving_before_its_film(env: Env) -> None:
