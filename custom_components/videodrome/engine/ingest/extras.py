@@ -180,9 +180,9 @@ async def _follow_film(
     if not filed and film.destination is not None:
         destination = film.destination  # filed there before (automatically, or approved)
         filed = await run_blocking(lambda: is_published(feature, destination))
-    if found.library != "movies" or found.target is None or found.match is None:
-        return replace(extra, reasons=(*extra.reasons, NO_FILM_FOR_EXTRA))
-    if not filed and film.action is not Action.REVIEW:
+    a_film = found.library == "movies" and found.target is not None and found.match is not None
+    if not a_film or not (filed or film.action is Action.REVIEW):
+        # Not a film, or one nobody can say where it goes (manual, skipped): left alone.
         return replace(extra, reasons=(*extra.reasons, NO_FILM_FOR_EXTRA))
     decision = Decision.AUTO if filed else Decision.REVIEW
     # The film's identification, for this file: its target is put in the extras folder.
