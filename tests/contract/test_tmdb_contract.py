@@ -22,6 +22,8 @@ from tests.emulators.tmdb_episode_groups import group_id
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from tests.emulators.server import Emulators
+
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "tmdb"
 API_KEY = "contract-key"
 
@@ -104,9 +106,8 @@ def without_id(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def tmdb(socket_enabled: None) -> AsyncIterator[TMDbEmulator]:
-    async with TMDbEmulator(api_key=API_KEY) as emulator:
-        yield emulator
+async def tmdb(emulators: Emulators) -> TMDbEmulator:
+    return await emulators.start(TMDbEmulator(api_key=API_KEY))
 
 
 @pytest.fixture

@@ -18,14 +18,17 @@ from typing import TYPE_CHECKING
 
 from ..blocking import BlockingRunner, run_in_default_executor
 from ..identify.score import Decision
+from ..library.errors import LibraryIncompleteError, LibraryNotLoadedError
 from .destination import check_destination, is_published, within
 from .errors import DestinationExistsError, TransferError
 from .extras import as_extra, is_extra, plan_extras, plex_folder
 from .plan import (
     ALREADY_IN_LIBRARY,
     ALREADY_INGESTED,
+    LIBRARY_INCOMPLETE,
     NOT_THE_FEATURE,
     TARGET_OUTSIDE_ROOT,
+    WAITING_FOR_PLEX,
     Action,
     PlannedFile,
 )
@@ -130,13 +133,36 @@ class Pipeline:
             reasons.append(state)
             action = Action.SKIP if state == ALREADY_INGESTED else Action.REVIEW
         elif self._lookup is not None and action in {Action.TRANSFER, Action.REVIEW} and not extra:
-            existing = await self._lookup.find(found)
-            if existing is not None:
-                reasons.append(ALREADY_IN_LIBRARY)
-                action = Action.REVIEW
+            action, existing = await self._check_library(self._lookup, found, action, reasons)
         return PlannedFile(
             source, found, action, tuple(reasons), destination, tuple(companions), existing, extra
         )
+
+    @staticmethod
+    async def _check_library(
+        lookup: LibraryLookup, found: Identification, action: Action, reasons: list[str]
+    ) -> tuple[Action, Existing | None]:
+        """Whether Plex already holds the title: the action it leaves, and Plex's copy.
+
+        Adds the reason to `reasons`. When the library cannot say, a file that would be filed
+        waits (`waiting_for_plex`: the library has not been read yet; filing now could make a
+        duplicate, or a second folder beside a show Plex has) or goes to review
+        (`library_incomplete`: a section that could hold it could not be read).
+        """
+        try:
+            existing = await lookup.find(found)
+        except LibraryNotLoadedError:
+            if action is not Action.TRANSFER:
+                return action, None
+            reasons.append(WAITING_FOR_PLEX)
+            return Action.WAIT, None
+        except LibraryIncompleteError:
+            reasons.append(LIBRARY_INCOMPLETE)
+            return Action.REVIEW, None
+        if existing is None:
+            return action, None
+        reasons.append(ALREADY_IN_LIBRARY)
+        return Action.REVIEW, existing
 
     async def _in_show(self, found: Identification) -> Identification:
         """An episode of a show Plex already has keeps that show's folder.

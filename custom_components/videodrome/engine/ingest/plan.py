@@ -11,7 +11,12 @@ reason code:
 - `already_in_library`: Plex already holds this title (or this episode) elsewhere (review,
   with the existing file beside the new one);
 - `not_the_feature`: a smaller video of the same title in the same folder (skipped; the
-  largest is the feature, samples and extras were excluded already).
+  largest is the feature, samples and extras were excluded already);
+- `waiting_for_plex`: Plex's library has not been read yet, so whether Plex already holds
+  the title is not known (the file waits, `pending`, and is filed once the library is read:
+  engine/ingest/catch_up.py);
+- `library_incomplete`: not in the library index, but a library section that could hold it
+  could not be read (review: "not there" may be wrong).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ ALREADY_INGESTED = "already_ingested"
 DESTINATION_EXISTS = "destination_exists"
 ALREADY_IN_LIBRARY = "already_in_library"
 NOT_THE_FEATURE = "not_the_feature"
+WAITING_FOR_PLEX = "waiting_for_plex"
+LIBRARY_INCOMPLETE = "library_incomplete"
 # Candidates kept in the history for the review queue.
 CANDIDATES_KEPT = 5
 
@@ -45,6 +52,7 @@ class Action(StrEnum):
     REVIEW = "review"
     MANUAL = "manual"
     SKIP = "skip"
+    WAIT = "wait"  # until Plex's library has been read (`waiting_for_plex`)
 
 
 class LibraryLookup(Protocol):
