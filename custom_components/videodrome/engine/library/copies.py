@@ -32,16 +32,13 @@ def _matched_without_tmdb(snapshot: Snapshot, title: str, year: int | None) -> t
     """Films Plex's legacy IMDb agent matched (no TMDb id), of exactly this title and year.
 
     TMDb's search answers carry no IMDb id, so a film known to Plex only by its IMDb id is
-    found by its title: the same title once normalised and the same year, never a film
-    whose TMDb id is another one's.
+    found by its title: the same title once normalised (the index's own key, a dictionary
+    lookup) and the same year, never a film whose TMDb id is another one's.
     """
     if year is None:
         return ()
-    wanted = normalise(title)
     return tuple(
-        found.item
-        for found in snapshot.by_title(title, year, kind="movie")
-        if found.item.tmdb is None
-        and found.item.year == year
-        and normalise(found.item.title) == wanted
+        item
+        for item in snapshot.title_index.get(normalise(title), ())
+        if item.kind == "movie" and item.tmdb is None and item.year == year
     )
