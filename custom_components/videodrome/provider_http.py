@@ -41,7 +41,6 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util.hass_dict import HassKey
-import orjson
 
 from .const import (
     CONF_AUTO_THRESHOLD,
@@ -57,12 +56,20 @@ from .engine.identify.identifier import Identifier
 from .engine.identify.score import Thresholds
 from .engine.provider.budget import ProviderLimits
 from .engine.provider.documents import Page, read_language
-from .engine.provider.errors import ProviderBusyError, ProviderNotFoundError, ProviderRequestError
+from .engine.provider.errors import ProviderNotFoundError
 from .engine.provider.rate_limits import ClientRateLimiter, Throttle
 from .engine.provider.requests import MatchRequest
 from .engine.provider.service import MetadataProvider
 from .engine.tmdb.errors import TMDbError
 from .guessit import async_guessit_lane
+from .provider_answers import (
+    REFUSALS,
+    answer_response,
+    error_response,
+    read_flag,
+    read_json_body,
+    refusal_response,
+)
 from .runtime.ingest import signal_item
 
 if TYPE_CHECKING:
@@ -76,7 +83,6 @@ if TYPE_CHECKING:
 PROVIDER_URL: Final = "/api/videodrome/provider"
 PROVIDER_ID_BYTES: Final = 32
 KINDS: Final[tuple[ProviderKind, ...]] = ("movie", "tv")
-MAX_BODY: Final = 64 * 1024
 # A library scan asks about every file (a match, then the metadata and its children), so the
 # bucket is deep; past it, 20 a second is still more than TMDb itself allows.
 RATE: Final = 20.0
@@ -125,6 +131,23 @@ class ProviderHub:
             if has_secret(served.entry, provider_id):
                 found = served.providers[kind]
         return found
+
+    def turned_away(self, request: web.Request, *, not_a_match: bool) -> web.Response | None:
+        """405 for a POST that is not a match, 429 past the client's rate; None: answer it."""
+        if request.method == "POST" and not_a_match:
+            return error_response(405, "read-only: only matches may be posted", {"Allow": "GET"})
+        if (wait := self.limiter.admit(request.remote or "")) > 0:
+            return error_response(429, "too many requests", {"Retry-After": str(math.ceil(wait))})
+        return None
+
+    def debug(self, message: str, *args: object, trace: bool = False) -> None:
+        """A debug line about a request, at most one every LOG_INTERVAL seconds.
+
+        Never the request's path (it holds the id) nor anything above debug: any client can
+        make these happen as often as it likes.
+        """
+        if (held := self.log.ready()) is not None:
+            LOGGER.debug(message + " (%d more since the last)", *args, held, exc_info=trace)
 
 
 def has_secret(entry: ConfigEntry[Any], provider_id: str) -> bool:
@@ -239,50 +262,6 @@ def provider_urls(hass: HomeAssistant, provider_id: str) -> dict[str, str]:
     return {f"{kind}_url": f"{base}/{kind}" for kind in KINDS}
 
 
-def error_response(
-    status: int, message: str, headers: dict[str, str] | None = None
-) -> web.Response:
-    """A JSON error answer: `{"error": message}` (one line, never a stack trace)."""
-    return web.Response(
-        status=status,
-        body=orjson.dumps({"error": message}),
-        content_type="application/json",
-        headers=headers,
-    )
-
-
-def answer_response(answer: Answer) -> web.Response:
-    """A provider's answer as Plex gets it: JSON, with the answer's headers."""
-    return web.Response(
-        body=answer.body, content_type="application/json", headers=dict(answer.headers)
-    )
-
-
-async def read_json_body(request: web.Request) -> Any:
-    """The body as JSON: 400 when it is larger than MAX_BODY, empty or not JSON."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise ProviderRequestError("the request body is too large")
-    body = bytearray()
-    while chunk := await request.content.read(MAX_BODY + 1 - len(body)):
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise ProviderRequestError("the request body is too large")
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise ProviderRequestError("the request body is not JSON") from None
-
-
-def read_flag(query: Any, name: str) -> bool:
-    """A 0/1 query parameter (absent or empty: 0); anything else is a 400."""
-    value = query.get(name)
-    if value in (None, "", "0"):
-        return False
-    if value == "1":
-        return True
-    raise ProviderRequestError(f"{name} must be 0 or 1")
-
-
 class ProviderView(HomeAssistantView):
     """Every endpoint of both providers; Plex calls them without authentication."""
 
@@ -331,35 +310,21 @@ class ProviderView(HomeAssistantView):
         provider = self._hub.provider(provider_id, kind)
         if provider is None:
             raise web.HTTPNotFound  # what an address that does not exist gets
-        if request.method == "POST" and (rating_key != "matches" or relation):
-            return error_response(405, "read-only: only matches may be posted", {"Allow": "GET"})
-        wait = self._hub.limiter.admit(request.remote or "")
-        if wait > 0:
-            return error_response(429, "too many requests", {"Retry-After": str(math.ceil(wait))})
+        not_a_match = rating_key != "matches" or bool(relation)
+        if (refused := self._hub.turned_away(request, not_a_match=not_a_match)) is not None:
+            return refused
         try:
             return answer_response(await self._answer(request, provider, rating_key, relation))
-        except ProviderRequestError as err:
-            return error_response(400, str(err))
-        except ProviderNotFoundError:
-            return error_response(404, "not found")
-        except ProviderBusyError as err:
-            retry = str(max(math.ceil(err.retry_after), 1))
-            return error_response(503, str(err), {"Retry-After": retry})
+        except REFUSALS as err:
+            return refusal_response(err)
         except TMDbError as err:
-            self._debug("The metadata provider could not reach TMDb: %s", err)
+            self._hub.debug("The metadata provider could not reach TMDb: %s", err)
             return error_response(500, "TMDb is not available")
         except Exception:  # noqa: BLE001 - Plex gets a plain 500, the debug log the details
-            self._debug("The metadata provider failed on a %s request", request.method, trace=True)
+            self._hub.debug(
+                "The metadata provider failed on a %s request", request.method, trace=True
+            )
             return error_response(500, "internal error")
-
-    def _debug(self, message: str, *args: object, trace: bool = False) -> None:
-        """A debug line about a request, at most one every LOG_INTERVAL seconds.
-
-        Never the request's path (it holds the id) nor anything above debug: any client can
-        make these happen as often as it likes.
-        """
-        if (held := self._hub.log.ready()) is not None:
-            LOGGER.debug(message + " (%d more since the last)", *args, held, exc_info=trace)
 
     async def _answer(
         self, request: web.Request, provider: MetadataProvider, rating_key: str, relation: str

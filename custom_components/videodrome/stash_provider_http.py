@@ -20,7 +20,6 @@ Assistant); Stash's own address, paths and key never reach Plex.
 from __future__ import annotations
 
 from dataclasses import dataclass
-import math
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
@@ -29,21 +28,25 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.util.hass_dict import HassKey
 
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN
 from .engine.provider.documents import Page, read_language
-from .engine.provider.errors import ProviderBusyError, ProviderNotFoundError, ProviderRequestError
+from .engine.provider.errors import ProviderNotFoundError, ProviderRequestError
 from .engine.provider.requests import MatchRequest
 from .engine.provider.stash_documents import read_image_path
 from .engine.stash.errors import StashError
+from .provider_answers import (
+    REFUSALS,
+    answer_response,
+    error_response,
+    read_flag,
+    read_json_body,
+    refusal_response,
+)
 from .provider_http import (
     DATA_PROVIDERS,
     PROVIDER_URL,
     ProviderHub,
-    answer_response,
-    error_response,
     has_secret,
-    read_flag,
-    read_json_body,
 )
 
 if TYPE_CHECKING:
@@ -167,35 +170,23 @@ class StashProviderView(HomeAssistantView):
         provider = stash_provider(self._hass, provider_id)
         if provider is None:
             raise web.HTTPNotFound  # what an address that does not exist gets
-        if request.method == "POST" and (rating_key != "matches" or relation or image):
-            return error_response(405, "read-only: only matches may be posted", {"Allow": "GET"})
-        wait = self._hub.limiter.admit(request.remote or "")
-        if wait > 0:
-            return error_response(429, "too many requests", {"Retry-After": str(math.ceil(wait))})
+        not_a_match = rating_key != "matches" or bool(relation or image)
+        if (refused := self._hub.turned_away(request, not_a_match=not_a_match)) is not None:
+            return refused
         try:
             if image:
                 return await self._image(provider, image)
             base = _base_url(request, provider_id)
             answer = await self._answer(request, provider, base, rating_key, relation)
             return answer_response(answer)
-        except ProviderRequestError as err:
-            return error_response(400, str(err))
-        except ProviderNotFoundError:
-            return error_response(404, "not found")
-        except ProviderBusyError as err:
-            retry = str(max(math.ceil(err.retry_after), 1))
-            return error_response(503, str(err), {"Retry-After": retry})
+        except REFUSALS as err:
+            return refusal_response(err)
         except StashError as err:
-            self._debug("The Stash provider could not ask Stash: %s", err)
+            self._hub.debug("The Stash provider could not ask Stash: %s", err)
             return error_response(500, "Stash is not available")
         except Exception:  # noqa: BLE001 - Plex gets a plain 500, the debug log the details
-            self._debug("The Stash provider failed on a %s request", request.method, trace=True)
+            self._hub.debug("The Stash provider failed on a %s request", request.method, trace=True)
             return error_response(500, "internal error")
-
-    def _debug(self, message: str, *args: object, trace: bool = False) -> None:
-        """A debug line, at most one every LOG_INTERVAL (never the path: it holds the id)."""
-        if (held := self._hub.log.ready()) is not None:
-            LOGGER.debug(message + " (%d more since the last)", *args, held, exc_info=trace)
 
     async def _image(self, provider: StashProvider, image: str) -> web.Response:
         asked = read_image_path(f"/{STASH}/{image}")

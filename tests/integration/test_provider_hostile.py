@@ -37,7 +37,8 @@ from custom_components.videodrome.engine.provider.rate_limits import (
 )
 from custom_components.videodrome.engine.tmdb.client import DEFAULT_RATE
 from custom_components.videodrome.guessit import DATA_GUESSIT
-from custom_components.videodrome.provider_http import DATA_PROVIDERS, MAX_BODY, PROVIDER_URL
+from custom_components.videodrome.provider_answers import MAX_BODY
+from custom_components.videodrome.provider_http import DATA_PROVIDERS, PROVIDER_URL
 from tests.integration.provider_client import Plex, roots
 from tests.polling import until
 

@@ -28,10 +28,10 @@ from custom_components.videodrome.engine.provider.documents import (
     TV_IDENTIFIER,
 )
 from custom_components.videodrome.engine.provider.rate_limits import ClientRateLimiter
+from custom_components.videodrome.provider_answers import MAX_BODY
 from custom_components.videodrome.provider_http import (
     DATA_PROVIDERS,
     ISSUE_PROVIDER_OPEN,
-    MAX_BODY,
     PROVIDER_URL,
     provider_urls,
 )

@@ -36,7 +36,8 @@ from custom_components.videodrome.engine.provider.rate_limits import (
     ClientRateLimiter,
 )
 from custom_components.videodrome.engine.provider.stash_documents import STASH_IDENTIFIER
-from custom_components.videodrome.provider_http import DATA_PROVIDERS, MAX_BODY, PROVIDER_URL
+from custom_components.videodrome.provider_answers import MAX_BODY
+from custom_components.videodrome.provider_http import DATA_PROVIDERS, PROVIDER_URL
 from custom_components.videodrome.stash_provider_http import (
     DATA_STASH_PROVIDERS,
     ISSUE_STASH_PROVIDER_OPEN,
