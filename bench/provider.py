@@ -45,15 +45,15 @@ if TYPE_CHECKING:
 KEY = "bench-key"
 
 
-def _figures(label: str, seconds: list[float], baseline: float | None = None) -> float:
+def figures(label: str, seconds: list[float], baseline: float | None = None) -> float:
     p50 = statistics.median(seconds)
     p99 = statistics.quantiles(seconds, n=100)[98] if len(seconds) > 1 else seconds[0]
-    ratio = f", {p50 / baseline:.3f}x the baseline" if baseline else ""
+    ratio = f", {p50 / baseline:.3g}x the baseline" if baseline else ""
     print(f"  {label}: p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms{ratio}")
     return p50
 
 
-async def _time(calls: list[Callable[[], Awaitable[object]]]) -> list[float]:
+async def timed(calls: list[Callable[[], Awaitable[object]]]) -> list[float]:
     seconds: list[float] = []
     for call in calls:
         started = time.perf_counter()
@@ -106,33 +106,33 @@ async def main_async(history: int, requests: int, seed: int) -> None:
                 )
                 for n, m in enumerate(rng.choice(movies) for _ in range(requests))
             ]
-            baseline = _figures(
+            baseline = figures(
                 "baseline, match by identification",
-                await _time([partial(movie_provider.match, r) for r in unknown]),
+                await timed([partial(movie_provider.match, r) for r in unknown]),
             )
             known = [
                 MatchRequest.from_json({"type": 1, "filename": f"Movies/x/{name}"})
                 for name, _ in rng.sample(names, min(requests, len(names)))
             ]
-            _figures(
+            figures(
                 "match from the history by file name",
-                await _time([partial(movie_provider.match, r) for r in known]),
+                await timed([partial(movie_provider.match, r) for r in known]),
                 baseline,
             )
             keys = [f"tmdb-movie-{m.tmdb_id}" for m in movies]
-            first = await _time([partial(metadata_provider.metadata, k) for k in keys])
-            _figures("metadata, first asked", first, baseline)
-            cached = await _time([partial(metadata_provider.metadata, k) for k in keys * 5])
-            _figures("metadata, cached answer", cached, baseline)
+            first = await timed([partial(metadata_provider.metadata, k) for k in keys])
+            figures("metadata, first asked", first, baseline)
+            cached = await timed([partial(metadata_provider.metadata, k) for k in keys * 5])
+            figures("metadata, cached answer", cached, baseline)
             largest = max(catalogue.shows, key=lambda s: sum(x.episode_count for x in s.seasons))
             key = f"tmdb-show-{largest.tmdb_id}"
             episodes = sum(x.episode_count for x in largest.seasons)
-            whole = await _time([partial(tv.grandchildren, key, Page(0, 20))])
-            _figures(f"grandchildren of {largest.name} ({episodes} episodes), first", whole)
-            pages = await _time(
+            whole = await timed([partial(tv.grandchildren, key, Page(0, 20))])
+            figures(f"grandchildren of {largest.name} ({episodes} episodes), first", whole)
+            pages = await timed(
                 [partial(tv.grandchildren, key, Page(n * 20, 20)) for n in range(requests)]
             )
-            _figures("grandchildren, a cached page of 20", pages, baseline)
+            figures("grandchildren, a cached page of 20", pages, baseline)
             await tmdb.close()
             await fresh.close()
             await asyncio.to_thread(guessit.close)

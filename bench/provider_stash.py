@@ -24,14 +24,13 @@ import asyncio
 from contextlib import contextmanager
 from functools import partial
 import random
-import statistics
 import sys
-import time
 from typing import TYPE_CHECKING
 
 import aiohttp
 import orjson
 
+from bench.provider import figures, timed
 from custom_components.videodrome.engine.provider.budget import RequestBudget, StashLimits
 from custom_components.videodrome.engine.provider.rate_limits import BookingLimiter
 from custom_components.videodrome.engine.provider.requests import MatchRequest
@@ -46,23 +45,6 @@ if TYPE_CHECKING:
 
 BASE = "http://ha.local:8123/api/videodrome/provider/bench/stash"
 NAIVE_PAGE = 1000
-
-
-def _figures(label: str, seconds: list[float], baseline: float | None = None) -> float:
-    p50 = statistics.median(seconds)
-    p99 = statistics.quantiles(seconds, n=100)[98] if len(seconds) > 1 else seconds[0]
-    ratio = f", {p50 / baseline:.3g}x the baseline" if baseline else ""
-    print(f"  {label}: p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms{ratio}")
-    return p50
-
-
-async def _time(calls: list[Callable[[], Awaitable[object]]]) -> list[float]:
-    seconds: list[float] = []
-    for call in calls:
-        started = time.perf_counter()
-        await call()
-        seconds.append(time.perf_counter() - started)
-    return seconds
 
 
 class CountingLimits(StashLimits):
@@ -151,41 +133,41 @@ async def main_async(scenes: int, requests: int, seed: int) -> None:
                     partial(_graphql, session, url, name),
                     partial(provider.match, request, BASE),
                 ]
-            seconds = await _time(turns)
-            baseline = _figures("baseline, the match's GraphQL request alone", seconds[0::2])
-            _figures("match by file name, uncached", seconds[1::2], baseline)
+            seconds = await timed(turns)
+            baseline = figures("baseline, the match's GraphQL request alone", seconds[0::2])
+            figures("match by file name, uncached", seconds[1::2], baseline)
             per_match = counter.made / len(asked)
             counter.made = 0
-            _figures(
+            figures(
                 "metadata, uncached",
-                await _time([partial(provider.metadata, k, BASE) for k in keys]),
+                await timed([partial(provider.metadata, k, BASE) for k in keys]),
                 baseline,
             )
             _requests("uncached", per_match, counter.made / len(keys))
             provider, counter = _provider(session, url, 300.0)
-            await _time([partial(provider.match, r, BASE) for r in asked])  # what a first scan
-            await _time([partial(provider.metadata, k, BASE) for k in keys])  # leaves cached
+            await timed([partial(provider.match, r, BASE) for r in asked])  # what a first scan
+            await timed([partial(provider.metadata, k, BASE) for k in keys])  # leaves cached
             counter.made = 0
-            _figures(
+            figures(
                 "match by file name, cached",
-                await _time([partial(provider.match, r, BASE) for r in asked]),
+                await timed([partial(provider.match, r, BASE) for r in asked]),
                 baseline,
             )
             per_match = counter.made / len(asked)
             counter.made = 0
-            _figures(
+            figures(
                 "metadata, cached",
-                await _time([partial(provider.metadata, k, BASE) for k in keys]),
+                await timed([partial(provider.metadata, k, BASE) for k in keys]),
                 baseline,
             )
             _requests("cached", per_match, counter.made / len(keys))
             provider, _ = _provider(session, url, 300.0)
             shots = [str(i) for i in picked[:20]]
             posters = partial(provider.image, ImageRoute.POSTER)
-            _figures("poster, made", await _time([partial(posters, s) for s in shots]), baseline)
-            _figures("poster, cached", await _time([partial(posters, s) for s in shots]), baseline)
-            naive = await _time([partial(_naive, session, url, n) for n in names[:3]])
-            _figures("for comparison: paging through every scene (3 names)", naive, baseline)
+            figures("poster, made", await timed([partial(posters, s) for s in shots]), baseline)
+            figures("poster, cached", await timed([partial(posters, s) for s in shots]), baseline)
+            naive = await timed([partial(_naive, session, url, n) for n in names[:3]])
+            figures("for comparison: paging through every scene (3 names)", naive, baseline)
     finally:
         process.terminate()
         await process.wait()
