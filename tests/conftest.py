@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.emulators.plex import PlexEmulator, PlexLibrary
+from tests.emulators.router_page import RouterPage
 from tests.emulators.server import Emulators
 
 if TYPE_CHECKING:
@@ -45,6 +46,12 @@ async def emulators(socket_enabled: None) -> AsyncIterator[Emulators]:
     """
     async with AsyncExitStack() as stack:
         yield Emulators(stack)
+
+
+@pytest.fixture
+async def router_page(emulators: Emulators) -> str:
+    """The address of a web server that is not Stash nor Plex (HTML everywhere)."""
+    return (await emulators.start(RouterPage())).url
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -43,25 +42,6 @@ async def stash(socket_enabled: None) -> AsyncIterator[StashEmulator]:
     """The Stash emulator with its demo library, requiring STASH_KEY."""
     async with StashEmulator(api_key=STASH_KEY) as emulator:
         yield emulator
-
-
-@pytest.fixture
-async def web_page(socket_enabled: None) -> AsyncIterator[str]:
-    """A web server that is not Stash (a router's admin page, say)."""
-
-    async def page(_request: web.Request) -> web.Response:
-        return web.Response(text="<html>Router</html>", content_type="text/html")
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", page)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
 
 
 def _page(stash: StashEmulator, **changes: Any) -> dict[str, Any]:
@@ -145,13 +125,13 @@ async def test_stash_is_checked_before_anything_is_saved(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     stash: StashEmulator,
-    web_page: str,
+    router_page: str,
     changes: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
     places = {
         "closed": f"http://127.0.0.1:{_closed_port()}",
-        "web page": web_page,
+        "web page": router_page,
         "stash/not set up": stash.url,
     }
     if changes.get(CONF_STASH_URL) == "stash/not set up":

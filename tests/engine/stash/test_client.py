@@ -42,25 +42,6 @@ def stash(
 
 
 @pytest.fixture
-async def html_server(socket_enabled: None) -> AsyncIterator[str]:
-    """A web server that is not Stash: HTML everywhere, whatever is asked."""
-
-    async def page(_request: web.Request) -> web.Response:
-        return web.Response(text="<html><body>Router admin</body></html>", content_type="text/html")
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", page)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
-
-
-@pytest.fixture
 async def other_graphql(socket_enabled: None) -> AsyncIterator[str]:
     """A GraphQL server that is not Stash: it knows no `version` (and says so as 422)."""
 
@@ -153,10 +134,10 @@ async def test_an_unreachable_address_is_cannot_connect(
 
 
 async def test_another_web_server_is_not_stash(
-    session: aiohttp.ClientSession, html_server: str
+    session: aiohttp.ClientSession, router_page: str
 ) -> None:
     with pytest.raises(NotStashError) as caught:
-        await StashClient(session, html_server).validate()
+        await StashClient(session, router_page).validate()
     assert error_key(caught.value) == "not_stash"
     assert "not JSON" in str(caught.value)
 
@@ -297,7 +278,7 @@ async def test_images_are_fetched_with_the_key(
 
 
 async def test_image_failures(
-    session: aiohttp.ClientSession, stash_emulator: StashEmulator, html_server: str
+    session: aiohttp.ClientSession, stash_emulator: StashEmulator, router_page: str
 ) -> None:
     client = stash(session, stash_emulator)
     with pytest.raises(StashNotFoundError):
@@ -307,7 +288,7 @@ async def test_image_failures(
     with pytest.raises(StashAuthError, match="login page"):
         await stash(session, stash_emulator, "").image(ImageKind.SCREENSHOT, "1")
     with pytest.raises(StashProtocolError, match="not an image"):
-        await StashClient(session, html_server).image(ImageKind.SCREENSHOT, "1")
+        await StashClient(session, router_page).image(ImageKind.SCREENSHOT, "1")
 
 
 async def test_an_image_too_large_is_refused(
