@@ -23,6 +23,7 @@ import orjson
 
 from tests.emulators.plex_library import Item, PlexLibrary, ScanChanges, Section, timeline_entries
 from tests.emulators.plex_match import add_routes as add_match_routes
+from tests.emulators.plex_refresh import add_routes as add_refresh_routes
 from tests.emulators.plex_render import render, wants_json
 from tests.emulators.plex_views import item_json, section_json, session_json
 
@@ -112,6 +113,7 @@ class PlexEmulator:
         app.router.add_get("/:/websockets/notifications", self._notifications)
         self.app = app
         add_match_routes(self)  # Fix Match and poster upload (plex_match.py)
+        add_refresh_routes(self)  # an item's metadata refresh (plex_refresh.py)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on `host:port` (0: any free port); return the base URL."""
