@@ -11,12 +11,14 @@ reason code:
 - `already_in_library`: Plex already holds this title (or this episode) elsewhere (review,
   with the existing file beside the new one);
 - `not_the_feature`: a smaller video of the same title in the same folder (skipped; the
-  largest is the feature, samples and extras were excluded already).
+  largest is the feature, samples and extras were excluded already);
+- `auto_ingest_off`: decided automatically, but automatic filing is off (review;
+  `held_for_review`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,6 +36,7 @@ ALREADY_INGESTED = "already_ingested"
 DESTINATION_EXISTS = "destination_exists"
 ALREADY_IN_LIBRARY = "already_in_library"
 NOT_THE_FEATURE = "not_the_feature"
+AUTO_INGEST_OFF = "auto_ingest_off"
 # Candidates kept in the history for the review queue.
 CANDIDATES_KEPT = 5
 
@@ -141,3 +144,13 @@ class PlannedFile:
             },
         )
         return record
+
+
+def held_for_review(planned: list[PlannedFile]) -> list[PlannedFile]:
+    """The plans with automatic filing off: what would be transferred waits for review."""
+    return [
+        replace(p, action=Action.REVIEW, reasons=(*p.reasons, AUTO_INGEST_OFF))
+        if p.action is Action.TRANSFER
+        else p
+        for p in planned
+    ]
