@@ -56,7 +56,7 @@ import aiohttp
 
 from bench._common import LoopMonitor, tmdb_emulator
 from bench.throughput import make_library
-from custom_components.videodrome.engine.identify import guessit_process as guess_process
+from custom_components.videodrome.engine.identify.guessit_process import GuessitProcesses
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.identify.parse import parse
 from custom_components.videodrome.engine.ingest.pipeline import Pipeline
@@ -166,7 +166,8 @@ async def measure(  # noqa: PLR0915 (one run, measured step by step)
 ) -> None:
     """The run itself."""
     tmdb = TMDbClient(session, api_key=KEY, base_url=url, store=store, rate=RATE)
-    identifier = Identifier(tmdb)
+    guessit = GuessitProcesses()  # as the integration runs it (VIDEODROME_GUESSIT_PROCESS)
+    identifier = Identifier(tmdb, guessit=guessit.lane("ingest"))
     settings = Settings((base / "ingest",), base / "movies", base / "tv", TransferMode.HARDLINK)
     pipeline = Pipeline(identifier, settings)
     service = IngestService(store, pipeline, identifier, tmdb, None, run_blocking=asyncio.to_thread)
@@ -229,6 +230,9 @@ async def measure(  # noqa: PLR0915 (one run, measured step by step)
         for task in (sampler, worker, driver):
             task.cancel()
         await asyncio.gather(sampler, worker, driver, return_exceptions=True)
+        child = guessit.lane("ingest").pid
+        child_rss = rss(child) if child is not None else 0
+        await asyncio.to_thread(guessit.close)
     print(f"  accounted for: {dict(sorted(statuses.items()))}; lost: {len(lost)} of {total}")
     print(
         f"    at the end: watcher pending {watcher.pending}, queue {queue.qsize()}, "
@@ -245,9 +249,8 @@ async def measure(  # noqa: PLR0915 (one run, measured step by step)
         f"{after / MIB:.0f} MiB at the end"
         + (f"; tracemalloc peak {traced / MIB:.1f} MiB" if traced is not None else "")
     )
-    child = guess_process.shared().pid
     print(
-        f"  guessit's process (pid {child}): RSS {rss(child) / MIB:.0f} MiB at the end"
+        f"  guessit's process (pid {child}): RSS {child_rss / MIB:.0f} MiB at the end"
         if child is not None
         else "  guessit ran in this process (VIDEODROME_GUESSIT_PROCESS=0 or it could not start)"
     )

@@ -39,14 +39,14 @@ Printed:
   longest stall, the longest that no garbage collection overlapped, p99, median, ticks over
   20 ms and 50 ms, collections per generation with the longest, the longest stalls (and the
   collections overlapping them), and the stacks the watchdog saw most during stalls;
-- Videodrome's full-collection deferral (engine/gc_defer.py): how often it deferred, and the
-  load's window kept open after the load until a full collection has run (at most `--after`
-  seconds more): a full collection made due by the burst runs there, once it is over;
-- what the middle collections moved to the oldest generation (before Videodrome deferred,
-  while it did, after the load), against what starts a full collection: a quarter of what the
-  last one kept. The probe runs one full collection just before the drop, so the count starts
-  from nothing (in a Home Assistant that has run for a while it starts anywhere below the
-  quarter), and prints how long it took: what a full collection of this heap costs;
+- the load's window kept open after the load until a full collection has run (at most
+  `--after` seconds more): a full collection made due by the burst may run there, once it is
+  over;
+- what the middle collections moved to the oldest generation (during the load, after it),
+  against what starts a full collection: a quarter of what the last one kept. The probe runs
+  one full collection just before the drop, so the count starts from nothing (in a Home
+  Assistant that has run for a while it starts anywhere below the quarter), and prints how
+  long it took: what a full collection of this heap costs;
 - warnings and errors in Home Assistant's log;
 - whether the target was met: no stall over 50 ms under load, nor in the window after it.
 
@@ -190,9 +190,9 @@ class Probe:
         # With `promotions`: where the young objects a middle collection moves to the oldest
         # generation were allocated (tracemalloc), summed over the window's middle collections.
         self.promotions: Counter[str] | None = None
-        # Each middle collection: when, how many young objects it moved to the oldest
-        # generation (at most: the young ones it did not collect), whether Videodrome deferred.
-        self.middles: list[tuple[float, int, bool]] = []
+        # Each middle collection: when, and how many young objects it moved to the oldest
+        # generation (at most: the young ones it did not collect).
+        self.middles: list[tuple[float, int]] = []
         self._young: dict[int, int] = {}
         self.settle: dict | None = None  # the full collection run just before the drop
         self.mark: dict | None = None  # where the load ended in this window
@@ -224,8 +224,7 @@ class Probe:
             start, generation = self._started.pop(thread)
             if generation == 1 and thread in self._young:
                 moved = self._young.pop(thread) - int(info.get("collected", 0))
-                deferring = bool(_deferral().get("deferring"))
-                self.middles.append((start, moved, deferring))
+                self.middles.append((start, moved))
             self.collections.append(
                 (start, time.perf_counter(), generation, thread == self.loop_thread)
             )
@@ -350,30 +349,14 @@ class Probe:
             "gc_threshold": gc.get_threshold(),
             "gc_objects": None if light else len(gc.get_objects()),
             "gc_frozen": gc.get_freeze_count(),
-            "gc_deferral": _deferral(),
             "middles": [
-                (round(t - self.window, 1), moved, deferring)
-                for t, moved, deferring in (self.middles if middles is None else middles)
+                (round(t - self.window, 1), moved)
+                for t, moved in (self.middles if middles is None else middles)
             ],
             "settle": self.settle,
             "pid": os.getpid(),
             "rss": _rss(),
         }
-
-
-def _deferral() -> dict:
-    """Videodrome's full-collection deferral (engine/gc_defer.py), as loaded in this process."""
-    module = next(
-        (m for name, m in list(sys.modules.items()) if name.endswith(".engine.gc_defer")), None
-    )
-    if module is None:
-        return {}
-    deferral = module.DEFERRAL
-    return {
-        "deferring": deferral.deferring(),
-        "deferrals": deferral.deferrals,
-        "overdue_releases": deferral.overdue_releases,
-    }
 
 
 def census() -> Counter[str]:
@@ -383,11 +366,12 @@ def census() -> Counter[str]:
     )
 
 
-def _guessit_child() -> dict:
+def _guessit_child(hass: HomeAssistant) -> dict:
+    """Ingest's guessit process (Videodrome's, in hass.data), if one runs."""
     try:
-        from custom_components.videodrome.engine import guess_process
+        from custom_components.videodrome.guessit import DATA_GUESSIT
 
-        pid = guess_process.shared().pid
+        pid = hass.data[DATA_GUESSIT].processes.lane("ingest").pid
     except Exception:  # noqa: BLE001
         return {"pid": None, "rss": 0}
     return {"pid": pid, "rss": _rss(pid) if pid else 0}
@@ -415,7 +399,6 @@ class ProbeView(HomeAssistantView):
                 "collections": len(probe.collections),
                 "middles": len(probe.middles),
                 "at": time.perf_counter(),
-                "gc_deferral": _deferral(),
                 "gc_threshold": gc.get_threshold(),
                 "queues": dict(probe.queues),
             }
@@ -431,9 +414,9 @@ class ProbeView(HomeAssistantView):
             report = await hass.async_add_executor_job(
                 probe.report, *snapshot, light, probe.middles[: mark["middles"]], mark["at"]
             )
-            report |= {k: mark[k] for k in ("gc_deferral", "gc_threshold", "queues")}
+            report |= {k: mark[k] for k in ("gc_threshold", "queues")}
         if not light:
-            report["guessit"] = await hass.async_add_executor_job(_guessit_child)
+            report["guessit"] = await hass.async_add_executor_job(_guessit_child, hass)
         if request.query.get("census") and probe.census_before is not None:
             grown = census()
             grown.subtract(probe.census_before)
@@ -473,9 +456,9 @@ class ResetView(HomeAssistantView):
 
 
 def _plex_poll(seconds: float) -> None:
-    from custom_components.videodrome.engine import plex_sync
+    from custom_components.videodrome.engine.plex import scan
 
-    plex_sync.PlexSync.__init__.__kwdefaults__["poll_interval"] = seconds
+    scan.PlexSync.__init__.__kwdefaults__["poll_interval"] = seconds
 
 
 async def async_setup(hass: HomeAssistant, config: dict) -> bool:
@@ -647,7 +630,7 @@ def log_lines(stack: LoadStack, since: float) -> tuple[int, int, list[str]]:
 
 def wait_after(stack: LoadStack, seconds: float) -> dict[str, Any]:
     """The load's window, kept open after the load until a full collection has run (at most
-    `seconds` more): no gap in which the collection deferred during the load could hide."""
+    `seconds` more): a full collection the burst made due runs there, and is counted."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         time.sleep(5.0)
@@ -657,18 +640,8 @@ def wait_after(stack: LoadStack, seconds: float) -> dict[str, Any]:
     return report
 
 
-def describe_deferral(busy: dict[str, Any], after: dict[str, Any]) -> None:
-    """What Videodrome's full-collection deferral did, and the window after the burst."""
-    deferral = busy.get("gc_deferral") or {}
-    if not deferral:
-        print("  Videodrome's full-collection deferral: not loaded")
-    else:
-        print(
-            f"  Videodrome's full-collection deferral: deferred {deferral['deferrals']} times, "
-            f"let one run after 30 minutes {deferral['overdue_releases']} times; deferring at "
-            f"the end of the load: {deferral['deferring']}; thresholds then "
-            f"{tuple(busy['gc_threshold'])}"
-        )
+def describe_after(busy: dict[str, Any], after: dict[str, Any]) -> None:
+    """The collections of the load and of the window after it."""
     describe_middles(after, busy["seconds"])
     fulls = after["collections"].get("2")
     describe("from the drop until a full collection ran (or --after) after the load", after)
@@ -687,20 +660,18 @@ def describe_middles(report: dict[str, Any], load_ended: float) -> None:
     """What the middle collections moved to the oldest generation, against what starts a full
     collection: a quarter of what the last full one kept (the one just before the drop)."""
     middles = report["middles"]
-    before = [m for t, m, deferring in middles if not deferring and t <= load_ended]
-    held = [m for _, m, deferring in middles if deferring]
-    later = [m for t, m, deferring in middles if not deferring and t > load_ended]
+    during = [m for t, m in middles if t <= load_ended]
+    later = [m for t, m in middles if t > load_ended]
     fulls = report["collections"].get("2", {}).get("count", 0)
     print(
         f"  middle collections from the drop on: {len(middles)}, moving (at most) "
-        f"{sum(before):,} objects to the oldest generation in {len(before)} before Videodrome "
-        f"deferred or without it, {sum(held):,} in {len(held)} while it deferred, "
-        f"{sum(later):,} in {len(later)} after the load"
+        f"{sum(during):,} objects to the oldest generation in {len(during)} during the load, "
+        f"{sum(later):,} in {len(later)} after it"
     )
     settle = report.get("settle")
     if settle:
         quarter = settle["kept"] // 4
-        moved = sum(m for _, m, _ in middles)
+        moved = sum(m for _, m in middles)
         print(
             f"    the full collection run just before the drop took {settle['ms']:.1f} ms and "
             f"kept {settle['kept']:,} objects: the next one starts once middle collections "
@@ -853,7 +824,7 @@ def run(args: argparse.Namespace, base: Path) -> None:  # noqa: PLR0915 (one run
     describe("baseline (idle, after setup)", idle)
     describe("under load", busy)
     describe_stacks(busy)
-    describe_deferral(busy, after_burst)
+    describe_after(busy, after_burst)
     describe_extras(args, busy)
     print(f"  Home Assistant's log from the drop on: {warnings} warnings, {errors} errors")
     for line in sample:

@@ -27,6 +27,7 @@ import time
 import aiohttp
 
 from bench.throughput import make_library
+from custom_components.videodrome.engine.identify.guessit_process import GuessitProcesses
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.identify.parse import _parse_cached
 from custom_components.videodrome.engine.ingest.pipeline import Pipeline
@@ -57,6 +58,8 @@ async def main_async(files: int, titles: int, seed: int) -> None:
         plex_library.add_section("Movies", "movie", [str(movies)], key=1)
         plex_library.add_section("TV Shows", "show", [str(tv)], key=2)
         catalogue = Catalogue.from_dict(library.document)
+        guessit = GuessitProcesses()
+        lane = guessit.lane("ingest")
         async with (
             TMDbEmulator(catalogue, api_key=KEY) as tmdb_emulator,
             PlexEmulator(plex_library, token=TOKEN) as plex,
@@ -64,7 +67,7 @@ async def main_async(files: int, titles: int, seed: int) -> None:
         ):
             print(f"plan: {len(library.files)} files of {titles} titles in one ingest folder")
             tmdb = TMDbClient(session, api_key=KEY, base_url=tmdb_emulator.url, rate=1000)
-            identifier = Identifier(tmdb)
+            identifier = Identifier(tmdb, guessit=lane)
             started = time.perf_counter()
             for name in library.files:
                 await identifier.identify(ingest / name, root=ingest)
@@ -74,7 +77,8 @@ async def main_async(files: int, titles: int, seed: int) -> None:
                 f"({baseline / files * 1000:.2f} ms per file)"
             )
             fresh = Identifier(
-                TMDbClient(session, api_key=KEY, base_url=tmdb_emulator.url, rate=1000)
+                TMDbClient(session, api_key=KEY, base_url=tmdb_emulator.url, rate=1000),
+                guessit=lane,
             )
             pipeline = Pipeline(
                 fresh,
@@ -99,6 +103,7 @@ async def main_async(files: int, titles: int, seed: int) -> None:
                 f"  plan, again (TMDb cached): {again:.2f} s "
                 f"({again / files * 1000:.2f} ms per file)"
             )
+        await asyncio.to_thread(guessit.close)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from custom_components.videodrome.engine.identify.guessit_process import GuessitProcesses
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.provider.documents import Page
 from custom_components.videodrome.engine.provider.requests import MatchRequest
@@ -89,7 +90,8 @@ async def main_async(history: int, requests: int, seed: int) -> None:
             async def run_blocking(job: Callable[[], object]) -> object:
                 return await asyncio.get_running_loop().run_in_executor(None, job)
 
-            identifier = Identifier(tmdb, run_blocking=run_blocking)
+            guessit = GuessitProcesses()
+            identifier = Identifier(tmdb, run_blocking=run_blocking, guessit=guessit.lane("ingest"))
             movie_provider = MetadataProvider(
                 "movie", tmdb, store=store, identifier=identifier, run_blocking=run_blocking
             )
@@ -133,6 +135,7 @@ async def main_async(history: int, requests: int, seed: int) -> None:
             _figures("grandchildren, a cached page of 20", pages, baseline)
             await tmdb.close()
             await fresh.close()
+            await asyncio.to_thread(guessit.close)
         store.close()
 
 

@@ -31,6 +31,10 @@ from typing import Any
 import aiohttp
 
 from bench._common import LoopMonitor, tmdb_emulator
+from custom_components.videodrome.engine.identify.guessit_process import (
+    GuessitProcesses,
+    GuessProcess,
+)
 from custom_components.videodrome.engine.identify.identifier import Identifier
 from custom_components.videodrome.engine.identify.parse import parse
 from custom_components.videodrome.engine.identify.score import Decision
@@ -209,7 +213,7 @@ class Run:
     auto: int
 
 
-async def burst(url: str, files: tuple[str, ...], *, shared: bool) -> Run:
+async def burst(url: str, files: tuple[str, ...], *, shared: bool, guessit: GuessProcess) -> Run:
     """Identify every file at once, through one client (shared) or a client per file."""
     async with aiohttp.ClientSession() as session:
         clients: list[TMDbClient] = []
@@ -219,12 +223,12 @@ async def burst(url: str, files: tuple[str, ...], *, shared: bool) -> Run:
             clients.append(made)
             return made
 
-        one = Identifier(client())
+        one = Identifier(client(), guessit=guessit)
         limit = asyncio.Semaphore(64)
 
         async def identify(name: str) -> Decision:
             async with limit:
-                identifier = one if shared else Identifier(client())
+                identifier = one if shared else Identifier(client(), guessit=guessit)
                 return (await identifier.identify(name)).decision
 
         with LoopMonitor() as monitor:
@@ -248,11 +252,13 @@ async def main_async(files: int, titles: int, baseline: bool, seed: int) -> None
         f"{RATE:.0f} requests/s (emulator in its own process)"
     )
     # guessit builds its rules on first use (about a second, once per process): not measured.
-    await asyncio.to_thread(parse, "Warm.Up.2000.mkv")
+    guessit = GuessitProcesses()
+    lane = guessit.lane("ingest")
+    await asyncio.to_thread(parse, "Warm.Up.2000.mkv", guessit=lane)
     with tempfile.TemporaryDirectory() as folder:
         process, url = await tmdb_emulator(library.document, Path(folder), api_key=KEY, rate=RATE)
         try:
-            run = await burst(url, library.files, shared=True)
+            run = await burst(url, library.files, shared=True, guessit=lane)
             bound = run.requests / RATE
             print(
                 f"  Videodrome: {run.seconds:.1f} s wall, bound requests/40 = {bound:.1f} s "
@@ -269,7 +275,7 @@ async def main_async(files: int, titles: int, baseline: bool, seed: int) -> None
             )
             print(f"    {run.auto} of {len(library.files)} decided automatically")
             if baseline:
-                base = await burst(url, library.files, shared=False)
+                base = await burst(url, library.files, shared=False, guessit=lane)
                 print(
                     f"  baseline (a client per file, no sharing): {base.seconds:.1f} s wall, "
                     f"{base.requests} requests ({base.requests / run.requests:.2f}x), "
@@ -278,6 +284,7 @@ async def main_async(files: int, titles: int, baseline: bool, seed: int) -> None
         finally:
             process.terminate()
             await process.wait()
+            await asyncio.to_thread(guessit.close)
 
 
 def main(argv: list[str] | None = None) -> None:

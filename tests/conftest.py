@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.videodrome.engine.gc_defer import DEFERRED_THRESHOLD
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 
 if TYPE_CHECKING:
@@ -18,11 +17,12 @@ PLEX_TOKEN = "test-plex-token-0123456789"
 
 
 @pytest.fixture(autouse=True)
-def full_collections_not_left_deferred() -> Iterator[None]:
-    """Every test ends with Python's full collections as they were: Home Assistant stopping
-    (or an entry unloading) mid-ingest must let go of the deferral (engine/gc_defer.py)."""
+def garbage_collector_left_alone() -> Iterator[None]:
+    """Every test ends with Python's garbage collector as it began: Videodrome never changes
+    process-wide settings (Home Assistant and every other integration live under them)."""
+    before = (gc.get_threshold(), gc.isenabled())
     yield
-    assert gc.get_threshold()[2] != DEFERRED_THRESHOLD, "full collections left deferred"
+    assert (gc.get_threshold(), gc.isenabled()) == before
 
 
 @pytest.fixture

@@ -131,11 +131,7 @@ def test_every_option_is_in_the_readme() -> None:
     strings = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
     config = strings["config"]["step"]["ingest"]["data"]
     readme = README.read_text(encoding="utf-8")
-    # The garbage-collection deferral's option is being removed in this step (issue 20).
-    leaving = {"defer_full_gc"}
     for key, label in strings["options"]["step"]["init"]["data"].items():
-        if key in leaving:
-            continue
         shown = config[key] if label.startswith("[%key:") else label  # shared with the setup
         assert shown in readme, key
 

@@ -10,13 +10,13 @@ from homeassistant.helpers import config_validation as cv
 
 from . import issues
 from .card import async_setup_frontend
-from .const import CONF_PATH_MAP, CONF_PROVIDER_ID, DOMAIN
+from .const import CONF_PATH_MAP, CONF_PROVIDER_ID, DOMAIN, REMOVED_DEFER_FULL_GC
 from .coordinator import PlexCoordinator
 from .data import VideodromeData, create_availability, create_plex_client
 from .discovery import async_setup_discovery
-from .engine.identify import guessit_process as guess_process
 from .engine.plex.scan import PathMap
 from .entry_files import remove_entry_files
+from .guessit import async_close_guessit
 from .llm_api import async_register_llm_api
 from .provider_http import (
     async_setup_entry_provider,
@@ -62,13 +62,17 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Version 1.1 to 1.2: the entry gets the secret id of its metadata provider's addresses.
 
-    A minor version: an older Videodrome still loads the entry (and ignores the id).
+    1.2 to 1.3: the option "defer_full_gc" is dropped (Videodrome no longer tunes Python's
+    garbage collector). Minor versions: an older Videodrome still loads the entry.
     """
     if entry.version > 1:
         return False  # from a newer Videodrome
     if entry.minor_version < 2:  # noqa: PLR2004 (the version numbers are the point)
         data = {CONF_PROVIDER_ID: new_provider_id(), **entry.data}  # one it has stays
         hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+    if entry.minor_version < 3:  # noqa: PLR2004
+        options = {k: v for k, v in entry.options.items() if k != REMOVED_DEFER_FULL_GC}
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=3)
     return True
 
 
@@ -121,8 +125,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) 
         for other in hass.config_entries.async_entries(DOMAIN)
         if other.entry_id != entry.entry_id
     ):
-        # The last entry: guessit's process ends too (the next parse would start it again).
-        await hass.async_add_executor_job(guess_process.close_shared)
+        # The last entry: guessit's processes end too (the next entry set up starts others).
+        await async_close_guessit(hass)
     return unloaded
 
 

@@ -53,7 +53,7 @@ class VideodromeConfigFlow(SignInSteps, domain=DOMAIN):
     """Add a Plex server to Videodrome."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     def __init__(self) -> None:
         """A new flow: nothing chosen yet."""

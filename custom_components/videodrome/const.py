@@ -89,3 +89,6 @@ CONF_UPLOAD_POSTERS: Final = "upload_posters"
 CONF_METADATA_PROVIDER: Final = "metadata_provider"
 # The secret in the provider's addresses (entry.data; a secret: never logged, redacted).
 CONF_PROVIDER_ID: Final = "provider_id"
+# An option until config entry version 1.3 (deferring Python's full garbage collections during
+# a burst of files); the migration to 1.3 drops it from the stored options.
+REMOVED_DEFER_FULL_GC: Final = "defer_full_gc"

@@ -134,8 +134,4 @@ def _watcher(watcher: WatcherRuntime) -> dict[str, Any]:
         "inotify_error": None if error is None else f"{type(error).__name__}: {error.strerror}",
         "rescan_interval_seconds": watcher.rescan_interval.total_seconds(),
         "auto_ingest": watcher.auto_ingest,
-        # The option, and whether full garbage collections wait right now (for the worker, or
-        # for a burst of files settling).
-        "defer_full_gc": watcher.deferral is not None,
-        "full_gc_deferred_now": watcher.deferral is not None and watcher.deferral.deferring(),
     }

@@ -70,7 +70,6 @@ if TYPE_CHECKING:
 
 from .runtime.watcher import (
     CONF_AUTO_INGEST,
-    CONF_DEFER_GC,
     CONF_NETWORK_SHARE,
     CONF_RESCAN_INTERVAL,
     CONF_STABILITY,
@@ -133,7 +132,6 @@ INGEST_SCHEMA = vol.Schema(
         vol.Required(CONF_STABILITY, default=DEFAULT_STABILITY): _SECONDS,
         vol.Required(CONF_NETWORK_SHARE, default=False): BooleanSelector(),
         vol.Required(CONF_RESCAN_INTERVAL, default=DEFAULT_RESCAN_MINUTES): _MINUTES,
-        vol.Required(CONF_DEFER_GC, default=True): BooleanSelector(),
         vol.Required(CONF_LLM_SCAN, default=False): BooleanSelector(),
         vol.Required(CONF_MATCH_FIX, default=DEFAULT_MATCH_FIX): _MATCH_FIX,
         vol.Required(CONF_UPLOAD_POSTERS, default=False): BooleanSelector(),
@@ -211,7 +209,6 @@ async def async_validate_ingest(
         CONF_STABILITY: int(user_input[CONF_STABILITY]),
         CONF_NETWORK_SHARE: bool(user_input[CONF_NETWORK_SHARE]),
         CONF_RESCAN_INTERVAL: int(user_input[CONF_RESCAN_INTERVAL]),
-        CONF_DEFER_GC: bool(user_input[CONF_DEFER_GC]),
         CONF_LLM_SCAN: bool(user_input[CONF_LLM_SCAN]),
         CONF_MATCH_FIX: user_input[CONF_MATCH_FIX],
         CONF_UPLOAD_POSTERS: bool(user_input[CONF_UPLOAD_POSTERS]),

@@ -62,6 +62,7 @@ from .engine.provider.rate_limits import ClientRateLimiter, Throttle
 from .engine.provider.requests import MatchRequest
 from .engine.provider.service import MetadataProvider
 from .engine.tmdb.errors import TMDbError
+from .guessit import async_guessit_lane
 from .runtime.ingest import signal_item
 
 if TYPE_CHECKING:
@@ -176,7 +177,7 @@ def async_setup_entry_provider(
         thresholds=Thresholds(auto=auto, review=min(Thresholds().review, auto)),
         include_ids=bool(entry.options.get(CONF_INCLUDE_IDS, True)),
         run_blocking=run_blocking,
-        guess_lane="provider",
+        guessit=async_guessit_lane(hass, "provider"),
         quiet=True,
     )
     limits = ProviderLimits.create()

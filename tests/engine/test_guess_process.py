@@ -16,15 +16,23 @@ from typing import TYPE_CHECKING
 from babelfish import Country, Language  # type: ignore[import-untyped]
 import pytest
 
-from custom_components.videodrome.engine.deadline import DeadlineExceeded
 from custom_components.videodrome.engine.identify import (
     guessit_process as guess_process,
+    interpret,
     parse as parse_module,
 )
-from custom_components.videodrome.engine.identify.errors import GuessitError, GuessProcessError
-from custom_components.videodrome.engine.identify.guessit_process import GuessProcess
+from custom_components.videodrome.engine.identify.errors import (
+    GuessitError,
+    GuessProcessError,
+    GuessTimeoutError,
+)
+from custom_components.videodrome.engine.identify.guessit_process import (
+    GuessitProcesses,
+    GuessProcess,
+)
 from custom_components.videodrome.engine.identify.guessit_worker import plain_guess, serve
-from custom_components.videodrome.engine.identify.parse import Kind, parse
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.parsed_name import Kind
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -72,14 +80,12 @@ def worker() -> Iterator[GuessProcess]:
 
 
 @pytest.fixture
-def shared_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[GuessProcess]]:
-    """Whatever the test puts in the list becomes the process `parse()` asks."""
-    chosen: list[GuessProcess] = []
-    monkeypatch.setattr(guess_process, "shared", lambda lane="ingest": chosen[0])
+def processes() -> Iterator[GuessitProcesses]:
+    """A program's guessit processes, closed afterwards; parse's cache empty before and after."""
+    owner = GuessitProcesses(enabled=True)
     parse_module._parse_cached.cache_clear()
-    yield chosen
-    for process in chosen:
-        process.close()
+    yield owner
+    owner.close()
     parse_module._parse_cached.cache_clear()
 
 
@@ -102,7 +108,7 @@ def test_names_are_read_in_a_child_process(worker: GuessProcess) -> None:
     assert not alive(pid)
 
 
-def test_parse_reads_the_same_in_the_child_as_here(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parse_reads_the_same_in_the_child_as_here(worker: GuessProcess) -> None:
     """Every file name of the real Plex libraries parses identically in both places."""
     names = sorted(
         {
@@ -113,10 +119,9 @@ def test_parse_reads_the_same_in_the_child_as_here(monkeypatch: pytest.MonkeyPat
     )
     assert len(names) > 300
     parse_module._parse_cached.cache_clear()
-    there = [parse(name) for name in names]
-    assert guess_process.shared().pid is not None
-    monkeypatch.setattr(parse_module, "GUESSIT_PROCESS", False)
-    parse_module._parse_cached.cache_clear()
+    there = [parse(name, guessit=worker) for name in names]
+    assert worker.pid is not None
+    assert worker.started == 1
     here = [parse(name) for name in names]
     parse_module._parse_cached.cache_clear()
     assert there == here
@@ -144,7 +149,7 @@ def test_a_name_past_the_time_limit_kills_the_child() -> None:
         pid = process.pid
         assert pid is not None
         started = time.monotonic()
-        with pytest.raises(DeadlineExceeded):
+        with pytest.raises(GuessTimeoutError, match=r"no answer within 0\.3 s"):
             process.guess("slow", 0.3)
         assert time.monotonic() - started < 5
         assert not alive(pid)
@@ -277,68 +282,145 @@ def test_the_child_finds_what_home_assistant_put_on_sys_path(
         process.close()
 
 
-def test_parse_maps_the_child_failures_to_reasons(
-    shared_process: list[GuessProcess], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parse_maps_the_child_failures_to_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
     """A timeout is parse_timeout, guessit's error parse_failed: no exception escapes."""
     monkeypatch.setattr(parse_module, "PARSE_TIME_LIMIT", 0.3)
-    shared_process.append(fake())
-    assert parse("fail").reasons == ("parse_failed",)
-    assert parse("slow").reasons == ("parse_timeout",)
-
-
-def test_parse_reads_here_when_the_child_cannot_answer(
-    shared_process: list[GuessProcess],
-) -> None:
-    """No child (it cannot start): the name is still read, in this process."""
-    shared_process.append(fake("raise SystemExit(1)"))
-    parsed = parse("The.Matrix.1999.1080p.BluRay.x264-GRP.mkv")
-    assert (parsed.title, parsed.year, parsed.kind) == ("The Matrix", 1999, Kind.MOVIE)
-    assert shared_process[0].started == 1
-
-
-def test_one_process_is_shared() -> None:
-    """Every parse in the interpreter asks the same child."""
-    assert guess_process.shared() is guess_process.shared()
-
-
-def test_the_provider_has_a_process_of_its_own_at_a_lower_priority() -> None:
-    """Names remote clients send are read by another child, nicer than this process."""
+    process = fake()
     parse_module._parse_cached.cache_clear()
-    provider = guess_process.shared("provider")
-    assert provider is guess_process.shared("provider") is not guess_process.shared()
-    parsed = parse("Provider.Lane.Film.2001.mkv", lane="provider")
+    try:
+        assert parse("fail", guessit=process).reasons == ("parse_failed",)
+        assert parse("slow", guessit=process).reasons == ("parse_timeout",)
+    finally:
+        process.close()
+        parse_module._parse_cached.cache_clear()
+
+
+def test_parse_reads_here_when_the_child_cannot_answer() -> None:
+    """No child (it cannot start): the name is still read, in this process."""
+    process = fake("raise SystemExit(1)")
+    parse_module._parse_cached.cache_clear()
+    parsed = parse("The.Matrix.1999.1080p.BluRay.x264-GRP.mkv", guessit=process)
+    assert (parsed.title, parsed.year, parsed.kind) == ("The Matrix", 1999, Kind.MOVIE)
+    assert process.started == 1
+    parse_module._parse_cached.cache_clear()
+
+
+def test_a_lane_is_one_process_started_by_its_first_name(processes: GuessitProcesses) -> None:
+    """Every parse of a lane asks the same child; none runs before the first name."""
+    ingest = processes.lane()
+    assert ingest is processes.lane("ingest")
+    assert (ingest.pid, ingest.started, processes.pids()) == (None, 0, {})
+    parse("First.Name.Of.A.Lane.2003.mkv", guessit=ingest)
+    parse("Second.Name.Of.A.Lane.2004.mkv", guessit=ingest)
+    assert ingest.started == 1
+    assert processes.pids() == {"ingest": ingest.pid}
+
+
+def test_the_provider_has_a_process_of_its_own_at_a_lower_priority(
+    processes: GuessitProcesses,
+) -> None:
+    """Names remote clients send are read by another child, nicer than this process."""
+    provider = processes.lane("provider")
+    assert provider is processes.lane("provider") is not processes.lane()
+    parsed = parse("Provider.Lane.Film.2001.mkv", guessit=provider)
     assert (parsed.title, parsed.year) == ("Provider Lane Film", 2001)
     pid = provider.pid
     assert pid is not None
-    assert pid != guess_process.shared().pid
+    assert processes.pids() == {"provider": pid}  # ingest's lane has read nothing: no child
     own = os.getpriority(os.PRIO_PROCESS, 0)
     assert os.getpriority(os.PRIO_PROCESS, pid) == min(own + 10, 19)
     provider.close()
     assert not alive(pid)
+
+
+def test_closing_ends_every_child_for_good(processes: GuessitProcesses) -> None:
+    """close() ends both lanes' children at once; afterwards no child starts again, on an old
+    lane or a new one: names are read in this process."""
+    parse("Closing.Ingest.2005.mkv", guessit=processes.lane("ingest"))
+    parse("Closing.Provider.2006.mkv", guessit=processes.lane("provider"))
+    pids = processes.pids()
+    assert set(pids) == {"ingest", "provider"}
+    started = time.monotonic()
+    processes.close()
+    # Idle children end as soon as their input closes, not when STOP_TIMEOUT kills them.
+    assert time.monotonic() - started < guess_process.STOP_TIMEOUT
+    assert not any(alive(pid) for pid in pids.values())
+    assert processes.pids() == {}
+    for lane in ("ingest", "provider"):
+        process = processes.lane(lane)
+        assert process.closed
+        with pytest.raises(GuessProcessError, match="closed"):
+            process.guess("After.Closing.2007.mkv", 10)
+        parsed = parse("After.Closing.2007.mkv", guessit=process)
+        assert (parsed.title, parsed.year) == ("After Closing", 2007)  # read here
+        assert process.started == (1 if lane in pids else 0)
+    assert processes.pids() == {}
+
+
+def test_a_lane_first_asked_after_closing_starts_nothing() -> None:
+    processes = GuessitProcesses(enabled=True)
+    processes.close()
+    lane = processes.lane("provider")
+    assert lane.closed
+    assert parse("Late.Lane.2008.mkv", guessit=lane).title == "Late Lane"
+    assert (lane.started, processes.pids()) == (0, {})
+
+
+def test_turned_off_no_child_starts(caplog: pytest.LogCaptureFixture) -> None:
+    """`VIDEODROME_GUESSIT_PROCESS=0` (enabled=False): every name is read in this process,
+    and nothing is logged as a failure."""
+    processes = GuessitProcesses(enabled=False)
+    lane = processes.lane()
     parse_module._parse_cached.cache_clear()
+    parsed = parse("Turned.Off.2009.mkv", guessit=lane)
+    assert (parsed.title, parsed.year) == ("Turned Off", 2009)
+    assert (lane.started, lane.pid) == (0, None)
+    with pytest.raises(GuessProcessError, match="turned off"):
+        lane.guess("Turned.Off.2009.mkv", 10)
+    assert not [r for r in caplog.records if r.levelname != "DEBUG"]
+    processes.close()
+    parse_module._parse_cached.cache_clear()
+
+
+def test_closing_waits_for_the_name_being_read() -> None:
+    """close() from another thread lets the name in progress finish (its answer stands), then
+    ends the child."""
+    process = GuessProcess(
+        [sys.executable, "-c", FAKE_WORKER.replace("time.sleep(60)", "time.sleep(0.5)")]
+    )
+    try:
+        assert process.guess("warm", 10) == {"title": "warm"}
+        pid = process.pid
+        assert pid is not None
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(process.guess, "slow", 10)
+            time.sleep(0.1)  # the child is busy with it
+            process.close()
+            assert reading.result() == {"title": "slow"}
+        assert not alive(pid)
+    finally:
+        process.close()
 
 
 def test_a_stuck_provider_name_does_not_hold_ingest(monkeypatch: pytest.MonkeyPatch) -> None:
     """While the provider's child spins on a name, ingest's child answers at once."""
     monkeypatch.setattr(parse_module, "PARSE_TIME_LIMIT", 3.0)
-    lanes = {"ingest": fake(), "provider": fake()}
-    monkeypatch.setattr(guess_process, "_shared", lanes)
+    ingest, provider = fake(), fake()
     parse_module._parse_cached.cache_clear()
     try:
-        assert parse("warm", lane="provider").title == "warm"  # both children started
-        assert parse("warm").title == "warm"
+        assert parse("warm", guessit=provider).title == "warm"  # both children started
+        assert parse("warm", guessit=ingest).title == "warm"
         with ThreadPoolExecutor(1) as pool:
-            stuck = pool.submit(parse, "slow", lane="provider")
+            stuck = pool.submit(parse, "slow", guessit=provider)
             time.sleep(0.2)  # the provider's child is busy with it
             started = time.monotonic()
-            assert parse("Heat").title == "Heat"
+            assert parse("Heat", guessit=ingest).title == "Heat"
             assert time.monotonic() - started < 1.0
             assert not stuck.done()
             assert stuck.result().reasons == ("parse_timeout",)
     finally:
-        for process in lanes.values():
-            process.close()
+        ingest.close()
+        provider.close()
         parse_module._parse_cached.cache_clear()
 
 
@@ -391,6 +473,6 @@ def test_plain_guess_keeps_json_values() -> None:
 
 def test_a_bad_date_from_guessit_is_no_date() -> None:
     """parse never trusts the child's text blindly."""
-    assert parse_module._date("2020-13-45") is None
-    assert parse_module._date(20200102) is None
-    assert parse_module._date("2020-01-02") == dt.date(2020, 1, 2)
+    assert interpret._date("2020-13-45") is None
+    assert interpret._date(20200102) is None
+    assert interpret._date("2020-01-02") == dt.date(2020, 1, 2)

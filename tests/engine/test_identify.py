@@ -14,7 +14,7 @@ from custom_components.videodrome.engine.identify.identifier import (
     TMDB_UNAVAILABLE,
     Identifier,
 )
-from custom_components.videodrome.engine.identify.parse import Kind
+from custom_components.videodrome.engine.identify.parsed_name import Kind
 from custom_components.videodrome.engine.identify.score import AMBIGUOUS_WITHOUT_YEAR, Decision
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from custom_components.videodrome.engine.tmdb.errors import TMDbAuthError

@@ -17,8 +17,7 @@ PACKAGE = "custom_components.videodrome.engine"
 LAYERS: dict[str, int] = {
     "errors": 0,
     "blocking": 0,
-    "deadline": 0,  # being removed (the redesign issue)
-    "gc_defer": 0,  # being removed (the redesign issue)
+    "guids": 0,
     "availability": 1,
     "store": 2,
     "tmdb": 3,

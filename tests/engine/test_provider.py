@@ -173,6 +173,10 @@ async def test_non_ascii_title_from_history(setup: Setup) -> None:
         ("imdb://tt0133093", "tmdb-movie-603"),
         (f"{MOVIE_IDENTIFIER}://movie/tmdb-movie-155", "tmdb-movie-155"),
         ("tmdb://550?lang=en", "tmdb-movie-550"),
+        # the legacy agents' guids (engine/guids.py)
+        ("com.plexapp.agents.imdb://tt0133093?lang=en", "tmdb-movie-603"),
+        ("com.plexapp.agents.themoviedb://550?lang=en", "tmdb-movie-550"),
+        ("com.plexapp.agents.hama://tmdb-155?lang=en", "tmdb-movie-155"),
     ],
 )
 async def test_match_pins_an_external_id(setup: Setup, guid: str, key: str) -> None:
@@ -189,6 +193,10 @@ async def test_match_pins_tv_ids_at_the_asked_level(setup: Setup) -> None:
     assert episode["ratingKey"] == "tmdb-episode-1399-2-3"
     (other,) = await _match(setup.tv, type=4, guid="tmdb://1399", parentIndex=1, index=4)
     assert other["ratingKey"] == "tmdb-episode-1399-1-4"
+    # a legacy episode guid names the show, then the season and episode
+    legacy = "com.plexapp.agents.thetvdb://81189/1/2?lang=en"
+    (numbered,) = await _match(setup.tv, type=4, guid=legacy)
+    assert numbered["ratingKey"] == "tmdb-episode-1396-1-2"
 
 
 async def test_guids_that_say_nothing_fall_through(setup: Setup) -> None:
@@ -198,6 +206,8 @@ async def test_guids_that_say_nothing_fall_through(setup: Setup) -> None:
         "plex://movie/5d776825880197001ec967c1",
         "imdb://tt9999999",
         "imdb://../../x",
+        "com.plexapp.agents.hama://anidb-23?lang=en",  # TMDb cannot look up an AniDB id
+        "com.plexapp.agents.none://40081?lang=xn",
     ):
         (found,) = await _match(setup.movie, type=1, title="The Matrix", year=1999, guid=guid)
         assert found["ratingKey"] == "tmdb-movie-603"

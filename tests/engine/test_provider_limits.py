@@ -58,7 +58,7 @@ class Cold:
     ) -> None:
         self.emulator = emulator
         self.tmdb = TMDbClient(session, api_key=TMDB_KEY, base_url=emulator.url, backoff=0.01)
-        identifier = Identifier(self.tmdb, guess_lane="provider", quiet=True)
+        identifier = Identifier(self.tmdb, quiet=True)
         limits = kwargs.pop("limits", None) or ProviderLimits.create()
         self.movie = MetadataProvider(
             "movie", self.tmdb, identifier=identifier, limits=limits, **kwargs
@@ -251,7 +251,7 @@ async def test_file_names_wait_in_a_bounded_queue(
         return await asyncio.get_running_loop().run_in_executor(None, job)
 
     tmdb = TMDbClient(session, api_key=TMDB_KEY, base_url=tmdb_emulator.url)
-    identifier = Identifier(tmdb, run_blocking=slow_executor, guess_lane="provider")
+    identifier = Identifier(tmdb, run_blocking=slow_executor)
     limits = ProviderLimits(BookingLimiter(1000, 100, max_wait=0), ParseQueue(2))
     provider = MetadataProvider("movie", tmdb, identifier=identifier, limits=limits)
 

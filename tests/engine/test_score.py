@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from custom_components.videodrome.engine.identify.parse import Kind, ParsedName, Reading, parse
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.parsed_name import Kind, ParsedName, Reading
 from custom_components.videodrome.engine.identify.score import (
     AMBIGUOUS_WITHOUT_YEAR,
     BELOW_AUTO_THRESHOLD,

@@ -246,38 +246,6 @@ async def test_inotify_reports_a_partial_download_renamed_to_its_final_name(
     assert not any(type(t).__name__ in watchdog_threads for t in threading.enumerate())
 
 
-async def test_on_arrival_is_told_when_new_files_begin_to_settle(
-    ingest: Path, clock: Clock
-) -> None:
-    """By inotify and by a rescan; not again for a file that is still settling."""
-    ready: list[FileState] = []
-    pending: list[int] = []
-    watcher = FolderWatcher(
-        [ingest],
-        ready.append,
-        stability=60,
-        clock=clock,
-        on_arrival=lambda: pending.append(watcher.pending),
-    )
-    (ingest / "Heat.1995.mkv").write_bytes(b"x")
-    (ingest / "Ronin.1998.mkv").write_bytes(b"x")
-    await watcher.start()  # its first rescan finds both: told once
-    try:
-        assert pending == [2]
-        await watcher.rescan()  # nothing new
-        assert pending == [2]
-        film = ingest / "Alien.1979.mkv"
-        film.write_bytes(b"x")
-        await _until(lambda: watcher.pending == 3)
-        assert pending == [2, 3]
-        film.write_bytes(b"xx")  # the same file again, still settling
-        await asyncio.sleep(0.2)
-        await watcher.rescan()
-        assert pending == [2, 3]
-    finally:
-        await watcher.stop()
-
-
 async def test_inotify_reports_a_folder_moved_in_with_its_files(
     ingest: Path, tmp_path: Path, clock: Clock
 ) -> None:

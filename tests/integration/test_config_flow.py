@@ -62,7 +62,6 @@ INGEST_OFF = {
     "stability_seconds": 60,
     "network_share": False,
     "rescan_minutes": 5,
-    "defer_full_gc": True,
     "llm_scan": False,
     "match_fix": "review",
     "upload_posters": False,
@@ -97,7 +96,6 @@ def folders(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str, 
         "stability_seconds": 30,
         "network_share": True,
         "rescan_minutes": 2,
-        "defer_full_gc": False,
         "llm_scan": True,
         "match_fix": "auto",
         "upload_posters": True,
@@ -154,7 +152,7 @@ async def test_user_flow_creates_an_entry_named_after_the_server(
     assert data[CONF_TOKEN] == PLEX_TOKEN
     assert len(data[CONF_CLIENT_IDENTIFIER]) == 32
     assert len(data[CONF_PROVIDER_ID]) == 43  # the metadata provider's secret: 256 bits
-    assert (result["result"].version, result["result"].minor_version) == (1, 2)
+    assert (result["result"].version, result["result"].minor_version) == (1, 3)
     assert result["options"] == INGEST_OFF
     assert result["result"].options == INGEST_OFF
 
@@ -635,7 +633,6 @@ async def test_ingest_step_reports_plex_gone(
         "stability_seconds": 30,
         "network_share": True,
         "rescan_minutes": 2,
-        "defer_full_gc": False,
         "llm_scan": True,
         "match_fix": "auto",
         "upload_posters": True,

@@ -21,8 +21,8 @@ from custom_components.videodrome.const import (
     CONF_PATH_MAP,
     DOMAIN,
 )
-from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.entity import UPDATE_COOLDOWN
+from custom_components.videodrome.guessit import DATA_GUESSIT
 from custom_components.videodrome.runtime.ingest import signal_item
 from tests.entities import settle
 
@@ -430,18 +430,31 @@ async def test_files_for_review_do_not_make_the_last_ingest_read_the_store(
 async def test_guessit_runs_apart_and_ends_with_the_last_entry(
     hass: HomeAssistant, ingest_entry: MockConfigEntry
 ) -> None:
-    """Names are read in guessit's own process, which ends when the last entry unloads."""
+    """Names are read in guessit's own process, owned by the domain (hass.data), started by
+    the first name; it ends when the last entry unloads, and the entry set up again gets a
+    new owner whose child starts with its first name."""
+    held = hass.data[DATA_GUESSIT]
+    assert held.processes.pids() == {}  # set up, but no name read yet: no child
     # A name no other test reads, so that the parse cache cannot answer for the process.
     found = await _call(hass, "identify", name="The.Shawshank.Redemption.1994.720p.WEB.mkv")
     assert found["title"] == "The Shawshank Redemption"
-    process = guess_process.shared()
-    pid = process.pid
-    assert pid is not None
+    pids = held.processes.pids()
+    assert set(pids) == {"ingest"}
+    pid = pids["ingest"]
     assert pid != os.getpid()
     assert os.path.exists(f"/proc/{pid}")  # noqa: PTH110
     assert await hass.config_entries.async_unload(ingest_entry.entry_id)
-    assert process.pid is None
+    assert DATA_GUESSIT not in hass.data
+    assert held.processes.pids() == {}
     assert not os.path.exists(f"/proc/{pid}")  # noqa: PTH110
+    assert await hass.config_entries.async_setup(ingest_entry.entry_id)
+    again = hass.data[DATA_GUESSIT]
+    assert again is not held
+    assert again.processes.pids() == {}
+    found = await _call(hass, "identify", name="Shutter.Island.2010.Restarted.720p.mkv")
+    assert found["title"] == "Shutter Island"
+    assert set(again.processes.pids()) == {"ingest"}
+    assert again.processes.pids()["ingest"] != pid
 
 
 async def test_a_burst_of_item_changes_refreshes_the_entities_at_most_once_a_second(

@@ -6,10 +6,13 @@ from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.helpers import device_registry as dr
+import pytest
 
-from custom_components.videodrome.const import DOMAIN
+from custom_components.videodrome.const import CONF_PROVIDER_ID, DOMAIN
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -68,3 +71,28 @@ async def test_setup_refuses_a_url_that_now_reaches_another_server(
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert "different Plex Media Server" in str(config_entry.reason)
+
+
+@pytest.mark.parametrize("minor_version", [1, 2])
+async def test_migration_drops_the_garbage_collection_option(
+    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry], minor_version: int
+) -> None:
+    """An entry stored with "defer_full_gc" (versions 1.1 and 1.2) loads as 1.3 without it;
+    every other option and the data stay as they were (1.1 also gets its provider id)."""
+    entry = make_ingest_entry(defer_full_gc=False, rescan_minutes=7, auto_ingest=False)
+    data = {**entry.data, CONF_PROVIDER_ID: "id-of-1.2"} if minor_version == 2 else entry.data
+    hass.config_entries.async_update_entry(entry, data=data, minor_version=minor_version)
+    before = {k: v for k, v in entry.options.items() if k != "defer_full_gc"}
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (1, 3)
+    assert "defer_full_gc" not in entry.options
+    assert dict(entry.options) == before
+    assert {k: v for k, v in entry.data.items() if k != CONF_PROVIDER_ID} == {
+        k: v for k, v in data.items() if k != CONF_PROVIDER_ID
+    }
+    if minor_version == 2:
+        assert entry.data[CONF_PROVIDER_ID] == "id-of-1.2"
+    else:
+        assert len(entry.data[CONF_PROVIDER_ID]) == 43

@@ -67,7 +67,7 @@ async def test_migration_gives_an_older_entry_an_id(
     hass: HomeAssistant, served: MockConfigEntry, plex: Plex
 ) -> None:
     """Version 1.1 entries had none: 1.2 has one, it stays across restarts, and it serves."""
-    assert (served.version, served.minor_version) == (1, 2)
+    assert (served.version, served.minor_version) == (1, 3)
     provider_id = served.data[CONF_PROVIDER_ID]
     assert len(provider_id) == 43
     assert await hass.config_entries.async_reload(served.entry_id)
@@ -85,7 +85,7 @@ async def test_migration_keeps_an_id_the_entry_has(
     entry = make_ingest_entry()
     hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_PROVIDER_ID: "kept"})
     assert await hass.config_entries.async_setup(entry.entry_id)
-    assert (entry.minor_version, entry.data[CONF_PROVIDER_ID]) == (2, "kept")
+    assert (entry.minor_version, entry.data[CONF_PROVIDER_ID]) == (3, "kept")
 
 
 async def test_an_entry_of_a_newer_videodrome_is_not_loaded(hass: HomeAssistant) -> None:

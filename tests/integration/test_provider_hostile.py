@@ -6,7 +6,7 @@ What a tester on the same network did to it, and generated junk for every endpoi
 - one request costs TMDb at most `MAX_TMDB_REQUESTS` requests (counted at the emulator);
 - languages are TMDb's: each spelling a client sends is one of its tags;
 - under a flood the provider keeps to its share of TMDb's rate while ingest's requests go on;
-- a flood of pathological file names does not slow ingest's identifications.
+- the provider's guessit child stuck (frozen) holds none of ingest's identifications.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 import logging
+import os
+from pathlib import Path
+import signal
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +25,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.videodrome.const import CONF_METADATA_PROVIDER, CONF_PROVIDER_ID, DOMAIN
+from custom_components.videodrome.engine.identify import parse as parse_module
 from custom_components.videodrome.engine.provider.budget import (
     MAX_TMDB_REQUESTS,
     TMDB_SHARE,
@@ -32,6 +36,7 @@ from custom_components.videodrome.engine.provider.rate_limits import (
     ClientRateLimiter,
 )
 from custom_components.videodrome.engine.tmdb.client import DEFAULT_RATE
+from custom_components.videodrome.guessit import DATA_GUESSIT
 from custom_components.videodrome.provider_http import DATA_PROVIDERS, MAX_BODY, PROVIDER_URL
 from tests.integration.provider_client import Plex, roots
 
@@ -250,51 +255,85 @@ async def test_the_provider_keeps_to_its_share_while_ingest_goes_on(
     assert max(identified) < 1.0, identified  # ingest never waits for the provider's share
 
 
-async def test_a_flood_of_slow_names_does_not_slow_ingest(
-    hass: HomeAssistant, served: MockConfigEntry, plex: Plex, caplog: pytest.LogCaptureFixture
+async def test_a_stopped_provider_lane_does_not_hold_ingest(
+    hass: HomeAssistant,
+    served: MockConfigEntry,
+    plex: Plex,
+    tmp_path: Path,
+    media_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Names just under the limits keep the provider's guessit busy, not ingest's."""
-    hass.data[DATA_PROVIDERS].limiter = ClientRateLimiter(10_000, 10_000)  # many clients
+    """The provider's guessit child frozen (SIGSTOP) with names waiting for it: a file dropped
+    for ingest is still read, identified and filed, through ingest's own child; the provider's
+    queue stays bounded, and its names are answered once the child runs again.
+
+    (How long ingest waits under a flood of slow names is measured by bench/provider_hostile.)
+    """
+    _unbounded_rates(hass, served)
+    monkeypatch.setattr(parse_module, "PARSE_TIME_LIMIT", 120.0)  # no kill while it is frozen
+    for provider in hass.data[DATA_PROVIDERS].served[served.entry_id].providers.values():
+        monkeypatch.setattr(provider._matcher, "_identify_timeout", 120.0)
+    queue = _limits(hass, served).parses
     _, tv = roots(served)
-    await hass.services.async_call(
-        DOMAIN, "identify", {"name": "Warm.Up.2001.mkv"}, blocking=True, return_response=True
+    status, _, _ = await plex.post(  # the provider's child is started
+        f"{tv}/library/metadata/matches",
+        json={"type": 4, "filename": "TV/Breaking.Bad.S01E01.720p.mkv"},
     )
-    stop = asyncio.Event()
-    statuses: dict[int, int] = {}
-
-    async def flood(worker: int) -> None:
-        number = 0
-        while not stop.is_set():
-            number += 1
-            name = f"TV/{MARKERS}/{MARKERS[:230]}.{worker}.{number}.mkv"  # parts under 255
-            status, _, _ = await plex.post(
-                f"{tv}/library/metadata/matches", json={"type": 4, "filename": name}
+    assert status == 200
+    processes = hass.data[DATA_GUESSIT].processes
+    frozen = processes.pids()["provider"]
+    os.kill(frozen, signal.SIGSTOP)
+    try:
+        waiting = [
+            asyncio.create_task(
+                plex.post(
+                    f"{tv}/library/metadata/matches",
+                    json={"type": 4, "filename": f"TV/Breaking.Bad.S01E0{n + 2}.720p.mkv"},
+                )
             )
-            statuses[status] = statuses.get(status, 0) + 1
-            if status == 503:
-                await asyncio.sleep(0.05)
-
-    flooding = [asyncio.create_task(flood(n)) for n in range(6)]
-    await asyncio.sleep(1.0)
-    seconds: list[float] = []
-    for number in range(6):
-        begun = time.monotonic()
-        await hass.services.async_call(
-            DOMAIN,
-            "identify",
-            {"name": f"Heat.1995.{number}.mkv"},
-            blocking=True,
-            return_response=True,
+            for n in range(queue.size)
+        ]
+        await _until(lambda: queue.queued == queue.size)  # every place taken, none answered
+        status, _, _ = await plex.post(  # past the queue: refused at once
+            f"{tv}/library/metadata/matches",
+            json={"type": 4, "filename": "TV/Breaking.Bad.S02E01.720p.mkv"},
         )
-        seconds.append(time.monotonic() - begun)
-    stop.set()
-    await asyncio.gather(*flooding)
-    assert statuses.get(503, 0) > 0  # the parse queue is bounded
-    assert set(statuses) <= {200, 503}
-    # With one guessit process for both: a median of 0.66 s (names over the limits: 11 s).
-    assert sorted(seconds)[len(seconds) // 2] < 0.3, seconds
-    assert max(seconds) < 2.0, seconds
+        assert status == 503
+        source = tmp_path / "ingest" / "Titanic.1997.1080p.BluRay.x264-GRP.mkv"
+        source.write_bytes(b"video")
+        response: Any = await hass.services.async_call(
+            DOMAIN, "ingest", {"path": str(source)}, blocking=True, return_response=True
+        )
+        (result,) = response["results"]
+        assert result["status"] == "ingested", result
+        assert (media_root / "Movies" / "Titanic (1997) {tmdb-597}").is_dir()
+        # Ingest's name went through a child of its own; the provider's is still frozen, its
+        # names still waiting.
+        ingest = processes.pids()["ingest"]
+        assert ingest != frozen
+        assert _state(frozen) == "T"
+        assert not any(task.done() for task in waiting)
+    finally:
+        os.kill(frozen, signal.SIGCONT)
+    answers = await asyncio.gather(*waiting)
+    assert [status for status, _, _ in answers] == [200] * queue.size
+    assert queue.queued == 0
+    assert processes.pids() == {"ingest": ingest, "provider": frozen}  # neither was restarted
     assert _noise(caplog) == []
+
+
+def _state(pid: int) -> str:
+    """A process's state letter (R running, S sleeping, T stopped, ...)."""
+    stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Wait (on the event loop) until `condition` holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
 
 
 # ---- generated junk for every endpoint ---------------------------------------------------

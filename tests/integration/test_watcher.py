@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 import errno
-import gc
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -18,17 +17,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.videodrome.const import (
     DOMAIN,
 )
-from custom_components.videodrome.engine.gc_defer import (
-    DEFERRAL,
-    DEFERRED_THRESHOLD,
-    MAX_HOLD,
-    MIDDLE_SPACING,
-)
-from custom_components.videodrome.runtime import watcher as watcher_runtime
-from custom_components.videodrome.runtime.ingest import signal_item
 from custom_components.videodrome.runtime.watcher import (
     CONF_AUTO_INGEST,
-    CONF_DEFER_GC,
     CONF_NETWORK_SHARE,
     CONF_RESCAN_INTERVAL,
     CONF_STABILITY,
@@ -437,160 +427,7 @@ async def test_a_burst_updates_the_watcher_entities_at_most_once_a_second(
     cleanup_listener()
 
 
-async def _wait_until_let_go(hass: HomeAssistant) -> None:
-    for _ in range(100):  # the worker lets go just after it stores the last file
-        if not DEFERRAL.deferring():
-            return
-        await _real_pause(hass, 0.02)
-
-
-async def _thresholds_while_ingesting(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    cleanup: list[MockConfigEntry],
-    freezer: FrozenDateTimeFactory,
-    ingest: Path,
-) -> list[tuple[int, int, int]]:
-    """Ingest three files; the gc thresholds as each one is filed."""
-    await _setup(hass, entry, cleanup)
-    seen: list[tuple[int, int, int]] = []
-
-    @callback
-    def _filed(*_: Any) -> None:  # runs inside the worker's ingest of the file
-        seen.append(gc.get_threshold())
-
-    stop_listening = async_dispatcher_connect(hass, signal_item(entry.entry_id), _filed)
-    for title in ("Titanic.1997", "Avatar.2009", "Joker.2019"):
-        (ingest / f"{title}.1080p.mkv").write_bytes(b"x" * 100)
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
-    history = await _wait_for(hass, freezer, lambda h: _settled(h) and len(h["items"]) == 3)
-    assert len(history["items"]) == 3
-    await _wait_until_let_go(hass)
-    stop_listening()
-    return seen
-
-
-@pytest.mark.parametrize("defer", [True, False], ids=["option on", "option off"])
-async def test_full_collections_wait_while_the_worker_has_files(
-    hass: HomeAssistant,
-    make_entry: Callable[..., MockConfigEntry],
-    cleanup: list[MockConfigEntry],
-    freezer: FrozenDateTimeFactory,
-    tmp_path: Path,
-    defer: bool,
-) -> None:
-    """Each file is filed with full collections deferred and middle ones spaced out (option
-    off: the collector is left alone); afterwards the thresholds are as before."""
-    before = gc.get_threshold()
-    deferrals = DEFERRAL.deferrals
-    seen = await _thresholds_while_ingesting(
-        hass, make_entry(**{CONF_DEFER_GC: defer}), cleanup, freezer, tmp_path / "ingest"
-    )
-    assert seen
-    held = (before[0], before[1] * MIDDLE_SPACING, DEFERRED_THRESHOLD)
-    assert set(seen) == {held if defer else before}
-    assert (DEFERRAL.deferrals > deferrals) is defer
-    assert not DEFERRAL.deferring()
-    assert gc.get_threshold() == before
-
-
-@pytest.fixture
-async def burst_of_three(
-    hass: HomeAssistant,
-    make_entry: Callable[..., MockConfigEntry],
-    cleanup: list[MockConfigEntry],
-    monkeypatch: pytest.MonkeyPatch,
-) -> MockConfigEntry:
-    """An entry set up, for which 3 files settling at once make a burst."""
-    monkeypatch.setattr(watcher_runtime, "BURST_FILES", 3)
-    entry = make_entry()
-    await _setup(hass, entry, cleanup)
-    return entry
-
-
-@pytest.mark.parametrize(("files", "burst"), [(3, True), (2, False)], ids=["burst", "a few"])
-async def test_a_burst_defers_full_collections_from_its_arrival(
-    hass: HomeAssistant,
-    burst_of_three: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-    tmp_path: Path,
-    files: int,
-    burst: bool,
-) -> None:
-    """`BURST_FILES` files settling at once hold the deferral before the worker has any of
-    them (fewer wait for the worker); it is let go once they are all filed."""
-    entry = burst_of_three
-    before = gc.get_threshold()
-    for title in ("Titanic.1997", "Avatar.2009", "Joker.2019")[:files]:
-        (tmp_path / "ingest" / f"{title}.1080p.mkv").write_bytes(b"x" * 100)
-    await _tick(hass, freezer, 1)  # the inotify events arrive; the files settle
-    runtime = entry.runtime_data.watcher
-    assert runtime.watcher.pending == files
-    assert runtime.queue.empty()
-    assert DEFERRAL.deferring() is burst
-    await _tick(hass, freezer, STABILITY + 10)
-    history = await _wait_for(hass, freezer, lambda h: _settled(h) and len(h["items"]) == files)
-    assert len(history["items"]) == files
-    await _wait_until_let_go(hass)
-    assert not DEFERRAL.deferring()
-    assert gc.get_threshold() == before
-
-
-async def test_a_burst_that_vanishes_before_it_settles_lets_go(
-    hass: HomeAssistant,
-    burst_of_three: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-    tmp_path: Path,
-) -> None:
-    """Files deleted while they settle never reach the worker: the next check lets go."""
-    entry = burst_of_three
-    before = gc.get_threshold()
-    written = [tmp_path / "ingest" / f"Clip.{n}.mkv" for n in range(3)]
-    for file in written:
-        file.write_bytes(b"x" * 100)
-    await _tick(hass, freezer, 1)
-    assert DEFERRAL.deferring()
-    for file in written:
-        file.unlink()
-    await _tick(hass, freezer, STABILITY + 10)
-    assert entry.runtime_data.watcher.waiting == 0
-    assert not DEFERRAL.deferring()
-    assert gc.get_threshold() == before
-    assert (await _history(hass))["items"] == []
-
-
-async def test_a_burst_settling_longer_than_the_bound_lets_a_full_collection_run(
-    hass: HomeAssistant,
-    burst_of_three: MockConfigEntry,
-    freezer: FrozenDateTimeFactory,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """No file reaches the worker and none arrives: the 5 s check still applies the
-    deferral's time bound."""
-    monkeypatch.setattr(DEFERRAL, "max_hold", 0.05)
-    before = gc.get_threshold()
-    overdue = DEFERRAL.overdue_releases
-    for n in range(3):
-        (tmp_path / "ingest" / f"Clip.{n}.mkv").write_bytes(b"x" * 100)
-    await _tick(hass, freezer, 1)
-    assert DEFERRAL.deferring()
-    await _real_pause(hass, 0.1)
-    await _tick(hass, freezer, 5)  # a check; the files are still settling
-    assert burst_of_three.runtime_data.watcher.watcher.pending == 3
-    assert DEFERRAL.overdue_releases == overdue + 1
-    assert not DEFERRAL.deferring()
-    assert gc.get_threshold() == before
-    DEFERRAL.max_hold = MAX_HOLD  # the rest of the test (and the next tests) as shipped
-    gc.collect()  # the full collection the bound waits for: the next hold defers again
-    await _tick(hass, freezer, STABILITY + 10)
-    await _wait_for(hass, freezer, lambda h: _settled(h) and len(h["items"]) == 3)
-    await _wait_until_let_go(hass)
-    assert gc.get_threshold() == before
-
-
-async def test_unloading_in_the_middle_of_a_file_lets_go(
+async def test_unloading_in_the_middle_of_a_file_stops_the_worker(
     hass: HomeAssistant,
     make_entry: Callable[..., MockConfigEntry],
     cleanup: list[MockConfigEntry],
@@ -599,8 +436,7 @@ async def test_unloading_in_the_middle_of_a_file_lets_go(
     tmp_path: Path,
 ) -> None:
     """The worker is cancelled while TMDb is slow to answer, another file still queued: the
-    thresholds go back."""
-    before = gc.get_threshold()
+    entry unloads cleanly, and nothing of the worker runs afterwards."""
     entry = make_entry()
     await _setup(hass, entry, cleanup)
     tmdb.faults.latency = 1.0
@@ -614,12 +450,13 @@ async def test_unloading_in_the_middle_of_a_file_lets_go(
         await _real_pause(hass, 0.02)
         await _tick(hass, freezer, 1)
     assert tmdb.requests
-    assert entry.runtime_data.watcher.waiting == 1
-    assert DEFERRAL.deferring()
-    assert gc.get_threshold()[2] == DEFERRED_THRESHOLD
+    runtime = entry.runtime_data.watcher
+    assert runtime is not None
+    assert runtime.waiting == 1
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    assert not DEFERRAL.deferring()
-    assert gc.get_threshold() == before
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert not runtime.running
+    assert runtime._worker is None
     tmdb.faults.latency = 0
     await _tick(hass, freezer, 2)  # the emulator's delayed answer (on the loop's clock) ends

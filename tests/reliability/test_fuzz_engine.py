@@ -28,7 +28,8 @@ from custom_components.videodrome.engine.identify.naming import (
     episode_path,
     movie_path,
 )
-from custom_components.videodrome.engine.identify.parse import Kind, ParsedName, parse
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.parsed_name import Kind, ParsedName
 from custom_components.videodrome.engine.identify.safe_names import sanitise
 from custom_components.videodrome.engine.identify.score import Decision
 from custom_components.videodrome.engine.ingest.pipeline import Pipeline

@@ -21,8 +21,8 @@ import aiohttp
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.engine.tmdb.pacing import RateLimiter
+from custom_components.videodrome.guessit import async_guessit_lane
 from custom_components.videodrome.runtime.watcher import (
     CONF_AUTO_INGEST,
     CONF_NETWORK_SHARE,
@@ -106,7 +106,7 @@ async def _watched(
     hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry], **options: Any
 ) -> MockConfigEntry:
     """A loaded entry, the watcher on rescans a minute apart, its library index loaded."""
-    await asyncio.to_thread(guess_process.shared().guess, "Warm.Up.2000.mkv", 60)
+    await asyncio.to_thread(async_guessit_lane(hass, "ingest").guess, "Warm.Up.2000.mkv", 60)
     entry = make_ingest_entry(
         **{CONF_STABILITY: 10, CONF_NETWORK_SHARE: True, CONF_RESCAN_INTERVAL: 1, **options}
     )
@@ -160,9 +160,12 @@ async def _advance(
         await hass.async_add_executor_job(time.sleep, 0.01)  # the emulators answer
         await hass.async_block_till_done()
         if tick % 12 == 0:
-            await _real_until(
-                hass, lambda: watcher.queue.qsize() == 0 and not watcher._busy, rounds=3000
-            )
+            # Every file handed to the worker is done with (none queued, none in progress).
+            worked_through = asyncio.ensure_future(watcher.queue.join())
+            try:
+                await _real_until(hass, worked_through.done, rounds=3000)
+            finally:
+                worked_through.cancel()
 
 
 def _waiting_for_tmdb(items: list[dict[str, Any]]) -> int:

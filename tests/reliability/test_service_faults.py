@@ -58,9 +58,9 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 
 from custom_components.videodrome.const import CONF_TMDB_API_KEY, DOMAIN
-from custom_components.videodrome.engine.identify import guessit_process as guess_process
 from custom_components.videodrome.engine.plex.notifications import NOTIFICATIONS_PATH
 from custom_components.videodrome.engine.tmdb import client as tmdb_module
+from custom_components.videodrome.guessit import async_guessit_lane
 from custom_components.videodrome.ingest_options_form import form_values
 from custom_components.videodrome.runtime.watcher import (
     CONF_NETWORK_SHARE,
@@ -262,7 +262,7 @@ async def _watched_entry(
     the clock still between ticks does not give it (the TMDb limiter's next slot would wait for
     a tick that never comes).
     """
-    await asyncio.to_thread(guess_process.shared().guess, "Warm.Up.2000.mkv", 60)
+    await asyncio.to_thread(async_guessit_lane(hass, "ingest").guess, "Warm.Up.2000.mkv", 60)
     entry = make_ingest_entry(
         **{CONF_STABILITY: 10, CONF_NETWORK_SHARE: True, CONF_RESCAN_INTERVAL: 1}
     )

@@ -11,7 +11,8 @@ line, never one above); `tests/engine/test_layers.py` enforces this:
     store/       SQLite: history, review queue, the TMDb cache
 
 Modules at this level are shared by all of them: `errors` (the base of every error),
-`blocking` (how blocking work is handed to a thread), `availability` (one log line when a
-service goes and comes back). `redact` (answers without absolute paths) and `__main__`
-(the command line) sit on top and may import anything.
+`blocking` (how blocking work is handed to a thread), `guids` (the outside ids in Plex's guids,
+from every agent), `availability` (one log line when a service goes and comes back). `redact`
+(answers without absolute paths) and `__main__` (the command line) sit on top and may import
+anything.
 """

@@ -6,10 +6,14 @@ confidence, decision, reasons, library, target), a readable line otherwise. `pla
 each file would go under `--movies-root`/`--tv-root` and what would happen. TMDb settings come
 from the environment: `TMDB_API_KEY` (a v3 key, or a v4 read access token) and `TMDB_API_URL`
 (the v3 base; default https://api.themoviedb.org/3). `TMDB_CACHE` names an SQLite file to
-cache TMDb's answers in (30 days).
+cache TMDb's answers in (30 days). Names are read by guessit processes of the command's own,
+ended before it returns.
 
 Exit status: 0 when every file got a decision (whatever it was), 1 when TMDb refused the key
 or could not be used at all, 2 for bad arguments.
+
+`library --url URL --token TOKEN [--json] [--find KIND:ID]...` (Plex only, no TMDb; its own
+exit statuses) is engine/library/cli.py.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ import aiohttp
 import orjson
 
 from .availability import Availability
+from .identify.guessit_process import GuessitProcesses
 from .identify.identifier import Identification, Identifier
 from .identify.score import Decision, Thresholds
+from .library import cli as library_cli
 from .store.database import Store
 from .tmdb.client import DEFAULT_BASE_URL, TMDbClient
 from .tmdb.errors import TMDbAuthError
@@ -79,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
         if name == "plan":
             command.add_argument("--movies-root", type=Path, required=True)
             command.add_argument("--tv-root", type=Path, required=True)
+    library_cli.configure(
+        commands.add_parser("library", help=library_cli.HELP, description=library_cli.HELP)
+    )
     return parser
 
 
@@ -87,6 +96,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     stream = out or sys.stdout
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "library":  # Plex only: engine/library/cli.py
+        return library_cli.run(args, stream)
     key = os.environ.get("TMDB_API_KEY", "").strip()
     if not key:
         parser.error("set TMDB_API_KEY to a TMDb API key (v3) or read access token (v4)")
@@ -104,6 +115,7 @@ async def _run(args: argparse.Namespace, key: str, thresholds: Thresholds, out: 
     cache = os.environ.get("TMDB_CACHE", "").strip()
     store = Store(cache) if cache else None
     bearer = key.startswith("eyJ")  # v4 read access tokens are JWTs
+    guessit = GuessitProcesses()
     try:
         async with aiohttp.ClientSession() as session:
             tmdb = TMDbClient(
@@ -114,7 +126,12 @@ async def _run(args: argparse.Namespace, key: str, thresholds: Thresholds, out: 
                 store=store,
                 availability=Availability("TMDb"),  # one warning on stderr if TMDb is down
             )
-            identifier = Identifier(tmdb, thresholds=thresholds, include_ids=not args.no_ids)
+            identifier = Identifier(
+                tmdb,
+                thresholds=thresholds,
+                include_ids=not args.no_ids,
+                guessit=guessit.lane("ingest"),
+            )
             for path in args.paths:
                 found = await _identify(identifier, path, args.root)
                 record = found.as_json()
@@ -122,6 +139,7 @@ async def _run(args: argparse.Namespace, key: str, thresholds: Thresholds, out: 
                     record.update(await asyncio.to_thread(_plan, found, args))
                 _print(record, args.json, out)
     finally:
+        await asyncio.to_thread(guessit.close)
         if store is not None:
             store.close()
     return EXIT_OK

@@ -55,6 +55,7 @@ from ..engine.store.database import Store
 from ..engine.store.tmdb_cache import PURGE_INTERVAL
 from ..engine.tmdb.client import TMDbClient
 from ..entry_files import database_path
+from ..guessit import async_guessit_lane
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -194,6 +195,7 @@ async def async_create_runtime(
         thresholds=Thresholds(auto=auto, review=min(Thresholds().review, auto)),
         include_ids=bool(options.get(CONF_INCLUDE_IDS, True)),
         run_blocking=run_blocking,
+        guessit=async_guessit_lane(hass, "ingest"),
     )
     settings = settings_from(options)
     pipeline = Pipeline(identifier, settings, lookup=lookup, run_blocking=run_blocking)

@@ -6,13 +6,6 @@ module drives it with Home Assistant's time helpers, feeds ready files one at a 
 ingest service (auto-ingest on: automatic decisions are filed; off: everything waits for
 review), and raises a repair issue when inotify runs out of watches. Unloading the entry
 stops the observer thread, the timers and the worker task.
-
-While the worker has files to work through, and from the moment `BURST_FILES` files or more
-are settling at once, it holds the process's `FullCollectionDeferral` (option "Keep Home
-Assistant responsive during large ingests", `defer_full_gc`, on by default): a burst of
-thousands of files would otherwise start several full collections of Home Assistant's heap,
-each stopping everything for a few hundred milliseconds (engine/gc_defer.py says why and how
-it is bounded).
 """
 
 from __future__ import annotations
@@ -37,7 +30,6 @@ from .. import issues
 from ..const import DOMAIN
 from ..engine.availability import log_failure
 from ..engine.errors import VideodromeError
-from ..engine.gc_defer import DEFERRAL, FullCollectionDeferral
 from ..engine.ingest.service import waiting_for_tmdb
 from ..engine.ingest.watcher import FileState, FolderWatcher
 from ..engine.tmdb.errors import TMDbAuthError
@@ -55,15 +47,11 @@ CONF_STABILITY = "stability_seconds"
 CONF_RESCAN_INTERVAL = "rescan_minutes"
 CONF_AUTO_INGEST = "auto_ingest"
 CONF_NETWORK_SHARE = "network_share"
-CONF_DEFER_GC = "defer_full_gc"
 DEFAULT_STABILITY = 60
 DEFAULT_RESCAN_MINUTES = 5
 DEFAULT_NETWORK_RESCAN_MINUTES = 1
 CHECK_INTERVAL = timedelta(seconds=5)
 UPDATE_COOLDOWN = 1.0  # seconds between two updates of the watcher's entities
-# Files settling at once that make a burst: full collections are deferred from their arrival,
-# not only once the worker has them (a slow download settling for hours does not count).
-BURST_FILES = 100
 ISSUE_INOTIFY = "inotify_watch_limit"
 
 
@@ -89,11 +77,6 @@ class WatcherRuntime:
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _worker: asyncio.Task[None] | None = None
     _updates: Debouncer[None] | None = None
-    # Held while the worker has files or a burst settles (None: the option is off), with a
-    # token of our own.
-    deferral: FullCollectionDeferral | None = None
-    _holder: object = field(default_factory=object)
-    _busy: bool = False  # the worker is ingesting a file
 
     @property
     def waiting(self) -> int:
@@ -117,7 +100,7 @@ class WatcherRuntime:
         self._changed()
 
     async def async_stop(self) -> None:
-        """Stop timers, worker (it lets go of the collection deferral) and observer thread."""
+        """Stop the timers, the worker and the observer thread."""
         self.running = False
         if self._updates is not None:
             self._updates.async_shutdown()
@@ -151,24 +134,6 @@ class WatcherRuntime:
         async_dispatcher_send(self.hass, signal_watcher(self.entry_id))
 
     @callback
-    def on_arrival(self) -> None:
-        """Files began to settle: a burst holds the collection deferral from now on."""
-        self._update_hold()
-
-    def _update_hold(self) -> None:
-        """Hold the deferral while a file is ingested or queued or a burst settles, else let go.
-
-        Holding again applies the deferral's time bound, so a burst that settles for longer
-        than that (no new file arriving meanwhile) does not escape it.
-        """
-        if self.deferral is None:
-            return
-        if self._busy or not self.queue.empty() or self.watcher.pending >= BURST_FILES:
-            self.deferral.hold(self._holder)
-        else:
-            self.deferral.release(self._holder)
-
-    @callback
     def on_ready(self, state: FileState) -> None:
         """A complete file: queue it for the worker."""
         self.queue.put_nowait(os.fspath(state.path))
@@ -176,7 +141,6 @@ class WatcherRuntime:
 
     async def _async_check(self, _now: Any = None) -> None:
         await self.watcher.check()
-        self._update_hold()  # a burst's files may all have been handled already, or gone
         self._changed()
 
     async def _async_rescan(self, _now: Any = None) -> None:
@@ -185,21 +149,13 @@ class WatcherRuntime:
 
     async def _async_work(self) -> None:
         """Ingest queued files one at a time (transfers and TMDb have their own limits)."""
-        try:
-            while True:
-                path = Path(await self.queue.get())
-                self._busy = True
-                self._update_hold()
-                try:
-                    await self._ingest_one(path)
-                finally:
-                    self._busy = False
-                    self.queue.task_done()
-                    self._update_hold()
-                    self._changed()
-        finally:  # cancelled: unloading, or Home Assistant stopping
-            if self.deferral is not None:
-                self.deferral.release(self._holder)
+        while True:
+            path = Path(await self.queue.get())
+            try:
+                await self._ingest_one(path)
+            finally:
+                self.queue.task_done()
+                self._changed()
 
     async def _ingest_one(self, path: Path) -> None:
         try:
@@ -273,9 +229,6 @@ async def async_create_watcher(
     def on_ready(state: FileState) -> None:
         runtime.on_ready(state)  # the runtime exists by the time a file is ready
 
-    def on_arrival() -> None:
-        runtime.on_arrival()  # likewise: the first rescan runs from async_start
-
     watcher = FolderWatcher(
         ingest.settings.ingest_folders,
         on_ready,
@@ -285,10 +238,7 @@ async def async_create_watcher(
         run_blocking=run_blocking,
         # Home Assistant's clock, so that tests can move time forward.
         clock=lambda: dt_util.utcnow().timestamp(),
-        on_arrival=on_arrival,
     )
     runtime = WatcherRuntime(hass, entry.entry_id, ingest, watcher, auto, rescan)
-    if entry.options.get(CONF_DEFER_GC, True):
-        runtime.deferral = DEFERRAL
     await runtime.async_start(entry)
     return runtime

@@ -1,8 +1,12 @@
-"""What can go wrong reading a name with guessit (kept inside `parse`: it falls back)."""
+"""What can go wrong reading a name with guessit (kept inside `parse`: reasons, or a fallback)."""
 
 
 class GuessProcessError(Exception):
-    """The guessit process could not answer: it would not start, or it died."""
+    """The guessit process could not answer: it would not start, it died, or it is closed."""
+
+
+class GuessTimeoutError(Exception):
+    """guessit took longer than the time limit on a name (its process was killed)."""
 
 
 class GuessitError(Exception):

@@ -1,26 +1,31 @@
-"""The guessit processes: `guess_worker.py` run as a child, asked one name at a time. Blocking.
+"""The guessit processes: `guessit_worker.py` run as a child, asked one name at a time. Blocking.
 
-`parse()` asks a shared process (`shared(lane)`) from an executor thread; see `guess_worker.py`
-for why guessit runs apart. There is one child per lane: ingest's, and the metadata provider's
-for the names remote clients send, so that a flood of pathological names (each holds a child
-for up to the time limit, then costs a restart) never makes ingest wait; the provider's child
-also runs at a lower CPU priority (`NICENESS`), so that it does not slow ingest's either.
+A program that reads names (Home Assistant, the command line, a benchmark) makes one
+`GuessitProcesses` and closes it when it is done; there is nothing module-global and no
+interpreter exit hook. `parse()` gets one of its lanes (`GuessitProcesses.lane()`) and asks it
+from an executor thread; see `guessit_worker.py` for why guessit runs apart. There is one child
+per lane: ingest's, and the metadata provider's for the names remote clients send, so that a
+flood of pathological names (each holds a child for up to the time limit, then costs a restart)
+never makes ingest wait; the provider's child also runs at a lower CPU priority (`NICENESS`), so
+that it does not slow ingest's either.
 
 A child is started on the first name, answers in order, is killed when a name takes longer
-than the time limit (a pathological name cannot hang it, and nothing needs interrupting inside
-this process), and is started again on the next name. When
-it cannot start or dies mid-answer, `GuessProcessError` tells `parse()` to read the name in
-this process instead, and starting is not tried again for `RETRY_AFTER` seconds.
+than the time limit (`GuessTimeoutError`: a pathological name cannot hang it, and nothing needs
+interrupting inside this process), and is started again on the next name. When it cannot start
+or dies mid-answer, `GuessProcessError` tells `parse()` to read the name in this process
+instead, and starting is not tried again for `RETRY_AFTER` seconds. Once closed, a lane starts
+no child again (its names are read in this process too), and `VIDEODROME_GUESSIT_PROCESS=0` in
+the environment starts none at all.
 
 The child gets this process's `sys.path` (Home Assistant installs an integration's
 requirements in folders it adds there), reads requests until its input closes, and is in a
-session of its own, so a Ctrl-C meant for Home Assistant does not reach it; when Home Assistant
-ends, however it ends, the child's input closes and it ends too.
+session of its own, so a Ctrl-C meant for Home Assistant does not reach it; `close()` ends it
+(its input closes; killed if it has not ended `STOP_TIMEOUT` seconds later), and if this
+process ends without closing it, its input closes all the same and it ends too.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 from pathlib import Path
@@ -33,8 +38,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast
 
 import orjson
 
-from ..deadline import DeadlineExceeded
-from .errors import GuessitError, GuessProcessError
+from .errors import GuessitError, GuessProcessError, GuessTimeoutError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -45,6 +49,8 @@ WORKER = Path(__file__).with_name("guessit_worker.py")
 START_TIMEOUT = 60.0  # importing guessit and building its rules: about a second, more on a Pi
 RETRY_AFTER = 60.0
 STOP_TIMEOUT = 5.0  # for a child to end once its input is closed
+# Off ("0"): every name is read in the calling thread, no child is ever started.
+ENABLED = os.environ.get("VIDEODROME_GUESSIT_PROCESS", "1") != "0"
 
 type Lane = Literal["ingest", "provider"]
 # Added to this process's niceness for a lane's child (the most is 19, the lowest priority).
@@ -65,13 +71,20 @@ def _environment() -> dict[str, str]:
 class GuessProcess:
     """One child running `command` (the worker), asked by one thread at a time."""
 
-    def __init__(self, command: Sequence[str] | None = None, *, niceness: int = 0) -> None:
-        """Run `command` (the worker by default) when the first name comes, `niceness` nicer."""
+    def __init__(
+        self, command: Sequence[str] | None = None, *, niceness: int = 0, enabled: bool = True
+    ) -> None:
+        """Run `command` (the worker by default) when the first name comes, `niceness` nicer.
+
+        Not `enabled`: no child ever starts (every `guess()` raises GuessProcessError).
+        """
         self._command = list(command) if command is not None else worker_command()
         self._niceness = niceness
+        self._enabled = enabled
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._failed_at: float | None = None
+        self._closed = False
         self.started = 0  # children started so far
 
     @property
@@ -79,11 +92,16 @@ class GuessProcess:
         """The running child's process id."""
         return self._process.pid if self._process is not None else None
 
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called (no child starts any more)."""
+        return self._closed
+
     def guess(self, name: str, timeout: float) -> dict[str, Any]:
         """Guessit's reading of `name` (as `plain_guess` gives it).
 
-        Raises DeadlineExceeded after `timeout` seconds (the child is killed), GuessitError when
-        guessit failed on the name, GuessProcessError when there is no child to ask.
+        Raises GuessTimeoutError after `timeout` seconds (the child is killed), GuessitError
+        when guessit failed on the name, GuessProcessError when there is no child to ask.
         """
         with self._lock:
             process = self._running()
@@ -95,7 +113,7 @@ class GuessProcess:
             line = self._read_line(process, timeout)
             if line is None:
                 self._discard()
-                raise DeadlineExceeded
+                raise GuessTimeoutError(f"no answer within {timeout:.1f} s")
             if not line:
                 self._discard()
                 raise GuessProcessError("the guessit process ended without an answer")
@@ -106,11 +124,20 @@ class GuessProcess:
         return guess
 
     def close(self) -> None:
-        """End the child (its input closes; killed if it has not ended `STOP_TIMEOUT` later)."""
+        """End the child for good (its input closes; killed `STOP_TIMEOUT` s later). Blocking.
+
+        Waits for a name being read to be answered first (at most its time limit; a child
+        still starting, `START_TIMEOUT`).
+        """
         with self._lock:
+            self._closed = True
             self._discard(gently=True)
 
     def _running(self) -> subprocess.Popen[bytes]:
+        if self._closed:
+            raise GuessProcessError("the guessit processes are closed")
+        if not self._enabled:
+            raise GuessProcessError("turned off (VIDEODROME_GUESSIT_PROCESS=0)")
         if self._process is not None and self._process.poll() is None:
             return self._process
         self._discard()
@@ -178,6 +205,49 @@ class GuessProcess:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if gently:
+            _LOGGER.debug("guessit process %s ended", process.pid)
+
+
+class GuessitProcesses:
+    """The guessit children of one program: one per lane, started on their first name."""
+
+    def __init__(self, *, enabled: bool | None = None) -> None:
+        """Children of the worker (none at all when not `enabled`; default: `ENABLED`)."""
+        self._enabled = ENABLED if enabled is None else enabled
+        self._lock = threading.Lock()
+        self._lanes: dict[Lane, GuessProcess] = {}
+        self._closed = False
+
+    def lane(self, lane: Lane = "ingest") -> GuessProcess:
+        """The process `lane`'s names are read in (no child runs until its first name)."""
+        with self._lock:
+            process = self._lanes.get(lane)
+            if process is None:
+                process = GuessProcess(niceness=NICENESS[lane], enabled=self._enabled)
+                if self._closed:
+                    process.close()  # it never had a child: it only starts none
+                self._lanes[lane] = process
+            return process
+
+    def pids(self) -> dict[Lane, int]:
+        """The children running now, by lane."""
+        with self._lock:
+            lanes = dict(self._lanes)
+        return {lane: pid for lane, process in lanes.items() if (pid := process.pid) is not None}
+
+    def close(self) -> None:
+        """End every child for good. Blocking, bounded.
+
+        Each lane waits for the name it is reading (its time limit; a child still starting,
+        `START_TIMEOUT`), then its child has `STOP_TIMEOUT` seconds to end before it is killed.
+        An idle child ends at once.
+        """
+        with self._lock:
+            self._closed = True
+            lanes = list(self._lanes.values())
+        for process in lanes:
+            process.close()
 
 
 def _lower_priority(pid: int, niceness: int) -> None:
@@ -192,25 +262,3 @@ def _lower_priority(pid: int, niceness: int) -> None:
 def _pipe(pipe: IO[bytes] | None) -> IO[bytes]:
     """A pipe the child was started with (stdin and stdout always are)."""
     return cast("IO[bytes]", pipe)
-
-
-_shared: dict[Lane, GuessProcess] = {}
-_shared_lock = threading.Lock()
-
-
-def shared(lane: Lane = "ingest") -> GuessProcess:
-    """The process every `parse()` of `lane` in this interpreter asks (created on first use)."""
-    with _shared_lock:
-        process = _shared.get(lane)
-        if process is None:
-            process = _shared[lane] = GuessProcess(niceness=NICENESS[lane])
-            atexit.register(process.close)
-        return process
-
-
-def close_shared() -> None:
-    """End the shared processes that run (a later `shared()` starts another). Blocking."""
-    with _shared_lock:
-        processes = list(_shared.values())
-    for process in processes:
-        process.close()

@@ -1,7 +1,7 @@
 """guessit in a process of its own: one JSON line in (a name), one JSON line out (its reading).
 
-`guess_process.GuessProcess` runs this file as a script (`python -P guess_worker.py`), so it
-imports nothing of Videodrome or Home Assistant: the standard library and guessit only. It
+`guessit_process.GuessProcess` runs this file as a script (`python -P guessit_worker.py`), so
+it imports nothing of Videodrome or Home Assistant: the standard library and guessit only. It
 answers `{"ready": true}` once guessit has built its rules, then for each request
 `{"name": "..."}` either `{"guess": {...}}` (what `plain_guess` keeps) or `{"error": "..."}`
 when guessit itself failed. It ends when its input ends, so it never outlives its parent.
@@ -25,8 +25,8 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# What `parse._build` reads of guessit's answer; the rest (codecs, container, mimetype...)
-# is never used and is not sent.
+# What `interpret()` reads of guessit's answer; the rest (codecs, container, mimetype...) is
+# never used and is not sent.
 KEYS = frozenset(
     {
         "absolute_episode",

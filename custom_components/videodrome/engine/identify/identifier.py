@@ -19,7 +19,8 @@ from ..availability import log_failure
 from ..blocking import BlockingRunner, run_in_default_executor
 from ..tmdb.errors import TMDbAuthError, TMDbError, TMDbNotFoundError
 from .naming import EpisodeName, MovieName, episode_path, movie_path
-from .parse import Kind, ParsedName, Reading, parse
+from .parse import parse
+from .parsed_name import Kind, ParsedName, Reading
 from .score import (
     MIN_AUTO_TITLE,
     NO_CANDIDATES,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
     from ..tmdb.client import TMDbClient
     from ..tmdb.models import Candidate
-    from .guessit_process import Lane
+    from .guessit_process import GuessProcess
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -122,19 +123,21 @@ class Identifier:
         thresholds: Thresholds | None = None,
         include_ids: bool = True,
         run_blocking: BlockingRunner | None = None,
-        guess_lane: Lane = "ingest",
+        guessit: GuessProcess | None = None,
         quiet: bool = False,
     ) -> None:
         """Decide with `thresholds`; put `{tmdb-N}`/`{tvdb-N}` in folder names if `include_ids`.
 
-        Names are read in `guess_lane`'s guessit process. `quiet`: nothing above debug in the
-        log, for names a remote client sends (it must not be able to write the log at will).
+        Names are read in the guessit process `guessit` (a lane of the program's
+        `GuessitProcesses`; without one, in an executor thread of this process). `quiet`:
+        nothing above debug in the log, for names a remote client sends (it must not be able
+        to write the log at will).
         """
         self._tmdb = tmdb
         self.thresholds = thresholds or Thresholds()
         self._include_ids = include_ids
         self._run_blocking = run_blocking or run_in_default_executor
-        self._lane: Lane = guess_lane
+        self._guessit = guessit
         self._quiet = quiet
         # guessit is pure Python: threads add no speed, only contention for the GIL with the
         # event loop's thread. One parse at a time keeps the loop's stalls short.
@@ -153,11 +156,17 @@ class Identifier:
         self, path: str | bytes | PurePath, *, root: str | PurePath | None = None
     ) -> Identification:
         """Identify one file (guessit runs in an executor job, never on the event loop)."""
+        return await self.identify_parsed(await self.parse(path, root=root))
+
+    async def parse(
+        self, path: str | bytes | PurePath, *, root: str | PurePath | None = None
+    ) -> ParsedName:
+        """What `path` says about the file (read in an executor job, one at a time)."""
         async with self._parsing:
             parsed: ParsedName = await self._run_blocking(
-                partial(parse, path, root, lane=self._lane)
+                partial(parse, path, root, guessit=self._guessit)
             )
-        return await self.identify_parsed(parsed)
+        return parsed
 
     async def identify_parsed(self, parsed: ParsedName) -> Identification:
         """Identify a file whose name is already parsed."""

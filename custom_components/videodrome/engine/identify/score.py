@@ -28,7 +28,7 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
-from .parse import Kind, ParsedName, Reading
+from .parsed_name import Kind, ParsedName, Reading
 
 if TYPE_CHECKING:
     from ..tmdb.models import Candidate

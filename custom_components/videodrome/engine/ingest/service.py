@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from ..availability import log_failure
 from ..errors import VideodromeError
 from ..identify.identifier import TMDB_UNAVAILABLE
-from ..identify.parse import parse
 from ..identify.score import Decision, Scored, Verdict
 from ..plex.fix_match import MatchFix
 from ..plex.scan import PlexSync, Verification
@@ -309,7 +308,7 @@ class IngestService:
             settled = await self.follow_up.approve(item, tmdb_id)
             return Settled(settled, str(settled.status))
         source = await self._run(lambda: source_file(Path(item.source)))
-        parsed = await self._run(lambda: parse(item.source))
+        parsed = await self._identifier.parse(item.source)
         if season is not None or episodes:
             parsed = replace(
                 parsed,

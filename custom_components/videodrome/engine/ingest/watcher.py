@@ -128,13 +128,11 @@ class FolderWatcher:
         is_handled: Callable[[FileState], bool] | None = None,
         run_blocking: BlockingRunner | None = None,
         clock: Callable[[], float] = time.monotonic,
-        on_arrival: Callable[[], None] | None = None,
     ) -> None:
         """Watch `roots`; `on_ready` gets each file once it is complete.
 
         `is_handled` (called in an executor job) says whether a file was already dealt with,
-        for instance in an earlier run; such files are never handed out again. `on_arrival`
-        is called on the loop when new files begin to settle (`pending` has grown).
+        for instance in an earlier run; such files are never handed out again.
         """
         self.roots = tuple(Path(root) for root in roots)
         self._on_ready = on_ready
@@ -143,7 +141,6 @@ class FolderWatcher:
         self._is_handled = is_handled or (lambda _state: False)
         self._run_blocking = run_blocking or run_in_default_executor
         self._clock = clock
-        self._on_arrival = on_arrival or (lambda: None)
         self._candidates: dict[str, _Candidate] = {}  # path text -> candidate
         self._dirty_folders: set[Path] = set()
         # Handed out or found handled, this run: path text -> (size, mtime, inode, device).
@@ -215,8 +212,6 @@ class FolderWatcher:
     def _touch(self, path: str) -> None:
         candidate = self._candidates.get(path)
         self._candidates[path] = (self._clock(), None if candidate is None else candidate[1])
-        if candidate is None:
-            self._on_arrival()
 
     def forget(self, path: Path | str) -> None:
         """Hand `path` out again when it is next seen (its handling did not happen)."""
@@ -265,12 +260,9 @@ class FolderWatcher:
 
     def _add_found(self, found: Iterable[tuple[str, Version]]) -> None:
         now = self._clock()
-        before = len(self._candidates)
         for path, version in found:
             if path not in self._candidates:
                 self._candidates[path] = (now, version)
-        if len(self._candidates) > before:
-            self._on_arrival()
 
     async def check(self) -> list[FileState]:
         """Stat the candidates; hand out (and return) those stable for the window."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..blocking import BlockingRunner, run_in_default_executor
 from ..identify.score import normalise
 from ..plex.models import TYPE_EPISODE, TYPE_MOVIE, TYPE_SHOW
-from .parsing import SECTION_KINDS, parse_episode, parse_item
+from .parsing import SECTION_KINDS, parse_episode, parse_item, with_show_ids
 from .records import Episode, Item, Kind, Season, Snapshot
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ class SnapshotBuilder:
         if old is not None:
             self._unindex(old)
             if item.kind == "show" and old.kind == "show" and not item.seasons:
-                item = replace(item, seasons=old.seasons)
+                item = with_show_ids(replace(item, seasons=old.seasons))
             elif old.kind == "show" and item.kind != "show":
                 self._drop_episodes(old)
         self.items[item.rating_key] = item
@@ -203,7 +203,9 @@ class SnapshotBuilder:
         for item in items:
             old = self.items.get(item.rating_key)
             # What Plex lists has no seasons: compare the rest.
-            if old is None or old != (replace(item, seasons=old.seasons) if old.seasons else item):
+            if old is None or old != (
+                with_show_ids(replace(item, seasons=old.seasons)) if old.seasons else item
+            ):
                 self.put(replace(item, seasons=()) if item.kind == "show" else item)
 
     def _reread_episodes(self, key: int, episodes: Sequence[Episode]) -> None:
@@ -233,7 +235,7 @@ class SnapshotBuilder:
                 by_season.setdefault(episode.season, []).append(episode)
             seasons = tuple(Season.of(n, eps) for n, eps in sorted(by_season.items()))
             self._unindex(show)
-            self.items[show_key] = updated = replace(show, seasons=seasons)
+            self.items[show_key] = updated = with_show_ids(replace(show, seasons=seasons))
             self._index(updated)
         self._touched = {}
         keys = tuple(self.title_index.data) if self._titles_changed else self._base_keys

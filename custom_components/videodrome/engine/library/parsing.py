@@ -1,10 +1,15 @@
-"""Plex's JSON turned into library records: external ids, media files, movies, shows, episodes."""
+"""Plex's JSON turned into library records: media files, movies, shows, episodes.
+
+Ids come from `engine/guids.py` (every agent's guids, read in one place).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..guids import ExternalIds, external_ids, read_guid, show_ids
 from ..plex.models import as_int, as_str
 from .records import Episode, Item, Kind
 
@@ -18,29 +23,6 @@ SECTION_KINDS: dict[str, Kind] = {"movie": "movie", "show": "show"}
 def _intern(value: Any) -> str | None:
     text = as_str(value)
     return sys.intern(text) if text is not None else None
-
-
-def external_ids(raw: Mapping[str, Any]) -> tuple[int | None, int | None, str | None]:
-    """The TMDb, TVDB and IMDb ids Plex matched an item to (its `Guid` list; the first of each).
-
-    The one place ids are read from Plex's answers.
-    """
-    tmdb = tvdb = None
-    imdb = None
-    guids = raw.get("Guid")
-    if isinstance(guids, list):
-        for guid in guids:
-            value = guid.get("id") if isinstance(guid, dict) else None
-            if not isinstance(value, str):
-                continue
-            scheme, _, rest = value.partition("://")
-            if scheme == "tmdb" and tmdb is None:
-                tmdb = as_int(rest)
-            elif scheme == "tvdb" and tvdb is None:
-                tvdb = as_int(rest)
-            elif scheme == "imdb" and imdb is None and rest:
-                imdb = sys.intern(rest)
-    return tmdb, tvdb, imdb
 
 
 def _media(raw: Mapping[str, Any]) -> tuple[tuple[str, ...], str | None]:
@@ -69,7 +51,7 @@ def parse_item(raw: Mapping[str, Any], section: int, kind: Kind) -> Item | None:
     rating_key = as_int(raw.get("ratingKey"))
     if rating_key is None:
         return None
-    tmdb, tvdb, imdb = external_ids(raw)
+    ids = external_ids(raw)
     files, resolution = _media(raw) if kind == "movie" else ((), None)
     return Item(
         rating_key=rating_key,
@@ -77,9 +59,10 @@ def parse_item(raw: Mapping[str, Any], section: int, kind: Kind) -> Item | None:
         title=as_str(raw.get("title")) or "",
         year=as_int(raw.get("year")),
         section=section,
-        tmdb=tmdb,
-        tvdb=tvdb,
-        imdb=imdb,
+        tmdb=ids.tmdb,
+        tvdb=ids.tvdb,
+        imdb=ids.imdb,
+        anidb=ids.anidb,
         files=files,
         resolution=resolution,
         watched=bool(as_int(raw.get("viewCount"))),
@@ -95,6 +78,7 @@ def parse_episode(raw: Mapping[str, Any]) -> Episode | None:
     if rating_key is None or show_key is None or season is None or number is None:
         return None
     files, resolution = _media(raw)
+    show = show_ids(raw)
     return Episode(
         rating_key=rating_key,
         show_key=show_key,
@@ -104,4 +88,22 @@ def parse_episode(raw: Mapping[str, Any]) -> Episode | None:
         file=files[0] if files else None,
         resolution=resolution,
         watched=bool(as_int(raw.get("viewCount"))),
+        show_guid=sys.intern(show.guids()[0]) if show else None,
     )
+
+
+def with_show_ids(show: Item) -> Item:
+    """A show that names no TMDb, TVDB or IMDb id, with the one its episodes' legacy guids name.
+
+    A legacy agent's episode guid carries its show's id (`thetvdb://74205/1/1`); a show Plex
+    lists without an id of its own (an agent's answer lost, a list read without ids) gets it
+    from there, so that it is found by that id. A show that names an id keeps its own.
+    """
+    if show.kind != "show" or show.tmdb is not None or show.tvdb is not None or show.imdb:
+        return show
+    for season in show.seasons:
+        for episode in season.episodes:
+            if episode.show_guid is not None and (found := read_guid(episode.show_guid)):
+                ids = ExternalIds(show.tmdb, show.tvdb, show.imdb, show.anidb).or_else(found.ids)
+                return replace(show, tmdb=ids.tmdb, tvdb=ids.tvdb, imdb=ids.imdb, anidb=ids.anidb)
+    return show

@@ -33,6 +33,8 @@ class Episode:
     file: str | None
     resolution: str | None
     watched: bool
+    # The show's id as this episode's legacy guid names it (`tvdb://74205`), else None.
+    show_guid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class Item:
     tmdb: int | None = None
     tvdb: int | None = None
     imdb: str | None = None
+    anidb: int | None = None  # HAMA's anime agent: kept, never taken for a TVDB id
     files: tuple[str, ...] = ()
     resolution: str | None = None
     watched: bool = False

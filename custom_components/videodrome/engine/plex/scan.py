@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UnsafePathError
+from ..guids import ExternalIds, external_ids, read_guid, show_ids
 from .models import TYPE_EPISODE, TYPE_MOVIE, TYPE_SHOW, as_int, as_str, child_objects
 from .paths import plex_path, section_for_path
 
@@ -95,25 +96,29 @@ class Verification:
     section_key: int | None = None
     match_key: str | None = None  # what Plex matched: the movie, or the episode's show
     plex_guid: str | None = None  # its guid (plex://…, local://… when unmatched)
-    plex_ids: tuple[str, ...] = ()  # its external ids: tmdb://…, tvdb://…, imdb://…
+    plex_ids: tuple[str, ...] = ()  # its outside ids (engine/guids.py): tmdb://…, tvdb://…
     plex_year: int | None = None
     file: str | None = None  # the file, as Plex sees it
 
     def plex_tmdb_id(self) -> int | None:
         """The TMDb id of the title Plex matched, when Plex lists one."""
-        for guid in self.plex_ids:
-            scheme, _, value = guid.partition("://")
-            if scheme == "tmdb" and value.isdigit():
-                return int(value)
-        return None
+        found = (read_guid(guid) for guid in self.plex_ids)
+        return next((f.ids.tmdb for f in found if f is not None and f.ids.tmdb), None)
 
 
 def _ids(item: Mapping[str, Any]) -> set[str]:
     return set(_id_list(item))
 
 
-def _id_list(item: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(str(g.get("id")) for g in child_objects(item, "Guid"))
+def _id_list(item: Mapping[str, Any], episode: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """What Plex matched `item` to, as `Guid` ids, whichever agent matched it.
+
+    An episode's legacy guid names its show's id: it stands in when the show names none.
+    """
+    ids = external_ids(item)
+    if episode is not None:
+        ids = ids.or_else(show_ids(episode))
+    return ids.guids()
 
 
 def _files(item: Mapping[str, Any]) -> set[str]:
@@ -290,12 +295,7 @@ def _wanted_ids(found: Identification) -> set[str]:
 
 def wanted_ids(tmdb_id: int | None, tvdb_id: int | None, imdb_id: str | None) -> set[str]:
     """The Plex `Guid` ids that mean "matched to this title"."""
-    wanted = {f"tmdb://{tmdb_id}"} if tmdb_id else set()
-    if tvdb_id:
-        wanted.add(f"tvdb://{tvdb_id}")
-    if imdb_id:
-        wanted.add(f"imdb://{imdb_id}")
-    return wanted
+    return set(ExternalIds(tmdb_id or None, tvdb_id or None, imdb_id or None).guids())
 
 
 def _verdict(
@@ -305,7 +305,8 @@ def _verdict(
     file: str,
     episode: Mapping[str, Any] | None = None,
 ) -> Verification:
-    matched = bool(_ids(item) & wanted)
+    ids = _id_list(item, episode)
+    matched = bool(set(ids) & wanted)
     target = episode if episode is not None else item
     return Verification(
         PLEX_MATCHED if matched else PLEX_MISMATCH,
@@ -314,7 +315,7 @@ def _verdict(
         section_key,
         match_key=as_str(item.get("ratingKey")),
         plex_guid=as_str(item.get("guid")),
-        plex_ids=_id_list(item),
+        plex_ids=ids,
         plex_year=as_int(item.get("year")),
         file=file,
     )

@@ -13,7 +13,7 @@ asks. Three bounds keep that from costing ingest anything:
   has the rest. A slot up to `MAX_WAIT` seconds away is waited for; a later one is refused
   (503 with Retry-After).
 - File names read for the provider wait in a queue of `MAX_QUEUED_PARSES` (its own guessit
-  process reads them, at a lower priority, see `guess_process`); past it, 503.
+  process reads them, at a lower priority, see `identify/guessit_process.py`); past it, 503.
 """
 
 from __future__ import annotations

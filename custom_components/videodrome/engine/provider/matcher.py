@@ -1,7 +1,8 @@
 """Where the answer to a match request comes from: an id, the history, then identification.
 
 `Matcher.find` asks, in order, until one answers (all of them for "Fix Match…"):
-1. an id in the request (`tmdb://`, `imdb://`, `tvdb://`, or one of Videodrome's GUIDs);
+1. an id in the request (`tmdb://`, `imdb://`, `tvdb://`, a legacy agent's guid such as
+   `com.plexapp.agents.thetvdb://81189/1/2` (engine/guids.py), or one of Videodrome's GUIDs);
 2. the history, by the name Videodrome filed the file under (path folders settle ties);
 3. the history, by title (and year, give or take one);
 4. identification of the file's name as ingest does it (guessit in an executor job, TMDb,
@@ -18,11 +19,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 import logging
-import re
 from typing import TYPE_CHECKING, Final
 
 from ..blocking import BlockingRunner, run_in_default_executor
-from ..identify.parse import Kind, Reading
+from ..guids import read_guid
+from ..identify.parsed_name import Kind, Reading
 from ..identify.score import score
 from ..tmdb.errors import TMDbError, TMDbNotFoundError
 from .budget import ParseQueue
@@ -48,10 +49,6 @@ _LOGGER = logging.getLogger(__name__)
 
 IDENTIFY_TIMEOUT: Final = 8.0  # Plex's own timeout is unknown; stay well under 10 s
 HISTORY_LIMIT: Final = 20
-# Ids as TMDb, IMDb and TVDB write them: anything else is not looked up.
-_TMDB_ID = re.compile(r"[0-9]{1,9}")
-_IMDB_ID = re.compile(r"tt[0-9]{7,10}")
-_TVDB_ID = _TMDB_ID
 
 
 @dataclass(slots=True)
@@ -152,21 +149,27 @@ class Matcher:
             if own.provider != self.kind:
                 return []
             return [(own.tmdb_id, own.season, own.episode, 100)]
-        scheme, _, value = guid.partition("://")
-        value = value.split("?")[0].strip("/")
+        found = read_guid(guid)
+        if found is None:
+            return []
+        # A season's or an episode's legacy guid names its show, then its numbers.
+        season, episode = (*found.numbers, None, None)[:2]
+        ids = found.ids
+        if ids.tmdb is not None:
+            return [(ids.tmdb, season, episode, 100)]
         wanted = "movie" if self.kind == "movie" else "tv"
-        if scheme == "tmdb" and _TMDB_ID.fullmatch(value):
-            return [(int(value), None, None, 100)]
-        pattern = {"imdb": _IMDB_ID, "tvdb": _TVDB_ID}.get(scheme)
-        if pattern is not None and pattern.fullmatch(value):
-            source: ExternalSource = "imdb_id" if scheme == "imdb" else "tvdb_id"
-            try:
-                hits = await self._tmdb.find(value, source)
-            except TMDbError as err:
-                _LOGGER.debug("TMDb could not look up %s: %s", guid, err)
-                return None
-            return [(c.tmdb_id, None, None, 100) for c in hits if c.media_type == wanted]
-        return []
+        if ids.imdb is not None:
+            lookup: tuple[str, ExternalSource] = (ids.imdb, "imdb_id")
+        elif ids.tvdb is not None:
+            lookup = (str(ids.tvdb), "tvdb_id")
+        else:
+            return []  # an AniDB id: TMDb cannot look it up
+        try:
+            hits = await self._tmdb.find(*lookup)
+        except TMDbError as err:
+            _LOGGER.debug("TMDb could not look up %s: %s", guid, err)
+            return None
+        return [(c.tmdb_id, season, episode, 100) for c in hits if c.media_type == wanted]
 
     async def _identify(self, request: MatchRequest) -> list[Hit] | None:
         """Identify the file's name (or search its title) as ingest would (None: no time)."""
