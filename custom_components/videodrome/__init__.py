@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .data import VideodromeConfigEntry
 
 PLATFORMS: list[Platform] = [
-    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.EVENT,
     Platform.IMAGE,
     Platform.SENSOR,

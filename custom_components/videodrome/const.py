@@ -31,6 +31,7 @@ SERVICE_HISTORY: Final = "history"
 SERVICE_ORGANISE: Final = "organise"
 SERVICE_UNDO: Final = "undo"
 SERVICE_REFRESH_METADATA: Final = "refresh_metadata"
+SERVICE_RESCAN: Final = "rescan"
 
 # Fields of the service calls and of the review card's websocket command.
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"

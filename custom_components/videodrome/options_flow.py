@@ -23,6 +23,7 @@ from .ingest_options_form import (
     async_validate_ingest,
     describe_sections,
     form_values,
+    with_kept,
 )
 from .provider_http import new_provider_id, provider_urls
 
@@ -50,7 +51,7 @@ class VideodromeOptionsFlow(OptionsFlowWithReload):
                 if user_input.get(CONF_REGENERATE) or not provider_id:
                     data = {**entry.data, CONF_PROVIDER_ID: new_provider_id()}
                     self.hass.config_entries.async_update_entry(entry, data=data)
-                return self.async_create_entry(data=options)
+                return self.async_create_entry(data=with_kept(options, entry.options))
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / DOMAIN
 WRITERS = ("ingest", "approve", "reject", "organise", "undo", "refresh_metadata")
-READERS = ("scan", "plan", "identify", "history", "check_library")
+READERS = ("scan", "plan", "identify", "history", "check_library", "rescan")
 
 
 @pytest.fixture(params=["read_only", "plain"])
