@@ -18,6 +18,7 @@ from homeassistant.helpers.restore_state import RestoreEntity
 
 from .entity import WatcherEntity
 from .permissions import async_require_admin
+from .services.errors import service_failure
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -62,8 +63,12 @@ class WatchingSwitch(WatcherEntity, SwitchEntity):
         """Watch the folders again; the first rescan finds what arrived meanwhile."""
         del kwargs
         await async_require_admin(self.hass, self._context)
-        await self._runtime.async_set_watching(True)
-        self.async_write_ha_state()
+        try:
+            await self._runtime.async_set_watching(True)
+        except OSError as err:  # a folder gone or unreadable: it stays stopped, and says why
+            raise service_failure("watch_failed", err) from err
+        finally:
+            self.async_write_ha_state()
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop watching (the file being ingested is finished)."""

@@ -131,7 +131,7 @@ async def test_a_file_plex_has_that_videodrome_did_not_file(
     plex_emulator: PlexEmulator,
     media_root: Path,
 ) -> None:
-    """Not in the history: the library index knows the file (an episode here)."""
+    """Not in the history: the library index knows the file (an episode, a movie)."""
     pilot = _item(plex_emulator, "episode", "Pilot")
     pilot.title = "Episode 1"
     ((file, _size),) = pilot.files
@@ -139,6 +139,9 @@ async def test_a_file_plex_has_that_videodrome_did_not_file(
     assert file.startswith(str(media_root / "TV Shows"))
     assert (answer["rating_key"], answer["type"]) == (pilot.rating_key, "episode")
     assert (answer["title"], answer["show"], answer["finished"]) == ("Pilot", "Breaking Bad", True)
+    heat = _item(plex_emulator, "movie", "Heat")
+    ((file, _size),) = heat.files
+    assert (await _call(hass, path=file))["rating_key"] == heat.rating_key
 
 
 async def test_what_cannot_be_refreshed_is_explained(

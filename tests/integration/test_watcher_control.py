@@ -7,21 +7,24 @@ Real files, inotify or rescans, the Plex and TMDb emulators; time moved forward.
 from __future__ import annotations
 
 from datetime import timedelta
+import errno
 import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.videodrome.const import DOMAIN
+from custom_components.videodrome.engine.ingest.watcher import FileState
 from custom_components.videodrome.runtime.watcher import (
     CONF_NETWORK_SHARE,
     CONF_RESCAN_INTERVAL,
     CONF_STABILITY,
     CONF_WATCHING,
 )
+from tests.entities import settle
 from tests.permissions import absolute_paths, context_of
 
 if TYPE_CHECKING:
@@ -346,3 +349,90 @@ async def test_stopping_mid_file_finishes_that_file_and_forgets_the_queue(
     await _tick(hass, freezer, STABILITY + 10)
     history = await _wait_for_items(hass, freezer, 2)
     assert sorted(item["title"] for item in history["items"]) == ["Avatar", "Titanic"]
+
+
+async def test_switching_to_the_state_it_has_changes_nothing(
+    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry]
+) -> None:
+    """On while on: the same observer, timers and worker; off twice: one options write."""
+    entry = await _setup(hass, make_ingest_entry)
+    runtime = entry.runtime_data.watcher
+    assert runtime is not None
+    worker = runtime._worker
+    await _switch(hass, True)
+    assert runtime._worker is worker
+    assert CONF_WATCHING not in entry.options, "nothing to keep: it watches, as by default"
+    await _switch(hass, False)
+    options = entry.options
+    await _switch(hass, False)
+    assert entry.options is options
+    assert _state(hass, SENSOR).state == "stopped"
+
+
+async def test_a_folder_that_cannot_be_watched_keeps_it_stopped_and_says_why(
+    hass: HomeAssistant,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entry = await _setup(hass, make_ingest_entry)
+    await _switch(hass, False)
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("watchdog.observers.api.BaseObserver.schedule", refused)
+    with pytest.raises(HomeAssistantError) as failed:
+        await _switch(hass, True)
+    assert failed.value.translation_key == "watch_failed"
+    assert failed.value.translation_placeholders == {"error": "[Errno 13] Permission denied"}
+    assert _state(hass, WATCHING).state == "off"
+    await settle(hass)  # the watcher's entities hear of it (at most once a second)
+    sensor = _state(hass, SENSOR)
+    assert sensor.state == "stopped"
+    assert sensor.attributes["last_error"] == (
+        "Could not watch the ingest folders: [Errno 13] Permission denied"
+    )
+    assert entry.options[CONF_WATCHING] is False
+
+
+async def test_a_file_a_check_hands_out_after_the_stop_is_not_queued(
+    hass: HomeAssistant, make_ingest_entry: Callable[..., MockConfigEntry], tmp_path: Path
+) -> None:
+    """A check still running when the watcher stops may finish with a ready file: it is not
+    queued, and the next start hands it out again."""
+    entry = await _setup(hass, make_ingest_entry)
+    runtime = entry.runtime_data.watcher
+    assert runtime is not None
+    video = tmp_path / "ingest" / "Titanic.1997.mkv"
+    video.write_bytes(b"x" * 100)
+    await _switch(hass, False)
+    info = video.stat()
+    runtime.on_ready(FileState(video, info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev))
+    assert runtime.queue.empty()
+    assert runtime.waiting == 0
+
+
+async def test_a_file_the_worker_cannot_ingest_is_the_last_error(
+    hass: HomeAssistant,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """A symbolic link dropped into the ingest folder is refused (links are not followed)."""
+    entry = await _setup(hass, make_ingest_entry)
+    target = tmp_path / "elsewhere.mkv"
+    target.write_bytes(b"x" * 100)
+    (tmp_path / "ingest" / "Titanic.1997.mkv").symlink_to(target)
+    await _real_pause(hass, 0.2)
+    runtime = entry.runtime_data.watcher
+    assert runtime is not None
+    for _ in range(100):
+        await _tick(hass, freezer, STABILITY)
+        if runtime.last_error is not None:
+            break
+    await _tick(hass, freezer, 1)
+    assert _state(hass, SENSOR).attributes["last_error"] == (
+        f"Could not ingest Titanic.1997.mkv: {tmp_path / 'ingest' / 'Titanic.1997.mkv'} is a "
+        "symbolic link; links are not followed"
+    )
+    assert (await _history(hass))["items"] == []

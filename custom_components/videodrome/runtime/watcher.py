@@ -117,6 +117,7 @@ class WatcherRuntime:
         except OSError as err:
             self.running = False
             self.last_error = f"Could not watch the ingest folders: {err}"
+            self._changed()
             raise
         self._report_inotify()
         self._unsubscribers.append(
