@@ -15,6 +15,19 @@ decided automatically, and the wrong automatic decisions (the target is zero), f
 scorer and for the baseline the product was specified with: the same 40/30/15/15 weights and
 0.85 threshold on the same candidates, without normalisation, the sequel rule, the title
 floor or the ambiguity rules.
+
+Then one section per hard class of issue 24 (tests/emulators/hard_cases.py: sequel numbers
+written otherwise, punctuation and letters, names in other languages, anime with absolute
+numbers, shows without popularity), each identified against an emulator holding that class's
+titles and look-alikes. There the baseline also searches as the seed did (the name's first
+reading, then without the year; no other spelling, no details): scoring it on the candidates
+Videodrome fetched would credit it with Videodrome's searches. An episode is right when its
+show, season and episode are (the seed files a name without a season in season 1); an
+automatic decision is wrong when the work or the place is, or when the case is one a person
+must decide (`expected_auto` false: a show TMDb has no absolute order for, an episode title
+that is another episode's). Requests per name are Videodrome's TMDb requests, the class's
+cache starting empty. With `../shared/corpora/tmdblib-wiremock` present, the last line replays
+TMDb's own recorded answers for `Breaking.Bad.S01E01.Pilot…` (popularity 0, no votes).
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ from pathlib import Path
 import random
 import re
 import time
+from typing import TYPE_CHECKING
 
 import aiohttp
 from rapidfuzz import fuzz
@@ -34,8 +48,15 @@ from rapidfuzz import fuzz
 from custom_components.videodrome.engine.identify.identifier import Identification, Identifier
 from custom_components.videodrome.engine.identify.score import Decision, popularity_score
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
+from tests.emulators import hard_cases
 from tests.emulators.catalogue import Catalogue, CatalogueMovie
 from tests.emulators.tmdb import TMDbEmulator
+from tests.emulators.tmdb_recorded import WIREMOCK, RecordedTMDb
+
+if TYPE_CHECKING:
+    from custom_components.videodrome.engine.identify.parsed_name import ParsedName
+    from custom_components.videodrome.engine.tmdb.models import Candidate
+    from tests.emulators.hard_cases import HardCase
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 KEY = "bench-key"
@@ -97,12 +118,16 @@ def catalogue(cases: list[Case], rng: random.Random) -> Catalogue:
 
 def baseline(found: Identification) -> tuple[int | None, bool]:
     """The plain baseline on the candidates Videodrome fetched: (best id, decided automatically)."""
-    reading = found.parsed.readings[0] if found.parsed.readings else None
-    if reading is None or not found.ranked:
+    return plain_best(found.parsed, tuple(s.candidate for s in found.ranked))
+
+
+def plain_best(parsed: ParsedName, candidates: tuple[Candidate, ...]) -> tuple[int | None, bool]:
+    """The seed's 40/30/15/15 scoring of `candidates`: (best id, decided automatically)."""
+    reading = parsed.readings[0] if parsed.readings else None
+    if reading is None or not candidates:
         return None, False
     best: tuple[float, int] | None = None
-    for scored in found.ranked:
-        candidate = scored.candidate
+    for candidate in candidates:
         title = fuzz.ratio(reading.title.lower(), candidate.title.lower()) / 100
         if reading.year is None or candidate.year is None:
             year = 0.5
@@ -165,6 +190,80 @@ async def run_pass(identifier: Identifier, cases: list[Case], strip_years: bool)
         print(line)
 
 
+async def seed_search(tmdb: TMDbClient, parsed: ParsedName) -> tuple[Candidate, ...]:
+    """The candidates the seed found: the first reading, then without the year."""
+    if not parsed.readings:
+        return ()
+    reading = parsed.readings[0]
+    search = tmdb.search_tv if parsed.kind.value == "episode" else tmdb.search_movie
+    found = await search(reading.title, reading.year)
+    if not found and reading.year is not None:
+        found = await search(reading.title, None)
+    return found
+
+
+def placed_right(case: HardCase, season: int | None, episodes: tuple[int, ...]) -> bool:
+    """Whether an episode lands where the case says (a film has no place to check)."""
+    return case.media_type == "movie" or (season, episodes) == (case.season, case.episodes)
+
+
+async def run_class(name: str, session: aiohttp.ClientSession) -> None:
+    """One hard class: Videodrome and the seed's baseline, each with an empty cache."""
+    cases = hard_cases.CLASSES[name]
+    ours, plain = Figures(), Figures()
+    wrong: list[str] = []
+    async with TMDbEmulator(hard_cases.catalogue(name), api_key=KEY) as emulator:
+        tmdb = TMDbClient(session, api_key=KEY, base_url=emulator.url, rate=1000)
+        seed = TMDbClient(session, api_key=KEY, base_url=emulator.url, rate=1000)
+        identifier = Identifier(tmdb)
+        for case in cases:
+            found = await identifier.identify(case.name)
+            best = found.ranked[0].candidate.tmdb_id if found.ranked else None
+            chosen = found.match.tmdb_id if found.match is not None else None
+            place = placed_right(case, found.season, found.episodes)
+            ours.cases += 1
+            ours.top1 += best == case.tmdb_id and place
+            if found.decision is Decision.AUTO:
+                ours.auto += 1
+                if chosen != case.tmdb_id or not place or not case.expected_auto:
+                    ours.wrong_auto += 1
+                    wrong.append(f"    {case.name} -> {found.match.title if found.match else None}")
+            parsed = found.parsed
+            base_best, base_auto = plain_best(parsed, await seed_search(seed, parsed))
+            # The seed files a name without a season in season 1, the name's episodes.
+            base_place = placed_right(case, parsed.season or 1, parsed.episodes)
+            plain.cases += 1
+            plain.top1 += base_best == case.tmdb_id and base_place
+            plain.auto += base_auto
+            plain.wrong_auto += base_auto and (
+                base_best != case.tmdb_id or not base_place or not case.expected_auto
+            )
+    per_name = tmdb.stats.requests / len(cases)
+    print(f"{name.replace('_', ' ')}: {len(cases)} names, {per_name:.2f} TMDb requests per name")
+    print(ours.line("Videodrome"))
+    print(plain.line("baseline"))
+    for line in wrong[:10]:
+        print(line)
+
+
+async def recorded_case(session: aiohttp.ClientSession) -> None:
+    """TMDb's own recorded answers (TMDbLib's): the title without popularity, identified."""
+    if not WIREMOCK.is_dir():
+        print("TMDb's recorded answers: ../shared/corpora/tmdblib-wiremock absent, skipped")
+        return
+    name = "Breaking.Bad.S01E01.Pilot.720p.BluRay.x264-GRP.mkv"
+    async with RecordedTMDb() as recorded:
+        tmdb = TMDbClient(session, api_key=KEY, base_url=recorded.url, rate=1000)
+        found = await Identifier(tmdb).identify(name)
+        base_best, base_auto = plain_best(found.parsed, await seed_search(tmdb, found.parsed))
+    plain_score = found.ranked[0].score if found.ranked else 0.0
+    print(
+        f"TMDb's recorded answers (tmdblib-wiremock), {name}: Videodrome {found.decision} "
+        f"{found.confidence:.2f} ({', '.join(found.reasons)}); baseline "
+        f"{'auto' if base_auto else 'review'} {plain_score:.2f} (tmdb {base_best})"
+    )
+
+
 async def main_async(seed: int) -> None:
     """Seed the emulator, identify, print."""
     rng = random.Random(seed)
@@ -179,6 +278,11 @@ async def main_async(seed: int) -> None:
         identifier = Identifier(tmdb)
         await run_pass(identifier, cases, strip_years=False)
         await run_pass(identifier, cases, strip_years=True)
+    print("the hard cases (issue 24), each class against its own catalogue:")
+    async with aiohttp.ClientSession() as session:
+        for name in hard_cases.CLASSES:
+            await run_class(name, session)
+        await recorded_case(session)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 import gc
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.emulators.plex import PlexEmulator, PlexLibrary
+from tests.emulators.server import Emulators
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -34,18 +36,21 @@ def media_root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def plex_emulator(media_root: Path, socket_enabled: None) -> AsyncIterator[PlexEmulator]:
-    """A Plex Media Server emulator with the demo library, listening on 127.0.0.1.
+async def emulators(socket_enabled: None) -> AsyncIterator[Emulators]:
+    """Starts emulators on 127.0.0.1 (`await emulators.start(PlexEmulator(...))`) and stops
+    them after the test, the last started first.
 
-    `socket_enabled` lets the test open a listening socket; pytest-socket still refuses
+    `socket_enabled` lets the test open listening sockets; pytest-socket still refuses
     connections to anything but 127.0.0.1.
     """
-    emulator = PlexEmulator(PlexLibrary.demo(media_root), token=PLEX_TOKEN)
-    await emulator.start()
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
+    async with AsyncExitStack() as stack:
+        yield Emulators(stack)
+
+
+@pytest.fixture
+async def plex_emulator(media_root: Path, emulators: Emulators) -> PlexEmulator:
+    """A Plex Media Server emulator with the demo library, listening on 127.0.0.1."""
+    return await emulators.start(PlexEmulator(PlexLibrary.demo(media_root), token=PLEX_TOKEN))
 
 
 # The reliability suite's count of generated inputs (tests/reliability/conftest.py records

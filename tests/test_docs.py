@@ -136,6 +136,19 @@ def test_every_option_is_in_the_readme() -> None:
         assert shown in readme, key
 
 
+def test_every_option_of_every_page_is_in_the_configuration_reference() -> None:
+    """Each field of the options' pages (the ingest page, the Stash page) by its label."""
+    strings = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
+    config = strings["config"]["step"]["ingest"]["data"]
+    reference = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    pages = strings["options"]["step"]
+    assert {"init", "stash"} <= set(pages)
+    for page in pages.values():
+        for key, label in page["data"].items():
+            shown = config[key] if label.startswith("[%key:") else label
+            assert shown in reference, key
+
+
 @pytest.mark.parametrize(
     ("heading", "expected"),
     [

@@ -23,10 +23,13 @@ from .provider_http import (
     async_setup_provider_views,
     new_provider_id,
 )
+from .runtime.catch_up import async_catch_up_with_plex
 from .runtime.ingest import async_create_runtime, ingest_enabled, unusable_folders
 from .runtime.library import IndexLookup, create_library
+from .runtime.stash import create_stash
 from .runtime.watcher import async_create_watcher
 from .services.setup import async_setup_services
+from .stash_provider_http import async_setup_entry_stash_provider, async_setup_stash_provider_view
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     from .data import VideodromeConfigEntry
 
 PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
     Platform.IMAGE,
@@ -55,6 +59,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_setup_discovery(hass)
     async_setup_provider_views(hass)
+    async_setup_stash_provider_view(hass)
     await async_setup_frontend(hass)
     return True
 
@@ -77,13 +82,17 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -> bool:
-    """Connect to a Plex server, fetch its status, and follow its notifications."""
+    """Connect to a Plex server, fetch its status, and follow its notifications.
+
+    Plex not answering does not stop the setup (quality_scale.yaml, test-before-setup): the
+    watcher and ingest need no Plex, and what does is done once Plex is back. A refused token
+    or another server at the address still do.
+    """
     client = create_plex_client(hass, entry.data)
-    coordinator = PlexCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
-    # From now on Plex going away and coming back is logged once each (engine/availability.py);
-    # until then Home Assistant's retries of the setup say it.
+    # Plex going away and coming back is logged once each (engine/availability.py).
     client.availability = create_availability("Plex", entry)
+    coordinator = PlexCoordinator(hass, entry, client)
+    await coordinator.async_first_refresh()
     library = create_library(hass, client)
     ingest = watcher = None
     if ingest_enabled(entry.options):
@@ -97,12 +106,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
             lookup = IndexLookup(library.index, PathMap(pairs))
             ingest = await async_create_runtime(hass, entry, client, lookup)
             watcher = await async_create_watcher(hass, entry, ingest)
+    stash = create_stash(hass, entry, client)  # without waiting for Stash
     entry.runtime_data = VideodromeData(
-        client=client, coordinator=coordinator, library=library, ingest=ingest, watcher=watcher
+        client=client,
+        coordinator=coordinator,
+        library=library,
+        ingest=ingest,
+        watcher=watcher,
+        stash=stash,
     )
     async_setup_entry_provider(hass, entry, ingest)
-    coordinator.notification_listeners.append(library.on_notification)
-    library.start(hass, entry)
+    async_setup_entry_stash_provider(hass, entry, stash)
+    library.change_listeners.append(coordinator.async_update_listeners)  # the index's state
+    if ingest is not None:
+        async_catch_up_with_plex(hass, entry, ingest, library, client.availability)
+    library.start(hass, entry, coordinator)
     entry.async_on_unload(library.stop)
     async_register_llm_api(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

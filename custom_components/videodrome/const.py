@@ -70,6 +70,8 @@ CONF_PATH_MAP: Final = "path_map"
 CONF_TRANSFER_MODE: Final = "transfer_mode"
 CONF_VERIFY_CHECKSUM: Final = "verify_checksum"
 CONF_INCLUDE_IDS: Final = "include_ids"
+# Trailers, featurettes... of a film filed with it, in Plex's extras folders (default on).
+CONF_FILE_EXTRAS: Final = "file_extras"
 CONF_AUTO_THRESHOLD: Final = "auto_threshold"
 DEFAULT_TRANSFER_MODE: Final = "hardlink"
 DEFAULT_AUTO_THRESHOLD: Final = 0.85
@@ -90,6 +92,19 @@ CONF_UPLOAD_POSTERS: Final = "upload_posters"
 CONF_METADATA_PROVIDER: Final = "metadata_provider"
 # The secret in the provider's addresses (entry.data; a secret: never logged, redacted).
 CONF_PROVIDER_ID: Final = "provider_id"
+# The Stash metadata provider (entry.options, the options flow's Stash page): Stash's address
+# ("" or absent: no Stash provider), its API key (a secret: never logged, redacted), the
+# poster Plex gets (the screenshot letterboxed onto 2:3, or as it is), whether that poster is
+# also uploaded into Plex, and how long Stash's answers are kept (seconds; 0: not at all).
+CONF_STASH_URL: Final = "stash_url"
+CONF_STASH_API_KEY: Final = "stash_api_key"
+CONF_STASH_POSTER_MODE: Final = "stash_poster_mode"
+STASH_POSTER_MODES: Final = ("letterbox", "screenshot")
+DEFAULT_STASH_POSTER_MODE: Final = "letterbox"
+CONF_STASH_UPLOAD_POSTERS: Final = "stash_upload_posters"
+CONF_STASH_CACHE_SECONDS: Final = "stash_cache_seconds"
+DEFAULT_STASH_CACHE_SECONDS: Final = 300
+MAX_STASH_CACHE_SECONDS: Final = 86_400
 # An option until config entry version 1.3 (deferring Python's full garbage collections during
 # a burst of files); the migration to 1.3 drops it from the stored options.
 REMOVED_DEFER_FULL_GC: Final = "defer_full_gc"

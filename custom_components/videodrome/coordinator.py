@@ -3,6 +3,12 @@
 Plex going away and coming back is logged by the client's `Availability` (one warning, one
 info, whoever noticed first: a poll, an ingest, the library index), so a poll that fails
 because Plex does not answer does not log it a second time (see `_async_update_data`).
+
+Plex not answering when the entry is set up does not stop the setup (`async_first_refresh`):
+the entry loads with a stand-in status (`PlexStatus.unknown`, `known` False) and its Plex
+entities unavailable, so that the watcher and ingest run; the first poll that reaches Plex
+(every five minutes, or at once when the notification websocket connects) brings the real
+status. A refused token or another server at the address still fail the setup.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -45,9 +52,10 @@ class SectionStatus:
     """A library section and what its sensor shows."""
 
     section: LibrarySection
-    item_count: int
+    item_count: int | None  # None: Plex could not count them (`error` says why)
     episode_count: int | None
     scan: Activity | None
+    error: str | None = None
 
     @property
     def scanning(self) -> bool:
@@ -62,6 +70,14 @@ class PlexStatus:
     identity: ServerIdentity
     sessions: tuple[PlaybackSession, ...]
     sections: Mapping[int, SectionStatus]
+    known: bool = True  # False: a stand-in until Plex first answers (see `unknown`)
+
+    @classmethod
+    def unknown(cls, entry: VideodromeConfigEntry) -> PlexStatus:
+        """What an entry set up while Plex does not answer shows: its name, nothing else."""
+        machine = str(entry.unique_id)
+        identity = ServerIdentity(machine, entry.title or machine, None, None, None)
+        return cls(identity, (), {}, known=False)
 
     @property
     def scanning(self) -> bool:
@@ -92,9 +108,27 @@ class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
         self._playing_states: dict[str, str] = {}
         # Others who want Plex's notifications (the library index), called on the loop.
         self.notification_listeners: list[Callable[[Notification], None]] = []
+        # Told when the notification websocket connects (True) or drops (False).
+        self.connection_listeners: list[Callable[[bool], None]] = []
         # The websocket listener while `async_listen` runs (its state: connected, failures).
         self.listener: PlexNotificationListener | None = None
         self._outage_told = False  # the last poll failed for an outage the client logged
+
+    async def async_first_refresh(self) -> bool:
+        """The setup's first refresh; False when Plex did not answer (the entry loads anyway).
+
+        Raises what `async_config_entry_first_refresh` raises for anything but an outage: a
+        refused token (reauthentication) and another server at the address (setup retried).
+        """
+        try:
+            await self.async_config_entry_first_refresh()
+        except ConfigEntryNotReady as err:
+            failed = err.__cause__.__cause__ if err.__cause__ is not None else None
+            if failed is None or not is_outage(failed):
+                raise
+            self.data = PlexStatus.unknown(self.config_entry)
+            return False
+        return True
 
     async def _async_update_data(self) -> PlexStatus:
         """Fetch the status; an outage the client's `Availability` logged is not logged again.
@@ -121,7 +155,19 @@ class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
         if self._outage_told:
             self._outage_told = False
             self.last_update_success = True
+        if self.data is not None and not self.data.known:
+            self._update_device(status.identity)  # set up while Plex was away
         return status
+
+    def _update_device(self, identity: ServerIdentity) -> None:
+        """Give the server's device the name and version Plex has now told."""
+        registry = dr.async_get(self.hass)
+        unique_id = str(self.config_entry.unique_id)
+        device = registry.async_get_device(identifiers={(DOMAIN, unique_id)})
+        if device is not None:
+            registry.async_update_device(
+                device.id, name=identity.friendly_name, sw_version=identity.version
+            )
 
     async def _fetch(self) -> PlexStatus:
         try:
@@ -160,6 +206,15 @@ class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
     async def _section_status(
         self, section: LibrarySection, scan: Activity | None
     ) -> SectionStatus:
+        """A section's counts; one Plex cannot count leaves the others (and the server) shown."""
+        try:
+            return await self._count(section, scan)
+        except PlexAuthError:
+            raise
+        except PlexError as err:
+            return SectionStatus(section, None, None, scan, error=str(err))
+
+    async def _count(self, section: LibrarySection, scan: Activity | None) -> SectionStatus:
         if section.type == "show":
             items, episodes = await asyncio.gather(
                 self.client.section_size(section.key),
@@ -179,9 +234,12 @@ class PlexCoordinator(DataUpdateCoordinator[PlexStatus]):
             self.config_entry.async_start_reauth(self.hass)
 
     def _on_connection(self, connected: bool) -> None:
-        # Whatever happened while the socket was down is fetched once it is back.
+        # Whatever happened while the socket was down is fetched once it is back (and after a
+        # setup while Plex was away, the status itself).
         if connected and self.data is not None:
             self._schedule_refresh_now()
+        for listener in self.connection_listeners:
+            listener(connected)
 
     def _on_notification(self, notification: Notification) -> None:
         for listener in self.notification_listeners:

@@ -22,18 +22,20 @@ if TYPE_CHECKING:
     from .coordinator import PlexCoordinator
     from .runtime.ingest import IngestRuntime
     from .runtime.library import LibraryRuntime
+    from .runtime.stash import StashRuntime
     from .runtime.watcher import WatcherRuntime
 
 
 @dataclass(slots=True)
 class VideodromeData:
-    """The Plex client, the coordinator and (when configured) the ingest of one server."""
+    """The Plex client, the coordinator and (when configured) the ingest and Stash of a server."""
 
     client: PlexClient
     coordinator: PlexCoordinator
     library: LibraryRuntime
     ingest: IngestRuntime | None = None
     watcher: WatcherRuntime | None = None
+    stash: StashRuntime | None = None
 
 
 type VideodromeConfigEntry = ConfigEntry[VideodromeData]

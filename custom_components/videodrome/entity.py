@@ -52,10 +52,11 @@ class VideodromeEntity(CoordinatorEntity[PlexCoordinator]):
             name=identity.friendly_name,
             manufacturer="Plex",
             model="Plex Media Server",
-            sw_version=identity.version,
             configuration_url=str(coordinator.client.endpoint("/web")),
             entry_type=DeviceEntryType.SERVICE,
         )
+        if identity.version is not None:  # unknown while Plex has not answered: kept as it was
+            self._attr_device_info["sw_version"] = identity.version
 
 
 class IngestEntity(VideodromeEntity):

@@ -8,7 +8,8 @@ each library root, translated into Plex's view, must lie in a Plex library of it
 What is stored (the entry's options): `tmdb_api_key` (str, "" when ingest is off),
 `ingest_folders` (list[str]), `movies_root` and `tv_root` (str), `path_map` (a list of
 [Home Assistant path, Plex path] lists), `transfer_mode` ("hardlink" | "reflink" | "copy"),
-`verify_checksum` and `include_ids` (bool), and `auto_threshold` (float, 0.5 to 1.0).
+`verify_checksum`, `include_ids` and `file_extras` (bool), and `auto_threshold` (float, 0.5
+to 1.0).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import probatio as vol
 from . import const
 from .const import (
     CONF_AUTO_THRESHOLD,
+    CONF_FILE_EXTRAS,
     CONF_INCLUDE_IDS,
     CONF_INGEST_FOLDERS,
     CONF_LLM_SCAN,
@@ -128,6 +130,7 @@ INGEST_SCHEMA = vol.Schema(
         vol.Required(CONF_TRANSFER_MODE, default=DEFAULT_TRANSFER_MODE): _TRANSFER_MODE,
         vol.Required(CONF_VERIFY_CHECKSUM, default=False): BooleanSelector(),
         vol.Required(CONF_INCLUDE_IDS, default=True): BooleanSelector(),
+        vol.Required(CONF_FILE_EXTRAS, default=True): BooleanSelector(),
         vol.Required(CONF_AUTO_THRESHOLD, default=DEFAULT_AUTO_THRESHOLD): _THRESHOLD,
         vol.Required(CONF_AUTO_INGEST, default=True): BooleanSelector(),
         vol.Required(CONF_STABILITY, default=DEFAULT_STABILITY): _SECONDS,
@@ -215,6 +218,7 @@ async def async_validate_ingest(
         CONF_TRANSFER_MODE: user_input[CONF_TRANSFER_MODE],
         CONF_VERIFY_CHECKSUM: bool(user_input[CONF_VERIFY_CHECKSUM]),
         CONF_INCLUDE_IDS: bool(user_input[CONF_INCLUDE_IDS]),
+        CONF_FILE_EXTRAS: bool(user_input[CONF_FILE_EXTRAS]),
         CONF_AUTO_THRESHOLD: float(user_input[CONF_AUTO_THRESHOLD]),
         CONF_AUTO_INGEST: bool(user_input[CONF_AUTO_INGEST]),
         CONF_STABILITY: int(user_input[CONF_STABILITY]),

@@ -21,7 +21,7 @@ from .permissions import (
     async_non_admin_form,
     async_require_admin,
 )
-from .runtime.library import async_check_library
+from .runtime.check_library import async_check_library
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -104,6 +104,14 @@ class CheckLibraryIntent(VideodromeIntentHandler):
             response.async_set_speech("Videodrome is not connected to a Plex server.")
         elif not items and any(result["loading"] for result in results):
             response.async_set_speech("The Plex library is still loading; ask again in a moment.")
+        elif not items and any(result["incomplete"] for result in results):
+            missing = ", ".join(
+                library["library"] for result in results for library in result["missing_libraries"]
+            )
+            response.async_set_speech(
+                f"I cannot find {title}, but Videodrome could not read the Plex library "
+                f"{missing}, so it may be there."
+            )
         elif not items:
             response.async_set_speech(f"No, {title} is not in the Plex library.")
         else:

@@ -3,6 +3,8 @@
 - `ingest_folder_unusable`: a configured folder is missing, unreadable or not in
   `allowlist_external_dirs` (ingest stays off until it is fixed; Plex features keep working);
 - `tmdb_key_rejected`: TMDb refused the API key (files wait until a new key is entered);
+- `stash_key_rejected`: Stash refused its API key (the Stash provider answers Plex with 500s
+  until a new key is entered in the options' Stash page; raised by runtime/stash.py);
 - `path_mapping_wrong`: Plex scanned the folder a file was filed into and did not find it,
   which almost always means the path mapping between Home Assistant and Plex is wrong;
 - `inotify_watch_limit` (raised by the watcher): no more inotify watches on the host.
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 ISSUE_FOLDER = "ingest_folder_unusable"
 ISSUE_TMDB_KEY = "tmdb_key_rejected"
+ISSUE_STASH_KEY = "stash_key_rejected"
 ISSUE_PATH_MAPPING = "path_mapping_wrong"
 
 

@@ -20,7 +20,7 @@ import probatio as vol
 from .const import ATTR_CONFIG_ENTRY_ID, ATTR_LIBRARY, CONF_LLM_SCAN, DOMAIN, SERVICE_SCAN
 from .engine.errors import VideodromeError
 from .permissions import ADMIN_ONLY_MESSAGE, async_answer_for, async_require_admin
-from .runtime.library import async_check_library
+from .runtime.check_library import async_check_library
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -113,7 +113,9 @@ class CheckLibraryTool(VideodromeTool):
     description = (
         "Checks whether a movie or TV show is in the Plex library, by title (with an optional "
         "year and type) or by TMDb/TVDB/IMDb id. Returns found (true/false), loading (true while "
-        "the library index is still being read: then the answer is not known yet) and the "
+        "the library index is still being read: then the answer is not known yet), incomplete "
+        "(true when a Plex library that could hold the title could not be read: then a title "
+        "not found may be there all the same; missing_libraries names them) and the "
         "matching items with title, year, type and ids; for a show also availability: a "
         "summary sentence, present and missing seasons, missing episode ranges per season and "
         "watched episodes per season."

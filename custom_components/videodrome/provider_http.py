@@ -120,13 +120,18 @@ class ProviderHub:
         The id is read from the entry each time (a new one works at once, the old one stops),
         and compared with every entry's in constant time.
         """
-        asked = provider_id.encode("utf-8", "surrogatepass")
         found: MetadataProvider | None = None
         for served in self.served.values():
-            secret = str(served.entry.data.get(CONF_PROVIDER_ID) or "")
-            if hmac.compare_digest(secret.encode(), asked) and secret:
+            if has_secret(served.entry, provider_id):
                 found = served.providers[kind]
         return found
+
+
+def has_secret(entry: ConfigEntry[Any], provider_id: str) -> bool:
+    """Whether `provider_id` is the entry's secret id (compared in constant time)."""
+    secret = str(entry.data.get(CONF_PROVIDER_ID) or "")
+    asked = provider_id.encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(secret.encode(), asked) and bool(secret)
 
 
 class MaskProviderIds(logging.Filter):
@@ -219,16 +224,25 @@ def async_setup_entry_provider(
     )
 
 
-def provider_urls(hass: HomeAssistant, provider_id: str) -> dict[str, str]:
-    """The addresses to add in Plex, on Home Assistant's local address when it has one."""
+def provider_base(hass: HomeAssistant, provider_id: str) -> str:
+    """The providers' common address, on Home Assistant's local address when it has one."""
     try:
         base = get_url(hass, allow_external=False, allow_cloud=False)
     except NoURLAvailableError:
         base = "http://<Home Assistant address>:8123"
-    return {f"{kind}_url": f"{base}{PROVIDER_URL}/{provider_id}/{kind}" for kind in KINDS}
+    return f"{base}{PROVIDER_URL}/{provider_id}"
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+def provider_urls(hass: HomeAssistant, provider_id: str) -> dict[str, str]:
+    """The addresses to add in Plex (the Stash provider's is stash_provider_http's)."""
+    base = provider_base(hass, provider_id)
+    return {f"{kind}_url": f"{base}/{kind}" for kind in KINDS}
+
+
+def error_response(
+    status: int, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A JSON error answer: `{"error": message}` (one line, never a stack trace)."""
     return web.Response(
         status=status,
         body=orjson.dumps({"error": message}),
@@ -237,13 +251,14 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     )
 
 
-def _reply(answer: Answer) -> web.Response:
+def answer_response(answer: Answer) -> web.Response:
+    """A provider's answer as Plex gets it: JSON, with the answer's headers."""
     return web.Response(
         body=answer.body, content_type="application/json", headers=dict(answer.headers)
     )
 
 
-async def _read_json(request: web.Request) -> Any:
+async def read_json_body(request: web.Request) -> Any:
     """The body as JSON: 400 when it is larger than MAX_BODY, empty or not JSON."""
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise ProviderRequestError("the request body is too large")
@@ -258,7 +273,8 @@ async def _read_json(request: web.Request) -> Any:
         raise ProviderRequestError("the request body is not JSON") from None
 
 
-def _flag(query: Any, name: str) -> bool:
+def read_flag(query: Any, name: str) -> bool:
+    """A 0/1 query parameter (absent or empty: 0); anything else is a 400."""
     value = query.get(name)
     if value in (None, "", "0"):
         return False
@@ -316,25 +332,25 @@ class ProviderView(HomeAssistantView):
         if provider is None:
             raise web.HTTPNotFound  # what an address that does not exist gets
         if request.method == "POST" and (rating_key != "matches" or relation):
-            return _error(405, "read-only: only matches may be posted", {"Allow": "GET"})
+            return error_response(405, "read-only: only matches may be posted", {"Allow": "GET"})
         wait = self._hub.limiter.admit(request.remote or "")
         if wait > 0:
-            return _error(429, "too many requests", {"Retry-After": str(math.ceil(wait))})
+            return error_response(429, "too many requests", {"Retry-After": str(math.ceil(wait))})
         try:
-            return _reply(await self._answer(request, provider, rating_key, relation))
+            return answer_response(await self._answer(request, provider, rating_key, relation))
         except ProviderRequestError as err:
-            return _error(400, str(err))
+            return error_response(400, str(err))
         except ProviderNotFoundError:
-            return _error(404, "not found")
+            return error_response(404, "not found")
         except ProviderBusyError as err:
             retry = str(max(math.ceil(err.retry_after), 1))
-            return _error(503, str(err), {"Retry-After": retry})
+            return error_response(503, str(err), {"Retry-After": retry})
         except TMDbError as err:
             self._debug("The metadata provider could not reach TMDb: %s", err)
-            return _error(500, "TMDb is not available")
+            return error_response(500, "TMDb is not available")
         except Exception:  # noqa: BLE001 - Plex gets a plain 500, the debug log the details
             self._debug("The metadata provider failed on a %s request", request.method, trace=True)
-            return _error(500, "internal error")
+            return error_response(500, "internal error")
 
     def _debug(self, message: str, *args: object, trace: bool = False) -> None:
         """A debug line about a request, at most one every LOG_INTERVAL seconds.
@@ -351,7 +367,7 @@ class ProviderView(HomeAssistantView):
         language = read_language(request.headers, request.query)
         if rating_key == "matches" and not relation:
             if request.method == "POST":
-                asked = MatchRequest.from_json(await _read_json(request))
+                asked = MatchRequest.from_json(await read_json_body(request))
             else:
                 asked = MatchRequest.from_query(request.query)
             return await provider.match(asked, language=language)
@@ -359,7 +375,7 @@ class ProviderView(HomeAssistantView):
             return provider.root()
         match relation:
             case "":
-                children = _flag(request.query, "includeChildren")
+                children = read_flag(request.query, "includeChildren")
                 return await provider.metadata(
                     rating_key, include_children=children, language=language
                 )

@@ -21,6 +21,7 @@ from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
 from .const import DOMAIN
+from .engine.library.parsing import SECTION_KINDS
 from .entity import IngestEntity, VideodromeEntity, WatcherEntity, changes_last_ingest
 from .runtime.watcher import MODE_INOTIFY, MODE_RESCAN, MODE_STOPPED
 from .summaries import filed_summary, item_summary
@@ -70,6 +71,8 @@ async def async_setup_entry(
 
     @callback
     def sync_sections() -> None:
+        if not coordinator.data.known:
+            return  # Plex has not answered since the setup: its sections are not known yet
         sections = coordinator.data.sections
         current = {status.section.uuid for status in sections.values()}
         # A section deleted in Plex (also while Home Assistant was stopped) would leave a
@@ -168,7 +171,7 @@ class LibrarySectionSensor(VideodromeEntity, SensorEntity):
 
     @property
     def native_value(self) -> int | None:
-        """Number of items (movies, shows, …) in the section."""
+        """Number of items (movies, shows, …) in the section (unknown: Plex could not count)."""
         return status.item_count if (status := self._status) else None
 
     @property
@@ -185,7 +188,17 @@ class LibrarySectionSensor(VideodromeEntity, SensorEntity):
         }
         if status.episode_count is not None:
             attributes["episodes"] = status.episode_count
+        if section.type in SECTION_KINDS:  # what the library index holds
+            attributes.update(self._index_attributes())
         return attributes
+
+    def _index_attributes(self) -> dict[str, Any]:
+        """How Videodrome's library index holds this section (`loading` until it is read)."""
+        index = self.coordinator.config_entry.runtime_data.library.index
+        load = next((s for s in index.sections if s.key == self.section_key), None)
+        if load is None:
+            return {"index": "loading", "index_error": index.failure}
+        return {"index": load.state.value, "index_error": load.error}
 
 
 class ReviewQueueSensor(IngestEntity, SensorEntity):

@@ -14,10 +14,15 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import pytest
 
+from tests.emulators import hard_cases
+from tests.emulators.catalogue import Catalogue
 from tests.emulators.tmdb import TMDbEmulator
+from tests.emulators.tmdb_episode_groups import group_id
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+    from tests.emulators.server import Emulators
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "tmdb"
 API_KEY = "contract-key"
@@ -40,6 +45,8 @@ NULLABLE = frozenset(
         "next_episode_to_air",
         "last_air_date",
         "air_date",
+        # An episode group no network made (tmdblib-wiremock: tv/1400's episode_groups).
+        "network",
     }
 )
 
@@ -99,9 +106,8 @@ def without_id(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def tmdb(socket_enabled: None) -> AsyncIterator[TMDbEmulator]:
-    async with TMDbEmulator(api_key=API_KEY) as emulator:
-        yield emulator
+async def tmdb(emulators: Emulators) -> TMDbEmulator:
+    return await emulators.start(TMDbEmulator(api_key=API_KEY))
 
 
 @pytest.fixture
@@ -198,3 +204,60 @@ async def test_a_wrong_key_gets_tmdbs_401_body(
     for path in ("/movie/603", "/authentication"):
         status, _, body = await _get(http, f"{tmdb.url}{path}", key="wrong")
         assert (status, body) == (401, recorded), path
+
+
+@pytest.fixture
+async def titled(socket_enabled: None) -> AsyncIterator[TMDbEmulator]:
+    """An emulator whose works have translations and episode groups (tests/emulators/hard_cases)."""
+    other = hard_cases.catalogue("other_languages")
+    anime = hard_cases.catalogue("absolute")
+    both = Catalogue(movies=other.movies, shows=other.shows + anime.shows)
+    async with TMDbEmulator(both, api_key=API_KEY) as emulator:
+        yield emulator
+
+
+def _body(fixture: str) -> dict[str, Any]:
+    body: dict[str, Any] = recording(fixture)["BodyAsJson"]
+    return body
+
+
+async def test_translations_have_the_recorded_shape(
+    titled: TMDbEmulator, http: aiohttp.ClientSession
+) -> None:
+    """/movie/{id}/translations and /tv/{id}/translations, alone and appended."""
+    status, content_type, movie = await _get(http, f"{titled.url}/movie/562/translations")
+    assert status == 200
+    assert content_type == recording("movie_translations.json")["Headers"]["Content-Type"]
+    assert movie["translations"]
+    assert_same_shape(movie, _body("movie_translations.json"))
+    _, _, show = await _get(http, f"{titled.url}/tv/71446/translations")
+    assert {t["data"]["name"] for t in show["translations"]} == {"Haus des Geldes", ""}
+    assert_same_shape(show, _body("tv_translations.json"))
+    append = "?append_to_response=alternative_titles,external_ids,translations"
+    _, _, details = await _get(http, f"{titled.url}/movie/562{append}")
+    assert_same_shape(details.pop("translations"), without_id(_body("movie_translations.json")))
+    _, _, tv = await _get(http, f"{titled.url}/tv/71446{append}")
+    assert_same_shape(tv.pop("translations"), without_id(_body("tv_translations.json")))
+
+
+async def test_episode_groups_have_the_recorded_shape(
+    titled: TMDbEmulator, http: aiohttp.ClientSession
+) -> None:
+    """The list (alone: swift-tmdb's; appended: tmdblib's tv/1400) and one group (tmdblib's)."""
+    _, _, listed = await _get(http, f"{titled.url}/tv/37854/episode_groups")
+    assert [g["type"] for g in listed["results"]] == [2, 3]
+    assert_same_shape(listed, json.loads((FIXTURES / "tv_episode_groups.json").read_text()))
+    _, _, show = await _get(http, f"{titled.url}/tv/37854?append_to_response=episode_groups")
+    recorded = _body("tv_with_episode_groups.json")
+    assert_same_shape(show.pop("episode_groups"), recorded["episode_groups"])
+    assert_same_shape(show, _body("tv.json"))
+    anime = next(s for s in titled.shows.values() if s.tmdb_id == 37854)
+    status, content_type, group = await _get(
+        http, f"{titled.url}/tv/episode_group/{group_id(anime, 0)}"
+    )
+    assert (status, group["type"], group["group_count"]) == (200, 2, 12)
+    assert content_type == recording("episode_group.json")["Headers"]["Content-Type"]
+    assert group["groups"][0]["episodes"][0]["order"] == 0
+    assert_same_shape(group, _body("episode_group.json"))
+    missing, _, _ = await _get(http, f"{titled.url}/tv/episode_group/000000000000000000000000")
+    assert missing == 404

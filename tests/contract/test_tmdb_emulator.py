@@ -26,14 +26,15 @@ from tests.emulators.tmdb_search import words
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from tests.emulators.server import Emulators
+
 API_KEY = "test-tmdb-key"
 BEARER = "test-tmdb-read-access-token"
 
 
 @pytest.fixture
-async def tmdb(socket_enabled: None) -> AsyncIterator[TMDbEmulator]:
-    async with TMDbEmulator(api_key=API_KEY, bearer_token=BEARER) as emulator:
-        yield emulator
+async def tmdb(emulators: Emulators) -> TMDbEmulator:
+    return await emulators.start(TMDbEmulator(api_key=API_KEY, bearer_token=BEARER))
 
 
 @pytest.fixture

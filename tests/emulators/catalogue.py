@@ -31,6 +31,29 @@ class CatalogueSeason:
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogueTranslation:
+    """A work's title in another language (TMDb's translations; the title may be empty)."""
+
+    iso_639_1: str
+    iso_3166_1: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueEpisodeGroup:
+    """Another order of a show's episodes: named groups of (season, episode) pairs.
+
+    `type` is TMDb's: 1 original air date, 2 absolute, 3 DVD, 4 digital, 5 story arc,
+    6 production, 7 TV.
+    """
+
+    name: str
+    type: int
+    groups: tuple[tuple[str, tuple[tuple[int, int], ...]], ...]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CatalogueMovie:
     """A movie as TMDb describes it."""
 
@@ -46,6 +69,7 @@ class CatalogueMovie:
     vote_average: float = 0.0
     runtime: int | None = None
     genres: tuple[str, ...] = ()
+    translations: tuple[CatalogueTranslation, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -71,6 +95,8 @@ class CatalogueShow:
     vote_average: float = 0.0
     genres: tuple[str, ...] = ()
     seasons: tuple[CatalogueSeason, ...] = ()
+    translations: tuple[CatalogueTranslation, ...] = ()
+    episode_groups: tuple[CatalogueEpisodeGroup, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -83,8 +109,14 @@ class CatalogueShow:
         return next((s for s in self.seasons if s.season_number == number), None)
 
 
-_MOVIE_KEYS = frozenset(CatalogueMovie.__dataclass_fields__) - {"extra"}
-_SHOW_KEYS = frozenset(CatalogueShow.__dataclass_fields__) - {"extra", "seasons"}
+_MOVIE_KEYS = frozenset(CatalogueMovie.__dataclass_fields__) - {"extra", "translations"}
+_SHOW_KEYS = frozenset(CatalogueShow.__dataclass_fields__) - {
+    "extra",
+    "seasons",
+    "translations",
+    "episode_groups",
+}
+_OWN_KEYS = frozenset({"seasons", "translations", "episode_groups"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +152,33 @@ class Catalogue:
         return next((s for s in self.shows if s.tvdb_id == tvdb_id), None)
 
 
+def _translations(doc: dict[str, Any]) -> tuple[CatalogueTranslation, ...]:
+    return tuple(
+        CatalogueTranslation(t["iso_639_1"], t["iso_3166_1"], t.get("title", ""))
+        for t in doc.get("translations", [])
+    )
+
+
+def _episode_groups(doc: dict[str, Any]) -> tuple[CatalogueEpisodeGroup, ...]:
+    return tuple(
+        CatalogueEpisodeGroup(
+            name=g["name"],
+            type=g["type"],
+            groups=tuple(
+                (part["name"], tuple((s, e) for s, e in part["episodes"])) for part in g["groups"]
+            ),
+            description=g.get("description", ""),
+        )
+        for g in doc.get("episode_groups", [])
+    )
+
+
 def _movie(doc: dict[str, Any]) -> CatalogueMovie:
     known = {k: v for k, v in doc.items() if k in _MOVIE_KEYS}
     for key in ("alternative_titles", "genres"):
         known[key] = tuple(known.get(key, ()))
-    extra = {k: v for k, v in doc.items() if k not in _MOVIE_KEYS}
-    return CatalogueMovie(**known, extra=extra)
+    extra = {k: v for k, v in doc.items() if k not in _MOVIE_KEYS and k not in _OWN_KEYS}
+    return CatalogueMovie(**known, translations=_translations(doc), extra=extra)
 
 
 def _show(doc: dict[str, Any]) -> CatalogueShow:
@@ -140,5 +193,11 @@ def _show(doc: dict[str, Any]) -> CatalogueShow:
         )
         for s in doc.get("seasons", [])
     )
-    extra = {k: v for k, v in doc.items() if k not in _SHOW_KEYS and k != "seasons"}
-    return CatalogueShow(**known, seasons=seasons, extra=extra)
+    extra = {k: v for k, v in doc.items() if k not in _SHOW_KEYS and k not in _OWN_KEYS}
+    return CatalogueShow(
+        **known,
+        seasons=seasons,
+        translations=_translations(doc),
+        episode_groups=_episode_groups(doc),
+        extra=extra,
+    )

@@ -1,33 +1,50 @@
 """An emulated Plex Media Server: a real aiohttp server on loopback (tests, benchmarks, demo).
 
-Run it alone with `python -m tests.emulators.plex --port 32400 --token demo-token --library demo`.
-Responses follow the shapes of real recordings (tests/contract checks them); scans really walk
+Run it alone with `python -m tests.emulators.plex --port 32400 --token demo-token --library demo`
+(`--legacy-agents`: its sections use Plex's legacy agents, see plex_agents.py).
+Responses follow the shapes of real recordings (tests/contract checks them), and python-plexapi
+uses it as it uses a real server (tests/contract/test_plexapi_suite.py); scans really walk
 the disk; the notification websocket sends what Plex sends. `faults` makes it misbehave.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from dataclasses import dataclass, field
 import itertools
 from pathlib import Path
-import signal
 import tempfile
 import time
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 import uuid
 
 from aiohttp import WSMsgType, web
 import orjson
 
+from tests.emulators.plex_agents import add_routes as add_agent_routes
 from tests.emulators.plex_library import Item, PlexLibrary, ScanChanges, Section, timeline_entries
+from tests.emulators.plex_listings import add_routes as add_listing_routes
 from tests.emulators.plex_match import add_routes as add_match_routes
 from tests.emulators.plex_refresh import add_routes as add_refresh_routes
 from tests.emulators.plex_render import render, wants_json
-from tests.emulators.plex_views import item_json, section_json, session_json
+from tests.emulators.plex_search import listing, page, params, section_meta, type_code
+from tests.emulators.plex_sessions import (
+    DEFAULT_CLIENT,
+    add_routes as add_session_routes,
+    find_playable,
+    session_json,
+)
+from tests.emulators.plex_views import item_json, section_json
+from tests.emulators.server import (
+    EmulatorServer,
+    Faults,
+    RecordedRequest,
+    arguments,
+    serve_until_interrupted,
+)
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Awaitable, Callable
 
 __all__ = ["PlexEmulator", "PlexFaults", "PlexLibrary", "RecordedRequest"]
@@ -40,26 +57,21 @@ MEDIA_TAG = {"mediaTagPrefix": "/system/bundle/media/flags/", "mediaTagVersion":
 
 
 @dataclass
-class PlexFaults:
-    """Knobs that make the emulator misbehave, for tests of failure handling."""
+class PlexFaults(Faults):
+    """The shared knobs (server.py), and a scan's length, refused websockets, failing paths."""
 
-    latency: float = 0.0  # seconds added before every answer
-    fail_next: int = 0  # the next N requests answer `fail_status`
-    fail_status: int = 500
-    drop_next: int = 0  # the next N requests get their connection closed, no answer
-    malformed_next: int = 0  # the next N JSON answers are cut short
     scan_duration: float = 0.05  # how long a library scan takes
     refuse_websockets: int = 0  # the next N notification handshakes answer 503
     fail_prefix: str = ""  # fail_next counts (and fails) only requests whose path starts so
+    # Listings of these sections (`/library/sections/N/all`) answer 500 until taken out.
+    failing_sections: set[int] = field(default_factory=set)
+    # Section listings ignore X-Plex-Container-Start (as some proxies and old servers do):
+    # every page starts at the first item.
+    ignore_container_start: bool = False
 
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request as the emulator saw it (the token left out)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
+    def fails(self, request: web.Request) -> bool:
+        """Whether `request` is one of the next `fail_next` under `fail_prefix`."""
+        return request.path.startswith(self.fail_prefix) and super().fails(request)
 
 
 @dataclass
@@ -71,7 +83,7 @@ class _Scan:
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
-class PlexEmulator:
+class PlexEmulator(EmulatorServer):
     """A Plex Media Server on loopback."""
 
     def __init__(
@@ -84,6 +96,7 @@ class PlexEmulator:
         version: str = "1.43.0.10231-a1b2c3d4e",
     ) -> None:
         """Serve `library` to clients that present `token`."""
+        super().__init__()
         self.library = library
         self.token = token
         self.friendly_name = friendly_name
@@ -91,12 +104,11 @@ class PlexEmulator:
         self.version = version
         self.faults = PlexFaults()
         self.requests: list[RecordedRequest] = []
-        self.url = ""
         self.scans: dict[str, _Scan] = {}
         self.sessions: list[dict[str, Any]] = []
+        self.clients: list[dict[str, Any]] = [dict(DEFAULT_CLIENT)]  # players on the network
         self._session_keys = itertools.count(1)
         self._websockets: set[web.WebSocketResponse] = set()
-        self._runner: web.AppRunner | None = None
         app = web.Application(middlewares=[self._middleware])
         app.on_shutdown.append(lambda _app: self.drop_websockets())
         app.router.add_get("/", self._root)
@@ -113,40 +125,31 @@ class PlexEmulator:
         app.router.add_get("/:/websockets/notifications", self._notifications)
         self.app = app
         add_match_routes(self)  # Fix Match and poster upload (plex_match.py)
+        add_listing_routes(self)  # /library, recently added, on deck, hub search (plex_listings.py)
+        add_session_routes(self)  # clients, watch history, scrobbles (plex_sessions.py)
+        add_agent_routes(self)  # the metadata agents (plex_agents.py)
         add_refresh_routes(self)  # an item's metadata refresh (plex_refresh.py)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Listen on `host:port` (0: any free port); return the base URL."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound = self._runner.addresses[0]
-        self.url = f"http://{bound[0]}:{bound[1]}"
-        return self.url
+        """Listen on `host:port` (0: any free port), start what the library says is playing."""
+        url = await super().start(host, port)
+        for spec in self.library.playing:  # what a library file says is playing
+            await self.add_session(**spec)
+        self.library.playing = []
+        return url
 
-    async def stop(self) -> None:
-        """Stop serving, end running scans and close every websocket."""
+    async def before_stop(self) -> None:
+        """End running scans (then the server stops, and closes every websocket).
+
+        The runner stops listening first and then runs on_shutdown, which closes the
+        websockets: clients that reconnect at once find the port closed, not half-open.
+        """
         for scan in list(self.scans.values()):
             if scan.task is not None:
                 scan.task.cancel()
         await asyncio.gather(
             *(s.task for s in list(self.scans.values()) if s.task), return_exceptions=True
         )
-        # The runner stops listening first and then runs on_shutdown, which closes the
-        # websockets: clients that reconnect at once find the port closed, not half-open.
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        """Start on a free port."""
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        """Stop."""
-        await self.stop()
 
     def rotate_token(self, new: str) -> None:
         """Accept only `new` from now on (the old token gets 401)."""
@@ -160,17 +163,8 @@ class PlexEmulator:
     ) -> web.StreamResponse:
         query = {k: v for k, v in request.query.items() if k != "X-Plex-Token"}
         self.requests.append(RecordedRequest(request.method, request.path, query))
-        faults = self.faults
-        if faults.latency:
-            await asyncio.sleep(faults.latency)
-        if faults.drop_next > 0:
-            faults.drop_next -= 1
-            if request.transport is not None:
-                request.transport.close()
-            raise web.HTTPServiceUnavailable
-        if faults.fail_next > 0 and request.path.startswith(faults.fail_prefix):
-            faults.fail_next -= 1
-            return web.Response(status=faults.fail_status, text="Internal Server Error")
+        if failed := await self.faults.misbehave(request, _failure):
+            return failed
         token = request.headers.get("X-Plex-Token") or request.query.get("X-Plex-Token")
         if request.path != "/identity" and token != self.token:
             return web.Response(status=401, body=UNAUTHORIZED, content_type="text/html")
@@ -181,9 +175,8 @@ class PlexEmulator:
     ) -> web.Response:
         as_json = wants_json(request.headers.get("Accept"))
         body, content_type = render(container, as_json=as_json)
-        if as_json and self.faults.malformed_next > 0:
-            self.faults.malformed_next -= 1
-            body = body[: len(body) // 2]
+        if as_json:
+            body = self.faults.cut(body)
         response = web.Response(body=body, headers=headers)
         response.headers["Content-Type"] = content_type
         return response
@@ -289,19 +282,16 @@ class PlexEmulator:
 
     async def _section_all(self, request: web.Request) -> web.Response:
         section = self._section_or_404(request)
-        params = {
-            **request.query,
-            **{k: v for k, v in request.headers.items() if k.startswith("X-Plex-Container")},
-        }
-        type_code = _int(request.query.get("type"))
-        items = self.library.section_items(section.key, type_code)
-        if request.query.get("sort") == "addedAt:desc":  # newest first, as Plex sorts
-            items = sorted(items, key=lambda item: (item.added_at, item.rating_key), reverse=True)
-        start = max(_int(params.get("X-Plex-Container-Start")) or 0, 0)
-        size = _int(params.get("X-Plex-Container-Size"))
-        page = items[start:] if size is None else items[start : start + max(size, 0)]
+        if section.key in self.faults.failing_sections:
+            return web.Response(status=500, text="Internal Server Error")
+        query = params(request)
+        if self.faults.ignore_container_start:  # every page starts at the first item
+            query = {k: v for k, v in query.items() if k != "X-Plex-Container-Start"}
+        code = type_code(query)
+        items = listing(self.library, self.library.section_items(section.key, code), query)
+        shown, start = page(items, query)
         with_guids = request.query.get("includeGuids") == "1"
-        metadata = [item_json(self.library, item, guids=with_guids) for item in page]
+        metadata = [item_json(self.library, item, guids=with_guids) for item in shown]
         container: dict[str, Any] = {
             "size": len(metadata),
             "totalSize": len(items),
@@ -317,6 +307,8 @@ class PlexEmulator:
             "viewGroup": section.type,
             "viewMode": 65592,
         }
+        if request.query.get("includeMeta") == "1":
+            container["Meta"] = section_meta(section, code)
         if metadata:
             container["Metadata"] = metadata
         return self._reply(
@@ -347,7 +339,11 @@ class PlexEmulator:
         )
 
     async def _list(self, request: web.Request, parent: Item, items: list[Item]) -> web.Response:
-        metadata = [item_json(self.library, item, guids=True) for item in items]
+        query = params(request)
+        found = listing(self.library, items, query)  # filters (`index=2`: one season), sorts
+        shown, start = page(found, query)
+        with_guids = query.get("includeGuids") == "1"
+        metadata = [item_json(self.library, item, guids=with_guids) for item in shown]
         container: dict[str, Any] = {
             "size": len(metadata),
             "allowSync": True,
@@ -359,6 +355,8 @@ class PlexEmulator:
             "title2": parent.title,
             "viewGroup": items[0].type if items else "secondary",
         }
+        if any(key.startswith("X-Plex-Container") for key in query):  # a paged request
+            container |= {"totalSize": len(found), "offset": start}
         if metadata:
             container["Metadata"] = metadata
         return self._reply(request, container)
@@ -494,9 +492,17 @@ class PlexEmulator:
         grandparent_title: str | None = None,
         type: str = "movie",  # noqa: A002
     ) -> str:
-        """Someone starts watching; Plex pushes a `playing` notification."""
+        """Someone starts watching; Plex pushes a `playing` notification.
+
+        The session is of the library's movie `title`, or its episode `title` of the show
+        `grandparent_title`; a title the library lacks makes a session of only that title.
+        """
         key = str(next(self._session_keys))
-        self.sessions.append(session_json(key, title, user, player, state, grandparent_title, type))
+        item = find_playable(self.library, title, grandparent_title, type)
+        who = (user, player, state)
+        self.sessions.append(
+            session_json(self.library, key, item, who, title, grandparent_title, type)
+        )
         await self._playing(key, state)
         return key
 
@@ -508,13 +514,14 @@ class PlexEmulator:
             await self._playing(key, "stopped")
 
     async def _playing(self, key: str, state: str) -> None:
+        session = next((s for s in self.sessions if s["sessionKey"] == key), {})
         entry = {
             "sessionKey": key,
             "clientIdentifier": "emulated-player",
-            "guid": "",
-            "ratingKey": "",
+            "guid": session.get("guid", ""),
+            "ratingKey": session.get("ratingKey", ""),
             "url": "",
-            "key": "",
+            "key": session.get("key", ""),
             "viewOffset": 0,
             "playQueueItemID": 1,
             "state": state,
@@ -554,42 +561,46 @@ class PlexEmulator:
             await websocket.close()
 
 
+def _failure(status: int) -> web.Response:
+    return web.Response(status=status, text="Internal Server Error")
+
+
 def _notification(kind: str, key: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {"NotificationContainer": {"type": kind, "size": len(entries), key: entries}}
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 async def _serve(args: argparse.Namespace) -> None:
     media_root = Path(args.media_root or tempfile.mkdtemp(prefix="videodrome-plex-"))
+    legacy = args.legacy_agents
     if args.library == "demo":
-        library = PlexLibrary.demo(media_root)
+        library = PlexLibrary.demo(media_root, legacy_agents=legacy)
     else:
-        library = PlexLibrary.from_file(Path(args.library), media_root if args.media_root else None)
+        root = media_root if args.media_root else None
+        library = PlexLibrary.from_file(Path(args.library), root, legacy_agents=legacy)
     emulator = PlexEmulator(library, token=args.token)
-    url = await emulator.start(args.host, args.port)
-    print(f"Plex emulator listening on {url} (media in {media_root})", flush=True)  # noqa: T201
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await emulator.stop()
+    emulator.faults.scan_duration = args.scan_duration
+    await serve_until_interrupted(
+        emulator,
+        args.host,
+        args.port,
+        lambda url: f"Plex emulator listening on {url} (media in {media_root})",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the emulator until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m tests.emulators.plex", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=32400)
+    parser = arguments("python -m tests.emulators.plex", __doc__, port=32400)
     parser.add_argument("--token", default="demo-token")
     parser.add_argument("--library", default="demo", help='"demo" or a library JSON file')
     parser.add_argument("--media-root", help="folder for the demo's files (default: a temp dir)")
+    parser.add_argument(
+        "--legacy-agents",
+        action="store_true",
+        help="sections use Plex's legacy agents (IMDb, TheTVDB): items carry only a legacy guid",
+    )
+    parser.add_argument(
+        "--scan-duration", type=float, default=0.05, help="seconds a library scan takes"
+    )
     asyncio.run(_serve(parser.parse_args(argv)))
 
 

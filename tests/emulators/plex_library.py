@@ -4,13 +4,13 @@ The scanner plays Plex's own (it does not use Videodrome's parser): it walks a s
 folders, recognises Plex-style names (`Title (Year)/Title (Year).mkv`,
 `Show (Year)/Season 01/Show - s01e02.mkv`), matches them to the catalogue by a `{tmdb-N}`,
 `{imdb-tt…}` or `{tvdb-N}` hint, or by title and year, and keeps unmatched files as unmatched
-items (`local://` guid, no external ids) the way Plex does.
+items (`local://` guid, no external ids) the way Plex does. The ids a matched title gets
+depend on the section's agent (plex_agents.py): Plex's current agents, or a legacy agent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-import hashlib
 import itertools
 import json
 import os
@@ -22,14 +22,22 @@ import unicodedata
 import uuid
 
 from tests.emulators.catalogue import Catalogue, CatalogueMovie, CatalogueShow
+from tests.emulators.plex_agents import (
+    LEGACY_AGENTS,
+    PLEX_AGENTS,
+    episode_guid,
+    episode_guids,
+    movie_ids,
+    scanner_for,
+    season_guid,
+    show_ids,
+)
 from tests.emulators.plex_demo import create_demo_files
 
 VIDEO_EXTENSIONS = frozenset(
     {".mkv", ".mp4", ".avi", ".m4v", ".ts", ".m2ts", ".wmv", ".mov", ".mpg", ".mpeg", ".webm"}
 )
 TYPE_CODES = {"movie": 1, "show": 2, "season": 3, "episode": 4}
-AGENTS = {"movie": "tv.plex.agents.movie", "show": "tv.plex.agents.series"}
-SCANNERS = {"movie": "Plex Movie", "show": "Plex TV Series"}
 
 _HINT = re.compile(r"[{\[](tmdb|imdb|tvdb)(?:id)?-(tt\d+|\d+)[}\]]", re.IGNORECASE)
 # "Title (Year)" first, as Plex asks names to be; then a bare year, the last one in the name
@@ -55,10 +63,6 @@ def _clean(text: str) -> str:
 def _title_year(name: str) -> re.Match[str] | None:
     cleaned = _clean(name)
     return _TITLE_PAREN_YEAR.match(cleaned) or _TITLE_YEAR.match(cleaned)
-
-
-def _fake_hex(kind: str, key: object) -> str:
-    return hashlib.sha1(f"{kind}:{key}".encode(), usedforsecurity=False).hexdigest()[:24]
 
 
 @dataclass
@@ -102,10 +106,22 @@ class Item:
     parent_key: int | None = None
     files: list[tuple[str, int]] = field(default_factory=list)  # (path, size)
     view_count: int = 0
+    last_viewed_at: int | None = None
     added_at: int = field(default_factory=lambda: int(time.time()))
     updated_at: int = field(default_factory=lambda: int(time.time()))
     originally_available_at: str | None = None
     poster: str | None = "agent"  # where the poster came from (an uploaded URL); None: no poster
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One viewing in the watch history (`/status/sessions/history/all`)."""
+
+    id: int
+    rating_key: int
+    viewed_at: int
+    account_id: int = 1  # the server's owner
+    device_id: int = 1
 
 
 def timeline_entries(item: Item, states: tuple[int, ...]) -> list[dict[str, Any]]:
@@ -146,6 +162,9 @@ class PlexLibrary:
         self.without_posters: set[int] = set()
         self.poster_images: dict[int, bytes] = {}  # uploaded posters, by rating key
         self._location_ids = itertools.count(1)
+        self.history: list[HistoryEntry] = []  # what was watched, oldest first
+        # Playback sessions a library file lists; the emulator starts them when it starts.
+        self.playing: list[dict[str, Any]] = []
 
     @classmethod
     def empty(cls, catalogue: Catalogue | None = None) -> PlexLibrary:
@@ -153,39 +172,58 @@ class PlexLibrary:
         return cls(catalogue)
 
     @classmethod
-    def demo(cls, media_root: Path, catalogue: Catalogue | None = None) -> PlexLibrary:
-        """Movies and TV Shows sections with real titles as tiny stand-in files, scanned."""
+    def demo(
+        cls, media_root: Path, catalogue: Catalogue | None = None, *, legacy_agents: bool = False
+    ) -> PlexLibrary:
+        """Movies and TV Shows sections with real titles as tiny stand-in files, scanned.
+
+        `legacy_agents`: the sections use Plex's legacy agents (IMDb, TheTVDB).
+        """
         library = cls(catalogue)
         movies, shows = media_root / "Movies", media_root / "TV Shows"
         watched = create_demo_files(library.catalogue, movies, shows)
-        library.add_section("Movies", "movie", [str(movies)], key=1)
-        library.add_section("TV Shows", "show", [str(shows)], key=2)
+        library.add_section("Movies", "movie", [str(movies)], key=1, legacy_agents=legacy_agents)
+        library.add_section("TV Shows", "show", [str(shows)], key=2, legacy_agents=legacy_agents)
         for section in list(library.sections.values()):
             library.apply_scan(section, library.walk(section))
-        for path in watched:
-            for item in library.items.values():
-                if any(file == str(path) for file, _ in item.files):
-                    item.view_count = 1
+        library.mark_files_watched([str(path) for path in watched])
         return library
 
     @classmethod
-    def from_file(cls, path: Path, media_root: Path | None = None) -> PlexLibrary:
-        """A library described by a JSON file (see tests/emulators/README.md), then scanned.
+    def from_file(
+        cls, path: Path, media_root: Path | None = None, *, legacy_agents: bool = False
+    ) -> PlexLibrary:
+        """A library described by a JSON file, then scanned.
 
-        Relative locations are taken below `media_root` (default: the file's folder).
+        Keys: `catalogue` (a catalogue file, relative to the library file), `sections` (each
+        `title`, `type`, `locations`, optional `key`, `agent`, `legacy_agents`),
+        `legacy_agents` (the default of every section), `watched` (files already watched) and
+        `sessions` (what is playing: keyword arguments of `PlexEmulator.add_session`).
+        Relative locations and files are taken below `media_root` (default: the file's folder).
         """
         doc = json.loads(path.read_text(encoding="utf-8"))
         base = media_root or path.parent
-        catalogue = Catalogue.load(doc["catalogue"]) if "catalogue" in doc else None
+        named = doc.get("catalogue")
+        if named:
+            named = named if named == "demo" else path.parent / named
+        catalogue = Catalogue.load(named) if named else None
         library = cls(catalogue)
+        legacy_default = legacy_agents or bool(doc.get("legacy_agents", False))
         for spec in doc.get("sections", []):
             locations = [str(base / loc) for loc in spec["locations"]]
             for location in locations:
                 Path(location).mkdir(parents=True, exist_ok=True)
             section = library.add_section(
-                spec["title"], spec["type"], locations, key=spec.get("key"), agent=spec.get("agent")
+                spec["title"],
+                spec["type"],
+                locations,
+                key=spec.get("key"),
+                agent=spec.get("agent"),
+                legacy_agents=bool(spec.get("legacy_agents", legacy_default)),
             )
             library.apply_scan(section, library.walk(section))
+        library.mark_files_watched([str(base / file) for file in doc.get("watched", [])])
+        library.playing = list(doc.get("sessions", []))
         return library
 
     def add_section(
@@ -196,10 +234,16 @@ class PlexLibrary:
         *,
         key: int | None = None,
         agent: str | None = None,
+        legacy_agents: bool = False,
     ) -> Section:
-        """Create a library section over `locations` (not scanned yet)."""
-        if type not in AGENTS:
+        """Create a library section over `locations` (not scanned yet).
+
+        Its agent decides the ids its items get: `agent`, else Plex's current agent for its
+        type, or the legacy one (IMDb for movies, TheTVDB for shows) with `legacy_agents`.
+        """
+        if type not in PLEX_AGENTS:
             raise ValueError(f"unsupported section type {type!r}")
+        agent = agent or (LEGACY_AGENTS if legacy_agents else PLEX_AGENTS)[type]
         key = key if key is not None else max(self.sections, default=0) + 1
         if key in self.sections:
             raise ValueError(f"section {key} exists")
@@ -211,8 +255,8 @@ class PlexLibrary:
             title=title,
             type=type,
             locations=[Location(next(self._location_ids), loc) for loc in locations],
-            agent=agent or AGENTS[type],
-            scanner=SCANNERS[type],
+            agent=agent,
+            scanner=scanner_for(type, agent),
         )
         self.sections[key] = section
         return section
@@ -235,7 +279,8 @@ class PlexLibrary:
         return [leaf for child in self.children(item.rating_key) for leaf in self.leaves(child)]
 
     def section_items(self, section_key: int, type_code: int | None) -> list[Item]:
-        """A section's items of one type (default: its primary type), by title."""
+        """A section's items of one type (default: its primary type) in Plex's default order:
+        movies and shows by title, seasons and episodes by show, season and number."""
         section = self.sections[section_key]
         wanted = type_code or TYPE_CODES[section.type]
         found = [
@@ -243,12 +288,37 @@ class PlexLibrary:
             for item in self.items.values()
             if item.section_key == section_key and TYPE_CODES[item.type] == wanted
         ]
-        return sorted(found, key=lambda item: (_norm(item.title), item.index or 0, item.rating_key))
+        return sorted(found, key=self.plex_order)
+
+    def plex_order(self, item: Item) -> tuple[str, int, int, int]:
+        """The sort key of Plex's default order."""
+        parent = self.items.get(item.parent_key) if item.parent_key else None
+        season = item if item.type == "season" else parent if item.type == "episode" else None
+        show = self.items.get(season.parent_key) if season and season.parent_key else None
+        named = show or item
+        season_number = season.index if season is not None and season.index is not None else -1
+        number = item.index if item.type == "episode" and item.index is not None else -1
+        return (_norm(named.title), season_number, number, item.rating_key)
 
     def mark_watched(self, rating_key: int, watched: bool = True) -> None:
-        """Set the watched state of an item and everything below it."""
+        """Set the watched state of an item and everything below it.
+
+        Watching adds to the history (an entry per episode or movie); unwatching does not
+        take entries out of it, as on a real server.
+        """
+        now = int(time.time())
         for leaf in self.leaves(self.items[rating_key]):
-            leaf.view_count = 1 if watched else 0
+            leaf.view_count = (leaf.view_count + 1) if watched else 0
+            leaf.last_viewed_at = now if watched else None
+            if watched:
+                self.history.append(HistoryEntry(len(self.history) + 1, leaf.rating_key, now))
+
+    def mark_files_watched(self, files: list[str]) -> None:
+        """Mark the items of these files watched (files no item has are left alone)."""
+        wanted = set(files)
+        for item in list(self.items.values()):
+            if any(file in wanted for file, _ in item.files):
+                self.mark_watched(item.rating_key)
 
     def walk(self, section: Section, scope: str | None = None) -> dict[str, int]:
         """Video files (path → size) under a section's folders, or only under `scope`.
@@ -327,7 +397,8 @@ class PlexLibrary:
             movie = self._movie_by_name(title, year)
         if movie is not None and movie.tmdb_id in self.misidentify:
             movie = self.catalogue.movie(self.misidentify[movie.tmdb_id]) or movie
-        if movie is None:
+        ids = movie_ids(section.agent, movie) if movie is not None else None
+        if movie is None or ids is None:
             return self._new(
                 type="movie",
                 title=title,
@@ -336,13 +407,13 @@ class PlexLibrary:
                 guid=f"local://{next(self._keys)}",
                 files=[(str(path), size)],
             )
-        guids = [f"tmdb://{movie.tmdb_id}"] + ([f"imdb://{movie.imdb_id}"] if movie.imdb_id else [])
+        guid, guids = ids
         return self._new(
             type="movie",
             title=movie.title,
             section_key=section.key,
             year=movie.year,
-            guid=f"plex://movie/{_fake_hex('movie', movie.tmdb_id)}",
+            guid=guid,
             guids=guids,
             files=[(str(path), size)],
             originally_available_at=movie.release_date,
@@ -417,7 +488,7 @@ class PlexLibrary:
                 type="season",
                 title="Specials" if season_number == 0 else f"Season {season_number}",
                 section_key=section.key,
-                guid=f"{show.guid}/season/{season_number}",
+                guid=season_guid(show.guid, season_number),
                 index=season_number,
                 parent_key=show.rating_key,
             )
@@ -434,7 +505,8 @@ class PlexLibrary:
                     type="episode",
                     title=title,
                     section_key=section.key,
-                    guid=f"{show.guid}/episode/{season_number}/{number}",
+                    guid=episode_guid(show.guid, season_number, number),
+                    guids=episode_guids(show.guid, show.guids, season_number, number),
                     index=number,
                     parent_key=season.rating_key,
                     files=[(str(path), size)],
@@ -458,13 +530,11 @@ class PlexLibrary:
                 and (item.title, item.year) == (title, year)
             ):
                 return item
-        if info is not None:
-            guid = f"plex://show/{_fake_hex('show', info.tmdb_id)}"
-            guids = [f"tmdb://{info.tmdb_id}"]
-            guids += [f"tvdb://{info.tvdb_id}"] if info.tvdb_id else []
-            guids += [f"imdb://{info.imdb_id}"] if info.imdb_id else []
-        else:
-            guid, guids = f"local://{next(self._keys)}", []
+        ids = show_ids(section.agent, info) if info is not None else None
+        if ids is None:
+            info = None
+            ids = f"local://{next(self._keys)}", []
+        guid, guids = ids
         show = self._new(
             type="show",
             title=title,

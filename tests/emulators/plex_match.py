@@ -9,7 +9,8 @@
   (`plex://…` from a search, or `tmdb://N`): its guid, external ids, title and year change, and
   the timeline notifications of a metadata refresh follow (states 2, 3, 4, 5).
 - `POST /library/metadata/{ratingKey}/posters?url=…` downloads the image at `url` and makes it
-  the item's poster (`thumb`); an address that gives no image answers 400.
+  the item's poster (`thumb`); an address that gives no image answers 400. Without `url`, the
+  request's body is the image (python-plexapi's `uploadPoster(filepath=…)`): kept as it came.
 
 `PlexLibrary.misidentify` (TMDb id the scanner should find → the id it picks instead) makes
 the scanner match the wrong title, as Plex sometimes does with remakes and namesakes;
@@ -25,10 +26,20 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from tests.emulators.plex_library import _fake_hex, _norm, timeline_entries
+from tests.emulators.catalogue import CatalogueShow
+from tests.emulators.plex_agents import (
+    episode_guid,
+    episode_guids,
+    external_guids,
+    movie_ids,
+    plex_guid,
+    season_guid,
+    show_ids,
+)
+from tests.emulators.plex_library import _norm, timeline_entries
 
 if TYPE_CHECKING:
-    from tests.emulators.catalogue import CatalogueMovie, CatalogueShow
+    from tests.emulators.catalogue import CatalogueMovie
     from tests.emulators.plex import PlexEmulator
     from tests.emulators.plex_library import Item, PlexLibrary
 
@@ -56,20 +67,6 @@ def add_routes(emulator: PlexEmulator) -> None:
     router.add_get("/library/metadata/{key:\\d+}/matches", matches)
     router.add_put("/library/metadata/{key:\\d+}/match", match)
     router.add_post("/library/metadata/{key:\\d+}/posters", posters)
-
-
-def plex_guid(kind: str, tmdb_id: int) -> str:
-    """The `plex://` guid the emulated agent gives a catalogue title."""
-    return f"plex://{kind}/{_fake_hex(kind, tmdb_id)}"
-
-
-def external_guids(title: CatalogueMovie | CatalogueShow) -> list[str]:
-    """The `Guid` ids (tmdb, tvdb, imdb) Plex lists for a title."""
-    guids = [f"tmdb://{title.tmdb_id}"]
-    tvdb = getattr(title, "tvdb_id", None)
-    guids += [f"tvdb://{tvdb}"] if tvdb else []
-    guids += [f"imdb://{title.imdb_id}"] if title.imdb_id else []
-    return guids
 
 
 def _item(emulator: PlexEmulator, request: web.Request) -> Item:
@@ -140,12 +137,12 @@ async def _matches(emulator: PlexEmulator, request: web.Request) -> web.Response
     search_results = [
         {
             "type": item.type,
-            "guid": plex_guid(item.type, title.tmdb_id),
+            "guid": _ids(emulator.library, item, title)[0],
             "name": _name(title),
             "year": title.year,
             "score": score,
             "summary": "",
-            "matched": plex_guid(item.type, title.tmdb_id) == item.guid,
+            "matched": _ids(emulator.library, item, title)[0] == item.guid,
         }
         for score, title in results
     ]
@@ -159,9 +156,19 @@ async def _matches(emulator: PlexEmulator, request: web.Request) -> web.Response
     return emulator._reply(request, container)
 
 
-def _by_guid(library: PlexLibrary, kind: str, guid: str) -> CatalogueMovie | CatalogueShow | None:
-    for title in _titles(library, kind):
-        if guid in {plex_guid(kind, title.tmdb_id), f"tmdb://{title.tmdb_id}"}:
+def _ids(
+    library: PlexLibrary, item: Item, title: CatalogueMovie | CatalogueShow
+) -> tuple[str, list[str]]:
+    """The guid and `Guid` ids the agent of `item`'s section gives `title` (plex_agents.py)."""
+    agent = library.sections[item.section_key].agent
+    ids = show_ids(agent, title) if isinstance(title, CatalogueShow) else movie_ids(agent, title)
+    return ids or (plex_guid(item.type, title.tmdb_id), external_guids(title))
+
+
+def _by_guid(library: PlexLibrary, item: Item, guid: str) -> CatalogueMovie | CatalogueShow | None:
+    for title in _titles(library, item.type):
+        known = {plex_guid(item.type, title.tmdb_id), f"tmdb://{title.tmdb_id}"}
+        if guid in known | {_ids(library, item, title)[0]}:
             return title
     return None
 
@@ -169,7 +176,7 @@ def _by_guid(library: PlexLibrary, kind: str, guid: str) -> CatalogueMovie | Cat
 async def _match(emulator: PlexEmulator, request: web.Request) -> web.Response:
     item = _item(emulator, request)
     library = emulator.library
-    title = _by_guid(library, item.type, request.query.get("guid", ""))
+    title = _by_guid(library, item, request.query.get("guid", ""))
     if item.type not in {"movie", "show"} or title is None:
         raise web.HTTPBadRequest(text="no such match")
     rematch(library, item, title)
@@ -179,9 +186,7 @@ async def _match(emulator: PlexEmulator, request: web.Request) -> web.Response:
 
 def rematch(library: PlexLibrary, item: Item, title: CatalogueMovie | CatalogueShow) -> None:
     """Give `item` (a movie or show) the metadata of `title`, its seasons and episodes too."""
-    old_guid = item.guid
-    item.guid = plex_guid(item.type, title.tmdb_id)
-    item.guids = external_guids(title)
+    item.guid, item.guids = _ids(library, item, title)
     item.title = _name(title)
     item.year = title.year
     item.originally_available_at = getattr(title, "release_date", None) or getattr(
@@ -191,9 +196,11 @@ def rematch(library: PlexLibrary, item: Item, title: CatalogueMovie | CatalogueS
     item.updated_at = int(time.time())
     if item.type == "show":
         for season in library.children(item.rating_key):
-            season.guid = season.guid.replace(old_guid, item.guid, 1)
+            number = season.index or 0
+            season.guid = season_guid(item.guid, number)
             for episode in library.children(season.rating_key):
-                episode.guid = episode.guid.replace(old_guid, item.guid, 1)
+                episode.guid = episode_guid(item.guid, number, episode.index or 0)
+                episode.guids = episode_guids(item.guid, item.guids, number, episode.index or 0)
                 episode.year = title.year
 
 
@@ -206,6 +213,22 @@ def _timeline(item: Item, states: tuple[int, ...]) -> dict[str, Any]:
 async def _posters(emulator: PlexEmulator, request: web.Request) -> web.Response:
     item = _item(emulator, request)
     url = request.query.get("url", "")
+    if not url and (body := await request.read()):  # an upload: the body is the image
+        url = "upload://"
+        ok = body[:3] == b"\xff\xd8\xff" or body[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        body, ok = await _download(url)
+    if not ok or not body:
+        raise web.HTTPBadRequest(text="the poster could not be downloaded")
+    item.poster = url
+    emulator.library.poster_images[item.rating_key] = body
+    item.updated_at = int(time.time())
+    await emulator.broadcast(_timeline(item, (5,)))
+    return web.Response()
+
+
+async def _download(url: str) -> tuple[bytes, bool]:
+    body = b""
     try:
         async with (
             aiohttp.ClientSession() as session,
@@ -215,10 +238,4 @@ async def _posters(emulator: PlexEmulator, request: web.Request) -> web.Response
             ok = response.status == 200 and response.content_type.startswith("image/")
     except aiohttp.ClientError, ValueError, TimeoutError:
         ok = False
-    if not ok or not body:
-        raise web.HTTPBadRequest(text="the poster could not be downloaded")
-    item.poster = url
-    emulator.library.poster_images[item.rating_key] = body
-    item.updated_at = int(time.time())
-    await emulator.broadcast(_timeline(item, (5,)))
-    return web.Response()
+    return body, ok

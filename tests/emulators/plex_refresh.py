@@ -91,14 +91,14 @@ async def _refresh(emulator: PlexEmulator, item: Item) -> None:
 def reload_metadata(library: PlexLibrary, item: Item) -> None:
     """The item's title, year and ids as the agent has them for the title it is matched to."""
     if item.type in {"movie", "show"}:
-        title = _by_guid(library, item.type, item.guid)
+        title = _by_guid(library, item, item.guid)
         if title is not None:
             rematch(library, item, title)
             return
     elif item.type == "episode" and item.parent_key is not None:
         season = library.items.get(item.parent_key)
         show = library.items.get(season.parent_key) if season and season.parent_key else None
-        found = _by_guid(library, "show", show.guid) if show is not None else None
+        found = _by_guid(library, show, show.guid) if show is not None else None
         if isinstance(found, CatalogueShow) and season is not None and season.index is not None:
             catalogue_season = found.season(season.index)
             if catalogue_season is not None and item.index is not None:

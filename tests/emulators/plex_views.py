@@ -1,4 +1,4 @@
-"""How the emulated Plex server describes sections, items and sessions (the recordings' shapes)."""
+"""How the emulated Plex server describes sections and items (the recordings' shapes)."""
 
 from __future__ import annotations
 
@@ -113,7 +113,28 @@ def item_json(
         data["Media"] = _media(item)
     if guids and item.guids:
         data["Guid"] = [{"id": guid} for guid in item.guids]
-    return data
+    return data | _locations(library, item, detailed=detailed)
+
+
+def _locations(library: PlexLibrary, item: Item, *, detailed: bool) -> dict[str, Any]:
+    """A show's folders, in its metadata (not in listings: the recordings have them there)."""
+    if not detailed or item.type != "show":
+        return {}
+    return {"Location": [{"path": path} for path in show_folders(library, item)]}
+
+
+def show_folders(library: PlexLibrary, show: Item) -> list[str]:
+    """The folders a show's episodes are in (each one a section location's child), as Plex
+    lists them in the `Location` of a show's metadata."""
+    roots = [PurePath(loc.path) for loc in library.sections[show.section_key].locations]
+    folders: set[str] = set()
+    for leaf in library.leaves(show):
+        for file, _ in leaf.files:
+            path = PurePath(file)
+            root = next((r for r in roots if path.is_relative_to(r)), None)
+            if root is not None and len(path.relative_to(root).parts) > 1:
+                folders.add(str(root / path.relative_to(root).parts[0]))
+    return sorted(folders)
 
 
 def _thumb(item: Item) -> str:
@@ -140,36 +161,4 @@ def _parents(library: PlexLibrary, item: Item) -> dict[str, Any]:
                 "grandparentTitle": show.title,
                 "grandparentGuid": show.guid,
             }
-    return data
-
-
-def session_json(
-    key: str,
-    title: str,
-    user: str,
-    player: str,
-    state: str,
-    grandparent_title: str | None,
-    kind: str,
-) -> dict[str, Any]:
-    """One `Metadata` entry of `/status/sessions`."""
-    data: dict[str, Any] = {
-        "sessionKey": key,
-        "title": title,
-        "type": kind,
-        "viewOffset": 0,
-        "User": {"id": "1", "title": user, "thumb": ""},
-        "Player": {
-            "address": "127.0.0.1",
-            "machineIdentifier": f"player-{key}",
-            "platform": "Android",
-            "product": "Plex for Android (TV)",
-            "state": state,
-            "title": player,
-            "local": True,
-        },
-        "Session": {"id": f"session-{key}", "bandwidth": 10000, "location": "lan"},
-    }
-    if grandparent_title:
-        data["grandparentTitle"] = grandparent_title
     return data

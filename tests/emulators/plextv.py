@@ -7,13 +7,15 @@ A PIN stays unapproved until the test calls `approve`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import itertools
 import secrets
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from tests.emulators.server import EmulatorServer
 
 if TYPE_CHECKING:
     from tests.emulators.plex import PlexEmulator
@@ -118,50 +120,30 @@ class PlexTvFaults:
     answer: tuple[int, Any] | None = None  # every request answers (status, JSON, or text)
 
 
-@dataclass
-class PlexTvEmulator:
+class PlexTvEmulator(EmulatorServer):
     """plex.tv on loopback, for one account."""
 
-    account_token: str = ACCOUNT_TOKEN
-    resources: list[dict[str, Any]] = field(default_factory=list)
-    faults: PlexTvFaults = field(default_factory=PlexTvFaults)
-    pins: dict[int, PinRecord] = field(default_factory=dict)
-    url: str = ""
-    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(111222333))
-    _runner: web.AppRunner | None = None
-
-    def _app(self) -> web.Application:
+    def __init__(
+        self,
+        *,
+        account_token: str = ACCOUNT_TOKEN,
+        resources: list[dict[str, Any]] | None = None,
+        faults: PlexTvFaults | None = None,
+    ) -> None:
+        """Serve the account of `account_token`, which owns the servers `resources`."""
+        super().__init__()
+        self.account_token = account_token
+        self.resources: list[dict[str, Any]] = resources if resources is not None else []
+        self.faults = faults or PlexTvFaults()
+        self.pins: dict[int, PinRecord] = {}
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self._ids = itertools.count(111222333)
         app = web.Application(middlewares=[self._middleware])
         app.router.add_post("/api/v2/pins", self._create_pin)
         app.router.add_get("/api/v2/pins/{id}", self._pin)
         app.router.add_get("/api/v2/resources", self._resources)
         app.router.add_get("/api/v2/user", self._user)
-        return app
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Listen on `host:port` (0: any free port); return the base URL."""
-        self._runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        bound = self._runner.addresses[0]
-        self.url = f"http://{bound[0]}:{bound[1]}"
-        return self.url
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        """Start on a free port."""
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        """Stop."""
-        await self.stop()
+        self.app = app
 
     def approve(self, pin: int | str | None = None, token: str | None = None) -> None:
         """The user signed in and approved a PIN (by id or code; default: the newest)."""

@@ -9,24 +9,32 @@ works are those of the catalogue (tests/emulators/catalogue.py). Search matches 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 import hashlib
 import io
-import signal
 import time
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 import orjson
 
 from tests.emulators.catalogue import Catalogue, CatalogueMovie, CatalogueSeason, CatalogueShow
+from tests.emulators.server import (
+    EmulatorServer,
+    Faults,
+    RecordedRequest,
+    arguments,
+    serve_until_interrupted,
+)
+from tests.emulators.tmdb_episode_groups import find_group, group_details, group_summaries
 from tests.emulators.tmdb_search import SearchIndex
+from tests.emulators.tmdb_translations import movie_translations, show_translations
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Awaitable, Callable
 
 __all__ = ["RecordedRequest", "TMDbEmulator", "TMDbFaults"]
@@ -84,29 +92,16 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass
-class TMDbFaults:
-    """Knobs that make the emulator misbehave, for tests of failure handling."""
+class TMDbFaults(Faults):
+    """The shared knobs (server.py; failures answer TMDb's error body), and a 429's wait."""
 
-    latency: float = 0.0  # seconds added before every answer
-    fail_next: int = 0  # the next N requests answer `fail_status` with TMDb's error body
-    fail_status: int = 500
-    drop_next: int = 0  # the next N requests get their connection closed, no answer
-    malformed_next: int = 0  # the next N successful JSON answers are cut short
     retry_after: str = "1"  # the Retry-After header of a 429 (seconds, or an HTTP date)
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request as the emulator saw it (the API key left out)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    at: float = 0.0  # when it arrived, on the emulator's clock (time.monotonic by default)
-
-
-class TMDbEmulator:
+class TMDbEmulator(EmulatorServer):
     """TMDb's API v3 on loopback, serving the works of a catalogue."""
+
+    path = "/3"  # the URL is the v3 API's base
 
     def __init__(
         self,
@@ -121,13 +116,13 @@ class TMDbEmulator:
         `Authorization: Bearer …` header (a v4 read access token). `rate_limit` is requests
         per second (a token bucket as deep as one second of requests); None: unlimited.
         """
+        super().__init__()
         self.api_key = api_key
         self.bearer_token = bearer_token
         self.rate_limit = rate_limit
         self.faults = TMDbFaults()
         self.requests: list[RecordedRequest] = []
         self.counts: Counter[str] = Counter()  # requests by kind: "search/movie", "tv/season"…
-        self.url = ""
         self.movies: dict[int, CatalogueMovie] = {}
         self.shows: dict[int, CatalogueShow] = {}
         self._movie_index = SearchIndex()
@@ -135,7 +130,6 @@ class TMDbEmulator:
         self._tokens: float | None = None  # the rate limit's bucket: full at first
         self._refilled = 0.0
         self._clock: Callable[[], float] = time.monotonic  # tests may drive time themselves
-        self._runner: web.AppRunner | None = None
         if catalogue is None:
             catalogue = Catalogue.load()
         for movie in catalogue.movies:
@@ -150,9 +144,13 @@ class TMDbEmulator:
             ("movie", r"/3/movie/{id:\d+}", self._movie),
             ("movie.alternative_titles", r"/3/movie/{id:\d+}/alternative_titles", self._movie_alt),
             ("movie.external_ids", r"/3/movie/{id:\d+}/external_ids", self._movie_ids),
+            ("movie.translations", r"/3/movie/{id:\d+}/translations", self._movie_translations),
             ("tv", r"/3/tv/{id:\d+}", self._tv),
             ("tv.alternative_titles", r"/3/tv/{id:\d+}/alternative_titles", self._tv_alt),
             ("tv.external_ids", r"/3/tv/{id:\d+}/external_ids", self._tv_ids),
+            ("tv.translations", r"/3/tv/{id:\d+}/translations", self._tv_translations),
+            ("tv.episode_groups", r"/3/tv/{id:\d+}/episode_groups", self._tv_groups),
+            ("tv.episode_group", "/3/tv/episode_group/{group}", self._episode_group),
             ("tv.season", r"/3/tv/{id:\d+}/season/{season:\d+}", self._season),
             ("find", "/3/find/{external_id}", self._find),
             # TMDb's image server (image.tmdb.org/t/p/...): no key, no rate limit.
@@ -162,31 +160,6 @@ class TMDbEmulator:
         for name, path, handler in routes:
             app.router.add_get(path, handler, name=name)
         self.app = app
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Listen on `host:port` (0: any free port); return the v3 base URL (ending in /3)."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound = self._runner.addresses[0]
-        self.url = f"http://{bound[0]}:{bound[1]}/3"
-        return self.url
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        """Start on a free port."""
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        """Stop."""
-        await self.stop()
 
     @property
     def image_url(self) -> str:
@@ -202,13 +175,23 @@ class TMDbEmulator:
     def add_movie(self, movie: CatalogueMovie) -> None:
         """Make a movie exist (or replace the one with its id)."""
         self.movies[movie.tmdb_id] = movie
-        titles = (movie.title, movie.original_title, *movie.alternative_titles)
+        titles = (
+            movie.title,
+            movie.original_title,
+            *movie.alternative_titles,
+            *(t.title for t in movie.translations),
+        )
         self._movie_index.add(movie.tmdb_id, titles, movie.year, movie.popularity)
 
     def add_show(self, show: CatalogueShow) -> None:
         """Make a TV show exist (or replace the one with its id)."""
         self.shows[show.tmdb_id] = show
-        titles = (show.name, show.original_name, *show.alternative_titles)
+        titles = (
+            show.name,
+            show.original_name,
+            *show.alternative_titles,
+            *(t.title for t in show.translations),
+        )
         self._show_index.add(show.tmdb_id, titles, show.year, show.popularity)
 
     # ---- plumbing -----------------------------------------------------------------------------
@@ -222,19 +205,11 @@ class TMDbEmulator:
         self.counts[(request.match_info.route.name or "unknown").replace(".", "/")] += 1
         if request.match_info.route.name == "image":
             return await handler(request)
-        faults = self.faults
-        if faults.latency:
-            await asyncio.sleep(faults.latency)
-        if faults.drop_next > 0:
-            faults.drop_next -= 1
-            if request.transport is not None:
-                request.transport.close()
-            raise web.HTTPServiceUnavailable
-        if faults.fail_next > 0:
-            faults.fail_next -= 1
-            return _error(faults.fail_status, faults.retry_after)
+        retry_after = self.faults.retry_after
+        if failed := await self.faults.misbehave(request, lambda s: _error(s, retry_after)):
+            return failed
         if not self._admit():
-            return _error(429, faults.retry_after)
+            return _error(429, retry_after)
         if not self._authorized(request):
             return _error(401)
         try:
@@ -263,10 +238,7 @@ class TMDbEmulator:
         return admitted
 
     def _reply(self, data: dict[str, Any]) -> web.Response:
-        body = orjson.dumps(data)
-        if self.faults.malformed_next > 0:
-            self.faults.malformed_next -= 1
-            body = body[: len(body) // 2]
+        body = self.faults.cut(orjson.dumps(data))
         return web.Response(body=body, content_type="application/json", charset="utf-8")
 
     async def _image(self, request: web.Request) -> web.Response:
@@ -329,7 +301,13 @@ class TMDbEmulator:
             data["alternative_titles"] = {"titles": movie_alternative_titles(movie)}
         if "external_ids" in appended:
             data["external_ids"] = movie_external_ids(movie)
+        if "translations" in appended:
+            data["translations"] = {"translations": movie_translations(movie)}
         return self._reply(data)
+
+    async def _movie_translations(self, request: web.Request) -> web.Response:
+        movie = self._movie_or_404(request)
+        return self._reply({"id": movie.tmdb_id, "translations": movie_translations(movie)})
 
     async def _movie_alt(self, request: web.Request) -> web.Response:
         movie = self._movie_or_404(request)
@@ -347,7 +325,33 @@ class TMDbEmulator:
             data["alternative_titles"] = {"results": show_alternative_titles(show)}
         if "external_ids" in appended:
             data["external_ids"] = show_external_ids(show)
+        if "translations" in appended:
+            data["translations"] = {"translations": show_translations(show)}
+        if "episode_groups" in appended:
+            data["episode_groups"] = {"results": group_summaries(show)}
         return self._reply(data)
+
+    async def _tv_translations(self, request: web.Request) -> web.Response:
+        show = self._show_or_404(request)
+        return self._reply({"id": show.tmdb_id, "translations": show_translations(show)})
+
+    async def _tv_groups(self, request: web.Request) -> web.Response:
+        show = self._show_or_404(request)
+        return self._reply({"id": show.tmdb_id, "results": group_summaries(show)})
+
+    async def _episode_group(self, request: web.Request) -> web.Response:
+        found = find_group(self.shows, request.match_info["group"])
+        if found is None:
+            raise web.HTTPNotFound
+        show, group, index = found
+
+        def episode(season_number: int, number: int) -> dict[str, Any] | None:
+            season = show.season(season_number)
+            if season is None or not 1 <= number <= season.episode_count:
+                return None
+            return episode_json(show, season, number)
+
+        return self._reply(group_details(show, group, index, episode))
 
     async def _tv_alt(self, request: web.Request) -> web.Response:
         show = self._show_or_404(request)
@@ -735,21 +739,14 @@ async def _serve(args: argparse.Namespace) -> None:
         bearer_token=args.bearer_token,
         rate_limit=args.rate_limit,
     )
-    url = await emulator.start(args.host, args.port)
-    print(f"TMDb emulator listening on {url}", flush=True)  # noqa: T201
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await emulator.stop()
+    await serve_until_interrupted(
+        emulator, args.host, args.port, lambda url: f"TMDb emulator listening on {url}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the emulator until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m tests.emulators.tmdb", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
+    parser = arguments("python -m tests.emulators.tmdb", __doc__, port=0)
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
     parser.add_argument("--bearer-token", help="a v4 read access token to accept as well")
     parser.add_argument("--catalog", default="demo", help='"demo" or a catalogue JSON file')

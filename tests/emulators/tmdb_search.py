@@ -1,6 +1,7 @@
 """How the TMDb emulator searches: word-prefix matching over every title a work is known by.
 
-TMDb's search ignores case, accents and punctuation, matches each query word against the start
+TMDb's search ignores case, accents and punctuation (and folds letters such as æ or ł to
+ASCII, the way a search engine's ASCII folding does), matches each query word against the start
 of a word of the title, the original title or an alternative title (all query words within one
 of them), filters by year when asked, and pages by 20. The emulator ranks the matches by
 popularity, highest first, as TMDb mostly does.
@@ -22,13 +23,17 @@ __all__ = ["PAGE_SIZE", "Page", "SearchIndex", "matches", "words"]
 PAGE_SIZE = 20
 _APOSTROPHES = re.compile(r"['\u2019\u02bc`]")  # "Ocean's" is one word: "oceans"
 _WORD = re.compile(r"[^\W_]+")  # letters and digits
+# Letters without a decomposition, folded as Lucene's ASCIIFoldingFilter folds them.
+_FOLDED = str.maketrans(
+    {"æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
+)
 
 
 def words(text: str) -> tuple[str, ...]:
     """The words of `text`, folded: no case, no accents, no punctuation."""
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    folded = _APOSTROPHES.sub("", bare.casefold())
+    folded = _APOSTROPHES.sub("", bare.casefold().translate(_FOLDED))
     return tuple(_WORD.findall(folded))
 
 

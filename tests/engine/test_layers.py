@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "availability": 1,
     "store": 2,
     "tmdb": 3,
+    "stash": 3,
     "identify": 4,
     "plex": 5,
     "provider": 5,

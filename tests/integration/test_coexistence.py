@@ -64,7 +64,7 @@ def test_the_pins_are_home_assistants_own(pins: HomeAssistantPins) -> None:
 
 def test_the_manifest_installs_beside_home_assistant(pins: HomeAssistantPins) -> None:
     ours = manifest_requirements()
-    assert ours == ["guessit==4.4.0", "rapidfuzz==3.14.6", "watchdog==6.0.0"]
+    assert ours == ["guessit==4.4.0", "Pillow>=12", "rapidfuzz==3.14.6", "watchdog==6.0.0"]
     assert conflicts(ours, pins) == []
 
 
@@ -143,10 +143,13 @@ def test_the_script(tmp_path: Path) -> None:
     assert main([], out) == 0
     lines = out.getvalue().splitlines()
     assert lines[0] == (
-        "Home Assistant 2026.10.4: guessit==4.4.0, rapidfuzz==3.14.6, watchdog==6.0.0, "
-        "plexapi==4.18.2"
+        "Home Assistant 2026.10.4: guessit==4.4.0, Pillow>=12, rapidfuzz==3.14.6, "
+        "watchdog==6.0.0, plexapi==4.18.2"
     )
-    assert lines[1] == "  compared with: folder_watcher, plex"
+    assert lines[1] == (
+        "  compared with: doods, folder_watcher, generic, image_upload, matrix, "
+        "package_constraints.txt, plex, proxy, qrcode, seven_segments, sighthound"
+    )
     script = Path(__file__).parents[2] / "scripts" / "check_coexistence"
     process = subprocess.run(  # noqa: S603 (our script)
         [str(script), "--help"], capture_output=True, text=True, check=False, timeout=120

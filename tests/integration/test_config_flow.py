@@ -45,18 +45,20 @@ from tests.emulators.tmdb import TMDbEmulator
 from tests.integration.conftest import TMDB_BEARER, TMDB_KEY
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator
+    from collections.abc import Callable, Iterator
 
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from custom_components.videodrome.engine.plex.models import LibrarySection
+    from tests.emulators.server import Emulators
 
 INGEST_OFF = {
     CONF_TMDB_API_KEY: "",
     CONF_TRANSFER_MODE: "hardlink",
     CONF_VERIFY_CHECKSUM: False,
     CONF_INCLUDE_IDS: True,
+    "file_extras": True,
     CONF_AUTO_THRESHOLD: 0.85,
     "auto_ingest": True,
     "stability_seconds": 60,
@@ -91,6 +93,7 @@ def folders(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str, 
         CONF_TRANSFER_MODE: "copy",
         CONF_VERIFY_CHECKSUM: True,
         CONF_INCLUDE_IDS: False,
+        "file_extras": False,
         CONF_AUTO_THRESHOLD: 0.9,
         "auto_ingest": False,
         "stability_seconds": 30,
@@ -266,18 +269,14 @@ async def test_reauth_refuses_a_different_server(
 
 
 @pytest.fixture
-async def moved_server(plex_emulator: PlexEmulator, tmp_path: Path) -> AsyncIterator[PlexEmulator]:
+async def moved_server(plex_emulator: PlexEmulator, emulators: Emulators) -> PlexEmulator:
     """The same server (same machine identifier) reachable at a new address."""
     moved = PlexEmulator(
         PlexLibrary.empty(),
         token="token-after-move",
         machine_identifier=plex_emulator.machine_identifier,
     )
-    await moved.start()
-    try:
-        yield moved
-    finally:
-        await moved.stop()
+    return await emulators.start(moved)
 
 
 async def test_reconfigure_changes_url_and_token(
@@ -352,14 +351,11 @@ async def test_reconfigure_refuses_a_different_server(
 ) -> None:
     config_entry.add_to_hass(hass)
     other = PlexEmulator(PlexLibrary.empty(), token="other", machine_identifier="f" * 40)
-    await other.start()
-    try:
+    async with other:
         result = await config_entry.start_reconfigure_flow(hass)
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_URL: other.url, CONF_TOKEN: "other", CONF_VERIFY_SSL: True}
         )
-    finally:
-        await other.stop()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_server"
 
@@ -628,6 +624,7 @@ async def test_ingest_step_reports_plex_gone(
         CONF_TRANSFER_MODE: "copy",
         CONF_VERIFY_CHECKSUM: True,
         CONF_INCLUDE_IDS: False,
+        "file_extras": False,
         CONF_AUTO_THRESHOLD: 0.9,
         "auto_ingest": False,
         "stability_seconds": 30,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import json
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from custom_components.videodrome.const import (
 from custom_components.videodrome.runtime.watcher import CONF_NETWORK_SHARE
 from tests.conftest import PLEX_TOKEN
 from tests.integration.conftest import TMDB_KEY
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -58,11 +58,7 @@ async def _diagnostics(
 ) -> dict[str, Any]:
     """The diagnostics as the frontend downloads them, once the index has loaded."""
     index = entry.runtime_data.library.index
-    for _ in range(200):
-        if index.loaded:
-            break
-        await asyncio.sleep(0.02)
-    assert index.loaded
+    await until(lambda: index.loaded, message="the library index to load")
     return dict(await get_diagnostics_for_config_entry(hass, hass_client, entry))
 
 

@@ -40,14 +40,22 @@ async def test_setup_connects_and_unload_stops_everything(
     assert not loaded_entry._background_tasks  # the notification listener is gone
 
 
-async def test_setup_retries_while_plex_is_down(
+async def test_setup_loads_while_plex_is_down(
     hass: HomeAssistant, config_entry: MockConfigEntry, plex_emulator: PlexEmulator
 ) -> None:
+    """Plex down is no reason to keep the watcher and ingest from running (the entry loads,
+    its Plex entities unavailable): tests/integration/test_plex_down_at_start.py."""
     await plex_emulator.stop()
     config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert config_entry.state is ConfigEntryState.LOADED
+    coordinator = config_entry.runtime_data.coordinator
+    assert not coordinator.last_update_success
+    assert not coordinator.data.known
+    state = hass.states.get("sensor.videodrome_demo_status")
+    assert state is not None
+    assert state.state == "unavailable"
 
 
 async def test_setup_with_a_refused_token_starts_reauth(

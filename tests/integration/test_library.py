@@ -24,6 +24,7 @@ from custom_components.videodrome.engine.plex.models import SCAN_ACTIVITY_TYPE
 from custom_components.videodrome.engine.plex.notifications import Notification
 from custom_components.videodrome.runtime.library import SCAN_REBUILD_COOLDOWN
 from tests.integration.conftest import llm_api
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,11 +39,8 @@ if TYPE_CHECKING:
 async def _loaded(hass: HomeAssistant, entry: MockConfigEntry) -> LibraryIndex:
     """The entry's index, once its background load finished."""
     index: LibraryIndex = entry.runtime_data.library.index
-    for _ in range(200):
-        if index.loaded:
-            return index
-        await asyncio.sleep(0.02)
-    raise AssertionError("the library index did not load")
+    await until(lambda: index.loaded, message="the library index to load")
+    return index
 
 
 async def _check(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
@@ -107,19 +105,13 @@ async def test_a_new_film_reaches_the_index_by_notification(
 ) -> None:
     """Plex scans a new file; its websocket notifications update the index, no rebuild."""
     index = await _loaded(hass, loaded_entry)
-    for _ in range(100):
-        if plex_emulator.websocket_clients:
-            break
-        await asyncio.sleep(0.02)
+    await until(lambda: plex_emulator.websocket_clients)
     builds = index.snapshot.built_at
     folder = media_root / "Movies" / "Titanic (1997)"
     folder.mkdir()
     (folder / "Titanic (1997).mkv").write_bytes(b"x")
     await plex_emulator.scan(1)
-    for _ in range(200):
-        if (await _check(hass, title="Titanic"))["found"]:
-            break
-        await asyncio.sleep(0.02)
+    await until(lambda: _check(hass, title="Titanic"), lambda answer: answer["found"])
     assert (await _check(hass, tmdb_id=597))["items"][0]["title"] == "Titanic"
     assert index.snapshot.built_at >= builds
 
@@ -309,14 +301,7 @@ async def test_a_burst_of_scans_reads_the_section_again_once_per_cooldown(
         activity = {"type": SCAN_ACTIVITY_TYPE, "Context": {"librarySectionID": str(section)}}
         return Notification("activity", ({"event": "ended", "Activity": activity},))
 
-    async def until(condition: Callable[[], bool]) -> None:
-        # The index follows notifications in a background task: let it run.
-        for _ in range(200):
-            if condition():
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError("the index did not get there")
-
+    # The index follows notifications in a background task: `until` lets it run.
     runtime.on_notification(ended(2))
     await until(lambda: read == [{2}])
     for section in (2, 1, 2, 2):
@@ -354,10 +339,7 @@ async def test_a_scan_before_the_first_load_does_not_pass_for_a_load(
     runtime = config_entry.runtime_data.library
     activity = {"type": SCAN_ACTIVITY_TYPE, "Context": {"librarySectionID": "1"}}
     runtime.on_notification(Notification("activity", ({"event": "ended", "Activity": activity},)))
-    for _ in range(100):
-        if runtime.queue.qsize() == 0 and runtime._cancel_scan_rebuild is None:
-            break
-        await asyncio.sleep(0.01)
+    await until(lambda: runtime.queue.qsize() == 0 and runtime._cancel_scan_rebuild is None)
     await asyncio.sleep(0.05)
     assert not runtime.index.loaded
     assert runtime.scan_rebuilds == 0

@@ -22,6 +22,7 @@ from custom_components.videodrome.const import DOMAIN
 from custom_components.videodrome.permissions import async_non_admin_form
 from tests.entities import settle
 from tests.permissions import absolute_paths, context_of, plain_user, store_rows, tree
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -217,11 +218,7 @@ async def filed(
     await _call(hass, "ingest", path=str(_drop(tmp_path, "Dune.mkv")))
     _drop(tmp_path, "Breaking.Bad.S04/Breaking.Bad.S04E01.720p.mkv")
     index = ingest_entry.runtime_data.library.index
-    for _ in range(200):
-        if index.loaded:
-            break
-        await hass.async_block_till_done()
-    assert index.loaded
+    await until(lambda: index.loaded, between=hass.async_block_till_done)
     return [tmp_path, tmp_path / "ingest", media_root, media_root / "Movies"]
 
 

@@ -21,6 +21,7 @@ from custom_components.videodrome.llm_api import VideodromeTool
 from custom_components.videodrome.permissions import ADMIN_ONLY_MESSAGE
 from tests.entities import settle
 from tests.permissions import absolute_paths, context_of, plain_user, store_rows, tree
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -190,10 +191,7 @@ async def test_llm_tools_with_the_users_rights(
     """A non-admin: admin-only tools refused, paths gone; admins and no user: as before."""
     absolute = await _absolute_target(hass, busy_entry)
     index = busy_entry.runtime_data.library.index
-    for _ in range(200):
-        if index.loaded:
-            break
-        await hass.async_block_till_done()
+    await until(lambda: index.loaded, between=hass.async_block_till_done)
     runtime = busy_entry.runtime_data.ingest
     assert runtime is not None
     (queued,) = runtime.store.review_queue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -10,6 +9,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.videodrome.const import DOMAIN, SERVICE_SCAN
+from tests.polling import until
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -134,9 +134,7 @@ async def test_plex_failing_the_scan_is_an_error_of_the_action(
     hass: HomeAssistant, plex_emulator: PlexEmulator
 ) -> None:
     # Let the refresh that follows the notification connection pass first.
-    async with asyncio.timeout(5):
-        while plex_emulator.websocket_clients == 0:
-            await asyncio.sleep(0.01)
+    await until(lambda: plex_emulator.websocket_clients)
     await hass.async_block_till_done()
     plex_emulator.faults.fail_next = 1
     with pytest.raises(HomeAssistantError) as raised:

@@ -22,12 +22,13 @@ from tests.conftest import PLEX_TOKEN
 from tests.emulators.plextv import PlexTvEmulator, server_resource
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import Iterator
 
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from tests.emulators.plex import PlexEmulator
+    from tests.emulators.server import Emulators
 
 OTHER_MACHINE = "b" * 40
 
@@ -41,13 +42,13 @@ def no_setup() -> Iterator[None]:
 
 @pytest.fixture
 async def plextv(
-    socket_enabled: None, monkeypatch: pytest.MonkeyPatch, plex_emulator: PlexEmulator
-) -> AsyncIterator[PlexTvEmulator]:
+    emulators: Emulators, monkeypatch: pytest.MonkeyPatch, plex_emulator: PlexEmulator
+) -> PlexTvEmulator:
     """plex.tv, where Videodrome looks for it, with the Plex emulator as the account's server."""
-    async with PlexTvEmulator(resources=[server_resource(plex_emulator)]) as emulator:
-        monkeypatch.setattr(plex_account, "PLEX_TV_URL", emulator.url)
-        monkeypatch.setattr(plex_account, "PIN_POLL_INTERVAL", 0.01)
-        yield emulator
+    emulator = await emulators.start(PlexTvEmulator(resources=[server_resource(plex_emulator)]))
+    monkeypatch.setattr(plex_account, "PLEX_TV_URL", emulator.url)
+    monkeypatch.setattr(plex_account, "PIN_POLL_INTERVAL", 0.01)
+    return emulator
 
 
 def _closed_port() -> int:

@@ -14,6 +14,7 @@ from custom_components.videodrome.const import DOMAIN
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.store.tmdb_cache import CACHE_TTL
 from custom_components.videodrome.runtime.ingest import CACHE_PURGE_INTERVAL
+from tests.polling import until
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -43,10 +44,12 @@ async def _settled(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Plex's notifications connected and the refresh that follows done: no request is in
     flight when the clock jumps an hour (it would time out)."""
     coordinator = entry.runtime_data.coordinator
-    for _ in range(1000):
-        if coordinator.listener is not None and coordinator.listener.connected:
-            break
-        await hass.async_add_executor_job(time.sleep, 0.01)  # real time: the clock is frozen
+    await until(
+        lambda: coordinator.listener is not None and coordinator.listener.connected,
+        between=lambda: hass.async_add_executor_job(time.sleep, 0.01),  # the clock is frozen
+        interval=0,
+        timeout=30,
+    )
     await hass.async_block_till_done()
 
 

@@ -26,6 +26,7 @@ from custom_components.videodrome.runtime.watcher import (
     UPDATE_COOLDOWN,
     signal_watcher,
 )
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -100,26 +101,38 @@ async def _real_pause(hass: HomeAssistant, seconds: float) -> None:
     await hass.async_add_executor_job(time.sleep, seconds)
 
 
+async def _second(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """One round of waiting: 20 ms of real time for the worker, one second of the loop's."""
+    await _real_pause(hass, 0.02)
+    freezer.tick(timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
 async def _wait_for(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     check: Callable[[dict[str, Any]], bool],
-    rounds: int = 600,
+    timeout: float = 45,
 ) -> dict[str, Any]:
     """Poll the history until `check` holds (the worker runs in the background).
 
-    Time moves one second per round, so the worker's waits (Plex's scan) can end. The rounds
-    are bounded by `rounds` (each takes at least 20 ms of real time).
+    Time moves one second per round, so the worker's waits (Plex's scan) can end; `timeout`
+    is real time.
     """
-    for _ in range(rounds):
-        history = await _history(hass)
-        if check(history):
-            return history
-        await _real_pause(hass, 0.02)
-        freezer.tick(timedelta(seconds=1))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
-    return await _history(hass)
+    return await until(
+        lambda: _history(hass),
+        check,
+        between=lambda: _second(hass, freezer),
+        interval=0,
+        timeout=timeout,
+    )
+
+
+def _waiting(hass: HomeAssistant) -> str | None:
+    """The state of the files-waiting sensor."""
+    waiting = hass.states.get("sensor.videodrome_demo_files_waiting")
+    return None if waiting is None else waiting.state
 
 
 async def test_a_file_being_written_waits_until_it_is_stable(
@@ -143,15 +156,15 @@ async def test_a_file_being_written_waits_until_it_is_stable(
             await _real_pause(hass, 0.2)
             await _tick(hass, freezer, STABILITY - 5)
             assert (await _history(hass))["items"] == []
-    for _ in range(100):  # the last inotify event may still be on its way from its thread
-        waiting = hass.states.get("sensor.videodrome_demo_files_waiting")
-        assert waiting is not None
-        if waiting.state == "1":
-            break
+
+    async def check_soon() -> None:  # a check every 5 s, well inside the 10 s window
         await _real_pause(hass, 0.02)
-        await _tick(hass, freezer, 1)  # a check every 5 s, well inside the 10 s window
-    assert waiting is not None
-    assert waiting.state == "1"
+        await _tick(hass, freezer, 1)
+
+    # The last inotify event may still be on its way from its thread.
+    await until(
+        lambda: _waiting(hass), lambda s: s == "1", between=check_soon, interval=0, timeout=20
+    )
     await _tick(hass, freezer, STABILITY + 10)
     history = await _wait_for(hass, freezer, _settled)
     (item,) = history["items"]
@@ -293,23 +306,20 @@ async def test_a_thousand_files_at_once(
     await _real_pause(hass, 0.2)
     await _tick(hass, freezer, STABILITY + 10)
     history = await _wait_for(
-        hass, freezer, lambda h: sum(h["counts"].values()) == TOTAL, rounds=6000
+        hass, freezer, lambda h: sum(h["counts"].values()) == TOTAL, timeout=240
     )
     counts = history["counts"]
     assert sum(counts.values()) == TOTAL, counts
     assert counts["review"] + counts["skipped"] == TOTAL
-    # The worker marks its last file done just after storing it: give the sensor that moment.
-    for _ in range(200):
-        waiting = hass.states.get("sensor.videodrome_demo_files_waiting")
-        assert waiting is not None
-        if waiting.state == "0":
-            break
-        await _real_pause(hass, 0.02)
-        freezer.tick(timedelta(seconds=1))  # the entities hear of changes once a second
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
-    assert waiting is not None
-    assert waiting.state == "0"
+    # The worker marks its last file done just after storing it: give the sensor that moment
+    # (the entities hear of changes once a second).
+    await until(
+        lambda: _waiting(hass),
+        lambda s: s == "0",
+        between=lambda: _second(hass, freezer),
+        interval=0,
+        timeout=30,
+    )
 
 
 async def test_out_of_inotify_watches_falls_back_and_raises_a_repair(
@@ -355,14 +365,13 @@ async def test_a_rejected_tmdb_key_raises_a_repair(
     issue_id = f"tmdb_key_rejected_{entry.entry_id}"
     # On a busy machine the inotify event may land after the ticks above: keep time moving
     # (as _wait_for does) so the file can still settle, and give the worker real time.
-    for _ in range(500):
-        if ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None:
-            break
-        await _real_pause(hass, 0.02)
-        freezer.tick(timedelta(seconds=1))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    await until(
+        lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id),
+        lambda issue: issue is not None,
+        between=lambda: _second(hass, freezer),
+        interval=0,
+        timeout=30,
+    )
     assert (await _history(hass))["items"] == []
 
 

@@ -28,11 +28,12 @@ from custom_components.videodrome.runtime.watcher import (
     CONF_RESCAN_INTERVAL,
     CONF_STABILITY,
 )
+from tests.polling import until
 
 pytestmark = pytest.mark.usefixtures("ha_integration")
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
     from pathlib import Path
 
     from freezegun.api import FrozenDateTimeFactory
@@ -71,18 +72,11 @@ async def _step(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: fl
     await hass.async_add_executor_job(time.sleep, 0.01)
 
 
-async def _until(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    done: Callable[[], bool],
-    *,
-    clock: float = 1.0,
-) -> None:
-    for _ in range(1000):
-        if done():
-            return
-        await _step(hass, freezer, clock)
-    raise AssertionError("the callers did not get there")
+def _rounds(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, clock: float
+) -> Callable[[], Awaitable[None]]:
+    """`until`'s step between two reads: the clock moved on `clock` seconds."""
+    return lambda: _step(hass, freezer, clock)
 
 
 @pytest.mark.parametrize("first", ["service", "watcher"])
@@ -115,21 +109,26 @@ async def test_the_service_and_the_watcher_at_once_transfer_once(
         )
 
     # The watcher's first scan saw the file; once stable for the window, its worker plans it.
+    # The loop's clock is frozen: `until` moves it on a second a round (`held`: not at all).
+    held, moving = _rounds(hass, freezer, 0), _rounds(hass, freezer, 1)
     if first == "service":
         service = asyncio.get_running_loop().create_task(call())
         # The clock stands still meanwhile, so the watcher cannot be ready before the service.
-        await _until(hass, freezer, lambda: gate.arrived == 1, clock=0)
-        await _until(hass, freezer, lambda: gate.arrived == 2)
+        await until(lambda: gate.arrived == 1, between=held, interval=0, timeout=30)
+        await until(lambda: gate.arrived == 2, between=moving, interval=0, timeout=30)
     else:
-        await _until(hass, freezer, lambda: gate.arrived == 1)
+        await until(lambda: gate.arrived == 1, between=moving, interval=0, timeout=30)
         service = asyncio.get_running_loop().create_task(call())
-        await _until(hass, freezer, lambda: gate.arrived == 2)
-    await _until(hass, freezer, service.done)
+        await until(lambda: gate.arrived == 2, between=moving, interval=0, timeout=30)
+    await until(service.done, between=moving, interval=0, timeout=30)
     (result,) = service.result()["results"]
     watcher = entry.runtime_data.watcher
     assert watcher is not None
-    await _until(
-        hass, freezer, lambda: watcher.queue.qsize() == 0 and watcher.queue._unfinished_tasks == 0
+    await until(
+        lambda: watcher.queue.qsize() == 0 and watcher.queue._unfinished_tasks == 0,
+        between=moving,
+        interval=0,
+        timeout=30,
     )
     await hass.async_block_till_done()
 

@@ -41,10 +41,11 @@ from tests.reliability.crash_trials import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import Iterator
 
     from custom_components.videodrome.engine.ingest.service import IngestService
     from custom_components.videodrome.engine.store.items import Item
+    from tests.emulators.server import Emulators
 
 TRIALS = 56
 ORGANISE_TRIALS = 15
@@ -52,10 +53,9 @@ SEED = 20261125
 
 
 @pytest.fixture
-async def tmdb(socket_enabled: None) -> AsyncIterator[TMDbEmulator]:
+async def tmdb(emulators: Emulators) -> TMDbEmulator:
     """The TMDb emulator on loopback (the template's identification, approvals, rescans)."""
-    async with TMDbEmulator(api_key=TMDB_KEY) as emulator:
-        yield emulator
+    return await emulators.start(TMDbEmulator(api_key=TMDB_KEY))
 
 
 @pytest.mark.timeout(400)

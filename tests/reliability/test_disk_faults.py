@@ -47,17 +47,18 @@ from tests.reliability.disk_faults import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import Awaitable, Callable
     from pathlib import Path
+
+    from tests.emulators.server import Emulators
 
     Scenario = Callable[[str, str], Awaitable[dict[str, Any]]]  # a scenario's name, mechanism
 
 
 @pytest.fixture
-async def tmdb(socket_enabled: None) -> AsyncIterator[TMDbEmulator]:
+async def tmdb(emulators: Emulators) -> TMDbEmulator:
     """The TMDb emulator on loopback."""
-    async with TMDbEmulator(api_key=TMDB_KEY) as emulator:
-        yield emulator
+    return await emulators.start(TMDbEmulator(api_key=TMDB_KEY))
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import asyncio
 from collections import Counter
 import os
 import random
-import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -33,11 +32,14 @@ from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.tmdb import TMDbEmulator
+from tests.polling import until
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import aiohttp
+
+    from tests.emulators.server import Emulators
 
 # 10,000 files take several minutes on CI's two cores (the worker files them one at a time,
 # guessit alone is a few milliseconds each); the benchmark runs the full 10,000.
@@ -47,11 +49,11 @@ KEY = "load-key"
 
 @pytest.mark.timeout(900)
 async def test_files_dropped_at_once_are_all_ingested_or_queued(
-    tmp_path: Path, session: aiohttp.ClientSession, socket_enabled: None
+    tmp_path: Path, session: aiohttp.ClientSession, emulators: Emulators
 ) -> None:
     library = make_library(FILES, max(50, FILES // 7), random.Random(7))  # noqa: S311 (a repeatable set of names)
-    emulator = TMDbEmulator(Catalogue.from_dict(library.document), api_key=KEY)
-    url = await emulator.start()
+    catalogue = Catalogue.from_dict(library.document)
+    url = (await emulators.start(TMDbEmulator(catalogue, api_key=KEY))).url
     store = Store(tmp_path / "videodrome.db")
     for sub in ("ingest", "movies", "tv"):
         (tmp_path / sub).mkdir()
@@ -82,12 +84,14 @@ async def test_files_dropped_at_once_are_all_ingested_or_queued(
     worker = asyncio.create_task(runtime.work())
     try:
         written = await asyncio.to_thread(drop, tmp_path / "ingest", library.files)
-        deadline = time.monotonic() + 840
-        while time.monotonic() < deadline:
-            counts = await asyncio.to_thread(store.counts)
-            if sum(counts.values()) >= len(written) and queue.qsize() == 0 and not watcher.pending:
-                break
-            await asyncio.sleep(0.2)
+        await until(
+            lambda: asyncio.to_thread(store.counts),
+            lambda counts: (
+                sum(counts.values()) >= len(written) and queue.qsize() == 0 and not watcher.pending
+            ),
+            interval=0.2,
+            timeout=840,
+        )
         await queue.join()
         items = await asyncio.to_thread(store.history, limit=10 * FILES)
     finally:
@@ -95,7 +99,6 @@ async def test_files_dropped_at_once_are_all_ingested_or_queued(
             task.cancel()
         await asyncio.gather(worker, driver, return_exceptions=True)
         store.close()
-        await emulator.stop()
     assert len(written) == FILES
     by_source = {item.source: item for item in items}
     lost = [path for path in written if str(path) not in by_source]

@@ -247,7 +247,8 @@ async def test_plex_down_ten_minutes_fifty_files_one_warning_one_info(
 ) -> None:
     """Plex answers 503 for ten minutes while 50 files are filed (each one's partial scan and
     match check fail) and the coordinator polls: one warning, one info when Plex is back;
-    every file is filed, Plex not checked (with the reason)."""
+    every file is filed, Plex not checked (with the reason) while it is away, and each one's
+    folder scanned once and its match checked once it is back."""
     caplog.set_level(logging.DEBUG, logger=PACKAGE)
     entry = await _watched(hass, make_ingest_entry)
     plex_emulator.faults = PlexFaults(fail_next=10**9, fail_status=503)
@@ -258,18 +259,35 @@ async def test_plex_down_ten_minutes_fifty_files_one_warning_one_info(
     )
     assert len(items) == FILES
     await _advance(hass, freezer, entry, OUTAGE)  # two coordinator polls fail meanwhile
-    plex_emulator.faults = PlexFaults()
-    await _advance(hass, freezer, entry, 300)  # the next poll finds Plex back
-
-    tally = await _ledger(hass, sources)
-    assert sum(tally.values()) == FILES, tally
     items = (await _call(hass, "history", limit=1000))["items"]
     filed = [item for item in items if item["status"] == "ingested"]
-    assert filed, tally
+    assert filed
     for item in filed:
         assert item["plex_status"] == "plex_not_checked", item
         assert item["error"].startswith("plex_scan_failed: "), item
         assert (media_root / "Movies").joinpath(item["target"]).is_file()
+    plex_emulator.requests.clear()
+    plex_emulator.faults = PlexFaults()
+    await _advance(hass, freezer, entry, 300)  # the next poll finds Plex back
+
+    # Once back, what Plex was not asked is asked: each folder scanned once, each match checked.
+    ids = {item["id"] for item in filed}
+    items = await _until_items(
+        hass,
+        freezer,
+        lambda i: all(x["plex_status"] == "plex_matched" for x in i if x["id"] in ids),
+    )
+    assert all(
+        x["plex_status"] == "plex_matched" and x["error"] is None for x in items if x["id"] in ids
+    )
+    scans = Counter(
+        r.query.get("path") for r in plex_emulator.requests if r.path.endswith("/refresh")
+    )
+    assert scans == Counter(
+        str((media_root / "Movies").joinpath(item["target"]).parent) for item in filed
+    )
+    tally = await _ledger(hass, sources)
+    assert sum(tally.values()) == FILES, tally
     warnings = _warnings(caplog)
     back = [line for line in _lines(caplog, logging.INFO) if "available again" in line]
     _figure(

@@ -7,7 +7,7 @@ line, never one above); `tests/engine/test_layers.py` enforces this:
     library/     the index of the Plex library: "do I have this, which seasons?"
     plex/        provider/    the Plex client and its notifications | the metadata provider
     identify/    names → TMDb matches: parse (guessit process), score, identify, naming
-    tmdb/        the TMDb client, its models and poster URLs
+    tmdb/        stash/       the TMDb client, its models and poster URLs | the Stash client
     store/       SQLite: history, review queue, the TMDb cache
 
 Modules at this level are shared by all of them: `errors` (the base of every error),

@@ -84,6 +84,9 @@ class Availability:
         self._announced = False  # this outage was logged as a warning
         self._warned_at: float | None = None
         self.reason: str | None = None  # the first failure of the current outage
+        # Told True when the service answers again after failing, False when it stops
+        # answering (called on the event loop, at once: they should only schedule work).
+        self.listeners: list[Callable[[bool], None]] = []
 
     @property
     def available(self) -> bool:
@@ -104,6 +107,7 @@ class Availability:
             self.down_since = now
             self._announced = False
             self.reason = str(err)
+            self._tell(available=False)
         if self._announced:
             self._logger.debug("%s still unavailable: %s", self.name, err)
             return
@@ -132,3 +136,8 @@ class Availability:
         self.down_since = None
         self._announced = False
         self.reason = None
+        self._tell(available=True)
+
+    def _tell(self, *, available: bool) -> None:
+        for listener in list(self.listeners):
+            listener(available)

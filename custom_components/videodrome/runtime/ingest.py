@@ -26,6 +26,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from .. import const, issues
 from ..const import (
     CONF_AUTO_THRESHOLD,
+    CONF_FILE_EXTRAS,
     CONF_INCLUDE_IDS,
     CONF_INGEST_FOLDERS,
     CONF_MATCH_FIX,
@@ -164,6 +165,7 @@ def settings_from(options: Mapping[str, Any]) -> Settings:
         tv_root=Path(options[CONF_TV_ROOT]),
         mode=TransferMode(options.get(CONF_TRANSFER_MODE, DEFAULT_TRANSFER_MODE)),
         verify_checksum=bool(options.get(CONF_VERIFY_CHECKSUM, False)),
+        file_extras=bool(options.get(CONF_FILE_EXTRAS, True)),
     )
 
 
@@ -229,7 +231,9 @@ async def async_create_runtime(
     # Organising works on the library folders themselves: no "already in the library" check
     # (the files are the library), and the roots are where names are read from.
     roots = (settings.movies_root, settings.tv_root)
-    organise_settings = Settings(roots, *roots, settings.mode, settings.verify_checksum)
+    organise_settings = Settings(
+        roots, *roots, settings.mode, settings.verify_checksum, file_extras=False
+    )
     service.organiser = Organiser(
         Pipeline(identifier, organise_settings, run_blocking=run_blocking),
         store,

@@ -1,13 +1,20 @@
-"""The library index of a loaded entry, and "do I have it?" for services, Assist and LLMs.
+"""The library index of a loaded entry: loaded, retried, kept current; the pipeline's lookup.
 
 The index loads in the background after setup (setup returns at once; until the first load
 finishes every answer says `loading`, never a false "not found"), follows Plex's
-notifications through the coordinator, and is rebuilt every few hours as a safety net. A scan
-that ends has the scanned sections read again, but at most once per `SCAN_REBUILD_COOLDOWN`
-for a burst of scans (each ingest asks Plex for one): the items each scan adds reach the index
-by their own notifications meanwhile, and reading a large section after every one of 10,000
-files was quadratic work on the event loop.
-`async_check_library()` is the one query the service, the intents and the LLM tool share.
+notifications through the coordinator, and is rebuilt every few hours as a safety net.
+
+A load that read nothing (Plex away), or left a library section unread, partly read or kept
+from before, is tried again after 30 s, then 60 s, doubling up to 10 minutes (`Backoff`); after
+that the regular rebuild takes over. Plex answering again (the coordinator's first good poll
+after an outage or a setup while Plex was away) loads it at once, and so does a reconnection
+of the notification websocket: what Plex announced while it was down was missed. Nothing is
+read before the coordinator has seen that the address reaches the configured server.
+
+A scan that ends has the scanned sections read again, but at most once per
+`SCAN_REBUILD_COOLDOWN` for a burst of scans (each ingest asks Plex for one): the items each
+scan adds reach the index by their own notifications meanwhile, and reading a large section
+after every one of 10,000 files was quadratic work on the event loop.
 """
 
 from __future__ import annotations
@@ -26,28 +33,26 @@ from homeassistant.helpers.event import async_call_later, async_track_time_inter
 from ..const import DOMAIN
 from ..engine.availability import log_failure
 from ..engine.library.index import LibraryIndex, scanned_sections
-from ..engine.library.seasons import show_seasons
+from ..engine.library.loading import Backoff, LoadState
 from ..engine.plex.errors import PlexError
 from ..engine.plex.scan import PathMap
-from ..engine.tmdb.errors import TMDbError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from homeassistant.config_entries import ConfigEntry
 
+    from ..coordinator import PlexCoordinator
     from ..engine.identify.identifier import Identification
-    from ..engine.library.records import Existing, Item, Kind
+    from ..engine.library.records import Existing
     from ..engine.plex.client import PlexClient
     from ..engine.plex.notifications import Notification
-    from ..engine.tmdb.client import TMDbClient
 
 _LOGGER = logging.getLogger(__name__)
 
 REBUILD_INTERVAL = timedelta(hours=6)
 SCAN_REBUILD_COOLDOWN = timedelta(minutes=5)
 _SEASON_FOLDER = re.compile(r"^(?:season|series|staffel|saison)\s*\d+$|^specials$", re.IGNORECASE)
-MAX_ITEMS = 10
 
 
 @dataclass(slots=True)
@@ -55,13 +60,24 @@ class LibraryRuntime:
     """One server's index, kept current."""
 
     index: LibraryIndex
+    backoff: Backoff = field(default_factory=Backoff)  # tests make it quick
     queue: asyncio.Queue[Notification] = field(default_factory=asyncio.Queue)
+    # Called after each load that reached Plex (the ingest's catch-up), and after each load
+    # whatever came of it (the entities that show the index's state).
+    loaded_listeners: list[Callable[[], None]] = field(default_factory=list)
+    change_listeners: list[Callable[[], None]] = field(default_factory=list)
     _unsubscribers: list[Callable[[], None]] = field(default_factory=list)
     _hass: HomeAssistant | None = None
+    _entry: ConfigEntry[Any] | None = None
+    _coordinator: PlexCoordinator | None = None
+    _reading: bool = False  # a read of the whole library is under way
+    _cancel_retry: Callable[[], None] | None = None
     _scanned: set[int] = field(default_factory=set)  # sections to read again
     _last_scan_rebuild: float | None = None  # the loop's clock
     _cancel_scan_rebuild: Callable[[], None] | None = None
     scan_rebuilds: int = 0  # sections read again after scans, so far
+    loads: int = 0  # whole-library loads tried, for tests and diagnostics
+    retry_in: float | None = None  # seconds until the retry now scheduled (None: none)
 
     @callback
     def on_notification(self, notification: Notification) -> None:
@@ -69,11 +85,27 @@ class LibraryRuntime:
         if notification.type in {"timeline", "activity"}:
             self.queue.put_nowait(notification)
 
-    async def _async_load(self) -> None:
-        try:
-            await self.index.refresh()
-        except PlexError as err:
-            log_failure(_LOGGER, err, "Could not load the Plex library index: %s", err)
+    @property
+    def complete(self) -> bool:
+        """Whether the last load read every section completely."""
+        index = self.index
+        return (
+            index.loaded
+            and index.failure is None
+            and all(load.state is LoadState.COMPLETE for load in index.sections)
+        )
+
+    @property
+    def server_known(self) -> bool:
+        """Whether Plex has answered as the configured server (the coordinator checks it).
+
+        Not yet only when the entry was set up while Plex was away.
+        """
+        coordinator = self._coordinator
+        return coordinator is None or (coordinator.data is not None and coordinator.data.known)
+
+    async def _async_follow(self) -> None:
+        """Apply Plex's notifications to the index, in order, until the entry unloads."""
         while True:
             notification = await self.queue.get()
             if sections := scanned_sections(notification):
@@ -83,6 +115,80 @@ class LibraryRuntime:
                 await self.index.apply(notification)
             except PlexError as err:
                 _LOGGER.debug("Could not apply a Plex notification to the index: %s", err)
+
+    @callback
+    def load_now(self, _now: Any = None) -> None:
+        """Read the whole library now (in the background), unless a read is under way."""
+        if self._reading:
+            return
+        assert self._hass is not None  # noqa: S101 (after start())
+        assert self._entry is not None  # noqa: S101
+        self._reading = True  # before the task: it may run to its end before it is returned
+        self._entry.async_create_background_task(
+            self._hass, self._async_read_all(), f"{DOMAIN} library index {self._entry.title}"
+        )
+
+    async def _async_read_all(self) -> None:
+        self._reading = True
+        try:
+            await self._async_read_once()
+        finally:
+            self._reading = False
+
+    async def _async_read_once(self) -> None:
+        """Read every section; on a failed or incomplete read, schedule the next try."""
+        self._cancel_retry_timer()
+        if not self.server_known:
+            return  # the coordinator's first good answer loads it (on_server_update)
+        self.loads += 1
+        try:
+            await self.index.refresh()
+        except PlexError as err:
+            log_failure(_LOGGER, err, "Could not read the Plex library: %s", err)
+        if self.complete:
+            self.backoff.reset()
+        elif (delay := self.backoff.next_delay()) is not None and self._hass is not None:
+            self.retry_in = delay
+            self._cancel_retry = async_call_later(self._hass, delay, self.load_now)
+        if self.index.failure is None:
+            for listener in list(self.loaded_listeners):
+                listener()
+        self._changed()
+
+    def _cancel_retry_timer(self) -> None:
+        self.retry_in = None
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
+
+    def _changed(self) -> None:
+        for listener in list(self.change_listeners):
+            listener()
+
+    @callback
+    def on_server_update(self) -> None:
+        """The coordinator polled: the moment to read the library if nothing could be yet.
+
+        That is, when Plex answers as the right server while the index is unread, or the last
+        read failed.
+        """
+        coordinator = self._coordinator
+        answered = coordinator is None or coordinator.last_update_success
+        unread = not self.index.loaded or self.index.failure is not None
+        if answered and unread and self.server_known:
+            self.load_now()
+
+    @callback
+    def on_connection(self, connected: bool) -> None:
+        """The websocket connected: after a drop, what it missed is read again.
+
+        Also when nothing could be read so far: Plex answers again.
+        """
+        coordinator = self._coordinator
+        listener = coordinator.listener if coordinator is not None else None
+        unread = not self.index.loaded or self.index.failure is not None
+        if connected and ((listener is not None and listener.reconnected) or unread):
+            self.load_now()
 
     @callback
     def _rebuild_later(self, sections: set[int]) -> None:
@@ -109,25 +215,41 @@ class LibraryRuntime:
             await self.index.rebuild_sections(sections)
         except PlexError as err:
             _LOGGER.debug("Could not read scanned sections %s again: %s", sorted(sections), err)
+        self._changed()
 
     async def _async_rebuild(self, _now: Any = None) -> None:
-        try:
-            await self.index.refresh()
-        except PlexError as err:
-            log_failure(_LOGGER, err, "Could not rebuild the Plex library index: %s", err)
+        """The regular rebuild: a read of its own, with retries of its own if it fails."""
+        self.backoff.reset()
+        if not self._reading:
+            await self._async_read_all()
 
-    def start(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
-        """Load in the background; follow notifications; rebuild now and then."""
-        self._hass = hass
+    def start(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        coordinator: PlexCoordinator | None = None,
+    ) -> None:
+        """Load in the background; follow notifications and the coordinator; rebuild now and then.
+
+        With `coordinator`, nothing is read before it has seen the configured server answer,
+        its good polls after an outage load the index, and so do websocket reconnections.
+        """
+        self._hass, self._entry, self._coordinator = hass, entry, coordinator
+        if coordinator is not None:
+            coordinator.notification_listeners.append(self.on_notification)
+            coordinator.connection_listeners.append(self.on_connection)
+            self._unsubscribers.append(coordinator.async_add_listener(self.on_server_update))
+        self.load_now()
         entry.async_create_background_task(
-            hass, self._async_load(), f"{DOMAIN} library index {entry.title}"
+            hass, self._async_follow(), f"{DOMAIN} library notifications {entry.title}"
         )
         self._unsubscribers.append(
             async_track_time_interval(hass, self._async_rebuild, REBUILD_INTERVAL)
         )
 
     def stop(self) -> None:
-        """Stop the periodic rebuild (the loader task ends with the entry)."""
+        """Stop the periodic rebuild and the retries (the loader task ends with the entry)."""
+        self._cancel_retry_timer()
         if self._cancel_scan_rebuild is not None:
             self._cancel_scan_rebuild()
             self._cancel_scan_rebuild = None
@@ -149,7 +271,11 @@ class IndexLookup:
         self._path_map = path_map or PathMap()
 
     async def find(self, found: Identification) -> Existing | None:
-        """The existing copy of the identified movie or episode, if Plex has one."""
+        """The existing copy of the identified movie or episode, if Plex has one.
+
+        Raises what `LibraryIndex.find` raises when the index cannot say (engine/library/
+        errors.py): the pipeline holds the file, or asks a person.
+        """
         return await self._index.find(found)
 
     def invalidate(self) -> None:
@@ -178,69 +304,3 @@ class IndexLookup:
 def create_library(hass: HomeAssistant, client: PlexClient) -> LibraryRuntime:
     """An empty index for a server (loaded by `start`; snapshots made in the executor)."""
     return LibraryRuntime(LibraryIndex(client, run_blocking=hass.async_add_executor_job))
-
-
-async def async_check_library(
-    index: LibraryIndex,
-    tmdb: TMDbClient | None,
-    *,
-    title: str | None = None,
-    year: int | None = None,
-    kind: str | None = None,
-    tmdb_id: int | None = None,
-    tvdb_id: int | None = None,
-    imdb_id: str | None = None,
-) -> dict[str, Any]:
-    """Found or not, the items, their library, and for shows what is present and missing."""
-    wanted: Kind | None = "movie" if kind == "movie" else "show" if kind in {"show", "tv"} else None
-    if tmdb_id is not None or tvdb_id is not None or imdb_id:
-        by_id = index.by_id(tmdb=tmdb_id, tvdb=tvdb_id, imdb=imdb_id, kind=wanted)
-        loading, items = by_id.loading, list(by_id.matches)
-    else:
-        by_title = index.by_title(title or "", year, wanted)
-        loading, items = by_title.loading, [match.item for match in by_title.matches]
-    if loading:
-        return {"loading": True, "found": False, "items": []}
-    sections = index.snapshot.sections
-    return {
-        "loading": False,
-        "found": bool(items),
-        "items": [await _describe(item, sections, tmdb) for item in items[:MAX_ITEMS]],
-    }
-
-
-async def _describe(item: Item, sections: Any, tmdb: TMDbClient | None) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "title": item.title,
-        "year": item.year,
-        "type": item.kind,
-        "library_id": item.section,
-        "library_type": sections.get(item.section),
-        "rating_key": item.rating_key,
-        "tmdb_id": item.tmdb,
-        "tvdb_id": item.tvdb,
-        "imdb_id": item.imdb,
-    }
-    if item.kind == "movie":
-        record.update(files=list(item.files), resolution=item.resolution, watched=item.watched)
-        return record
-    seasons = None
-    if tmdb is not None and item.tmdb is not None:
-        try:
-            seasons = (await tmdb.tv(item.tmdb)).seasons
-        except TMDbError as err:
-            _LOGGER.debug("No TMDb seasons for %s: %s", item.title, err)
-    found = show_seasons(item, seasons)
-    record["availability"] = {
-        "summary": found.summary(),
-        "present_seasons": list(found.present_seasons),
-        "missing_seasons": list(found.missing_seasons),
-        "missing_episodes": {
-            str(season): [list(run) for run in runs]
-            for season, runs in found.missing_episodes.items()
-        },
-        "watched": {str(season): list(counts) for season, counts in found.watched.items()},
-        "episodes": item.leaf_count,
-        "episodes_watched": item.viewed_leaf_count,
-    }
-    return record

@@ -18,7 +18,7 @@ from ..const import (
     SERVICE_CHECK_LIBRARY,
 )
 from ..permissions import async_register_service
-from ..runtime.library import async_check_library
+from ..runtime.check_library import async_check_library
 from .errors import validation_error
 from .fields import ENTRY, ID
 

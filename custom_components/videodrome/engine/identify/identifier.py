@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..availability import log_failure
 from ..blocking import BlockingRunner, run_in_default_executor
 from ..tmdb.errors import TMDbAuthError, TMDbError, TMDbNotFoundError
+from .absolute_episodes import place
+from .candidates import find_candidates, readings
+from .evidence import confirm_episode
 from .naming import EpisodeName, MovieName, episode_path, movie_path
 from .parse import parse
-from .parsed_name import Kind, ParsedName, Reading
+from .parsed_name import Kind, ParsedName
 from .score import (
-    MIN_AUTO_TITLE,
     NO_CANDIDATES,
     Decision,
     Scored,
@@ -31,14 +33,13 @@ from .score import (
     better,
     decide,
     skip_verdict,
-    title_similarity,
 )
 
 if TYPE_CHECKING:
     from pathlib import PurePath, PurePosixPath
 
     from ..tmdb.client import TMDbClient
-    from ..tmdb.models import Candidate
+    from ..tmdb.models import Candidate, ShowDetails
     from .guessit_process import GuessProcess
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,9 +50,6 @@ ID_HINT_NOT_FOUND = "id_hint_not_found"
 EPISODE_NOT_FOUND = "episode_not_found"
 NO_SEASON = "no_season"
 UNNAMEABLE = "unnameable"
-# Details (with alternative titles) are fetched for this many candidates when no search
-# result's own title matches the name well: a foreign or re-titled release.
-ENRICH = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +190,8 @@ class Identifier:
         hinted, hint_reasons = await self._hinted(parsed)
         best: Verdict | None = None
         doubts: list[str] = []
-        for reading in parsed.readings:
-            candidates = await self._search(parsed.kind, reading)
+        for reading in readings(parsed):
+            candidates = await find_candidates(self._tmdb, parsed.kind, reading)
             verdict = decide(parsed, reading, candidates, self.thresholds, hinted=hinted)
             doubts.extend(verdict.reasons)
             best = verdict if best is None else better(best, verdict)
@@ -227,20 +225,6 @@ class Identifier:
         match = next((c for c in found if c.media_type == wanted), None)
         return match, () if match is not None else (ID_HINT_NOT_FOUND,)
 
-    async def _search(self, kind: Kind, reading: Reading) -> tuple[Candidate, ...]:
-        search = self._tmdb.search_movie if kind is Kind.MOVIE else self._tmdb.search_tv
-        results = await search(reading.title, reading.year)
-        if not results and reading.year is not None:
-            # Release years differ between countries: a year off by one finds nothing.
-            results = await search(reading.title, None)
-        if results and kind is Kind.MOVIE and _best_title(reading, results) < MIN_AUTO_TITLE:
-            # TMDb found it by an alternative title: fetch those for the first few.
-            enriched = await asyncio.gather(
-                *(self._tmdb.movie(c.tmdb_id) for c in results[:ENRICH])
-            )
-            results = (*enriched, *results[ENRICH:])
-        return results
-
     async def complete(self, parsed: ParsedName, verdict: Verdict) -> Identification:
         """An Identification for a verdict reached elsewhere (a person's choice in review)."""
         return await self._complete(parsed, verdict, ())
@@ -271,30 +255,31 @@ class Identifier:
             except ValueError as err:
                 return _unnameable(base, err, quiet=self._quiet)
             return replace(base, library="movies", target=target)
-        show = await self._tmdb.tv(match.tmdb_id)
-        season = parsed.season
-        episode_title: str | None = None
-        if season is None and parsed.air_date is None:
-            reasons.append(NO_SEASON)  # absolute numbering: a person picks the season
-            season = 1
-        if season is not None and parsed.episodes:
-            episode_title = await self._episode_title(match.tmdb_id, season, parsed.episodes)
-            if episode_title is None:
-                reasons.append(EPISODE_NOT_FOUND)
+        # A show read with its translations (a foreign name) is completed from that answer.
+        translated = match.translated_titles is not None
+        show = await self._tmdb.tv(match.tmdb_id, translations=translated)
+        season, episodes, episode_title = await self._episode(parsed, show, reasons)
+        confidence = verdict.confidence
+        if season is not None and episodes:
+            sure = confirm_episode(verdict, self.thresholds, parsed.episode_title, episode_title)
+            if sure is not verdict:  # sure without popularity (evidence.py)
+                decision, confidence = sure.decision, sure.confidence
+                reasons = [*sure.reasons, *(r for r in reasons if r not in verdict.reasons)]
         if decision is Decision.AUTO and (NO_SEASON in reasons or EPISODE_NOT_FOUND in reasons):
             decision = Decision.REVIEW
         name_ = EpisodeName(
-            show=match.title, year=match.year, season=season, episodes=parsed.episodes,
+            show=match.title, year=match.year, season=season, episodes=episodes,
             episode_title=episode_title, air_date=parsed.air_date,
             tvdb_id=show.candidate.tvdb_id, tmdb_id=match.tmdb_id, quality=quality,
         )  # fmt: skip
         found = replace(
             base,
             decision=decision,
+            confidence=confidence,
             reasons=tuple(reasons),
             match=show.candidate,
             season=season,
-            episodes=parsed.episodes,
+            episodes=episodes,
             episode_title=episode_title,
             tvdb_id=show.candidate.tvdb_id,
         )
@@ -303,6 +288,28 @@ class Identifier:
         except ValueError as err:
             return _unnameable(found, err, quiet=self._quiet)
         return replace(found, library="tv", target=target)
+
+    async def _episode(
+        self, parsed: ParsedName, show: ShowDetails, reasons: list[str]
+    ) -> tuple[int | None, tuple[int, ...], str | None]:
+        """Season, episodes and TMDb's episode title for a file; doubts join `reasons`."""
+        season, episodes = parsed.season, parsed.episodes
+        if season is None and parsed.air_date is None:
+            # Absolute numbering: TMDb's absolute order places it, else a person picks.
+            placed = await place(self._tmdb, show, episodes) if episodes else None
+            if placed is not None:
+                reasons.append(placed.reason)
+            if placed is None or placed.season is None:
+                reasons.append(NO_SEASON)
+                season = 1
+            else:
+                season, episodes = placed.season, placed.episodes
+        episode_title: str | None = None
+        if season is not None and episodes:
+            episode_title = await self._episode_title(show.candidate.tmdb_id, season, episodes)
+            if episode_title is None:
+                reasons.append(EPISODE_NOT_FOUND)
+        return season, episodes, episode_title
 
     async def _episode_title(
         self, tmdb_id: int, season_number: int, episodes: tuple[int, ...]
@@ -320,7 +327,3 @@ def _unnameable(found: Identification, err: ValueError, *, quiet: bool) -> Ident
     level = logging.DEBUG if quiet else logging.INFO
     _LOGGER.log(level, "No Plex name for %s: %s", found.path, err)
     return replace(found, decision=Decision.MANUAL, reasons=(*found.reasons, UNNAMEABLE))
-
-
-def _best_title(reading: Reading, results: tuple[Candidate, ...]) -> float:
-    return max(title_similarity(reading.title, t) for c in results for t in c.titles)

@@ -24,11 +24,12 @@ from functools import lru_cache
 import math
 import re
 from typing import TYPE_CHECKING
-import unicodedata
 
 from rapidfuzz import fuzz
 
+from .numerals import canonical_words
 from .parsed_name import Kind, ParsedName, Reading
+from .title_forms import fold
 
 if TYPE_CHECKING:
     from ..tmdb.models import Candidate
@@ -124,10 +125,6 @@ class Verdict:
 
 
 _ARTICLES = re.compile(r"^(?:the|a|an|le|la|les|l|el|los|las|il|lo|gli|der|die|das|de|het)\s+")
-_ROMAN = {
-    "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8",
-    "ix": "9", "x": "10", "xi": "11", "xii": "12", "xiii": "13",
-}  # fmt: skip
 _NON_WORD = re.compile(r"[^\w\s]|_")
 _SPACES = re.compile(r"\s+")
 
@@ -136,18 +133,14 @@ _SPACES = re.compile(r"\s+")
 def normalise(title: str) -> str:
     """A title reduced to what matters for comparison.
 
-    Case, accents, punctuation, a leading article, `&` against `and`, and roman against
-    arabic numerals ("Rocky II" is "Rocky 2") no longer matter.
+    Case, accents and ligatures (title_forms.py), punctuation, a leading article, `&` against
+    `and`, and how a sequel's number is written ("Rocky II" is "Rocky 2", "Part Two" is
+    "Part 2": numerals.py) no longer matter.
     """
-    text = unicodedata.normalize("NFKD", title.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("&", " and ").replace("'", "")
+    text = fold(title).replace("&", " and ")
     text = _SPACES.sub(" ", _NON_WORD.sub(" ", text)).strip()
     text = _ARTICLES.sub("", text)
-    words = [_ROMAN.get(word, word) for word in text.split(" ")]
-    # "I" alone is a pronoun more often than a numeral; only a trailing "i" after a title word
-    # would be one, and "Rocky" (part one) has none: leave "i" as it is.
-    return " ".join(words)
+    return " ".join(canonical_words(text.split(" ")))
 
 
 def title_similarity(a: str, b: str) -> float:

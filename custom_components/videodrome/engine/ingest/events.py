@@ -14,3 +14,5 @@ class Event(StrEnum):
     REJECTED = "rejected"
     FAILED = "failed"
     MATCH_CORRECTED = "match_corrected"  # Plex's match was changed to Videodrome's title
+    # Plex scanned and checked a file filed while it could not be asked (catch_up.py)
+    PLEX_CHECKED = "plex_checked"

@@ -58,7 +58,8 @@ def is_mismatch_review(item: Item) -> bool:
     )
 
 
-def _target(item: Item) -> MatchTarget:
+def item_target(item: Item) -> MatchTarget:
+    """The title a filed item should be matched to in Plex (ReviewError: it has none)."""
     if item.tmdb_id is None or item.title is None:
         raise ReviewError(f"item {item.id} has no title to match Plex to")
     return MatchTarget(item.tmdb_id, item.title, item.year, item.tvdb_id, item.imdb_id)
@@ -90,7 +91,15 @@ class MatchFollowUp:
         self, item: Item, verification: Verification, found: Identification, event: Event
     ) -> Item:
         """Act on Plex's verdict for a file just filed, announce `event`, and the rest."""
-        target = MatchTarget.of(found)
+        return await self.after_check(item, verification, MatchTarget.of(found), event)
+
+    async def after_check(
+        self, item: Item, verification: Verification, target: MatchTarget | None, event: Event
+    ) -> Item:
+        """Act on Plex's verdict for a filed file that should match `target`, announce `event`.
+
+        Also for a file filed while Plex could not be asked, once it has been (catch_up.py).
+        """
         if verification.status != PLEX_MISMATCH or self.mode is MatchFix.OFF or target is None:
             await self._poster(item, verification)
             self._on_event(event, item)
@@ -203,7 +212,7 @@ class MatchFollowUp:
         )
 
     async def _approve_ours(self, item: Item) -> Item:
-        target = _target(item)
+        target = item_target(item)
         assert item.destination is not None  # noqa: S101 (is_mismatch_review checks it)
         try:
             before = await self._sync.check(Path(item.destination), target.wanted())

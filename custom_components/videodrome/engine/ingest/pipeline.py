@@ -18,13 +18,17 @@ from typing import TYPE_CHECKING
 
 from ..blocking import BlockingRunner, run_in_default_executor
 from ..identify.score import Decision
+from ..library.errors import LibraryIncompleteError, LibraryNotLoadedError
 from .destination import check_destination, is_published, within
 from .errors import DestinationExistsError, TransferError
+from .extras import as_extra, is_extra, plan_extras, plex_folder
 from .plan import (
     ALREADY_IN_LIBRARY,
     ALREADY_INGESTED,
+    LIBRARY_INCOMPLETE,
     NOT_THE_FEATURE,
     TARGET_OUTSIDE_ROOT,
+    WAITING_FOR_PLEX,
     Action,
     PlannedFile,
 )
@@ -95,8 +99,10 @@ class Pipeline:
     async def plan(self, path: Path) -> list[PlannedFile]:
         """Identify and check every video at `path` (a file or a folder)."""
         found = await self.sources(path)
-        planned = [await self.plan_file(source) for source in found]
-        return _largest_is_the_feature(planned)
+        planned = _largest_is_the_feature([await self.plan_file(source) for source in found])
+        if self.settings.file_extras:
+            planned = await plan_extras(self, planned, self._run_blocking)
+        return planned
 
     async def plan_file(self, source: SourceFile) -> PlannedFile:
         """Identify one file and check where it would go."""
@@ -116,17 +122,11 @@ class Pipeline:
         if found.target is None or found.library is None:
             return PlannedFile(source, found, action, tuple(reasons))
         root = self.settings.root(found.library)
+        # An extra with its film's identification goes to the film's extras folder.
+        extra = plex_folder(source.path, found.parsed.extra) if is_extra(found.parsed) else None
+        found = as_extra(found, source.path) if extra is not None else await self._in_show(found)
         target = found.target
-        if found.library == "tv" and self._lookup is not None:
-            # A show Plex already has keeps its folder: no second "Show (Year) {tvdb-N}" beside
-            # the user's "Show".
-            folder = await self._lookup.show_folder(found)
-            if folder is not None:
-                # Plex's path, normalised: "Show/../Other" must not pass a link named "Show".
-                folder = Path(os.path.normpath(folder))  # noqa: ASYNC240 (string work only)
-            if folder is not None and within(folder, root) and folder != root:
-                target = PurePosixPath(folder.relative_to(root), *target.parts[1:])
-                found = replace(found, target=target)
+        assert target is not None  # noqa: S101 (checked above; retargeting keeps one)
         destination = root / target
         checked = None
         if ".." not in target.parts and within(destination, root):
@@ -142,14 +142,54 @@ class Pipeline:
         if state is not None:
             reasons.append(state)
             action = Action.SKIP if state == ALREADY_INGESTED else Action.REVIEW
-        elif self._lookup is not None and action in {Action.TRANSFER, Action.REVIEW}:
-            existing = await self._lookup.find(found)
-            if existing is not None:
-                reasons.append(ALREADY_IN_LIBRARY)
-                action = Action.REVIEW
+        elif self._lookup is not None and action in {Action.TRANSFER, Action.REVIEW} and not extra:
+            action, existing = await self._check_library(self._lookup, found, action, reasons)
         return PlannedFile(
-            source, found, action, tuple(reasons), destination, tuple(companions), existing
+            source, found, action, tuple(reasons), destination, tuple(companions), existing, extra
         )
+
+    @staticmethod
+    async def _check_library(
+        lookup: LibraryLookup, found: Identification, action: Action, reasons: list[str]
+    ) -> tuple[Action, Existing | None]:
+        """Whether Plex already holds the title: the action it leaves, and Plex's copy.
+
+        Adds the reason to `reasons`. When the library cannot say, a file that would be filed
+        waits (`waiting_for_plex`: the library has not been read yet; filing now could make a
+        duplicate, or a second folder beside a show Plex has) or goes to review
+        (`library_incomplete`: a section that could hold it could not be read).
+        """
+        try:
+            existing = await lookup.find(found)
+        except LibraryNotLoadedError:
+            if action is not Action.TRANSFER:
+                return action, None
+            reasons.append(WAITING_FOR_PLEX)
+            return Action.WAIT, None
+        except LibraryIncompleteError:
+            reasons.append(LIBRARY_INCOMPLETE)
+            return Action.REVIEW, None
+        if existing is None:
+            return action, None
+        reasons.append(ALREADY_IN_LIBRARY)
+        return Action.REVIEW, existing
+
+    async def _in_show(self, found: Identification) -> Identification:
+        """An episode of a show Plex already has keeps that show's folder.
+
+        No second "Show (Year) {tvdb-N}" beside the user's "Show".
+        """
+        if found.library != "tv" or self._lookup is None or found.target is None:
+            return found
+        root = self.settings.tv_root
+        folder = await self._lookup.show_folder(found)
+        if folder is not None:
+            # Plex's path, normalised: "Show/../Other" must not pass a link named "Show".
+            folder = Path(os.path.normpath(folder))  # noqa: ASYNC240 (string work only)
+        if folder is not None and within(folder, root) and folder != root:
+            target = PurePosixPath(folder.relative_to(root), *found.target.parts[1:])
+            return replace(found, target=target)
+        return found
 
     async def execute(self, planned: PlannedFile) -> Executed:
         """Transfer the video, then its companions; raises TransferError for the video only."""

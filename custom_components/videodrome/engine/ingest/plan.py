@@ -12,13 +12,18 @@ reason code:
   with the existing file beside the new one);
 - `not_the_feature`: a smaller video of the same title in the same folder (skipped; the
   largest is the feature, samples and extras were excluded already);
+- `waiting_for_plex`: Plex's library has not been read yet, so whether Plex already holds
+  the title is not known (the file waits, `pending`, and is filed once the library is read:
+  engine/ingest/catch_up.py);
+- `library_incomplete`: not in the library index, but a library section that could hold it
+  could not be read (review: "not there" may be wrong);
 - `auto_ingest_off`: decided automatically, but automatic filing is off (review;
-  `held_for_review`).
+  waiting.py's `held_for_review`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -36,6 +41,8 @@ ALREADY_INGESTED = "already_ingested"
 DESTINATION_EXISTS = "destination_exists"
 ALREADY_IN_LIBRARY = "already_in_library"
 NOT_THE_FEATURE = "not_the_feature"
+WAITING_FOR_PLEX = "waiting_for_plex"
+LIBRARY_INCOMPLETE = "library_incomplete"
 AUTO_INGEST_OFF = "auto_ingest_off"
 # Candidates kept in the history for the review queue.
 CANDIDATES_KEPT = 5
@@ -48,6 +55,7 @@ class Action(StrEnum):
     REVIEW = "review"
     MANUAL = "manual"
     SKIP = "skip"
+    WAIT = "wait"  # until Plex's library has been read (`waiting_for_plex`)
 
 
 class LibraryLookup(Protocol):
@@ -72,6 +80,7 @@ class Settings:
     tv_root: Path
     mode: TransferMode = TransferMode.HARDLINK
     verify_checksum: bool = False
+    file_extras: bool = True  # trailers, featurettes... filed with their film (extras.py)
 
     def root(self, library: str) -> Path:
         """The library root for `movies` or `tv`."""
@@ -89,6 +98,7 @@ class PlannedFile:
     destination: Path | None = None
     companions: tuple[tuple[Path, Path], ...] = ()
     existing: Existing | None = None
+    extra: str | None = None  # the Plex extras folder of an extra filed with its film
 
     def item_fields(self) -> dict[str, Any]:
         """What the history keeps of this plan: the identification, reasons and destination."""
@@ -144,13 +154,3 @@ class PlannedFile:
             },
         )
         return record
-
-
-def held_for_review(planned: list[PlannedFile]) -> list[PlannedFile]:
-    """The plans with automatic filing off: what would be transferred waits for review."""
-    return [
-        replace(p, action=Action.REVIEW, reasons=(*p.reasons, AUTO_INGEST_OFF))
-        if p.action is Action.TRANSFER
-        else p
-        for p in planned
-    ]

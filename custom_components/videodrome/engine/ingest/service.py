@@ -12,25 +12,34 @@ is tried again when it is seen again.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import replace
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..availability import log_failure
 from ..errors import VideodromeError
-from ..identify.identifier import TMDB_UNAVAILABLE
 from ..identify.score import Decision, Scored, Verdict
 from ..plex.fix_match import MatchFix
 from ..plex.scan import PlexSync, Verification
 from ..store.items import Item, ItemStatus
+from .catch_up import PlexCatchUp
 from .errors import ReviewError, TransferError
 from .events import Event
+from .extras import scan_for_extra
 from .fs import cleanup_temporaries
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
-from .plan import AUTO_INGEST_OFF, Action, PlannedFile, held_for_review
+from .outcomes import ALREADY_HANDLED, Outcome, Settled
+from .plan import AUTO_INGEST_OFF, Action, PlannedFile
 from .sources import SourceFile, source_file
+from .waiting import (
+    PLEX_NOT_CHECKED,
+    held_for_review,
+    no_longer_waits,
+    waiting_for_plex,
+    waiting_for_tmdb,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,48 +54,9 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-# An ingested file Plex was not asked about (no Plex, or Plex failed: the error says why).
-PLEX_NOT_CHECKED = "plex_not_checked"
 PLEX_SCAN_FAILED = "plex_scan_failed"
 
 type EventSink = Callable[[str, Item], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """One file's result, for a service response."""
-
-    planned: PlannedFile
-    item: Item | None
-    status: str
-    error: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """The plan plus what happened."""
-        record = self.planned.as_json()
-        record.update(
-            item_id=self.item.id if self.item else None, status=self.status, error=self.error
-        )
-        return record
-
-
-@dataclass(frozen=True, slots=True)
-class Settled:
-    """A review of a file already filed (its Plex match), for a service response."""
-
-    item: Item
-    status: str
-
-    def as_json(self) -> dict[str, Any]:
-        """The item as it now is."""
-        record = self.item.as_dict()
-        record.update(item_id=record.pop("id"), status=self.status, error=None)
-        return record
-
-
-def waiting_for_tmdb(item: Item) -> bool:
-    """Whether an item is queued only because TMDb could not be asked: it is tried again."""
-    return item.status == ItemStatus.REVIEW and TMDB_UNAVAILABLE in item.reasons
 
 
 class IngestService:
@@ -128,6 +98,21 @@ class IngestService:
                 self._announce,
                 mode=match_fix,
                 upload_posters=upload_posters,
+            )
+            if sync is not None
+            else None
+        )
+        # Held files and unchecked ones, once Plex answers (run by the integration).
+        self.catch_up = (
+            PlexCatchUp(
+                store,
+                pipeline,
+                self.handle,
+                sync,
+                self.follow_up,
+                update=self._update,
+                on_event=self._announce,
+                run_blocking=run_blocking,
             )
             if sync is not None
             else None
@@ -216,18 +201,12 @@ class IngestService:
                     str(source.path), source.size, source.mtime_ns, source.device, source.inode
                 )
             )
-            # A file queued because TMDb could not be asked is handled again once TMDb
-            # answers, in the same history row; while TMDb still fails it stays as it is.
-            retry = (
-                handled
-                if handled is not None
-                and waiting_for_tmdb(handled)
-                and TMDB_UNAVAILABLE not in planned.reasons
-                else None
-            )
+            # A file queued because TMDb could not be asked, or held until Plex's library has
+            # been read, is handled again once it need not wait, in the same history row.
+            retry = handled if handled is not None and no_longer_waits(handled, planned) else None
             if (handled is not None and retry is None) or key in self._busy:
                 # Same file seen again (a rescan, the watcher and a service at once): once only.
-                return Outcome(planned, handled, "already_handled")
+                return Outcome(planned, handled, ALREADY_HANDLED)
             self._busy.add(key)
         try:
             return await self._handle(planned, retry)
@@ -240,6 +219,7 @@ class IngestService:
             Action.REVIEW: ItemStatus.REVIEW,
             Action.MANUAL: ItemStatus.REVIEW,
             Action.SKIP: ItemStatus.SKIPPED,
+            Action.WAIT: ItemStatus.PENDING,
         }[planned.action]
         if retry is None:
             item = await self._add(planned, status)
@@ -248,7 +228,7 @@ class IngestService:
         if status is ItemStatus.REVIEW:
             self._on_event(Event.REVIEW_REQUIRED, item)
             return Outcome(planned, item, str(status))
-        if status is ItemStatus.SKIPPED:
+        if status in {ItemStatus.SKIPPED, ItemStatus.PENDING}:
             return Outcome(planned, item, str(status))
         return await self._transfer(planned, item, Event.INGESTED)
 
@@ -264,7 +244,11 @@ class IngestService:
         plex_error: str | None = None
         if self._sync is not None and planned.destination is not None:
             try:
-                verification = await self._sync.scan_and_verify(planned.destination, planned.found)
+                verification = await (
+                    scan_for_extra(self._sync, planned.destination)  # no match of its own
+                    if planned.extra
+                    else self._sync.scan_and_verify(planned.destination, planned.found)
+                )
             except VideodromeError as err:
                 source = planned.source.path
                 log_failure(_LOGGER, err, "Plex scan after ingesting %s failed: %s", source, err)
@@ -342,7 +326,7 @@ class IngestService:
             assert done.item is not None  # noqa: S101 (apply records the item it renamed)
             self._on_event(Event.APPROVED, done.item)
             return Outcome(planned, done.item, done.status)
-        if planned.action is Action.SKIP or planned.destination is None:
+        if planned.action in {Action.SKIP, Action.WAIT} or planned.destination is None:
             raise ReviewError(
                 f"item {item_id} cannot be ingested: {', '.join(planned.reasons) or 'no target'}"
             )
@@ -383,11 +367,13 @@ class IngestService:
 
 __all__ = [
     "AUTO_INGEST_OFF",
+    "PLEX_NOT_CHECKED",
     "Event",
     "IngestService",
     "Outcome",
     "ReviewError",
     "Settled",
     "SourceFile",
+    "waiting_for_plex",
     "waiting_for_tmdb",
 ]

@@ -1,21 +1,21 @@
-"""Snapshots of the library built from Plex: paged section reads, copy-on-write updates."""
+"""Snapshots of the library: the copy-on-write builder, and a whole library built from Plex."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..blocking import BlockingRunner, run_in_default_executor
 from ..identify.score import normalise
-from ..plex.models import TYPE_EPISODE, TYPE_MOVIE, TYPE_SHOW
-from .parsing import SECTION_KINDS, parse_episode, parse_item, with_show_ids
+from .parsing import with_show_ids
+from .reading import read_sections
 from .records import Episode, Item, Kind, Season, Snapshot
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Container, Iterable, Mapping, Sequence
+    from collections.abc import Container, Iterable, Mapping, Sequence
 
     from ..plex.client import PlexClient
+    from .reading import SectionContents
 
 # bench/library_index.py (101,000 items, 4 requests in flight): 500 0.88 s, 1000 0.93 s,
 # 2000 0.98 s, 5000 1.27 s. Smaller pages keep the requests in flight busy and each answer
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 DEFAULT_PAGE_SIZE = 500
 # Requests in flight at once during a build (Plex answers them from one database).
 DEFAULT_CONCURRENCY = 4
-
-type SectionRead = tuple[list[Item], list[Episode]]  # a section's items and episodes
 
 
 class _Cow[K, V]:
@@ -251,65 +249,6 @@ class SnapshotBuilder:
         )
 
 
-async def _pages[T](
-    client: PlexClient,
-    *,
-    section: int,
-    libtype: int,
-    parse: Callable[[Mapping[str, Any]], T | None],
-    page_size: int,
-    limit: asyncio.Semaphore,
-) -> list[T]:
-    """Every item of one type in a section: the first page, then the rest concurrently."""
-
-    async def page(start: int) -> tuple[list[T], int]:
-        async with limit:
-            got = await client.section_items(
-                section, libtype=libtype, start=start, size=page_size, include_guids=True
-            )
-        return [r for raw in got.items if (r := parse(raw)) is not None], got.total_size
-
-    records, total = await page(0)
-    rest = await asyncio.gather(*(page(start) for start in range(page_size, total, page_size)))
-    for more, _total in rest:
-        records.extend(more)
-    return records
-
-
-async def _fetch_section(
-    client: PlexClient, key: int, kind: Kind, page_size: int, limit: asyncio.Semaphore
-) -> SectionRead:
-    if kind == "movie":
-        movies = await _pages(
-            client,
-            section=key,
-            libtype=TYPE_MOVIE,
-            parse=lambda raw: parse_item(raw, key, "movie"),
-            page_size=page_size,
-            limit=limit,
-        )
-        return movies, []
-    shows, episodes = await asyncio.gather(
-        _pages(
-            client,
-            section=key,
-            libtype=TYPE_SHOW,
-            parse=lambda raw: parse_item(raw, key, "show"),
-            page_size=page_size,
-            limit=limit,
-        ),
-        _pages(
-            client,
-            section=key,
-            libtype=TYPE_EPISODE,
-            parse=parse_episode,
-            page_size=page_size,
-            limit=limit,
-        ),
-    )
-    return shows, episodes
-
-
 async def build(
     client: PlexClient,
     *,
@@ -317,34 +256,32 @@ async def build(
     concurrency: int = DEFAULT_CONCURRENCY,
     run_blocking: BlockingRunner = run_in_default_executor,
 ) -> Snapshot:
-    """A snapshot of every movie and show section (with episodes), fetched page by page.
+    """A snapshot of every movie and show section (with episodes), or the first error.
 
     Pages through every movie and show section (`includeGuids=1`; the sections, and the pages
     after each section's first, fetched concurrently) and episodes with
     `/library/sections/{id}/all?type=4`, and turns every answer into small frozen records as
-    soon as it arrives: no raw JSON and no plexapi objects stay behind.
+    soon as it arrives: no raw JSON and no plexapi objects stay behind (reading.py).
 
-    Putting it together (tens of thousands of items and episodes indexed: a fraction of a
-    second) runs in `run_blocking`, off the event loop.
+    All or nothing: a section that cannot be read raises its error (`LibraryIndex.refresh()`
+    keeps the sections that could be read instead). Putting it together (tens of thousands of
+    items and episodes indexed: a fraction of a second) runs in `run_blocking`, off the event
+    loop.
     """
-    if page_size < 1:
-        raise ValueError("page_size must be positive")
-    limit = asyncio.Semaphore(concurrency)
-    sections = [
-        (s.key, SECTION_KINDS[s.type]) for s in await client.sections() if s.type in SECTION_KINDS
-    ]
-    fetched = await asyncio.gather(
-        *(_fetch_section(client, key, kind, page_size, limit) for key, kind in sections)
+    reads = await read_sections(
+        client, await client.sections(), page_size=page_size, concurrency=concurrency
     )
-    snapshot: Snapshot = await run_blocking(
-        lambda: assemble(None, dict(zip(sections, fetched, strict=True)), ())
-    )
+    for read in reads:
+        if read.error is not None:
+            raise read.error
+    fetched = {(read.key, read.kind): read.contents for read in reads if read.contents}
+    snapshot: Snapshot = await run_blocking(lambda: assemble(None, fetched, ()))
     return snapshot
 
 
 def assemble(
     base: Snapshot | None,
-    fetched: Mapping[tuple[int, Kind], SectionRead],
+    fetched: Mapping[tuple[int, Kind], SectionContents],
     dropped: Iterable[int],
 ) -> Snapshot:
     """A new snapshot: `base` with sections replaced by what was read, or dropped.
@@ -359,27 +296,6 @@ def assemble(
     for (key, kind), (items, episodes) in fetched.items():
         builder.reread_section(key, kind, items, episodes)
     return builder.freeze()
-
-
-async def reread_sections(
-    client: PlexClient, keys: Iterable[int], *, page_size: int, concurrency: int
-) -> tuple[dict[tuple[int, Kind], SectionRead], set[int]]:
-    """Read these sections again (after a scan): what each holds now, and those gone.
-
-    Gone are the keys Plex no longer has, or that are not a movie or show section; both
-    answers are for `assemble()`.
-    """
-    kinds = {s.key: SECTION_KINDS.get(s.type) for s in await client.sections()}
-    limit = asyncio.Semaphore(concurrency)
-    wanted = sorted(key for key in set(keys) if kinds.get(key) is not None)
-    fetchers: list[Awaitable[SectionRead]] = [
-        _fetch_section(client, key, kinds[key] or "movie", page_size, limit) for key in wanted
-    ]
-    fetched = await asyncio.gather(*fetchers)
-    read = {
-        (key, kinds[key] or "movie"): answer for key, answer in zip(wanted, fetched, strict=True)
-    }
-    return read, set(keys) - set(wanted)
 
 
 def empty_snapshot() -> Snapshot:

@@ -36,17 +36,11 @@ import orjson
 
 from ..plex.client import PlexClient
 from ..plex.errors import PlexError
-from .building import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_PAGE_SIZE,
-    SectionRead,
-    assemble,
-    reread_sections,
-)
-from .parsing import SECTION_KINDS
+from .building import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, assemble
+from .reading import SectionContents, read_sections
 
 if TYPE_CHECKING:
-    from ..plex.models import LibrarySection, ServerIdentity
+    from ..plex.models import ServerIdentity
     from .records import Item, Kind, Snapshot
 
 EXIT_OK: Final = 0
@@ -154,17 +148,27 @@ async def _read(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
             sections = await client.sections()
         except PlexError as err:
             raise _NoServerError(str(err)) from None
-        indexed = [s for s in sections if s.type in SECTION_KINDS]
-        answers = await asyncio.gather(*(_section(client, s) for s in indexed))
-    read: dict[tuple[int, Kind], SectionRead] = {}
+        try:
+            answers = await read_sections(
+                client, sections, page_size=DEFAULT_PAGE_SIZE, concurrency=DEFAULT_CONCURRENCY
+            )
+        except PlexError as err:  # a refused token is no section's failure
+            raise _NoServerError(str(err)) from None
+    titles = {section.key: section for section in sections}
+    read: dict[tuple[int, Kind], SectionContents] = {}
     rows: list[dict[str, Any]] = []
-    for section, answer in zip(indexed, answers, strict=True):
+    for answer in answers:
+        section = titles[answer.key]
         row: dict[str, Any] = {"id": section.key, "type": section.type, "title": section.title}
-        if isinstance(answer, PlexError):
-            row |= {"items": None, "episodes": None, "error": str(answer)}
+        if answer.contents is None:
+            row |= {"items": None, "episodes": None, "error": str(answer.error)}
         else:
-            read[section.key, SECTION_KINDS[section.type]] = answer
-            row |= {"items": len(answer[0]), "episodes": len(answer[1]), "error": None}
+            read[answer.key, answer.kind] = answer.contents
+            row |= {
+                "items": len(answer.contents[0]),
+                "episodes": len(answer.contents[1]),
+                "error": None,
+            }
         rows.append(row)
     snapshot = await asyncio.to_thread(assemble, None, read, ())
     items = list(snapshot.items.values())
@@ -178,17 +182,6 @@ async def _read(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
     }
     failed = any(row["error"] is not None for row in rows)
     return report, EXIT_SECTION_FAILED if failed else EXIT_OK
-
-
-async def _section(client: PlexClient, section: LibrarySection) -> SectionRead | PlexError:
-    """One section's items and episodes, read as the index reads them; its failure if not."""
-    try:
-        read, _gone = await reread_sections(
-            client, [section.key], page_size=DEFAULT_PAGE_SIZE, concurrency=DEFAULT_CONCURRENCY
-        )
-    except PlexError as err:
-        return err
-    return next(iter(read.values()), ([], []))
 
 
 def _server(identity: ServerIdentity) -> dict[str, Any]:

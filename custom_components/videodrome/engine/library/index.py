@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..availability import log_failure
 from ..blocking import BlockingRunner, run_in_default_executor
+from ..identify.score import normalise
 from ..plex.errors import PlexError, PlexNotFoundError
 from ..plex.models import SCAN_ACTIVITY_TYPE, TYPE_EPISODE, TYPE_MOVIE, TYPE_SHOW, as_int
 from .building import (
@@ -15,11 +16,12 @@ from .building import (
     DEFAULT_PAGE_SIZE,
     SnapshotBuilder,
     assemble,
-    build,
     empty_snapshot,
-    reread_sections,
 )
+from .errors import LibraryIncompleteError, LibraryNotLoadedError
+from .loading import SectionLoad, settle
 from .parsing import SECTION_KINDS, parse_episode, parse_item
+from .reading import read_sections
 from .records import Existing, Item, Kind, Lookup, Snapshot, TitleMatch
 from .seasons import ShowSeasons, show_seasons
 
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from ..identify.identifier import Identification
     from ..plex.client import PlexClient
     from ..plex.notifications import Notification
-    from ..tmdb.models import SeasonSummary
+    from ..tmdb.models import Candidate, SeasonSummary
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -64,6 +66,10 @@ class LibraryIndex:
     rereads a section when its scan ends, each time as a new snapshot made from the old one
     (copy on write of the maps it touches). Before the first build completes every lookup
     answers "loading", never "not found".
+
+    Sections load independently (loading.py): one Plex cannot list leaves the others
+    answering, `sections` says how each went, and a lookup that could have found something in
+    a missing section says it is `incomplete`.
     """
 
     def __init__(
@@ -87,11 +93,34 @@ class LibraryIndex:
         self.loaded = False
         self.stale = False
         self._lock = asyncio.Lock()
+        self._loads: dict[int, SectionLoad] = {}
+        self.loads_finished = 0  # loads tried so far, whatever came of them
+        self.failure: str | None = None  # why the last load read nothing (None: it did)
 
     @property
     def snapshot(self) -> Snapshot:
         """The current snapshot (hold on to it for a consistent view across lookups)."""
         return self._snapshot
+
+    @property
+    def sections(self) -> tuple[SectionLoad, ...]:
+        """How each movie and show section was last read, by key."""
+        return tuple(self._loads[key] for key in sorted(self._loads))
+
+    def missing(self, kind: Kind | None = None) -> tuple[SectionLoad, ...]:
+        """The sections (of `kind`, or all) whose items the index lacks, entirely or in part."""
+        return tuple(
+            load
+            for load in self.sections
+            if load.state.incomplete and (kind is None or load.kind == kind)
+        )
+
+    @property
+    def status(self) -> str:
+        """`loading`, `unavailable` (the last try read nothing), `incomplete` or `loaded`."""
+        if not self.loaded:
+            return "unavailable" if self.failure is not None else "loading"
+        return "incomplete" if self.missing() else "loaded"
 
     def swap(self, snapshot: Snapshot) -> Snapshot:
         """Publish `snapshot` in one step; returns the one it replaces."""
@@ -105,20 +134,61 @@ class LibraryIndex:
         return self._client
 
     async def refresh(self) -> Snapshot:
-        """Build a new snapshot from Plex and publish it."""
+        """Read every section from Plex and publish what could be read.
+
+        Raises PlexError only when Plex could not even list its sections (nothing changes
+        then). A section that cannot be read is left out, or keeps what it held (loading.py);
+        `missing()` says which sections the new snapshot lacks.
+        """
         client = self._need_client()
         async with self._lock:
             self.stale = False
-            snapshot = await build(
-                client,
-                page_size=self.page_size,
-                concurrency=self.concurrency,
-                run_blocking=self._run_blocking,
+            try:
+                listed = await client.sections()
+                reads = await read_sections(
+                    client, listed, page_size=self.page_size, concurrency=self.concurrency
+                )
+            except PlexError as err:
+                self.failure = str(err)
+                raise
+            finally:
+                self.loads_finished += 1
+            self.failure = None
+            old = self._snapshot if self.loaded else None
+            held = old.sections if old is not None else {}
+            settled = settle(reads, held, self._loads, listed={s.key for s in listed})
+            base = old if settled.kept else None  # else a fresh snapshot, as a first build
+            dropped = settled.dropped if base is not None else set()
+            snapshot: Snapshot = await self._run_blocking(
+                lambda: assemble(base, settled.fetched, dropped)
             )
             self.swap(snapshot)
+            self._loads = settled.loads
             return snapshot
 
+    async def _ensure_loaded(self) -> None:
+        """Load unless loaded (and not stale); a load under way is waited for, not repeated.
+
+        After a load that read nothing, the index does not try again here: whoever owns it
+        retries on a schedule (runtime/library.py), and each file would otherwise wait for
+        Plex's timeout.
+        """
+        if self._client is None or (self.loaded and not self.stale):
+            return
+        if self._lock.locked():
+            async with self._lock:
+                return
+        if self.loads_finished and not self.stale:
+            return
+        try:
+            await self.refresh()
+        except PlexError as err:
+            log_failure(_LOGGER, err, "Could not read the Plex library: %s", err)
+
     # ---- lookups ------------------------------------------------------------------------------
+
+    def _incomplete(self, kind: Kind | None) -> bool:
+        return bool(self.missing(kind))
 
     def by_id(
         self,
@@ -130,7 +200,8 @@ class LibraryIndex:
         """Items with any of these ids; `loading` before the first build."""
         if not self.loaded:
             return Lookup(loading=True)
-        return Lookup(self._snapshot.by_id(tmdb=tmdb, tvdb=tvdb, imdb=imdb, kind=kind))
+        found = self._snapshot.by_id(tmdb=tmdb, tvdb=tvdb, imdb=imdb, kind=kind)
+        return Lookup(found, incomplete=self._incomplete(kind))
 
     def by_title(
         self, title: str, year: int | None = None, kind: Kind | None = None
@@ -138,7 +209,7 @@ class LibraryIndex:
         """Items by title, best first; `loading` before the first build."""
         if not self.loaded:
             return Lookup(loading=True)
-        return Lookup(self._snapshot.by_title(title, year, kind))
+        return Lookup(self._snapshot.by_title(title, year, kind), incomplete=self._incomplete(kind))
 
     @staticmethod
     def show_seasons(show: Item, tmdb_seasons: Sequence[SeasonSummary] | None) -> ShowSeasons:
@@ -148,27 +219,30 @@ class LibraryIndex:
     # ---- the ingest pipeline's LibraryLookup --------------------------------------------------
 
     async def find(self, found: Identification) -> Existing | None:
-        """The copy Plex already has of the identified movie or episode, if any."""
+        """The copy Plex already has of the identified movie or episode, if any.
+
+        Raises LibraryNotLoadedError while Plex's library has not been read, and
+        LibraryIncompleteError for a title not found while a section that could hold it is
+        missing: "not in the library" would be a guess, and a duplicate filed on it.
+        """
         match = found.match
         if match is None:
             return None
-        if (not self.loaded or self.stale) and self._client is not None:
-            try:
-                await self.refresh()
-            except PlexError as err:
-                log_failure(_LOGGER, err, "Could not read the Plex library: %s", err)
+        await self._ensure_loaded()
+        if not self.loaded:
+            raise LibraryNotLoadedError("Plex's library has not been read yet")
+        kind: Kind = "movie" if found.library == "movies" else "show"
+        existing = self._existing(found)
+        if existing is None and (missing := self.missing(kind)):
+            raise LibraryIncompleteError(missing)
+        return existing
+
+    def _existing(self, found: Identification) -> Existing | None:
+        match = found.match
+        assert match is not None  # noqa: S101 (find() checked)
         snapshot = self._snapshot
         if found.library == "movies":
-            movies = snapshot.by_id(tmdb=match.tmdb_id, imdb=match.imdb_id, kind="movie")
-            if not movies:
-                return None
-            movie = movies[0]
-            return Existing(
-                rating_key=str(movie.rating_key),
-                title=movie.title,
-                file=movie.files[0] if movie.files else None,
-                resolution=movie.resolution,
-            )
+            return _movie_copy(snapshot, match)
         shows = snapshot.by_id(
             tmdb=match.tmdb_id, tvdb=found.tvdb_id, imdb=match.imdb_id, kind="show"
         )
@@ -284,13 +358,63 @@ class LibraryIndex:
                 builder.put(item)
 
     async def rebuild_sections(self, keys: Iterable[int]) -> bool:
-        """Fetch these sections again (after a scan) and swap in a snapshot with them."""
+        """Read these sections again (after a scan) and swap in a snapshot with them.
+
+        Each section alone, as in `refresh()`: one that cannot be read keeps what it held.
+        """
         client = self._need_client()
         async with self._lock:
-            read, gone = await reread_sections(
-                client, keys, page_size=self.page_size, concurrency=self.concurrency
+            listed = {section.key: section for section in await client.sections()}
+            wanted = set(keys)
+            reads = await read_sections(
+                client,
+                [listed[key] for key in sorted(wanted) if key in listed],
+                page_size=self.page_size,
+                concurrency=self.concurrency,
             )
             base = self._snapshot
-            snapshot: Snapshot = await self._run_blocking(lambda: assemble(base, read, gone))
+            settled = settle(reads, base.sections, self._loads)
+            gone = {key for key in wanted if key not in settled.loads}
+            snapshot: Snapshot = await self._run_blocking(
+                lambda: assemble(base, settled.fetched, gone)
+            )
             self.swap(snapshot)
+            self._loads = {
+                key: load for key, load in (self._loads | settled.loads).items() if key not in gone
+            }
         return True
+
+
+def _movie_copy(snapshot: Snapshot, match: Candidate) -> Existing | None:
+    """The copy of this film the library holds: by its ids, else as the IMDb agent matched it."""
+    movies = snapshot.by_id(tmdb=match.tmdb_id, imdb=match.imdb_id, kind="movie")
+    if not movies and match.imdb_id is None:
+        movies = _matched_without_tmdb(snapshot, match.title, match.year)
+    if not movies:
+        return None
+    movie = movies[0]
+    return Existing(
+        rating_key=str(movie.rating_key),
+        title=movie.title,
+        file=movie.files[0] if movie.files else None,
+        resolution=movie.resolution,
+    )
+
+
+def _matched_without_tmdb(snapshot: Snapshot, title: str, year: int | None) -> tuple[Item, ...]:
+    """Films Plex's legacy IMDb agent matched (no TMDb id), of exactly this title and year.
+
+    TMDb's search answers carry no IMDb id, so a film known to Plex only by its IMDb id is
+    found by its title: the same title once normalised and the same year, never a film
+    whose TMDb id is another one's.
+    """
+    if year is None:
+        return ()
+    wanted = normalise(title)
+    return tuple(
+        found.item
+        for found in snapshot.by_title(title, year, kind="movie")
+        if found.item.tmdb is None
+        and found.item.year == year
+        and normalise(found.item.title) == wanted
+    )

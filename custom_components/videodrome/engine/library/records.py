@@ -109,10 +109,15 @@ class TitleMatch:
 
 @dataclass(frozen=True, slots=True)
 class Lookup[T]:
-    """What a lookup found; `loading` while the index has not been built yet."""
+    """What a lookup found; `loading` while the index has not been built yet.
+
+    `incomplete`: a library section that could hold what was looked for is missing from the
+    index (entirely or in part), so "not found" may be wrong.
+    """
 
     matches: tuple[T, ...] = ()
     loading: bool = False
+    incomplete: bool = False
 
     @property
     def found(self) -> bool:

@@ -39,7 +39,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import AsyncIterator, Iterable, Mapping
 
     from ..availability import Availability
 
@@ -86,6 +86,7 @@ class PlexClient:
     # Told how every request ended (None: nobody listens, as in the config flow's checks).
     availability: Availability | None = field(default=None, repr=False, compare=False)
     _base: URL = field(init=False, repr=False)
+    _paging_warned: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Check the URL once, so a typo fails here and not on the first request."""
@@ -114,9 +115,10 @@ class PlexClient:
         params: Mapping[str, str | int] | None = None,
         *,
         expect_json: bool = True,
+        data: bytes | None = None,
     ) -> Any:
         try:
-            result = await self._exchange(method, path, params, expect_json=expect_json)
+            result = await self._exchange(method, path, params, expect_json=expect_json, data=data)
         except PlexError as err:
             if self.availability is not None:
                 self.availability.report(err)
@@ -132,6 +134,7 @@ class PlexClient:
         params: Mapping[str, str | int] | None,
         *,
         expect_json: bool,
+        data: bytes | None = None,
     ) -> Any:
         url = self.endpoint(path)
         # The query (a scan path, for instance) is left out of what we log: it is the user's.
@@ -142,6 +145,7 @@ class PlexClient:
                     method,
                     url,
                     params=params,
+                    data=data,
                     headers=self.headers(),
                     ssl=self.verify_ssl,
                 ) as response:
@@ -232,16 +236,38 @@ class PlexClient:
         """
         start = 0
         size = first_page or page_size
+        seen: set[object] = set()
         while True:
             page = await self.section_items(
                 section_key, libtype=libtype, start=start, size=size, sort=sort
             )
             size = page_size
-            for item in page.items:
+            fresh = new_items(page.items, seen)
+            for item in fresh:
                 yield item
             start += len(page.items)
             if not page.items or start >= page.total_size:
                 return
+            if not fresh:  # the same page again: asking for the next would repeat it
+                self.paging_stopped(section_key, len(seen), page.total_size)
+                return
+
+    def paging_stopped(self, section_key: int, read: int, total: int) -> None:
+        """Log that a listing stopped early: a page brought only items already listed.
+
+        A warning the first time for this server (it seems to ignore
+        X-Plex-Container-Start), then at debug level: every listing would say it again.
+        """
+        level = logging.DEBUG if self._paging_warned else logging.WARNING
+        self._paging_warned = True
+        _LOGGER.log(
+            level,
+            "Plex listed only items already listed when asked for more of library section %s "
+            "(%d of %d read): it seems to ignore X-Plex-Container-Start; paging stopped there",
+            section_key,
+            read,
+            total,
+        )
 
     async def metadata(self, rating_key: int) -> Mapping[str, Any]:
         """One item with its details (Media, Part, Guid).
@@ -328,3 +354,34 @@ class PlexClient:
         """Have Plex download the image at `url` and use it as the item's poster."""
         path = f"/library/metadata/{rating_key}/posters"
         await self._request("POST", path, {"url": url}, expect_json=False)
+
+    async def upload_poster_image(self, rating_key: int, image: bytes) -> None:
+        """Make `image` (JPEG or PNG bytes) the item's poster, as plexapi's `uploadPoster` does."""
+        path = f"/library/metadata/{rating_key}/posters"
+        await self._request("POST", path, expect_json=False, data=image)
+
+    async def items_with_guid(self, section_key: int, guid: str) -> list[Mapping[str, Any]]:
+        """A section's items whose guid is `guid` (plexapi's `search(guid=…)` asks the same)."""
+        path = f"/library/sections/{section_key}/all"
+        return child_objects(
+            container(await self._request("GET", path, {"guid": guid})), "Metadata"
+        )
+
+
+def new_items(items: Iterable[Mapping[str, Any]], seen: set[object]) -> list[Mapping[str, Any]]:
+    """The items whose `ratingKey` is not in `seen` yet (added to it); keyless items pass.
+
+    A page of a listing may repeat items of an earlier one: a server that ignores
+    X-Plex-Container-Start repeats its first page, and a library that changes while it is
+    listed shifts items from one page to the next.
+    """
+    fresh: list[Mapping[str, Any]] = []
+    for item in items:
+        key = item.get("ratingKey")
+        if key is not None:
+            key = str(key)
+            if key in seen:
+                continue
+            seen.add(key)
+        fresh.append(item)
+    return fresh

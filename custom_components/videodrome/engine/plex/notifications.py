@@ -81,6 +81,14 @@ class PlexNotificationListener:
         self._heartbeat = heartbeat
         self.connected = False
         self.failures = 0
+        # Connections made so far: from the second on, each follows a drop, and what Plex
+        # announced meanwhile was missed (the library index reads the library again).
+        self.connections = 0
+
+    @property
+    def reconnected(self) -> bool:
+        """Whether the connection now open follows a drop (not the first one)."""
+        return self.connected and self.connections > 1
 
     def _set_connected(self, connected: bool) -> None:
         if connected != self.connected:
@@ -130,6 +138,7 @@ class PlexNotificationListener:
             raise
         async with websocket:
             self.failures = 0
+            self.connections += 1
             self._set_connected(True)
             _LOGGER.debug("Listening to Plex notifications")
             async for message in websocket:

@@ -162,6 +162,10 @@ class PlexSync:
 
     async def scan_and_verify(self, destination: Path, found: Identification) -> Verification:
         """Scan the destination's folder, wait for Plex, and check the match."""
+        return await self.scan_and_check(destination, _wanted_ids(found))
+
+    async def scan_and_check(self, destination: Path, wanted: set[str]) -> Verification:
+        """Scan the destination's folder, wait for Plex; matched when it has a `wanted` id."""
         located = await self.section_for(destination)
         if located is None:
             _LOGGER.warning("No Plex library holds %s (check the path mapping)", destination)
@@ -169,7 +173,7 @@ class PlexSync:
         section, seen = located
         await self._client.scan(section.key, str(seen.parent))
         await self._wait_for_scans(section.key)
-        return await self.verify(section, str(seen), found)
+        return await self.verify_ids(section, str(seen), wanted)
 
     async def reverify(self, before: Verification, wanted: set[str]) -> Verification:
         """Check again the match of a file verified before (Plex's match was changed)."""

@@ -14,6 +14,11 @@ asks. Three bounds keep that from costing ingest anything:
   (503 with Retry-After).
 - File names read for the provider wait in a queue of `MAX_QUEUED_PARSES` (its own guessit
   process reads them, at a lower priority, see `identify/guessit_process.py`); past it, 503.
+
+The Stash provider is bounded the same way (`StashLimits`): at most `MAX_STASH_REQUESTS`
+requests to Stash for one provider request (a match reads at most that many pages), all of
+them within `STASH_RATE` requests a second, so that a flood of requests cannot keep Stash's
+database busy (a search by file name is a scan of its files' paths).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dataclasses import dataclass, field
 import time
 from typing import TYPE_CHECKING, Final, Self
 
+from ..stash.client import MAX_PAGES, request_gate as stash_request_gate
 from ..tmdb.client import DEFAULT_RATE, request_gate
 from .errors import ProviderBusyError
 from .rate_limits import BookingLimiter
@@ -36,25 +42,36 @@ TMDB_SHARE: Final = 0.25
 MAX_WAIT: Final = 2.0
 MAX_QUEUED_PARSES: Final = 4
 PARSE_RETRY_AFTER: Final = 2.0  # guessit's time limit for one name
+MAX_STASH_REQUESTS: Final = MAX_PAGES
+STASH_RATE: Final = 40.0
+STASH_BURST: Final = 80.0
 
 
 class RequestBudget:
-    """The TMDb requests one provider request may still make: its gate (`tmdb.request_gate`)."""
+    """The requests one provider request may still make: the gate of TMDb's or Stash's client.
 
-    def __init__(self, share: BookingLimiter, limit: int = MAX_TMDB_REQUESTS) -> None:
-        """At most `limit` requests, each within the provider's `share` of TMDb's rate."""
+    (`tmdb.client.request_gate`, `stash.client.request_gate`.)
+    """
+
+    def __init__(
+        self, share: BookingLimiter, limit: int = MAX_TMDB_REQUESTS, service: str = "TMDb"
+    ) -> None:
+        """At most `limit` requests, each within the provider's `share` of `service`'s rate."""
         self._share = share
         self.limit = limit
+        self.service = service
         self.made = 0
 
     async def __call__(self, path: str) -> None:
-        """Let one more request go to TMDb (after its slot in the share), or refuse it."""
+        """Let one more request go out (after its slot in the share), or refuse it."""
         del path  # every request costs the same
         if self.made >= self.limit:
-            raise ProviderBusyError("this answer needs more TMDb requests: ask again", 1.0)
+            raise ProviderBusyError(
+                f"this answer needs more {self.service} requests: ask again", 1.0
+            )
         booked, seconds = self._share.book()
         if not booked:
-            raise ProviderBusyError("the provider's share of TMDb is used up", seconds)
+            raise ProviderBusyError(f"the provider's share of {self.service} is used up", seconds)
         self.made += 1
         if seconds > 0:
             await asyncio.sleep(seconds)
@@ -105,3 +122,26 @@ class ProviderLimits:
             yield budget
         finally:
             request_gate.reset(token)
+
+
+@dataclass(slots=True)
+class StashLimits:
+    """The bounds of one Stash provider: its rate of requests to Stash, and per request."""
+
+    share: BookingLimiter
+    max_requests: int = MAX_STASH_REQUESTS
+
+    @classmethod
+    def create(cls, clock: Callable[[], float] = time.monotonic, rate: float = STASH_RATE) -> Self:
+        """`rate` requests a second (`STASH_BURST` at once), a slot up to `MAX_WAIT` ahead."""
+        return cls(BookingLimiter(rate, STASH_BURST, max_wait=MAX_WAIT, clock=clock))
+
+    @contextmanager
+    def metered(self) -> Iterator[RequestBudget]:
+        """Within: every request to Stash from this context is budgeted."""
+        budget = RequestBudget(self.share, self.max_requests, service="Stash")
+        token = stash_request_gate.set(budget)
+        try:
+            yield budget
+        finally:
+            stash_request_gate.reset(token)

@@ -153,6 +153,30 @@ class History:
         )
         return items[0] if items else None
 
+    def with_reason(self, status: ItemStatus, reason: str, limit: int = 100) -> list[Item]:
+        """Items in `status` with `reason` among their reasons, oldest first.
+
+        What waits for a service: `pending` with `waiting_for_plex` (held until Plex's library
+        has been read).
+        """
+        return self._select(
+            "status = ? AND EXISTS (SELECT 1 FROM json_each(items.reasons) WHERE value = ?)"
+            " ORDER BY id LIMIT ?",
+            (ItemStatus(status).value, reason, max(limit, 0)),
+        )
+
+    def with_plex_status(
+        self, status: ItemStatus, plex_status: str, limit: int = 100
+    ) -> list[Item]:
+        """Items in `status` whose Plex status is `plex_status`, with a destination; oldest first.
+
+        What Plex still has to be asked about: `ingested` and `plex_not_checked`.
+        """
+        return self._select(
+            "status = ? AND plex_status = ? AND destination IS NOT NULL ORDER BY id LIMIT ?",
+            (ItemStatus(status).value, plex_status, max(limit, 0)),
+        )
+
     def review_queue(self, limit: int = 50) -> list[Item]:
         """Items waiting for review, oldest first."""
         return self._select("status = 'review' ORDER BY created_at, id LIMIT ?", (max(limit, 0),))

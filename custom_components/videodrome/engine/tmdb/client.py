@@ -45,7 +45,7 @@ from .errors import (
     TMDbProtocolError,
     TMDbRateLimitError,
 )
-from .models import Candidate, Season, ShowDetails
+from .models import Candidate, EpisodeGroup, Season, ShowDetails
 from .pacing import RateLimiter, retry_after_seconds
 
 if TYPE_CHECKING:
@@ -164,21 +164,24 @@ class TMDbClient:
         data = await self._get("search/tv", params)
         return _candidates(data.get("results"), "tv")
 
-    async def movie(self, tmdb_id: int) -> Candidate:
-        """A movie with its alternative titles and external ids."""
-        data = await self._get(
-            f"movie/{int(tmdb_id)}", {"append_to_response": "alternative_titles,external_ids"}
-        )
+    async def movie(self, tmdb_id: int, *, translations: bool = False) -> Candidate:
+        """A movie with its alternative titles and external ids (and `translations`' titles).
+
+        Translations make the answer ten times larger: asked for only when a name matched no
+        title of the search results (a release named in another language).
+        """
+        data = await self._get(f"movie/{int(tmdb_id)}", _details("movie", translations))
         candidate = Candidate.from_json(data, "movie")
         if candidate is None:
             raise TMDbProtocolError(f"TMDb sent a movie without an id for movie/{tmdb_id}")
         return candidate
 
-    async def tv(self, tmdb_id: int) -> ShowDetails:
-        """A show with its seasons, alternative titles and external ids."""
-        data = await self._get(
-            f"tv/{int(tmdb_id)}", {"append_to_response": "alternative_titles,external_ids"}
-        )
+    async def tv(self, tmdb_id: int, *, translations: bool = False) -> ShowDetails:
+        """A show with its seasons, alternative titles, external ids and episode groups.
+
+        `translations`: with its translations' titles too (see `movie()`).
+        """
+        data = await self._get(f"tv/{int(tmdb_id)}", _details("tv", translations))
         details = ShowDetails.from_json(data)
         if details is None:
             raise TMDbProtocolError(f"TMDb sent a show without an id for tv/{tmdb_id}")
@@ -189,6 +192,14 @@ class TMDbClient:
         data = await self._get(f"tv/{int(tmdb_id)}/season/{int(season_number)}", {})
         return Season.from_json(data, season_number)
 
+    async def episode_group(self, group_id: str) -> EpisodeGroup:
+        """An episode group (another order of a show's episodes), by the id `tv()` lists."""
+        safe = "".join(ch for ch in group_id if ch.isalnum())
+        if not safe:
+            raise TMDbNotFoundError("an episode group needs an id")
+        data = await self._get(f"tv/episode_group/{safe}", {})
+        return EpisodeGroup.from_json(data, safe)
+
     async def details_json(
         self, media_type: Literal["movie", "tv"], tmdb_id: int, *, language: str | None = None
     ) -> Any:
@@ -197,7 +208,7 @@ class TMDbClient:
         For the metadata provider, which needs what the models leave out (overview, genres...),
         in `language` when given (else the client's).
         """
-        params = {"append_to_response": "alternative_titles,external_ids"}
+        params = _details(media_type, translations=False)
         return await self._get(f"{media_type}/{int(tmdb_id)}", params | _language(language))
 
     async def season_json(
@@ -363,6 +374,16 @@ def _candidates(results: Any, media_type: Literal["movie", "tv"]) -> tuple[Candi
         return ()
     found = (Candidate.from_json(r, media_type) for r in results if isinstance(r, dict))
     return tuple(c for c in found if c is not None)
+
+
+def _details(media_type: Literal["movie", "tv"], translations: bool) -> dict[str, str]:
+    """What a details request appends: the same for ingest and the provider (one cache entry)."""
+    parts = ["alternative_titles", "external_ids"]
+    if media_type == "tv":
+        parts.append("episode_groups")  # a short list; absolute numbering needs it
+    if translations:
+        parts.append("translations")
+    return {"append_to_response": ",".join(parts)}
 
 
 def _language(language: str | None) -> dict[str, str]:

@@ -52,6 +52,8 @@ class Candidate:
     alternative_titles: tuple[str, ...] = ()
     imdb_id: str | None = None
     tvdb_id: int | None = None
+    # Titles in other languages (`translations`, appended only when asked for; None: not asked).
+    translated_titles: tuple[str, ...] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any], media_type: MediaType) -> Candidate | None:
@@ -91,6 +93,7 @@ class Candidate:
             ),
             imdb_id=imdb or None,
             tvdb_id=_int(external_ids.get("tvdb_id")),
+            translated_titles=_translated_titles(data.get("translations"), movie=movie),
         )
 
     @property
@@ -98,9 +101,32 @@ class Candidate:
         """Every title this candidate is known by, main title first, without repeats."""
         return tuple(
             dict.fromkeys(
-                t for t in (self.title, self.original_title, *self.alternative_titles) if t
+                t
+                for t in (
+                    self.title,
+                    self.original_title,
+                    *self.alternative_titles,
+                    *(self.translated_titles or ()),
+                )
+                if t
             )
         )
+
+
+def _translated_titles(translations: Any, *, movie: bool) -> tuple[str, ...] | None:
+    """The titles of appended `translations` (`data.title` for films, `data.name` for shows).
+
+    TMDb leaves a translation's title empty when it is the original's (its en-US entry of an
+    English film, say): those are left out. None when the answer has no translations part.
+    """
+    if translations is None:
+        return None
+    entries = _list(translations.get("translations")) if isinstance(translations, dict) else []
+    key = "title" if movie else "name"
+    titles = (
+        _str(data.get(key)) for entry in entries if isinstance(data := entry.get("data"), dict)
+    )
+    return tuple(dict.fromkeys(t for t in titles if t))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,15 +138,30 @@ class SeasonSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class EpisodeGroupSummary:
+    """One of a show's episode groups as `tv/{id}` lists them (`append_to_response`).
+
+    `type` is TMDb's: 1 original air date, 2 absolute, 3 DVD, 4 digital, 5 story arc,
+    6 production, 7 TV (TMDb's API reference, "TV Series Episode Groups").
+    """
+
+    group_id: str
+    name: str
+    type: int
+    episode_count: int
+
+
+@dataclass(frozen=True, slots=True)
 class ShowDetails:
     """A show with its seasons (for the seasons a show lacks, and for naming episodes)."""
 
     candidate: Candidate
     seasons: tuple[SeasonSummary, ...]
+    episode_groups: tuple[EpisodeGroupSummary, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ShowDetails | None:
-        """Read `tv/{id}` (with appended alternative titles and external ids)."""
+        """Read `tv/{id}` (with appended alternative titles, external ids, episode groups)."""
         candidate = Candidate.from_json(data, "tv")
         if candidate is None:
             return None
@@ -129,7 +170,66 @@ class ShowDetails:
             for s in _list(data.get("seasons"))
             if (number := _int(s.get("season_number"))) is not None
         )
-        return cls(candidate, seasons)
+        groups = data.get("episode_groups")
+        summaries = tuple(
+            EpisodeGroupSummary(
+                group_id, _str(g.get("name")), _int(g.get("type")) or 0,
+                _int(g.get("episode_count")) or 0,
+            )
+            for g in _list(groups.get("results") if isinstance(groups, dict) else None)
+            if (group_id := _str(g.get("id")))
+        )  # fmt: skip
+        return cls(candidate, seasons, summaries)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupedEpisode:
+    """An episode in an episode group: its place there and its season and number as aired."""
+
+    order: int
+    season_number: int
+    episode_number: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeGroupPart:
+    """One group of an episode group (TMDb shows each as a season of that order)."""
+
+    order: int
+    name: str
+    episodes: tuple[GroupedEpisode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeGroup:
+    """`tv/episode_group/{id}`: another order of a show's episodes, in groups."""
+
+    group_id: str
+    name: str
+    type: int
+    parts: tuple[EpisodeGroupPart, ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], group_id: str) -> EpisodeGroup:
+        """Read an episode group; episodes without a season or a number are left out."""
+        parts = tuple(
+            EpisodeGroupPart(
+                _int(part.get("order")) or 0,
+                _str(part.get("name")),
+                tuple(
+                    GroupedEpisode(_int(e.get("order")) or 0, season, number, _str(e.get("name")))
+                    for e in _list(part.get("episodes"))
+                    if (season := _int(e.get("season_number"))) is not None
+                    and (number := _int(e.get("episode_number"))) is not None
+                ),
+            )
+            for part in _list(data.get("groups"))
+        )
+        return cls(
+            _str(data.get("id")) or group_id, _str(data.get("name")), _int(data.get("type")) or 0,
+            parts,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,15 +34,17 @@ from custom_components.videodrome.engine.plex.notifications import (
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from custom_components.videodrome.engine.tmdb.models import SeasonSummary
 from tests.conftest import PLEX_TOKEN
-from tests.emulators.plex import PlexEmulator, PlexLibrary
-from tests.engine.conftest import TMDB_KEY
+from tests.emulators.plex import PlexEmulator
+from tests.engine.conftest import TMDB_KEY, movies_and_tv
+from tests.polling import until
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import Callable
 
     import aiohttp
 
     from tests.emulators.plex_library import Item as PlexItem
+    from tests.emulators.server import Emulators
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "library-index-token"
@@ -61,20 +63,13 @@ async def index(client: PlexClient) -> LibraryIndex:
 
 
 @pytest.fixture
-async def empty_plex(tmp_path: Path, socket_enabled: None) -> AsyncIterator[PlexEmulator]:
+async def empty_plex(tmp_path: Path, emulators: Emulators) -> PlexEmulator:
     """An empty Plex with a Movies and a TV section over folders in tmp_path."""
-    plex_library = PlexLibrary.empty()
     for name in ("movies", "tv"):
         (tmp_path / name).mkdir()
-    plex_library.add_section("Movies", "movie", [str(tmp_path / "movies")], key=1)
-    plex_library.add_section("TV Shows", "show", [str(tmp_path / "tv")], key=2)
-    emulator = PlexEmulator(plex_library, token=TOKEN)
+    emulator = PlexEmulator(movies_and_tv(tmp_path), token=TOKEN)
     emulator.faults.scan_duration = 0.0
-    await emulator.start()
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
+    return await emulators.start(emulator)
 
 
 def _place(root: Path, relative: str) -> Path:
@@ -344,9 +339,7 @@ class _Collector:
 
     async def __aenter__(self) -> Self:
         self.task = asyncio.create_task(self.listener.run())
-        async with asyncio.timeout(5):
-            while not self.listener.connected:
-                await asyncio.sleep(0.01)
+        await until(lambda: self.listener.connected)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -361,9 +354,7 @@ class _Collector:
 
 async def _settle(collector: _Collector, scans: int = 2) -> list[Notification]:
     """The notifications of `scans` scans, up to the last "Library scan complete"."""
-    async with asyncio.timeout(5):
-        while sum(n.type == "status" for n in collector.received) < scans:
-            await asyncio.sleep(0.01)
+    await until(lambda: sum(n.type == "status" for n in collector.received) >= scans)
     return collector.take()
 
 

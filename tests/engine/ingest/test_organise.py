@@ -30,14 +30,15 @@ from custom_components.videodrome.engine.plex.scan import PlexSync
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
-from tests.emulators.plex import PlexEmulator, PlexLibrary
-from tests.engine.conftest import TMDB_KEY
+from tests.emulators.plex import PlexEmulator
+from tests.engine.conftest import TMDB_KEY, movies_and_tv
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     import aiohttp
 
+    from tests.emulators.server import Emulators
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "organise-token"
@@ -62,18 +63,17 @@ def snapshot(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 async def organiser(
-    tmp_path: Path, tmdb_emulator: TMDbEmulator, session: aiohttp.ClientSession
+    tmp_path: Path,
+    tmdb_emulator: TMDbEmulator,
+    session: aiohttp.ClientSession,
+    emulators: Emulators,
 ) -> AsyncIterator[tuple[Organiser, PlexEmulator]]:
     """An organiser over a messy library that Plex (emulated) holds in two sections."""
     for relative, content in MESSY.items():
         file = tmp_path / relative
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(content)
-    library = PlexLibrary.empty()
-    library.add_section("Movies", "movie", [str(tmp_path / "movies")], key=1)
-    library.add_section("TV Shows", "show", [str(tmp_path / "tv")], key=2)
-    plex = PlexEmulator(library, token=TOKEN)
-    await plex.start()
+    plex = await emulators.start(PlexEmulator(movies_and_tv(tmp_path), token=TOKEN))
     store = Store(tmp_path / "store.db")
     tmdb = TMDbClient(session, api_key=TMDB_KEY, base_url=tmdb_emulator.url)
     roots = (tmp_path / "movies", tmp_path / "tv")
@@ -88,7 +88,6 @@ async def organiser(
         yield Organiser(pipeline, store, sync, run_blocking=run_blocking), plex
     finally:
         store.close()
-        await plex.stop()
 
 
 async def test_dry_run_changes_nothing(

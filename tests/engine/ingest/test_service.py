@@ -36,8 +36,8 @@ from custom_components.videodrome.engine.plex.scan import PlexSync
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
-from tests.emulators.plex import PlexEmulator, PlexLibrary
-from tests.engine.conftest import TMDB_KEY
+from tests.emulators.plex import PlexEmulator
+from tests.engine.conftest import TMDB_KEY, movies_and_tv
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from custom_components.videodrome.engine.store.items import Item
+    from tests.emulators.server import Emulators
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "ingest-token"
@@ -108,16 +109,15 @@ def make_service(
 
 @pytest.fixture
 async def env(
-    tmp_path: Path, tmdb_emulator: TMDbEmulator, session: aiohttp.ClientSession
+    tmp_path: Path,
+    tmdb_emulator: TMDbEmulator,
+    session: aiohttp.ClientSession,
+    emulators: Emulators,
 ) -> AsyncIterator[Env]:
     """Empty Movies and TV libraries in Plex, an ingest folder, a store on disk."""
     for name in ("ingest", "movies", "tv"):
         (tmp_path / name).mkdir()
-    library = PlexLibrary.empty()
-    library.add_section("Movies", "movie", [str(tmp_path / "movies")], key=1)
-    library.add_section("TV Shows", "show", [str(tmp_path / "tv")], key=2)
-    plex = PlexEmulator(library, token=TOKEN)
-    await plex.start()
+    plex = await emulators.start(PlexEmulator(movies_and_tv(tmp_path), token=TOKEN))
     store = Store(tmp_path / "videodrome.db")
     events: list[tuple[str, Item]] = []
     service = make_service(
@@ -129,7 +129,6 @@ async def env(
         yield result
     finally:
         store.close()
-        await plex.stop()
 
 
 async def test_a_movie_with_its_subtitle(env: Env) -> None:
@@ -455,8 +454,10 @@ async def test_approve_onto_a_file_already_there(env: Env) -> None:
 
 async def test_plex_failing_after_the_transfer(env: Env) -> None:
     """The file is ingested even when Plex cannot be asked to scan."""
+    heat = env.drop("Heat.1995.mkv")
+    await env.service.plan(heat)  # the library is read while Plex answers
     env.plex.faults.fail_next = 100
-    (outcome,) = await env.service.ingest(env.drop("Heat.1995.mkv"))
+    (outcome,) = await env.service.ingest(heat)
     env.plex.faults.fail_next = 0
     assert outcome.status == "ingested"
     assert outcome.item is not None

@@ -15,9 +15,10 @@ from custom_components.videodrome.engine.plex.notifications import (
     PlexNotificationListener,
 )
 from tests.conftest import PLEX_TOKEN
+from tests.polling import until
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator
     from pathlib import Path
 
     from tests.emulators.plex import PlexEmulator
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
 async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as client_session:
         yield client_session
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 5) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 class Recorder:
@@ -84,12 +79,12 @@ async def test_a_scan_arrives_as_activity_timeline_and_status_messages(
     recorder = Recorder()
     task = asyncio.create_task(recorder.listener(client).run())
     try:
-        await _until(lambda: recorder.connections == [True])
+        await until(lambda: recorder.connections == [True])
         movie = media_root / "Movies" / "Aliens (1986)" / "Aliens (1986).mkv"
         movie.parent.mkdir()
         movie.write_bytes(b"x")
         await plex_emulator.scan(1)
-        await _until(lambda: any(n.type == "status" for n in recorder.notifications))
+        await until(lambda: any(n.type == "status" for n in recorder.notifications))
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -113,12 +108,12 @@ async def test_a_dropped_connection_comes_back_with_back_off(
     listener = recorder.listener(client, retry_min=0.01, retry_max=0.05)
     task = asyncio.create_task(listener.run())
     try:
-        await _until(lambda: plex_emulator.websocket_clients == 1)
+        await until(lambda: plex_emulator.websocket_clients == 1)
         await plex_emulator.drop_websockets()
-        await _until(lambda: recorder.connections == [True, False, True])
+        await until(lambda: recorder.connections == [True, False, True])
         assert listener.failures == 0, "a successful connection resets the back-off"
         await plex_emulator.add_session("Heat")
-        await _until(lambda: any(n.type == "playing" for n in recorder.notifications))
+        await until(lambda: any(n.type == "playing" for n in recorder.notifications))
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -132,7 +127,7 @@ async def test_an_unreachable_server_is_retried_ever_more_slowly(
     recorder = Recorder()
     listener = recorder.listener(client, retry_min=0.01, retry_max=0.04)
     task = asyncio.create_task(listener.run())
-    await _until(lambda: listener.failures >= 4)
+    await until(lambda: listener.failures >= 4)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -160,7 +155,7 @@ async def test_other_handshake_failures_are_retried(
     listener = recorder.listener(client, retry_min=0.01)
     task = asyncio.create_task(listener.run())
     try:
-        await _until(lambda: recorder.connections == [True])
+        await until(lambda: recorder.connections == [True])
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -23,32 +23,23 @@ from custom_components.videodrome.engine.plex.scan import (
 )
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary
-from tests.engine.conftest import TMDB_KEY
+from tests.engine.conftest import TMDB_KEY, movies_and_tv
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     import aiohttp
 
+    from tests.emulators.server import Emulators
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "plex-sync-token"
 
 
 @pytest.fixture
-async def library_plex(tmp_path: Path, socket_enabled: None) -> AsyncIterator[PlexEmulator]:
+async def library_plex(tmp_path: Path, emulators: Emulators) -> PlexEmulator:
     """An empty Plex with a Movies and a TV section over folders in tmp_path."""
-    library = PlexLibrary.empty()
     for name in ("movies", "tv", "elsewhere"):
         (tmp_path / name).mkdir()
-    library.add_section("Movies", "movie", [str(tmp_path / "movies")], key=1)
-    library.add_section("TV Shows", "show", [str(tmp_path / "tv")], key=2)
-    emulator = PlexEmulator(library, token=TOKEN)
-    await emulator.start()
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
+    return await emulators.start(PlexEmulator(movies_and_tv(tmp_path), token=TOKEN))
 
 
 async def _setup(

@@ -37,7 +37,7 @@ from custom_components.videodrome.engine.identify.parsed_name import Kind
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plex"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "plex"
 
 # A stand-in worker speaking the same protocol, for the failures guessit cannot be made to
 # have on demand: it answers "slow" never, ends on "die", and reports an error on "fail".

@@ -36,6 +36,7 @@ from custom_components.videodrome.engine.ingest.watcher import (
     FolderWatcher,
     _Bridge,
 )
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -214,12 +215,6 @@ async def test_rescan_only_mode_finds_files_without_inotify(ingest: Path, clock:
     assert [s.path for s in ready] == [episode]
 
 
-async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 async def test_inotify_reports_a_partial_download_renamed_to_its_final_name(
     ingest: Path, clock: Clock
 ) -> None:
@@ -235,7 +230,7 @@ async def test_inotify_reports_a_partial_download_renamed_to_its_final_name(
         assert watcher.pending == 0, "a .part file is never a candidate"
         final = ingest / "Heat.1995.mkv"
         partial.rename(final)
-        await _until(lambda: watcher.pending == 1)
+        await until(lambda: watcher.pending == 1)
         await watcher.check()
         clock.advance(60)
         await watcher.check()
@@ -259,7 +254,7 @@ async def test_inotify_reports_a_folder_moved_in_with_its_files(
     try:
         outside.rename(ingest / outside.name)
         await asyncio.sleep(0.2)
-        await _until(lambda: bool(watcher._dirty_folders) or watcher.pending == 1)
+        await until(lambda: bool(watcher._dirty_folders) or watcher.pending == 1)
         await watcher.check()
         assert watcher.pending == 1
     finally:
@@ -405,7 +400,7 @@ async def test_run_drives_checks_and_rescans(ingest: Path) -> None:
     task = asyncio.create_task(watcher.run(check_interval=0.02, rescan_interval=0.05))
     await asyncio.sleep(0.05)
     (ingest / "Late.2024.mkv").write_bytes(b"l")
-    await _until(lambda: bool(ready))
+    await until(lambda: bool(ready))
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -440,8 +435,7 @@ async def test_a_burst_of_events_reaches_the_loop_in_small_merged_batches(ingest
     steps = [b - a for a, b in itertools.pairwise([*turns, len(hints)])]
     assert max(steps) <= HINT_BATCH
     bridge.on_any_event(FileCreatedEvent(files[0]))  # the bridge works again after a burst
-    while len(hints) < len(files) + 2:
-        await asyncio.sleep(0)
+    await until(lambda: len(hints) >= len(files) + 2, interval=0)
     assert hints[-1] == (files[0], False)
 
 

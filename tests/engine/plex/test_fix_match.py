@@ -36,8 +36,8 @@ from custom_components.videodrome.engine.tmdb import posters
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.catalogue import Catalogue
 from tests.emulators.plex import PlexEmulator, PlexLibrary
-from tests.emulators.plex_match import plex_guid
-from tests.engine.conftest import TMDB_KEY
+from tests.emulators.plex_agents import plex_guid
+from tests.engine.conftest import TMDB_KEY, movies_and_tv
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from custom_components.videodrome.engine.store.items import Item
+    from tests.emulators.server import Emulators
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "match-token"
@@ -123,19 +124,13 @@ class World:
         ]
 
 
-def make_library(root: Path, catalogue: Catalogue | None = None) -> PlexLibrary:
-    library = PlexLibrary.empty(catalogue)
-    library.add_section("Movies", "movie", [str(root / "movies")], key=1)
-    library.add_section("TV Shows", "show", [str(root / "tv")], key=2)
-    return library
-
-
 @pytest.fixture
 async def make_world(
     tmp_path: Path,
     tmdb_emulator: TMDbEmulator,
     session: aiohttp.ClientSession,
     monkeypatch: pytest.MonkeyPatch,
+    emulators: Emulators,
 ) -> AsyncIterator[Callable[..., Any]]:
     """Builds the world; TMDb's poster addresses point at the TMDb emulator's image server."""
     for name in ("ingest", "movies", "tv"):
@@ -144,8 +139,7 @@ async def make_world(
     made: list[World] = []
 
     async def make(catalogue: Catalogue | None = None) -> World:
-        plex = PlexEmulator(make_library(tmp_path, catalogue), token=TOKEN)
-        await plex.start()
+        plex = await emulators.start(PlexEmulator(movies_and_tv(tmp_path, catalogue), token=TOKEN))
         world = World(tmp_path, plex, tmdb_emulator, session, Store(tmp_path / "videodrome.db"))
         made.append(world)
         return world
@@ -153,7 +147,6 @@ async def make_world(
     yield make
     for world in made:
         world.store.close()
-        await world.plex.stop()
 
 
 @pytest.fixture
