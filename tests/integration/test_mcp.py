@@ -36,6 +36,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.videodrome.const import DOMAIN
 from tests.permissions import absolute_paths
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -57,11 +58,7 @@ async def serve(
     assert await async_setup_component(hass, "homeassistant", {})  # conversation needs it
     assert await async_setup_component(hass, "mcp_server", {})
     index = ingest_entry.runtime_data.library.index
-    for _ in range(200):
-        if index.loaded:
-            break
-        await hass.async_block_till_done()
-    assert index.loaded
+    await until(lambda: index.loaded, between=hass.async_block_till_done)
 
     async def make(*, all_apis: bool = False, require_admin: bool = True) -> MockConfigEntry:
         entry = MockConfigEntry(

@@ -8,7 +8,6 @@ file in the library.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
@@ -19,9 +18,9 @@ from custom_components.videodrome.const import DOMAIN
 from custom_components.videodrome.services import metadata as metadata_services
 from tests.entities import settle
 from tests.permissions import context_of
+from tests.polling import until
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
     from homeassistant.auth.models import User
@@ -47,21 +46,14 @@ async def _call(hass: HomeAssistant, user: User | None = None, **data: Any) -> d
     return dict(response)
 
 
-async def _until(condition: Callable[[], bool], seconds: float = 10) -> None:
-    """Wait in real time (notifications cross a real socket) until `condition` holds."""
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.02)
-
-
 @pytest.fixture
 async def listening(hass: HomeAssistant, ingest_entry: MockConfigEntry) -> MockConfigEntry:
     """The entry, once it follows Plex's notifications and its library index is loaded."""
     data = ingest_entry.runtime_data
-    await _until(
+    await until(
         lambda: data.coordinator.listener is not None and data.coordinator.listener.connected
     )
-    await _until(lambda: data.library.index.loaded)
+    await until(lambda: data.library.index.loaded)
     return ingest_entry
 
 
@@ -202,7 +194,7 @@ async def test_without_notifications_the_answer_says_it_is_not_known_to_be_finis
     coordinator = listening.runtime_data.coordinator
     plex_emulator.faults.refuse_websockets = 1000
     await plex_emulator.drop_websockets()
-    await _until(lambda: coordinator.listener is not None and not coordinator.listener.connected)
+    await until(lambda: coordinator.listener is not None and not coordinator.listener.connected)
     heat = _item(plex_emulator, "movie", "Heat")
     answer = await _call(hass, rating_key=heat.rating_key)
     assert (answer["title"], answer["finished"]) == ("Heat", False)
