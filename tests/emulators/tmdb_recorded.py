@@ -18,10 +18,12 @@ from collections import Counter
 from dataclasses import dataclass
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 import orjson
+
+from tests.emulators.server import EmulatorServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -68,36 +70,21 @@ def read_mappings(folder: Path = WIREMOCK) -> list[Recording]:
     return found
 
 
-class RecordedTMDb:
-    """An aiohttp server answering TMDb v3 requests with recorded answers."""
+class RecordedTMDb(EmulatorServer):
+    """An aiohttp server answering TMDb v3 requests with recorded answers (`url` ends in /3)."""
+
+    path = "/3"
 
     def __init__(self, recordings: Iterable[Recording] | None = None) -> None:
         """Serve `recordings` (TMDbLib's by default)."""
+        super().__init__()
         self.by_path: dict[str, list[Recording]] = {}
         for recording in read_mappings() if recordings is None else recordings:
             self.by_path.setdefault(recording.path, []).append(recording)
         self.counts: Counter[str] = Counter()  # requests by path
-        self.url = ""
-        self._runner: web.AppRunner | None = None
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._answer)
         self.app = app
-
-    async def __aenter__(self) -> Self:
-        """Listen on a free loopback port; `url` is the v3 base (ending in /3)."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}/3"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     def pick(self, path: str, query: dict[str, str]) -> Recording | None:
         """The recording that answers `path` with `query`, if any."""

@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 
 from custom_components.videodrome.const import DOMAIN
 from custom_components.videodrome.runtime.library import REBUILD_INTERVAL
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,11 +40,12 @@ TV_ERROR = "Plex answered 500 to /library/sections/2/all"
 
 async def _until(hass: HomeAssistant, condition: Callable[[], bool], seconds: float = 10) -> None:
     """Wait in real time (executor sleeps) until `condition` holds."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
+
+    async def step() -> None:
         await hass.async_add_executor_job(time.sleep, 0.02)
         await hass.async_block_till_done()
+
+    await until(condition, timeout=seconds, interval=0, between=step)
 
 
 async def _later(hass: HomeAssistant, seconds: float) -> None:

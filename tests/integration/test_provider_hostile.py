@@ -39,6 +39,7 @@ from custom_components.videodrome.engine.tmdb.client import DEFAULT_RATE
 from custom_components.videodrome.guessit import DATA_GUESSIT
 from custom_components.videodrome.provider_http import DATA_PROVIDERS, MAX_BODY, PROVIDER_URL
 from tests.integration.provider_client import Plex, roots
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -295,7 +296,9 @@ async def test_a_stopped_provider_lane_does_not_hold_ingest(
             )
             for n in range(queue.size)
         ]
-        await _until(lambda: queue.queued == queue.size)  # every place taken, none answered
+        await until(
+            lambda: queue.queued == queue.size, timeout=60
+        )  # every place taken, none answered
         status, _, _ = await plex.post(  # past the queue: refused at once
             f"{tv}/library/metadata/matches",
             json={"type": 4, "filename": "TV/Breaking.Bad.S02E01.720p.mkv"},
@@ -328,13 +331,6 @@ def _state(pid: int) -> str:
     """A process's state letter (R running, S sleeping, T stopped, ...)."""
     stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
     return stat.rsplit(")", 1)[1].split()[0]
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    """Wait (on the event loop) until `condition` holds."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 # ---- generated junk for every endpoint ---------------------------------------------------

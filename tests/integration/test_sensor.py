@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.videodrome.const import DOMAIN
 from tests.entities import snapshot_entities
 from tests.integration.conftest import SNAPSHOT_TIME
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -71,10 +72,7 @@ async def test_without_ingest_only_the_plex_sensors(hass: HomeAssistant) -> None
 
 
 async def _until(hass: HomeAssistant, condition: Callable[[], bool], timeout: float = 5) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-            await hass.async_block_till_done()
+    await until(condition, timeout=timeout, between=hass.async_block_till_done)
 
 
 async def _connected(hass: HomeAssistant, emulator: PlexEmulator) -> None:

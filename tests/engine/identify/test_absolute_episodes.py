@@ -18,8 +18,9 @@ from custom_components.videodrome.engine.identify.absolute_episodes import (
     place_in,
     positions,
 )
-from custom_components.videodrome.engine.identify.identifier import NO_SEASON
-from custom_components.videodrome.engine.identify.score import Decision
+from custom_components.videodrome.engine.identify.identifier import NO_SEASON, UNNAMEABLE
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.score import Decision, Verdict
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from custom_components.videodrome.engine.tmdb.errors import TMDbNotFoundError
 from custom_components.videodrome.engine.tmdb.models import (
@@ -170,6 +171,20 @@ async def test_anime_numbering_is_filed_by_season(hard_tmdb: Start, case: HardCa
     else:  # no absolute order on TMDb: a person picks the season, as before
         assert found.decision is Decision.REVIEW
         assert {NO_ABSOLUTE_ORDER, NO_SEASON} <= set(found.reasons)
+
+
+async def test_a_show_chosen_for_a_name_without_numbers_still_needs_its_season(
+    hard_tmdb: Start,
+) -> None:
+    """A show chosen for a file whose name has no episode: no season, no Plex name (manual)."""
+    _, identifier = await hard_tmdb("absolute")
+    parsed = parse("One Piece.mkv")
+    show = (await identifier.identify("[SubsPlease] One Piece - 1071 (1080p).mkv")).ranked[0]
+    verdict = Verdict(Decision.AUTO, 1.0, show, (show,), ("approved",), parsed.readings[0])
+    found = await identifier.complete(parsed, verdict)
+    assert (found.season, found.episodes) == (1, ())
+    assert {NO_SEASON, UNNAMEABLE} <= set(found.reasons)
+    assert found.decision is Decision.MANUAL
 
 
 async def test_the_group_is_asked_for_once_per_show(hard_tmdb: Start) -> None:

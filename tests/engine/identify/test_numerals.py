@@ -79,6 +79,7 @@ def test_canonical_words_are_arabic() -> None:
         ("Blade Runner 2049", ()),
         ("The Matrix", ()),
         ("Rocky 1", ()),  # nobody writes "Rocky I"; "1" in arabic is the original
+        ("Flood 3 12", ()),  # two numbers: not a sequel's
     ],
 )  # fmt: skip
 def test_query_variants(title: str, variants: tuple[str, ...]) -> None:

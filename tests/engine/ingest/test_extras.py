@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.videodrome.engine.identify.identifier import Identifier
+from custom_components.videodrome.engine.identify.identifier import Identification, Identifier
+from custom_components.videodrome.engine.identify.parse import parse
+from custom_components.videodrome.engine.identify.parsed_name import Kind
 from custom_components.videodrome.engine.identify.score import Decision, Thresholds
+from custom_components.videodrome.engine.ingest import destination as destination_module
 from custom_components.videodrome.engine.ingest.extras import (
     EXTRA_OF_FILM,
     NO_FILM_FOR_EXTRA,
     PLEX_EXTRA_SCANNED,
+    as_extra,
     film_folder,
     find_film,
     plex_folder,
+    scan_for_extra,
 )
 from custom_components.videodrome.engine.ingest.pipeline import Pipeline
 from custom_components.videodrome.engine.ingest.plan import (
@@ -25,11 +31,13 @@ from custom_components.videodrome.engine.ingest.plan import (
     Settings,
 )
 from custom_components.videodrome.engine.ingest.service import IngestService
+from custom_components.videodrome.engine.ingest.transfer import TransferMode
 from custom_components.videodrome.engine.plex.client import PlexClient
-from custom_components.videodrome.engine.plex.scan import PlexSync
+from custom_components.videodrome.engine.plex.scan import PLEX_NOT_FOUND, PlexSync
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
+from custom_components.videodrome.engine.tmdb.models import Candidate
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY
 
@@ -41,6 +49,23 @@ if TYPE_CHECKING:
     from tests.emulators.tmdb import TMDbEmulator
 
 TOKEN = "extras-token"
+
+
+def parse_and_name(name: str) -> Identification:
+    """An identification as TMDb would give it, without TMDb: the name's own title."""
+    parsed = parse(name)
+    title = parsed.title or ""
+    if parsed.kind is Kind.MOVIE:
+        match = Candidate("movie", 1, title, title, parsed.year)
+        target = PurePosixPath(f"{title} ({parsed.year})", f"{title}.mkv")
+        return Identification(
+            name, parsed, Decision.AUTO, 1.0, (), match, library="movies", target=target
+        )
+    show = Candidate("tv", 1, title, title, parsed.year)
+    target = PurePosixPath(title, "Season 01", f"{title} - s01e01.mkv")
+    return Identification(name, parsed, Decision.AUTO, 1.0, (), show, library="tv", target=target)
+
+
 FILM = "Heat (1995) {tmdb-949}"
 FEATURE = b"feature " * 4000
 DOWNLOAD = "Heat.1995.1080p.BluRay.x264-GRP"
@@ -78,10 +103,11 @@ def _service(
     *,
     file_extras: bool = True,
     thresholds: Thresholds | None = None,
+    mode: TransferMode = TransferMode.HARDLINK,
 ) -> IngestService:
     tmdb = TMDbClient(session, api_key=TMDB_KEY, base_url=tmdb_url, store=store, backoff=0.01)
     identifier = Identifier(tmdb, thresholds=thresholds)
-    settings = Settings((env.ingest,), env.movies, env.root / "tv", file_extras=file_extras)
+    settings = Settings((env.ingest,), env.movies, env.root / "tv", mode, file_extras=file_extras)
     client = PlexClient(env.plex.url, TOKEN, session)
     pipeline = Pipeline(identifier, settings, run_blocking=_run)
     sync = PlexSync(client, poll_interval=0.05, timeout=5)
@@ -107,6 +133,24 @@ async def env(
     finally:
         store.close()
         await plex.stop()
+
+
+async def test_plex_is_asked_to_scan_the_films_folder(
+    env: Env, session: aiohttp.ClientSession
+) -> None:
+    sync = PlexSync(PlexClient(env.plex.url, TOKEN, session), poll_interval=0.05, timeout=5)
+    filed = env.movies / FILM / "Trailers" / "Heat-trailer.mkv"
+    assert (await scan_for_extra(sync, filed)).status == PLEX_EXTRA_SCANNED
+    assert env.scans() == [str(env.movies / FILM)]
+    elsewhere = env.root / "elsewhere" / FILM / "Trailers" / "Heat-trailer.mkv"
+    assert (await scan_for_extra(sync, elsewhere)).status == PLEX_NOT_FOUND  # no library has it
+
+
+def test_only_a_films_identification_is_retargeted(tmp_path: Path) -> None:
+    found = parse_and_name("Breaking.Bad.S01E01.720p.mkv")
+    assert as_extra(found, tmp_path / "Featurettes" / "x.mkv") is found
+    unnamed = replace(parse_and_name("Heat.1995.mkv"), target=None)
+    assert as_extra(unnamed, tmp_path / "x-trailer.mkv") is unnamed
 
 
 @pytest.mark.parametrize(
@@ -153,6 +197,10 @@ def test_film_folder_and_feature(tmp_path: Path) -> None:
     assert find_film(download / "Heat-trailer.mkv", (download,)) is None  # an ingest folder
     assert find_film(tmp_path / "missing" / "Trailers" / "x.mkv") is None
     assert find_film(tmp_path / "x.mkv") is None  # no video beside it
+    hidden = tmp_path / ".cache" / "Heat.1995"  # folders above the film's are not judged
+    hidden.mkdir(parents=True)
+    (hidden / "Heat.1995.mkv").write_bytes(FEATURE)
+    assert find_film(hidden / "Heat-trailer.mkv") == hidden / "Heat.1995.mkv"
 
 
 async def test_a_films_extras_go_into_its_extras_folders(env: Env) -> None:
@@ -198,6 +246,57 @@ async def test_an_extra_arriving_after_its_film(env: Env) -> None:
     (outcome,) = await env.service.ingest(trailer)
     assert outcome.status == "ingested"
     assert (env.movies / FILM / "Trailers" / "Heat Teaser.mkv").exists()
+
+
+async def test_a_copied_film_is_not_read_again_for_its_extras(
+    env: Env,
+    tmdb_emulator: TMDbEmulator,
+    session: aiohttp.ClientSession,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In copy mode the filed film is recognised by its size and time, not by its bytes."""
+    store = Store(tmp_path / "copy.db")
+    try:
+        env.service = _service(env, session, tmdb_emulator.url, store, mode=TransferMode.COPY)
+        feature = env.drop(f"{DOWNLOAD}/{DOWNLOAD}.mkv", FEATURE)
+        (filed,) = await env.service.ingest(feature)
+        assert filed.status == "ingested"
+
+        def no_reading(*_: object, **__: object) -> bool:
+            raise AssertionError("the film was read again")
+
+        monkeypatch.setattr(destination_module, "same_content", no_reading)
+        trailer = env.drop(f"{DOWNLOAD}/Heat-trailer.mkv")
+        (outcome,) = await env.service.ingest(trailer)
+        assert outcome.status == "ingested"
+        copied = env.movies / FILM / "Trailers" / "Heat-trailer.mkv"
+        assert copied.read_bytes() == trailer.read_bytes()
+        assert copied.stat().st_ino != trailer.stat().st_ino  # a copy, like the film
+    finally:
+        store.close()
+
+
+async def test_an_extra_after_its_film_was_approved(
+    env: Env, tmdb_emulator: TMDbEmulator, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """The film waited for a person, who approved it; its extra, arriving later, follows."""
+    store = Store(tmp_path / "approved.db")
+    try:
+        env.service = _service(
+            env, session, tmdb_emulator.url, store, thresholds=Thresholds(auto=1.0)
+        )
+        feature = env.drop(f"{DOWNLOAD}/{DOWNLOAD}.mkv", FEATURE)
+        (queued,) = await env.service.ingest(feature)
+        assert queued.status == "review"
+        assert queued.item is not None
+        await env.service.approve(queued.item.id)
+        trailer = env.drop(f"{DOWNLOAD}/Heat-trailer.mkv")
+        (outcome,) = await env.service.ingest(trailer)
+        assert outcome.status == "ingested", outcome.planned.reasons
+        assert (env.movies / FILM / "Trailers" / "Heat-trailer.mkv").exists()
+    finally:
+        store.close()
 
 
 async def test_an_extra_arriving_before_its_film(env: Env) -> None:
@@ -249,14 +348,17 @@ async def test_an_extra_never_replaces_a_file(env: Env) -> None:
 
 
 async def test_extras_without_a_film_are_skipped(env: Env) -> None:
-    """Loose in the ingest folder, or beside an episode: skipped, as before the option."""
+    """Loose in the ingest folder, beside an episode or a film TMDb does not know: skipped."""
     env.drop("Heat-trailer.mkv")
     env.drop("Breaking.Bad.S01E01.720p/Breaking.Bad.S01E01.720p.mkv", FEATURE)
     env.drop("Breaking.Bad.S01E01.720p/Featurettes/Inside.mkv")
     env.drop("Unknown.Thing/Featurettes/Inside.mkv")
+    env.drop("Qwzxv.Plorf.2011/Qwzxv.Plorf.2011.mkv", FEATURE)  # TMDb has nothing: manual
+    alone = env.drop("Qwzxv.Plorf.2011/Qwzxv.Plorf-trailer.mkv")
     plans = await env.service.plan(env.ingest)
     extras = [p for p in plans if p.found.parsed.extra]
-    assert len(extras) == 3
+    extras += await env.service.plan(alone)  # its film planned apart, as the watcher does
+    assert len(extras) == 5
     assert all(p.action is Action.SKIP for p in extras)
     assert all(p.reasons[-1] == NO_FILM_FOR_EXTRA for p in extras)
 

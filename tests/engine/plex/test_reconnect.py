@@ -10,19 +10,12 @@ import pytest
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.notifications import PlexNotificationListener
 from tests.conftest import PLEX_TOKEN
+from tests.polling import until
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import aiohttp
 
     from tests.emulators.plex import PlexEmulator
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 5) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def test_a_connection_after_a_drop_is_a_reconnection(
@@ -41,9 +34,9 @@ async def test_a_connection_after_a_drop_is_a_reconnection(
     assert (listener.connections, listener.reconnected) == (0, False)
     task = asyncio.create_task(listener.run())
     try:
-        await _until(lambda: plex_emulator.websocket_clients == 1)
+        await until(lambda: plex_emulator.websocket_clients == 1)
         await plex_emulator.drop_websockets()
-        await _until(lambda: len(seen) == 3)
+        await until(lambda: len(seen) == 3)
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -82,10 +82,13 @@ def canonical_words(words: list[str]) -> list[str]:
 
 
 def query_variants(title: str) -> tuple[str, ...]:
-    """`title` with its numbers written the other ways, for another search; () when none.
+    """`title` with its sequel number written the other ways, for another search; () if none.
 
-    At most three: every number in arabic digits, in roman numerals, and (after an announcing
-    word) in words. Punctuation is left out (TMDb's search ignores it); so is the original.
+    At most three: the number in arabic digits, in roman numerals, and (after an announcing
+    word) in words. Punctuation is left out (TMDb's search ignores it); so is the original. A
+    title with more than one number has no variants: a sequel has one number, and every
+    further search costs a request (a name that finds nothing, from anyone, is not worth
+    several).
     """
     words = _WORDS.findall(title)
     numbers = [
@@ -93,6 +96,8 @@ def query_variants(title: str) -> tuple[str, ...]:
         for index, word in enumerate(words)
         if (value := number_value(word, words[index - 1] if index else None)) is not None
     ]
+    if len(numbers) != 1:
+        return ()
     variants: list[str] = []
     for style in (_as_arabic, _as_roman, _as_words):
         written = list(words)

@@ -77,7 +77,7 @@ class PlexCatchUp:
         pipeline: Pipeline,
         handle: Handler,
         sync: PlexSync,
-        follow_up: MatchFollowUp | None,
+        follow_up: MatchFollowUp,
         *,
         update: Updater,
         on_event: EventSink,
@@ -187,12 +187,7 @@ class PlexCatchUp:
             plex_rating_key=verification.rating_key,
             error=None,
         )
-        try:
-            target = item_target(done)
-        except VideodromeError:
-            target = None
-        if self._follow_up is not None:
-            await self._follow_up.after_check(done, verification, target, Event.PLEX_CHECKED)
-        else:
-            self._on_event(Event.PLEX_CHECKED, done)
+        # Filed items have a title (a file without one is never filed automatically).
+        target = item_target(done) if done.tmdb_id is not None and done.title else None
+        await self._follow_up.after_check(done, verification, target, Event.PLEX_CHECKED)
         return True

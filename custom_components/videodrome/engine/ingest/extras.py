@@ -13,7 +13,8 @@ download: the largest video that is neither a sample nor an extra in the folder 
 extra (or, for an extra inside an extras folder, in the folder above it), never an ingest
 folder itself (loose files there are many downloads, not one). The extra follows its film's
 decision:
-- the film is filed (now, or before: it is already at its destination): the extra is too;
+- the film is filed (now, or before, automatically or approved: it is already at its
+  destination): the extra is too;
 - the film waits for a person: so does the extra (`extra_of_film`); approving it files it
   beside the film the person chose (`Pipeline.plan_identified()` retargets it);
 - no film beside it, or nothing known about it (`no_film_for_extra`): skipped, as before.
@@ -35,8 +36,8 @@ from ..identify.filters import VIDEO_EXTENSIONS, ignore_reason
 from ..identify.safe_names import sanitise
 from ..identify.score import Decision
 from ..plex.scan import PLEX_NOT_FOUND, Verification
-from .destination import is_published
-from .plan import Action
+from .destination import is_published, within
+from .plan import ALREADY_INGESTED, Action, PlannedFile
 from .sources import source_file
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from ..identify.parsed_name import ParsedName
     from ..plex.scan import PlexSync
     from .pipeline import Pipeline
-    from .plan import PlannedFile
 
 EXTRA_OF_FILM = "extra_of_film"
 NO_FILM_FOR_EXTRA = "no_film_for_extra"
@@ -132,7 +132,7 @@ def find_film(extra: Path, roots: tuple[Path, ...] = ()) -> Path | None:
             if entry.suffix.lower() in VIDEO_EXTENSIONS
             and entry.is_file()
             and not entry.is_symlink()
-            and ignore_reason(entry) is None
+            and ignore_reason(entry, folder) is None
         ]
     except OSError:
         return None
@@ -174,15 +174,15 @@ async def _follow_film(
         return replace(extra, reasons=(*extra.reasons, NO_FILM_FOR_EXTRA))
     film = films.get(feature)
     if film is None:  # the film came in an earlier batch (the watcher hands files one by one)
-        film = await pipeline.plan_file(await run_blocking(lambda: source_file(feature)))
+        film = await _plan_film(pipeline, feature, run_blocking)
     found = film.found
-    filed = film.action is Action.TRANSFER
-    if not filed and found.decision is Decision.AUTO and film.destination is not None:
-        destination = film.destination
+    filed = film.action is Action.TRANSFER or ALREADY_INGESTED in film.reasons
+    if not filed and film.destination is not None:
+        destination = film.destination  # filed there before (automatically, or approved)
         filed = await run_blocking(lambda: is_published(feature, destination))
-    if found.library != "movies" or found.target is None or found.match is None:
-        return replace(extra, reasons=(*extra.reasons, NO_FILM_FOR_EXTRA))
-    if not filed and film.action is not Action.REVIEW:
+    a_film = found.library == "movies" and found.target is not None and found.match is not None
+    if not a_film or not (filed or film.action is Action.REVIEW):
+        # Not a film, or one nobody can say where it goes (manual, skipped): left alone.
         return replace(extra, reasons=(*extra.reasons, NO_FILM_FOR_EXTRA))
     decision = Decision.AUTO if filed else Decision.REVIEW
     # The film's identification, for this file: its target is put in the extras folder.
@@ -194,6 +194,20 @@ async def _follow_film(
         reasons=(EXTRA_OF_FILM,) if filed else (EXTRA_OF_FILM, *film.reasons),
     )
     return await pipeline.plan_identified(extra.source, followed)
+
+
+async def _plan_film(
+    pipeline: Pipeline, feature: Path, run_blocking: BlockingRunner
+) -> PlannedFile:
+    """The film's plan, without reading it when it is already filed (a copy is not compared)."""
+    source = await run_blocking(lambda: source_file(feature))
+    root = next((f for f in pipeline.settings.ingest_folders if within(feature, f)), None)
+    found = await pipeline.identifier.identify(feature, root=root)
+    if found.library == "movies" and found.target is not None:
+        destination = pipeline.settings.movies_root / found.target
+        if await run_blocking(lambda: is_published(feature, destination)):
+            return PlannedFile(source, found, Action.SKIP, (ALREADY_INGESTED,), destination)
+    return await pipeline.plan_identified(source, found)
 
 
 async def scan_for_extra(sync: PlexSync, destination: Path) -> Verification:

@@ -114,7 +114,7 @@ class IngestService:
                 on_event=self._announce,
                 run_blocking=run_blocking,
             )
-            if sync is not None
+            if sync is not None and self.follow_up is not None
             else None
         )
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..availability import log_failure
 from ..blocking import BlockingRunner, run_in_default_executor
-from ..identify.score import normalise
 from ..plex.errors import PlexError, PlexNotFoundError
 from ..plex.models import SCAN_ACTIVITY_TYPE, TYPE_EPISODE, TYPE_MOVIE, TYPE_SHOW, as_int
 from .building import (
@@ -18,6 +17,7 @@ from .building import (
     assemble,
     empty_snapshot,
 )
+from .copies import movie_copy
 from .errors import LibraryIncompleteError, LibraryNotLoadedError
 from .loading import SectionLoad, settle
 from .parsing import SECTION_KINDS, parse_episode, parse_item
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ..identify.identifier import Identification
     from ..plex.client import PlexClient
     from ..plex.notifications import Notification
-    from ..tmdb.models import Candidate, SeasonSummary
+    from ..tmdb.models import SeasonSummary
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -242,7 +242,7 @@ class LibraryIndex:
         assert match is not None  # noqa: S101 (find() checked)
         snapshot = self._snapshot
         if found.library == "movies":
-            return _movie_copy(snapshot, match)
+            return movie_copy(snapshot, match)
         shows = snapshot.by_id(
             tmdb=match.tmdb_id, tvdb=found.tvdb_id, imdb=match.imdb_id, kind="show"
         )
@@ -383,38 +383,3 @@ class LibraryIndex:
                 key: load for key, load in (self._loads | settled.loads).items() if key not in gone
             }
         return True
-
-
-def _movie_copy(snapshot: Snapshot, match: Candidate) -> Existing | None:
-    """The copy of this film the library holds: by its ids, else as the IMDb agent matched it."""
-    movies = snapshot.by_id(tmdb=match.tmdb_id, imdb=match.imdb_id, kind="movie")
-    if not movies and match.imdb_id is None:
-        movies = _matched_without_tmdb(snapshot, match.title, match.year)
-    if not movies:
-        return None
-    movie = movies[0]
-    return Existing(
-        rating_key=str(movie.rating_key),
-        title=movie.title,
-        file=movie.files[0] if movie.files else None,
-        resolution=movie.resolution,
-    )
-
-
-def _matched_without_tmdb(snapshot: Snapshot, title: str, year: int | None) -> tuple[Item, ...]:
-    """Films Plex's legacy IMDb agent matched (no TMDb id), of exactly this title and year.
-
-    TMDb's search answers carry no IMDb id, so a film known to Plex only by its IMDb id is
-    found by its title: the same title once normalised and the same year, never a film
-    whose TMDb id is another one's.
-    """
-    if year is None:
-        return ()
-    wanted = normalise(title)
-    return tuple(
-        found.item
-        for found in snapshot.by_title(title, year, kind="movie")
-        if found.item.tmdb is None
-        and found.item.year == year
-        and normalise(found.item.title) == wanted
-    )
