@@ -1,4 +1,7 @@
-"""Whether a server's folder watcher is running, and whether its Stash answers (diagnostics)."""
+"""Whether a server's Stash answers (a diagnostic).
+
+The folder watcher's binary sensor was folded into the watcher's sensor (sensor.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.const import EntityCategory
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from .entity import VideodromeEntity, WatcherEntity
+from .entity import VideodromeEntity
 from .runtime.stash import signal_stash
 
 if TYPE_CHECKING:
@@ -19,7 +22,6 @@ if TYPE_CHECKING:
     from .coordinator import PlexCoordinator
     from .data import VideodromeConfigEntry
     from .runtime.stash import StashRuntime
-    from .runtime.watcher import WatcherRuntime
 
 PARALLEL_UPDATES = 0
 
@@ -29,41 +31,10 @@ async def async_setup_entry(
     entry: VideodromeConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the watcher's sensor when the watcher runs, Stash's when the options name one."""
+    """Add Stash's sensor when the options name a Stash."""
     del hass
-    if (watcher := entry.runtime_data.watcher) is not None:
-        async_add_entities([WatcherRunningSensor(entry.runtime_data.coordinator, watcher)])
     if (stash := entry.runtime_data.stash) is not None:
         async_add_entities([StashReachableSensor(entry.runtime_data.coordinator, stash)])
-
-
-class WatcherRunningSensor(WatcherEntity, BinarySensorEntity):
-    """Whether the ingest folders are being watched; how, as attributes."""
-
-    _attr_translation_key = "watcher_running"
-    _attr_device_class = BinarySensorDeviceClass.RUNNING
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
-    # Diagnostic detail most people never look at: enabled in the entity settings if wanted.
-    _attr_entity_registry_enabled_default = False
-
-    def __init__(self, coordinator: PlexCoordinator, runtime: WatcherRuntime) -> None:
-        """Create the sensor of a watcher."""
-        super().__init__(coordinator, runtime, "watcher_running")
-
-    @property
-    def is_on(self) -> bool:
-        """Running."""
-        return self._runtime.running
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Folders, whether inotify is used, and the rescan interval."""
-        watcher = self._runtime.watcher
-        return {
-            "folders": [str(root) for root in watcher.roots],
-            "inotify": watcher.inotify_active,
-            "rescan_interval": int(self._runtime.rescan_interval.total_seconds()),
-        }
 
 
 class StashReachableSensor(VideodromeEntity, BinarySensorEntity):

@@ -31,6 +31,7 @@ from .ingest_options_form import (
     async_validate_ingest,
     describe_sections,
     form_values,
+    with_kept,
 )
 from .options_flow import VideodromeOptionsFlow
 from .provider_http import new_provider_id
@@ -266,7 +267,9 @@ class VideodromeConfigFlow(SignInSteps, domain=DOMAIN):
             if not errors:
                 # The key was just accepted by TMDb (or ingest is off): no rejected key now.
                 issues.clear(self.hass, issues.ISSUE_TMDB_KEY, entry.entry_id)
-                return self.async_update_reload_and_abort(entry, data=data, options=options)
+                return self.async_update_reload_and_abort(
+                    entry, data=data, options=with_kept(options, entry.options)
+                )
         return self.async_show_form(
             step_id="reconfigure_folders",
             data_schema=self.add_suggested_values_to_schema(

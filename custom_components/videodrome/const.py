@@ -30,6 +30,8 @@ SERVICE_REJECT: Final = "reject"
 SERVICE_HISTORY: Final = "history"
 SERVICE_ORGANISE: Final = "organise"
 SERVICE_UNDO: Final = "undo"
+SERVICE_REFRESH_METADATA: Final = "refresh_metadata"
+SERVICE_RESCAN: Final = "rescan"
 
 # Fields of the service calls and of the review card's websocket command.
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
@@ -52,6 +54,9 @@ ATTR_STATUS: Final = "status"
 ATTR_QUERY: Final = "query"
 ATTR_LIMIT: Final = "limit"
 ATTR_RECENT: Final = "recent"
+ATTR_THRESHOLD: Final = "threshold"
+ATTR_AUTO: Final = "auto"
+ATTR_RATING_KEY: Final = "rating_key"
 # What a discovery flow's data holds (with CONF_URL and ATTR_NAME): the server GDM found.
 ATTR_MACHINE_IDENTIFIER: Final = "machine_identifier"
 

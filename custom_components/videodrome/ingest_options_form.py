@@ -75,6 +75,7 @@ from .runtime.watcher import (
     CONF_NETWORK_SHARE,
     CONF_RESCAN_INTERVAL,
     CONF_STABILITY,
+    CONF_WATCHING,
     DEFAULT_RESCAN_MINUTES,
     DEFAULT_STABILITY,
 )
@@ -141,6 +142,16 @@ INGEST_SCHEMA = vol.Schema(
         vol.Required(CONF_METADATA_PROVIDER, default=False): BooleanSelector(),
     }
 )
+
+
+def with_kept(options: dict[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The options a form made, with those no form shows kept from `stored`.
+
+    That is whether the watcher watches: the switch "Watch ingest folders" keeps it there.
+    """
+    if CONF_WATCHING in stored:
+        return {**options, CONF_WATCHING: stored[CONF_WATCHING]}
+    return options
 
 
 def form_values(options: Mapping[str, Any]) -> dict[str, Any]:

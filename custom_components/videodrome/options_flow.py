@@ -28,6 +28,7 @@ from .ingest_options_form import (
     async_validate_ingest,
     describe_sections,
     form_values,
+    with_kept,
 )
 from .provider_http import new_provider_id, provider_base, provider_urls
 from .stash_options_form import STASH_SCHEMA, async_validate_stash, stash_options
@@ -65,7 +66,9 @@ class VideodromeOptionsFlow(OptionsFlowWithReload):
                 if user_input.get(CONF_STASH_SETTINGS):
                     self._ingest = options
                     return await self.async_step_stash()
-                return self.async_create_entry(data={**stash_options(entry.options), **options})
+                return self.async_create_entry(
+                    data=with_kept({**stash_options(entry.options), **options}, entry.options)
+                )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
@@ -93,7 +96,8 @@ class VideodromeOptionsFlow(OptionsFlowWithReload):
             if not errors:
                 # Stash just took the key (or there is no Stash): no refused key now.
                 issues.clear(self.hass, issues.ISSUE_STASH_KEY, entry.entry_id)
-                return self.async_create_entry(data={**self._ingest, **options})
+                kept = with_kept({**self._ingest, **options}, entry.options)
+                return self.async_create_entry(data=kept)
         provider_id = entry.data.get(CONF_PROVIDER_ID) or NO_ID_YET
         return self.async_show_form(
             step_id="stash",

@@ -1,6 +1,9 @@
 """Sensors of a Plex server: its status, who is watching, one per library section.
 
-With ingest, also the review queue, the last ingest and the files waiting in the ingest folders.
+With ingest, also the review queue, the last ingest, the files waiting in the ingest folders,
+and the folder watcher's state (a diagnostic: how it watches, what it found, its last error).
+The watcher's former binary sensor (`…_watcher_running`) is folded into that one: its registry
+entry is removed.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorStateClass,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
+from .const import DOMAIN
 from .engine.library.parsing import SECTION_KINDS
 from .entity import IngestEntity, VideodromeEntity, WatcherEntity, changes_last_ingest
+from .runtime.watcher import MODE_INOTIFY, MODE_RESCAN, MODE_STOPPED
 from .summaries import filed_summary, item_summary
 
 if TYPE_CHECKING:
@@ -53,7 +59,13 @@ async def async_setup_entry(
             [ReviewQueueSensor(coordinator, ingest), LastIngestSensor(coordinator, ingest)]
         )
     if (watcher := entry.runtime_data.watcher) is not None:
-        async_add_entities([FilesWaitingSensor(coordinator, watcher)])
+        async_add_entities(
+            [FilesWaitingSensor(coordinator, watcher), WatcherSensor(coordinator, watcher)]
+        )
+    registry = er.async_get(hass)
+    folded = f"{entry.unique_id}_watcher_running"
+    if old := registry.async_get_entity_id("binary_sensor", DOMAIN, folded):
+        registry.async_remove(old)
     known: set[str] = set()  # uuids of the sections that have a sensor
     library_prefix = f"{entry.unique_id}_library_"
 
@@ -262,3 +274,42 @@ class FilesWaitingSensor(WatcherEntity, SensorEntity):
     def native_value(self) -> int:
         """How many."""
         return self._runtime.waiting
+
+
+class WatcherSensor(WatcherEntity, SensorEntity):
+    """How the ingest folders are watched: `inotify`, `rescan` (rescans only) or `stopped`.
+
+    What the watcher has found, and its last error, as attributes.
+    """
+
+    _attr_translation_key = "watcher"
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(self, coordinator: PlexCoordinator, runtime: WatcherRuntime) -> None:
+        """Create the sensor of a watcher."""
+        super().__init__(coordinator, runtime, "watcher")
+        self._attr_options = [MODE_INOTIFY, MODE_RESCAN, MODE_STOPPED]
+
+    @property
+    def native_value(self) -> str:
+        """The mode."""
+        return self._runtime.mode
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Folders watched, files settling and queued, the last rescan, the last error."""
+        runtime = self._runtime
+        watcher = runtime.watcher
+        rescanned = watcher.last_rescan
+        return {
+            "folders": [str(root) for root in watcher.roots],
+            "files_settling": watcher.pending,
+            "files_queued": runtime.queue.qsize(),
+            "last_rescan": (
+                datetime.fromtimestamp(rescanned, UTC).isoformat() if rescanned else None
+            ),
+            "last_error": runtime.last_error,
+            "rescan_interval": int(runtime.rescan_interval.total_seconds()),
+            "stability": int(watcher.stability),
+        }

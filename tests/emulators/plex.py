@@ -25,6 +25,7 @@ from tests.emulators.plex_agents import add_routes as add_agent_routes
 from tests.emulators.plex_library import Item, PlexLibrary, ScanChanges, Section, timeline_entries
 from tests.emulators.plex_listings import add_routes as add_listing_routes
 from tests.emulators.plex_match import add_routes as add_match_routes
+from tests.emulators.plex_refresh import add_routes as add_refresh_routes
 from tests.emulators.plex_render import render, wants_json
 from tests.emulators.plex_search import listing, page, params, section_meta, type_code
 from tests.emulators.plex_sessions import (
@@ -127,6 +128,7 @@ class PlexEmulator(EmulatorServer):
         add_listing_routes(self)  # /library, recently added, on deck, hub search (plex_listings.py)
         add_session_routes(self)  # clients, watch history, scrobbles (plex_sessions.py)
         add_agent_routes(self)  # the metadata agents (plex_agents.py)
+        add_refresh_routes(self)  # an item's metadata refresh (plex_refresh.py)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on `host:port` (0: any free port), start what the library says is playing."""

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from tests.emulators.plex import PlexEmulator
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / DOMAIN
-WRITERS = ("ingest", "approve", "reject", "organise", "undo")
-READERS = ("scan", "plan", "identify", "history", "check_library")
+WRITERS = ("ingest", "approve", "reject", "organise", "undo", "refresh_metadata")
+READERS = ("scan", "plan", "identify", "history", "check_library", "rescan")
 
 
 @pytest.fixture(params=["read_only", "plain"])
@@ -91,7 +91,8 @@ async def test_writing_services_refuse_non_admins_and_change_nothing(
     media_root: Path,
     tmp_path: Path,
 ) -> None:
-    """ingest, approve, reject, organise (dry run too) and undo: Unauthorized, nothing moves."""
+    """ingest, approve, reject (by id or path), organise (dry run too), undo, refresh_metadata:
+    Unauthorized, nothing moves."""
     await _call(hass, "ingest", path=str(_drop(tmp_path, "Dune.mkv")))
     movies = media_root / "Movies"
     (movies / "titanic.1997.1080p.mkv").write_bytes(b"titanic")
@@ -113,6 +114,9 @@ async def test_writing_services_refuse_non_admins_and_change_nothing(
         ("organise", {"path": str(movies), "dry_run": False}),
         ("organise", {"path": str(movies)}),  # a dry run reads the whole library: refused
         ("undo", {"batch": organised["batch"]}),
+        ("approve", {"path": queued.source}),
+        ("reject", {"path": queued.source}),
+        ("refresh_metadata", {"rating_key": 1000}),
     ]
     for service, data in calls:
         with pytest.raises(Unauthorized):

@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EntityCategory
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -64,14 +65,6 @@ async def _setup(
     hass: HomeAssistant, entry: MockConfigEntry, cleanup: list[MockConfigEntry]
 ) -> None:
     cleanup.append(entry)
-    # The watcher's binary sensor is disabled by default; these tests read it.
-    er.async_get(hass).async_get_or_create(
-        "binary_sensor",
-        DOMAIN,
-        f"{entry.unique_id}_watcher_running",
-        suggested_object_id="videodrome_demo_watcher",
-        config_entry=entry,
-    )
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
@@ -152,10 +145,9 @@ async def test_a_file_being_written_waits_until_it_is_stable(
 ) -> None:
     """Written in chunks: nothing happens until size and time stop changing."""
     await _setup(hass, make_entry(), cleanup)
-    running = hass.states.get("binary_sensor.videodrome_demo_watcher")
+    running = hass.states.get("sensor.videodrome_demo_watcher")
     assert running is not None
-    assert running.state == "on"
-    assert running.attributes["inotify"] is True
+    assert running.state == "inotify"
     video = tmp_path / "ingest" / "Titanic.1997.1080p.mkv"
     with video.open("wb") as file:
         for _ in range(3):
@@ -212,9 +204,9 @@ async def test_network_share_mode_uses_rescans_only(
 ) -> None:
     """No inotify: the next rescan finds the file."""
     await _setup(hass, make_entry(**{CONF_NETWORK_SHARE: True, CONF_RESCAN_INTERVAL: 1}), cleanup)
-    running = hass.states.get("binary_sensor.videodrome_demo_watcher")
+    running = hass.states.get("sensor.videodrome_demo_watcher")
     assert running is not None
-    assert running.attributes["inotify"] is False
+    assert running.state == "rescan"
     assert running.attributes["rescan_interval"] == 60
     (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
     await _tick(hass, freezer, 30)
@@ -347,10 +339,12 @@ async def test_out_of_inotify_watches_falls_back_and_raises_a_repair(
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"inotify_watch_limit_{entry.entry_id}")
     assert issue is not None
     assert issue.translation_key == "inotify_watch_limit"
-    running = hass.states.get("binary_sensor.videodrome_demo_watcher")
+    running = hass.states.get("sensor.videodrome_demo_watcher")
     assert running is not None
-    assert running.state == "on"
-    assert running.attributes["inotify"] is False
+    assert running.state == "rescan"
+    assert running.attributes["last_error"] == (
+        "Change notifications unavailable (inotify watch limit reached): rescans only"
+    )
 
 
 async def test_a_rejected_tmdb_key_raises_a_repair(
@@ -381,22 +375,27 @@ async def test_a_rejected_tmdb_key_raises_a_repair(
     assert (await _history(hass))["items"] == []
 
 
-async def test_the_watcher_sensor_is_disabled_by_default(
+async def test_the_watcher_sensor_is_enabled_and_replaces_the_binary_sensor(
     hass: HomeAssistant, make_entry: Callable[..., MockConfigEntry], cleanup: list[MockConfigEntry]
 ) -> None:
-    """A diagnostic most people never need: off until enabled."""
+    """A diagnostic, enabled; the former binary sensor (disabled by default, folded into it)
+    leaves the entity registry of an installation that had it."""
     entry = make_entry()
-    cleanup.append(entry)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    entity_id = er.async_get(hass).async_get_entity_id(
-        "binary_sensor", DOMAIN, f"{entry.unique_id}_watcher_running"
+    registry = er.async_get(hass)
+    old = registry.async_get_or_create(
+        "binary_sensor", DOMAIN, f"{entry.unique_id}_watcher_running", config_entry=entry
     )
+    await _setup(hass, entry, cleanup)
+    assert registry.async_get(old.entity_id) is None
+    entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{entry.unique_id}_watcher")
     assert entity_id is not None
-    entity = er.async_get(hass).async_get(entity_id)
+    entity = registry.async_get(entity_id)
     assert entity is not None
-    assert entity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    assert hass.states.get(entity_id) is None
+    assert entity.disabled_by is None
+    assert entity.entity_category is EntityCategory.DIAGNOSTIC
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == "inotify"
 
 
 async def test_a_burst_updates_the_watcher_entities_at_most_once_a_second(

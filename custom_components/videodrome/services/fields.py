@@ -1,4 +1,4 @@
-"""The schema fields several service actions share: the entry, store ids, paths."""
+"""The schema fields several service actions share: the entry, store ids, paths, thresholds."""
 
 from __future__ import annotations
 
@@ -17,3 +17,5 @@ MAX_ID: Final = 2**63 - 1
 ENTRY: Final = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
 ID: Final = vol.All(cv.positive_int, vol.Range(max=MAX_ID))
 PATH: Final = vol.All(cv.string, vol.Length(min=1, max=MAX_PATH))
+# The confidence a call's automatic decisions need (the option "auto_threshold" for one call).
+THRESHOLD: Final = vol.All(vol.Coerce(float), vol.Range(min=0.5, max=1.0))

@@ -2,7 +2,8 @@
 
 Each module registers its own through permissions.py (`admin=` says who may call it):
 scan.py `scan`; library.py `check_library`; ingest.py `ingest`, `plan`, `identify`,
-`approve`, `reject`, `history`; organise.py `organise`, `undo`.
+`history`; review.py `approve`, `reject`; organise.py `organise`, `undo`; metadata.py
+`refresh_metadata`; watcher.py `rescan`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from typing import TYPE_CHECKING
 
 from .ingest import async_setup_ingest_services
 from .library import async_setup_library_services
+from .metadata import async_setup_metadata_services
 from .organise import async_setup_organise_services
+from .review import async_setup_review_services
 from .scan import async_setup_scan_services
+from .watcher import async_setup_watcher_services
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -23,4 +27,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async_setup_scan_services(hass)
     async_setup_library_services(hass)
     async_setup_ingest_services(hass)
+    async_setup_review_services(hass)
     async_setup_organise_services(hass)
+    async_setup_metadata_services(hass)
+    async_setup_watcher_services(hass)

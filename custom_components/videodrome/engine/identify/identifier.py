@@ -9,6 +9,7 @@ must not turn every file into "manual".
 from __future__ import annotations
 
 import asyncio
+import copy
 from dataclasses import dataclass, field, replace
 from functools import partial
 import logging
@@ -139,6 +140,15 @@ class Identifier:
         # guessit is pure Python: threads add no speed, only contention for the GIL with the
         # event loop's thread. One parse at a time keeps the loop's stalls short.
         self._parsing = asyncio.Semaphore(1)
+
+    def deciding_with(self, thresholds: Thresholds) -> Identifier:
+        """This identifier deciding with other `thresholds`, for one call.
+
+        It shares the TMDb client and reads one name at a time with this one.
+        """
+        other = copy.copy(self)
+        other.thresholds = thresholds
+        return other
 
     async def identify(
         self, path: str | bytes | PurePath, *, root: str | PurePath | None = None

@@ -93,6 +93,11 @@ class Thresholds:
         if not 0 <= self.margin <= 1:
             raise ValueError("margin must be between 0 and 1")
 
+    @classmethod
+    def for_auto(cls, auto: float) -> Thresholds:
+        """The defaults with the automatic decision at `auto` (review lowered to it if above)."""
+        return cls(auto=auto, review=min(cls().review, auto))
+
 
 @dataclass(frozen=True, slots=True)
 class Scored:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ..identify.identifier import Identification, Identifier
+    from ..identify.score import Thresholds
     from ..library.records import Existing
     from .plan import LibraryLookup, Settings
     from .sources import SourceFile
@@ -76,6 +77,15 @@ class Pipeline:
         """Something was added to the library: the lookup must ask again."""
         if self._lookup is not None:
             self._lookup.invalidate()
+
+    def deciding_with(self, thresholds: Thresholds) -> Pipeline:
+        """This pipeline with its identifier deciding with other `thresholds` (for one call)."""
+        return Pipeline(
+            self._identifier.deciding_with(thresholds),
+            self.settings,
+            lookup=self._lookup,
+            run_blocking=self._run_blocking,
+        )
 
     @property
     def identifier(self) -> Identifier:

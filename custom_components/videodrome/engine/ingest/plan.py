@@ -16,7 +16,9 @@ reason code:
   the title is not known (the file waits, `pending`, and is filed once the library is read:
   engine/ingest/catch_up.py);
 - `library_incomplete`: not in the library index, but a library section that could hold it
-  could not be read (review: "not there" may be wrong).
+  could not be read (review: "not there" may be wrong);
+- `auto_ingest_off`: decided automatically, but automatic filing is off (review;
+  waiting.py's `held_for_review`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ ALREADY_IN_LIBRARY = "already_in_library"
 NOT_THE_FEATURE = "not_the_feature"
 WAITING_FOR_PLEX = "waiting_for_plex"
 LIBRARY_INCOMPLETE = "library_incomplete"
+AUTO_INGEST_OFF = "auto_ingest_off"
 # Candidates kept in the history for the review queue.
 CANDIDATES_KEPT = 5
 

@@ -31,12 +31,12 @@ from .fs import cleanup_temporaries
 from .match_review import MatchFollowUp, is_mismatch_review
 from .organise import BATCH_PREFIX
 from .outcomes import ALREADY_HANDLED, Outcome, Settled
-from .plan import Action, PlannedFile
+from .plan import AUTO_INGEST_OFF, Action, PlannedFile
 from .sources import SourceFile, source_file
 from .waiting import (
     PLEX_NOT_CHECKED,
+    held_for_review,
     no_longer_waits,
-    unheld,
     waiting_for_plex,
     waiting_for_tmdb,
 )
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from ..blocking import BlockingRunner
     from ..identify.identifier import Identification, Identifier
+    from ..identify.score import Thresholds
     from ..store.database import Store
     from ..tmdb.client import TMDbClient
     from .organise import Organiser
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-AUTO_INGEST_OFF = "auto_ingest_off"
 PLEX_SCAN_FAILED = "plex_scan_failed"
 
 type EventSink = Callable[[str, Item], None]
@@ -164,28 +164,31 @@ class IngestService:
 
     # --- ingest ------------------------------------------------------------------------------
 
-    async def plan(self, path: Path) -> list[PlannedFile]:
-        """What ingesting `path` would do (nothing is changed)."""
-        return await self.pipeline.plan(path)
+    async def plan(
+        self, path: Path, *, auto: bool = True, thresholds: Thresholds | None = None
+    ) -> list[PlannedFile]:
+        """What ingesting `path` would do (nothing is changed); see `ingest` for the options."""
+        pipeline = self.pipeline if thresholds is None else self.pipeline.deciding_with(thresholds)
+        planned = await pipeline.plan(path)
+        return planned if auto else held_for_review(planned)
 
     async def ingest(
-        self, path: Path, *, dry_run: bool = False, auto: bool = True
+        self,
+        path: Path,
+        *,
+        dry_run: bool = False,
+        auto: bool = True,
+        thresholds: Thresholds | None = None,
     ) -> list[Outcome]:
         """Plan every video at `path`; unless `dry_run`, carry the plan out and record it.
 
         With `auto` off (the auto-ingest switch), files decided automatically wait in the
-        review queue like uncertain ones.
+        review queue like uncertain ones. `thresholds` decide this call instead of the
+        identifier's own.
         """
-        planned = await self.pipeline.plan(path)
+        planned = await self.plan(path, auto=auto, thresholds=thresholds)
         if dry_run:
             return [Outcome(p, None, "planned") for p in planned]
-        if not auto:
-            planned = [
-                replace(p, action=Action.REVIEW, reasons=(*unheld(p.reasons), AUTO_INGEST_OFF))
-                if p.action in {Action.TRANSFER, Action.WAIT}
-                else p
-                for p in planned
-            ]
         return [await self.handle(p) for p in planned]
 
     async def handle(self, planned: PlannedFile) -> Outcome:
@@ -363,6 +366,7 @@ class IngestService:
 
 
 __all__ = [
+    "AUTO_INGEST_OFF",
     "PLEX_NOT_CHECKED",
     "Event",
     "IngestService",

@@ -10,11 +10,12 @@ check (catch_up.py too).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..identify.identifier import TMDB_UNAVAILABLE
 from ..store.items import ItemStatus
-from .plan import WAITING_FOR_PLEX, Action
+from .plan import AUTO_INGEST_OFF, WAITING_FOR_PLEX, Action
 
 # An ingested file Plex was not asked about (no Plex, or Plex failed: the error says why).
 PLEX_NOT_CHECKED = "plex_not_checked"
@@ -44,3 +45,17 @@ def no_longer_waits(handled: Item, planned: PlannedFile) -> bool:
 def unheld(reasons: tuple[str, ...]) -> tuple[str, ...]:
     """`reasons` without `waiting_for_plex` (a file sent to review instead of held)."""
     return tuple(reason for reason in reasons if reason != WAITING_FOR_PLEX)
+
+
+def held_for_review(planned: list[PlannedFile]) -> list[PlannedFile]:
+    """The plans with automatic filing off (`auto_ingest_off`).
+
+    What would be filed, or wait for Plex's library to be read before it is filed, waits for
+    review instead.
+    """
+    return [
+        replace(p, action=Action.REVIEW, reasons=(*unheld(p.reasons), AUTO_INGEST_OFF))
+        if p.action in {Action.TRANSFER, Action.WAIT}
+        else p
+        for p in planned
+    ]

@@ -146,7 +146,9 @@ class FolderWatcher:
         # Handed out or found handled, this run: path text -> (size, mtime, inode, device).
         self._seen: dict[str, Version] = {}
         self._observer: BaseObserver | None = None
+        self._stopped = False  # between stop() and the next start(): nothing is noticed
         self.inotify_error: OSError | None = None
+        self.last_rescan: float | None = None  # the clock's time of the last rescan's end
 
     @property
     def pending(self) -> int:
@@ -159,7 +161,12 @@ class FolderWatcher:
         return self._observer is not None
 
     async def start(self) -> None:
-        """Start inotify (if wanted and possible) and look at what is already there."""
+        """Start inotify (if wanted and possible) and look at what is already there.
+
+        A watcher stopped before starts again this way, seeing every file anew.
+        """
+        self._stopped = False
+        self.inotify_error = None
         if self.use_inotify:
             bridge = _Bridge(asyncio.get_running_loop(), self._hint)
             try:
@@ -188,7 +195,15 @@ class FolderWatcher:
         return observer
 
     async def stop(self) -> None:
-        """Stop the inotify thread; nothing of the watcher runs afterwards."""
+        """Stop the inotify thread and forget every file; nothing is noticed until `start()`.
+
+        What a rescan or check still running finds is dropped. The next start looks at every
+        file again; those already handled are recognised by `is_handled`.
+        """
+        self._stopped = True
+        self._candidates.clear()
+        self._dirty_folders.clear()
+        self._seen.clear()
         if (observer := self._observer) is not None:
             self._observer = None
             await self._run_blocking(lambda: _stop_observer(observer))
@@ -217,6 +232,13 @@ class FolderWatcher:
         """Hand `path` out again when it is next seen (its handling did not happen)."""
         self._seen.pop(os.fspath(path), None)
 
+    def forget_handed_out(self) -> None:
+        """Hand out again every file the next rescan sees (unless `is_handled` knows it).
+
+        A full look, as after a restart: a file whose handling failed gets another chance.
+        """
+        self._seen.clear()
+
     async def _collect[T](self, job: Callable[[], list[T]]) -> list[T]:
         """Run `job` in the executor and take its list out of the executor's hands.
 
@@ -233,6 +255,8 @@ class FolderWatcher:
         seen = dict(self._seen)
         found = await self._collect(lambda: self._walk(self.roots, seen))
         self._add_found(found)
+        if not self._stopped:
+            self.last_rescan = self._clock()
 
     def _walk(self, folders: Iterable[Path], seen: dict[str, Version]) -> list[tuple[str, Version]]:
         """In an executor: the candidate files below `folders`, minus unchanged seen ones."""
@@ -259,6 +283,8 @@ class FolderWatcher:
         return found
 
     def _add_found(self, found: Iterable[tuple[str, Version]]) -> None:
+        if self._stopped:
+            return  # a walk that ended after stop(): nothing is noticed
         now = self._clock()
         for path, version in found:
             if path not in self._candidates:

@@ -292,6 +292,14 @@ class PlexClient:
         path = f"/library/metadata/{rating_key}/allLeaves"
         return child_objects(container(await self._request("GET", path)), "Metadata")
 
+    async def refresh_item(self, rating_key: int) -> None:
+        """Ask Plex to refresh one item's metadata (python-plexapi's `refresh()`).
+
+        Plex answers at once and refreshes in the background (refresh.py waits for the end).
+        """
+        path = f"/library/metadata/{rating_key}/refresh"
+        await self._request("PUT", path, expect_json=False)
+
     async def scan(self, section_key: int, path: str | None = None) -> None:
         """Ask Plex to scan a section, or only `path` (a folder as Plex sees it) within it."""
         params = {"path": path} if path else None

@@ -181,6 +181,14 @@ class History:
         """Items waiting for review, oldest first."""
         return self._select("status = 'review' ORDER BY created_at, id LIMIT ?", (max(limit, 0),))
 
+    def review_item(self, source: str) -> Item | None:
+        """The item of the file at `source` that waits for review (the newest), if any."""
+        items = self._select(
+            "status = 'review' AND source = ? ORDER BY updated_at DESC, id DESC LIMIT 1",
+            (os.fspath(source),),
+        )
+        return items[0] if items else None
+
     def review_count(self) -> int:
         """How many items wait for review."""
         with self._lock:

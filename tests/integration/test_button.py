@@ -1,4 +1,4 @@
-"""The binary sensor platform: whether the folder watcher runs (disabled by default)."""
+"""The button platform: look through the ingest folders now."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 @pytest.fixture
 def platforms() -> list[Platform]:
     """Only this platform."""
-    return [Platform.BINARY_SENSOR]
+    return [Platform.BUTTON]
 
 
 @pytest.mark.freeze_time(SNAPSHOT_TIME)
-async def test_binary_sensors(
+async def test_buttons(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     busy_entry: MockConfigEntry,
