@@ -88,6 +88,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE items ADD COLUMN plex_previous_guid TEXT;
     """,
+    # 4 -> 5: a copy of what Plex held: both qualities and the decision (ingest/versions.py).
+    """
+    ALTER TABLE items ADD COLUMN quality TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
