@@ -18,7 +18,9 @@ reason code:
 - `library_incomplete`: not in the library index, but a library section that could hold it
   could not be read (review: "not there" may be wrong);
 - `auto_ingest_off`: decided automatically, but automatic filing is off (review;
-  waiting.py's `held_for_review`).
+  waiting.py's `held_for_review`);
+- `better_copy` / `duplicate_not_better`: Plex holds it, and this copy is better (filed as a
+  version beside Plex's, or asked about) or not (asked about, or skipped): versions.py.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from ..identify.identifier import Identification
     from ..library.records import Existing
     from .sources import SourceFile
+    from .versions import Comparison
 
 TARGET_OUTSIDE_ROOT = "target_outside_root"
 ALREADY_INGESTED = "already_ingested"
@@ -81,6 +84,7 @@ class Settings:
     mode: TransferMode = TransferMode.HARDLINK
     verify_checksum: bool = False
     file_extras: bool = True  # trailers, featurettes... filed with their film (extras.py)
+    when_held: str = "ask"  # versions.WhenHeld: a copy of what Plex has (Home Assistant: version)
 
     def root(self, library: str) -> Path:
         """The library root for `movies` or `tv`."""
@@ -99,6 +103,7 @@ class PlannedFile:
     companions: tuple[tuple[Path, Path], ...] = ()
     existing: Existing | None = None
     extra: str | None = None  # the Plex extras folder of an extra filed with its film
+    comparison: Comparison | None = None  # against Plex's copy, when it has one (versions.py)
 
     def item_fields(self) -> dict[str, Any]:
         """What the history keeps of this plan: the identification, reasons and destination."""
@@ -119,6 +124,7 @@ class PlannedFile:
             "library": record["library"],
             "target": record["target"],
             "destination": str(self.destination) if self.destination else None,
+            "quality": self.comparison.as_json() if self.comparison else None,
         }
 
     def new_item_fields(self) -> dict[str, Any]:
@@ -152,5 +158,6 @@ class PlannedFile:
                 "file": self.existing.file,
                 "resolution": self.existing.resolution,
             },
+            quality=self.comparison.as_json() if self.comparison else None,
         )
         return record

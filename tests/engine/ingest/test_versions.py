@@ -1,0 +1,248 @@
+"""Better copies of what Plex holds, filed as Plex versions (ingest/versions.py), end to end.
+
+Real files, the Plex emulator (which groups the files of one film or episode in one folder
+as versions of one item, tests/emulators/plex_versions.py) and the TMDb emulator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import pytest
+
+from custom_components.videodrome.engine.identify.identifier import Identification
+from custom_components.videodrome.engine.identify.parsed_name import Kind, ParsedName
+from custom_components.videodrome.engine.identify.quality import from_name
+from custom_components.videodrome.engine.identify.score import Decision
+from custom_components.videodrome.engine.ingest.plan import ALREADY_IN_LIBRARY, Action
+from custom_components.videodrome.engine.ingest.service import Event
+from custom_components.videodrome.engine.ingest.versions import (
+    BETTER_COPY,
+    DUPLICATE_NOT_BETTER,
+    PLEX_NOT_GROUPED,
+    WhenHeld,
+    version_name,
+)
+from custom_components.videodrome.engine.plex.fix_match import MatchFix
+from custom_components.videodrome.engine.store.database import Store
+from custom_components.videodrome.engine.store.items import ItemStatus
+from tests.emulators.plex import PlexEmulator
+from tests.engine.conftest import movies_and_tv
+from tests.engine.ingest.test_service import TOKEN, Env, make_service
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    import aiohttp
+
+    from custom_components.videodrome.engine.store.items import Item
+    from tests.emulators.server import Emulators
+    from tests.emulators.tmdb import TMDbEmulator
+
+FILM = "Heat (1995) {tmdb-949}"
+
+
+@pytest.fixture
+async def env(
+    tmp_path: Path,
+    tmdb_emulator: TMDbEmulator,
+    session: aiohttp.ClientSession,
+    emulators: Emulators,
+) -> AsyncIterator[Env]:
+    """test_service's setting: empty Movies and TV libraries in Plex, real folders, a store."""
+    for name in ("ingest", "movies", "tv"):
+        (tmp_path / name).mkdir()
+    plex = await emulators.start(PlexEmulator(movies_and_tv(tmp_path), token=TOKEN))
+    events: list[tuple[str, Item]] = []
+    with Store(tmp_path / "videodrome.db") as store:
+        service = make_service(
+            tmp_path, session, plex=plex, tmdb_url=tmdb_emulator.url, store=store, events=events
+        )
+        result = Env(tmp_path, plex, service)
+        result.events = events
+        yield result
+
+
+def _when_held(env: Env, when_held: WhenHeld) -> None:
+    pipeline = env.service.pipeline
+    pipeline.settings = replace(pipeline.settings, when_held=str(when_held))
+
+
+def _plex_movie(env: Env, title: str) -> list[str]:
+    """The files of the one film of this title the emulated Plex holds (its versions)."""
+    (movie,) = [
+        i for i in env.plex.library.items.values() if i.type == "movie" and i.title == title
+    ]
+    return [file for file, _ in movie.files]
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+async def test_a_better_film_is_filed_as_a_version(env: Env) -> None:
+    """A 2160p copy of a film Plex holds in 720p: beside it, one item with two media."""
+    _when_held(env, WhenHeld.VERSION)
+    first = env.drop("Heat.1995.720p.BluRay.x264-GRP.mkv", b"720p copy")
+    await env.service.ingest(first)
+    better = env.drop("later/Heat.1995.2160p.UHD.BluRay.REMUX.HDR.HEVC-GRP.mkv", b"2160p copy")
+    (outcome,) = await env.service.ingest(better)
+    assert outcome.status == "ingested"
+    assert outcome.planned.action is Action.TRANSFER
+    assert BETTER_COPY in outcome.planned.reasons
+    assert ALREADY_IN_LIBRARY not in outcome.planned.reasons
+    folder = env.movies / FILM
+    assert _files(folder) == [
+        "Heat (1995) - 2160p Remux HDR.mkv",
+        "Heat (1995) - 720p Blu-ray.mkv",
+    ]
+    assert (folder / "Heat (1995) - 720p Blu-ray.mkv").read_bytes() == b"720p copy"
+    assert first.exists()
+    assert better.exists()
+    # Plex: one item, two versions; the item Videodrome recorded is that one.
+    assert sorted(_plex_movie(env, "Heat")) == sorted(str(p) for p in folder.iterdir())
+    item = outcome.item
+    assert item is not None
+    assert item.plex_status == "plex_matched"
+    assert item.quality is not None
+    assert item.quality["decision"] == "version"
+    assert item.quality["new"]["label"] == "2160p Remux HDR"
+    assert item.quality["existing"]["resolution"] == 720
+    assert item.quality["existing"]["file"].endswith("Heat (1995) - 720p Blu-ray.mkv")
+    kinds = [kind for kind, _ in env.events]
+    assert kinds == [Event.INGESTED, Event.INGESTED, Event.UPGRADED]
+    assert env.events[-1][1].destination == str(folder / "Heat (1995) - 2160p Remux HDR.mkv")
+    record = outcome.as_json()
+    assert record["quality"]["existing"]["label"] == "720p Blu-ray"
+
+
+async def test_a_proper_of_an_episode_is_a_version(env: Env) -> None:
+    """A PROPER of the same quality counts as better; Plex's episode gets a second media."""
+    _when_held(env, WhenHeld.VERSION)
+    await env.service.ingest(env.drop("Chernobyl.S01E02.720p.HDTV.x264-GRP.mkv", b"first"))
+    (outcome,) = await env.service.ingest(
+        env.drop("p/Chernobyl.S01E02.PROPER.720p.HDTV.x264-GRP.mkv", b"proper")
+    )
+    assert outcome.status == "ingested", outcome.planned.reasons
+    assert outcome.planned.destination is not None
+    assert outcome.planned.destination.name.endswith("[720p HDTV Proper].mkv")
+    season = outcome.planned.destination.parent
+    assert len(_files(season)) == 2
+    episodes = [i for i in env.plex.library.items.values() if i.type == "episode" and i.index == 2]
+    assert len(episodes) == 1
+    assert len(episodes[0].files) == 2
+    assert env.events[-1][0] == Event.UPGRADED
+
+
+@pytest.mark.parametrize(
+    ("when_held", "status", "reasons"),
+    [
+        (WhenHeld.SKIP, "skipped", (DUPLICATE_NOT_BETTER,)),
+        (WhenHeld.VERSION, "review", (ALREADY_IN_LIBRARY, DUPLICATE_NOT_BETTER)),
+        (WhenHeld.ASK, "review", (ALREADY_IN_LIBRARY,)),
+    ],
+)
+async def test_a_copy_that_is_not_better(
+    env: Env, when_held: WhenHeld, status: str, reasons: tuple[str, ...]
+) -> None:
+    """A lower copy: skipped or asked about, per the option; nothing filed, nothing deleted."""
+    _when_held(env, when_held)
+    await env.service.ingest(env.drop("Heat.1995.1080p.BluRay.x264-GRP.mkv", b"1080p"))
+    lower = env.drop("l/Heat.1995.720p.WEB-DL.x264-GRP.mkv", b"720p")
+    (outcome,) = await env.service.ingest(lower)
+    assert outcome.status == status
+    assert tuple(r for r in outcome.planned.reasons if r in {*reasons, BETTER_COPY}) == reasons
+    assert _files(env.movies / FILM) == ["Heat (1995) - 1080p Blu-ray.mkv"]
+    assert lower.read_bytes() == b"720p"
+    assert outcome.item is not None
+    assert outcome.item.quality is not None
+    assert outcome.item.quality["better"] is False
+    assert outcome.item.quality["new"]["label"] == "720p WEB-DL"
+    assert outcome.item.quality["existing"]["label"] == "1080p Blu-ray"
+    assert Event.UPGRADED not in [kind for kind, _ in env.events]
+
+
+async def test_always_ask_asks_even_for_a_better_copy(env: Env) -> None:
+    """`ask`: the better copy waits for a person, both qualities side by side."""
+    _when_held(env, WhenHeld.ASK)
+    await env.service.ingest(env.drop("Heat.1995.720p.BluRay.x264-GRP.mkv"))
+    (outcome,) = await env.service.ingest(env.drop("b/Heat.1995.2160p.WEB-DL.mkv", b"b"))
+    assert outcome.status == "review"
+    assert outcome.item is not None
+    assert outcome.item.quality is not None
+    assert outcome.item.quality["decision"] == "ask"
+    assert outcome.item.quality["better"] is True
+
+
+async def test_a_version_name_that_is_taken_gets_a_number(env: Env) -> None:
+    """A file with the version's name already there (not this copy) is never replaced."""
+    _when_held(env, WhenHeld.VERSION)
+    await env.service.ingest(env.drop("Heat.1995.720p.BluRay.x264-GRP.mkv", b"720p"))
+    folder = env.movies / FILM
+    (folder / "Heat (1995) - 2160p WEB-DL.mkv").write_bytes(b"the user's own")
+    (outcome,) = await env.service.ingest(env.drop("u/Heat.1995.2160p.WEB-DL.mkv", b"new"))
+    assert outcome.status == "ingested"
+    assert (folder / "Heat (1995) - 2160p WEB-DL.mkv").read_bytes() == b"the user's own"
+    assert (folder / "Heat (1995) - 2160p WEB-DL (2).mkv").read_bytes() == b"new"
+
+
+async def test_an_uncertain_better_copy_is_asked_about(env: Env) -> None:
+    """Identification not sure (no automatic decision): a person decides, told it is better."""
+    _when_held(env, WhenHeld.VERSION)
+    await env.service.ingest(env.drop("Heat.1995.720p.BluRay.x264-GRP.mkv"))
+    (outcome,) = await env.service.plan(env.drop("x/Heat.1995.2160p.WEB-DL.mkv", b"x"), auto=False)
+    assert outcome.action is Action.REVIEW
+
+
+@pytest.mark.parametrize(
+    ("merge", "status", "items"), [(True, "plex_matched", 1), (False, PLEX_NOT_GROUPED, 2)]
+)
+async def test_a_version_plex_did_not_group(
+    env: Env,
+    merge: bool,
+    status: str,
+    items: int,
+) -> None:
+    """Plex made a separate item of the version: merged (match fix on), else reported."""
+    _when_held(env, WhenHeld.VERSION)
+    assert env.service.follow_up is not None
+    env.service.follow_up.mode = MatchFix.AUTO if merge else MatchFix.OFF
+    await env.service.ingest(env.drop("Heat.1995.720p.BluRay.x264-GRP.mkv", b"720p"))
+    env.plex.library.group_versions = False
+    (outcome,) = await env.service.ingest(env.drop("g/Heat.1995.2160p.WEB-DL.mkv", b"4k"))
+    assert outcome.item is not None
+    assert outcome.item.status == ItemStatus.INGESTED
+    assert outcome.item.plex_status == status
+    movies = [i for i in env.plex.library.items.values() if i.type == "movie" and i.title == "Heat"]
+    assert len(movies) == items
+    assert sum(len(m.files) for m in movies) == 2
+    assert outcome.item.quality is not None
+    if merge:
+        assert outcome.item.plex_rating_key == outcome.item.quality["existing"]["rating_key"]
+
+
+def test_version_names() -> None:
+    """The identifier's quality tail is replaced by the model's label, in each kind's form."""
+
+    def found(library: str, screen_size: str | None, source: str | None) -> Identification:
+        parsed = ParsedName("x.mkv", Kind.MOVIE, screen_size=screen_size, source=source)
+        return Identification("x.mkv", parsed, Decision.AUTO, 1.0, (), library=library)  # type: ignore[arg-type]
+
+    uhd = from_name("Dune.2021.2160p.WEB-DL")
+    assert (
+        version_name("Dune (2021) - 2160p Web.mkv", found("movies", "2160p", "Web"), uhd)
+        == "Dune (2021) - 2160p WEB-DL.mkv"
+    )
+    assert (
+        version_name("Dune (2021).mkv", found("movies", None, None), uhd)
+        == "Dune (2021) - 2160p WEB-DL.mkv"
+    )
+    proper = from_name("Show.S01E01.PROPER.720p.HDTV")
+    assert (
+        version_name(
+            "Show (2020) - s01e01 - Pilot [720p HDTV].mkv", found("tv", "720p", "HDTV"), proper
+        )
+        == "Show (2020) - s01e01 - Pilot [720p HDTV Proper].mkv"
+    )
