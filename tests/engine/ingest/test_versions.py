@@ -24,6 +24,7 @@ from custom_components.videodrome.engine.ingest.versions import (
     WhenHeld,
     version_name,
 )
+from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.fix_match import MatchFix
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.store.items import ItemStatus
@@ -246,3 +247,39 @@ def test_version_names() -> None:
         )
         == "Show (2020) - s01e01 - Pilot [720p HDTV Proper].mkv"
     )
+
+
+async def test_the_issue_s_scenario_end_to_end(env: Env, session: aiohttp.ClientSession) -> None:
+    """Plex holds a 720p film and a 720p episode: a 2160p copy and a PROPER become versions
+    (Plex answers one item with two `Media` for each), a lower copy is skipped, nothing is
+    deleted.
+    """
+    _when_held(env, WhenHeld.SKIP)
+    held = [
+        env.drop("Heat.1995.720p.BluRay.x264-GRP.mkv", b"film 720p"),
+        env.drop("Chernobyl.S01E02.720p.HDTV.x264-GRP.mkv", b"episode 720p"),
+    ]
+    for file in held:
+        (outcome,) = await env.service.ingest(file)
+        assert outcome.status == "ingested"
+    library_before = {
+        p: p.read_bytes() for p in env.root.rglob("*.mkv") if env.ingest not in p.parents
+    }
+    arrivals = [
+        env.drop("n/Heat.1995.2160p.WEB-DL.DDP5.1.HDR.HEVC-GRP.mkv", b"film 2160p"),
+        env.drop("n/Chernobyl.S01E02.PROPER.720p.HDTV.x264-GRP.mkv", b"episode proper"),
+        env.drop("n/Heat.1995.480p.DVDRip.x264-GRP.mkv", b"film 480p"),
+    ]
+    statuses = [(await env.service.ingest(file))[0].status for file in arrivals]
+    assert statuses == ["ingested", "ingested", "skipped"]
+    # Every file that was there is still there, unchanged; every download too.
+    assert all(path.read_bytes() == data for path, data in library_before.items())
+    assert all(path.exists() for path in [*held, *arrivals])
+    # Plex's own answers: one film and one episode, two versions each.
+    client = PlexClient(env.plex.url, TOKEN, session)
+    for item in env.plex.library.items.values():
+        if item.type in {"movie", "episode"}:
+            raw = await client.metadata(item.rating_key)
+            assert len(raw["Media"]) == 2, item.title
+            assert all(len(media["Part"]) == 1 for media in raw["Media"])
+    assert [kind for kind, _ in env.events].count(Event.UPGRADED) == 2
