@@ -106,3 +106,26 @@ async def test_skip_leaves_a_lower_copy_alone(
     assert sorted(p.name for p in folder.iterdir()) == before
     assert source.read_bytes() == b"sd"
     assert upgraded == []
+
+
+async def test_plan_and_identify_report_both_qualities(
+    hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    """`plan` and `identify` say what would be decided, with both copies' qualities."""
+    source = _drop(tmp_path, "The.Matrix.1999.1080p.WEB-DL.x264-GRP.mkv", b"web")
+    for action in ("plan", "identify"):
+        response: Any = await hass.services.async_call(
+            DOMAIN, action, {"path": str(source)}, blocking=True, return_response=True
+        )
+        answer = response["results"][0] if action == "plan" else response
+        assert answer["quality"]["decision"] == "version", action
+        assert answer["quality"]["better"] is True
+        assert answer["quality"]["new"]["label"] == "1080p WEB-DL"
+        assert answer["quality"]["existing"]["label"] == "480p"
+    response = await hass.services.async_call(
+        DOMAIN, "identify", {"name": "Heat.1995.REPACK.720p.BluRay.x264"}, blocking=True,
+        return_response=True,
+    )  # fmt: skip
+    assert response is not None
+    assert response["quality"]["new"]["label"] == "720p Blu-ray Proper"
+    assert response["quality"]["existing"] is None

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..identify.quality import from_path
 from .transfer import TransferMode
 
 if TYPE_CHECKING:
@@ -158,6 +159,13 @@ class PlannedFile:
                 "file": self.existing.file,
                 "resolution": self.existing.resolution,
             },
-            quality=self.comparison.as_json() if self.comparison else None,
+            quality=quality_report(str(self.source.path), self.comparison),
         )
         return record
+
+
+def quality_report(path: str, comparison: Comparison | None) -> dict[str, Any]:
+    """What plan and identify say of a copy's quality: against Plex's copy, or on its own."""
+    if comparison is not None:
+        return comparison.as_json()
+    return {"decision": None, "better": None, "new": from_path(path).as_json(), "existing": None}
