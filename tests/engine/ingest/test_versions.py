@@ -7,6 +7,7 @@ as versions of one item, tests/emulators/plex_versions.py) and the TMDb emulator
 from __future__ import annotations
 
 from dataclasses import replace
+import os
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,11 +22,17 @@ from custom_components.videodrome.engine.ingest.versions import (
     BETTER_COPY,
     DUPLICATE_NOT_BETTER,
     PLEX_NOT_GROUPED,
+    Comparison,
+    Decision as VersionDecision,
+    Held,
     WhenHeld,
+    check_grouped,
+    consider,
     version_name,
 )
 from custom_components.videodrome.engine.plex.client import PlexClient
 from custom_components.videodrome.engine.plex.fix_match import MatchFix
+from custom_components.videodrome.engine.plex.scan import Verification
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.store.items import ItemStatus
 from tests.emulators.plex import PlexEmulator
@@ -38,6 +45,7 @@ if TYPE_CHECKING:
 
     import aiohttp
 
+    from custom_components.videodrome.engine.library.records import Existing
     from custom_components.videodrome.engine.store.items import Item
     from tests.emulators.server import Emulators
     from tests.emulators.tmdb import TMDbEmulator
@@ -283,3 +291,82 @@ async def test_the_issue_s_scenario_end_to_end(env: Env, session: aiohttp.Client
             assert len(raw["Media"]) == 2, item.title
             assert all(len(media["Part"]) == 1 for media in raw["Media"])
     assert [kind for kind, _ in env.events].count(Event.UPGRADED) == 2
+
+
+async def test_plex_refusing_the_merge_is_recorded(env: Env) -> None:
+    """Match fixing on, but Plex refuses the merge: the version stays, `plex_not_grouped`."""
+    _when_held(env, WhenHeld.VERSION)
+    assert env.service.follow_up is not None
+    env.service.follow_up.mode = MatchFix.AUTO
+    (first,) = await env.service.ingest(env.drop("Heat.1995.720p.BluRay.x264-GRP.mkv", b"720p"))
+    assert first.item is not None
+    env.plex.library.group_versions = False
+    env.plex.faults.fail_prefix = f"/library/metadata/{first.item.plex_rating_key}/merge"
+    env.plex.faults.fail_next = 1
+    (outcome,) = await env.service.ingest(env.drop("m/Heat.1995.2160p.WEB-DL.mkv", b"4k"))
+    assert outcome.item is not None
+    assert outcome.item.plex_status == PLEX_NOT_GROUPED
+    assert len(_files(env.movies / FILM)) == 2
+
+
+async def test_when_a_version_cannot_be_placed_a_person_decides(env: Env, tmp_path: Path) -> None:
+    """Plex's copy outside the library root, every name taken, the same copy there already."""
+    _when_held(env, WhenHeld.VERSION)
+    await env.service.ingest(env.drop("Heat.1995.720p.BluRay.x264-GRP.mkv", b"720p"))
+    source = env.drop("c/Heat.1995.2160p.WEB-DL.mkv", b"4k")
+    (planned,) = await env.service.plan(source)
+    assert planned.existing is not None
+    pipeline = env.service.pipeline
+    folder = env.movies / FILM
+    outside = replace(planned.existing, local_file=str(tmp_path / "elsewhere" / "Heat.mkv"))
+    run = env.service.pipeline._run_blocking
+
+    async def consider_with(existing: Existing, action: Action = Action.TRANSFER) -> Held:
+        return await consider(
+            WhenHeld.VERSION,
+            planned.found,
+            source,
+            existing,
+            action=action,
+            reasons=(ALREADY_IN_LIBRARY,),
+            planned=pipeline.settings.movies_root / "x" / "Heat (1995) - 2160p Web.mkv",
+            root=pipeline.settings.movies_root,
+            run_blocking=run,
+        )
+
+    held = await consider_with(outside)
+    assert (held.action, held.reasons) == (Action.REVIEW, (ALREADY_IN_LIBRARY, BETTER_COPY))
+    (tmp_path / "out").mkdir()
+    linked = env.movies / "Linked (1995)"
+    linked.symlink_to(tmp_path / "out")  # inside the root by name, outside in fact
+    held = await consider_with(replace(planned.existing, local_file=str(linked / "Heat.mkv")))
+    assert held.action is Action.REVIEW
+    assert list((tmp_path / "out").iterdir()) == []
+    held = await consider_with(planned.existing, Action.REVIEW)  # identification not sure
+    assert held.action is Action.REVIEW
+    assert held.comparison.better is True
+    name = "Heat (1995) - 2160p WEB-DL"
+    taken = [folder / f"{name}.mkv", *(folder / f"{name} ({n}).mkv" for n in range(2, 10))]
+    for file in taken:
+        file.write_bytes(b"someone else's")
+    assert (await consider_with(planned.existing)).action is Action.REVIEW
+    taken[-1].unlink()
+    os.link(source, taken[-1])  # this very copy is already there, as a version
+    held = await consider_with(planned.existing)
+    assert (held.action, held.reasons[-1]) == (Action.SKIP, "already_ingested")
+    assert all(file.exists() for file in taken)
+
+
+async def test_the_grouping_check_leaves_other_verdicts_alone(env: Env) -> None:
+    """Only a match with another rating key than Plex's copy's is looked at."""
+    sync = env.service._sync
+    assert sync is not None
+    comparison = Comparison(
+        from_name("a.2160p.mkv"), from_name("a.720p.mkv"), True, VersionDecision.VERSION, None, "7"
+    )
+    for verification in (
+        Verification("plex_mismatch", rating_key="8"),
+        Verification("plex_matched", rating_key="7"),
+        Verification("plex_matched", rating_key=None),
+    ):
+        assert await check_grouped(sync, comparison, verification, merge=True) == verification
