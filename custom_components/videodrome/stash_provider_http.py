@@ -60,6 +60,8 @@ from .provider_http import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
@@ -211,34 +213,10 @@ class StashProviderView(HomeAssistantView):
                     return web.Response(status=304, headers=found.validators)
                 if found.content_type not in SHOWN_TYPES:  # an SVG would run in HA's origin
                     raise ProviderNotFoundError(image)
-                return await self._stream(request, found)
+                return await stream_image(request, found, self._hub.debug)
         except StashError as err:
             self._hub.debug("The Stash provider could not fetch an image: %s", err)
             return error_response(502, "Stash is not available")
-
-    async def _stream(self, request: web.Request, found: ImageStream) -> web.StreamResponse:
-        """`found` written to Plex as it arrives; the head once its first chunk is here."""
-        first = await anext(found, b"")  # a StashError here is still a plain answer
-        if not first:
-            raise ProviderNotFoundError("an empty image")
-        response = web.StreamResponse(headers={"X-Content-Type-Options": "nosniff"})
-        response.headers.update(found.validators)
-        response.content_type = found.content_type
-        if found.content_length is not None:
-            response.content_length = found.content_length
-        await response.prepare(request)
-        try:
-            await response.write(first)
-            async for chunk in found:
-                await response.write(chunk)
-        except (StashError, ConnectionError) as err:
-            # The head is sent: only a cut connection tells Plex the image is not whole.
-            self._hub.debug("An image from Stash was cut short: %s", err)
-            if request.transport is not None:
-                request.transport.close()
-            return response
-        await response.write_eof()
-        return response
 
     async def _answer(
         self,
@@ -270,3 +248,34 @@ class StashProviderView(HomeAssistantView):
             case "extras":
                 return await provider.extras(rating_key)
         raise ProviderNotFoundError(relation)
+
+
+async def stream_image(
+    request: web.Request, found: ImageStream, debug: Callable[..., None]
+) -> web.StreamResponse:
+    """`found` written to Plex as it arrives; the head once its first chunk is here.
+
+    A StashError before that is raised (a plain answer); one after it, or Plex going away,
+    cuts the connection (`debug` hears why).
+    """
+    first = await anext(found, b"")
+    if not first:
+        raise ProviderNotFoundError("an empty image")
+    response = web.StreamResponse(headers={"X-Content-Type-Options": "nosniff"})
+    response.headers.update(found.validators)
+    response.content_type = found.content_type
+    if found.content_length is not None:
+        response.content_length = found.content_length
+    await response.prepare(request)
+    try:
+        await response.write(first)
+        async for chunk in found:
+            await response.write(chunk)
+    except (StashError, ConnectionError) as err:
+        # The head is sent: only a cut connection tells Plex the image is not whole.
+        debug("An image from Stash was cut short: %s", err)
+        if request.transport is not None:
+            request.transport.close()
+        return response
+    await response.write_eof()
+    return response

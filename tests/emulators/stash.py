@@ -1,6 +1,7 @@
 """An emulated Stash: its GraphQL API and its image routes, a real aiohttp server on loopback.
 
-Run it alone with `python -m tests.emulators.stash --port 9999 [--api-key KEY] [--data FILE]`;
+Run it alone with `python -m tests.emulators.stash --port 9999 [--api-key KEY] [--data FILE]`
+(`--scenes N`: N generated scenes instead; `--image-bytes N`: every image N bytes long);
 it prints `Stash emulator listening on http://127.0.0.1:9999` (the URL is the last word).
 Queries are executed by graphql-core against `stash_schema.graphql`, a part of Stash's schema
 (tests/contract checks it against the real one), over a `StashLibrary` (stash_library.py),
@@ -24,6 +25,7 @@ import functools
 import hashlib
 import io
 from pathlib import Path
+import random
 import re
 import signal
 from typing import TYPE_CHECKING, Any, Self
@@ -397,6 +399,9 @@ async def _serve(args: argparse.Namespace) -> None:
     else:
         library = StashLibrary.load(Path(args.data)) if args.data else StashLibrary.load()
     emulator = StashEmulator(library, api_key=args.api_key or None)
+    if args.image_bytes:  # a JPEG's first bytes, then noise: what matters is the size
+        noise = random.Random(args.image_bytes).randbytes(args.image_bytes - 4)  # noqa: S311
+        emulator.faults.image_body = b"\xff\xd8\xff\xe0" + noise
     url = await emulator.start(args.host, args.port)
     print(f"Stash emulator listening on {url}", flush=True)  # noqa: T201
     stop = asyncio.Event()
@@ -416,6 +421,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", help="a library JSON file (default: data/stash_demo.json)")
     parser.add_argument(
         "--scenes", type=int, default=0, help="serve this many generated scenes instead"
+    )
+    parser.add_argument(
+        "--image-bytes", type=int, default=0, help="serve every image as this many bytes"
     )
     asyncio.run(_serve(parser.parse_args(argv)))
 

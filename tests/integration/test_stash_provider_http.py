@@ -330,6 +330,18 @@ async def test_images_are_streamed_to_plex(
     await until(lambda: _acquired(hass, stash) == 0)
 
 
+async def test_plex_going_away_mid_image_gives_stashs_connection_back(
+    hass: HomeAssistant, served: MockConfigEntry, plex: Plex, stash: StashEmulator
+) -> None:
+    stash.faults.image_pause = pause = asyncio.Event()
+    response = await plex.client.get(f"{_root(served)}/stash/scene/1/screenshot")
+    await response.content.readany()
+    response.close()  # Plex goes away with the image half read
+    pause.set()
+    await until(lambda: _acquired(hass, stash) == 0)
+    assert (await plex.client.get(f"{_root(served)}/stash/scene/1/screenshot")).status == 200
+
+
 async def test_stashs_304_comes_back_and_the_poster_has_its_own(
     served: MockConfigEntry, plex: Plex
 ) -> None:
