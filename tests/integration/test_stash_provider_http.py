@@ -398,4 +398,7 @@ async def test_stash_breaking_off_an_image_cuts_plexs_answer(
     status, data, _ = await plex.get(f"{_root(served)}/stash/group/1/front")
     assert (status, data) == (502, {"error": "Stash is not available"})
     assert (await plex.raw("HEAD", f"{_root(served)}/stash/group/1/front"))[0] == 405
+    stash.faults.image_body = b""  # an empty answer is no image
+    assert (await plex.get(f"{_root(served)}/stash/group/1/front"))[0] == 404
+    stash.faults.image_body = None
     assert (await plex.client.get(f"{_root(served)}/stash/group/1/front")).status == 200

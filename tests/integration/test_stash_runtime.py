@@ -170,3 +170,25 @@ async def test_diagnostics_say_how_stash_is_without_its_address_or_key(
     port = stash.url.rsplit(":", 1)[1]
     for secret in (STASH_KEY, stash.url, port, config_entry.data[CONF_PROVIDER_ID]):
         assert secret not in text
+
+
+async def test_with_ingest_the_uploads_share_its_store(
+    hass: HomeAssistant,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    stash: StashEmulator,
+) -> None:
+    entry = make_ingest_entry(
+        **{
+            CONF_STASH_URL: stash.url,
+            CONF_STASH_API_KEY: STASH_KEY,
+            CONF_STASH_UPLOAD_POSTERS: True,
+        }
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    runtime, ingest = entry.runtime_data.stash, entry.runtime_data.ingest
+    assert runtime is not None
+    assert ingest is not None
+    assert runtime.uploads is not None
+    assert runtime.own_store is None  # one connection to the entry's database: the ingest's
+    assert await hass.config_entries.async_unload(entry.entry_id)  # the uploads end first

@@ -171,3 +171,16 @@ async def test_the_provider_streams_stashs_images_and_makes_the_poster_whole(
         async with provider.open_image(ImageRoute.PERFORMER, "999"):
             pytest.fail("Stash has no performer 999")
     await until(lambda: _acquired(session) == 0)
+
+
+async def test_an_image_read_whole_fails_as_a_stream_does(
+    session: aiohttp.ClientSession, stash_emulator: StashEmulator
+) -> None:
+    """The poster's screenshot is read whole: Stash breaking off or stalling is an error too."""
+    stash_emulator.faults.image_drop_next = 1
+    with pytest.raises(StashConnectionError):
+        await _client(session, stash_emulator).image(ImageKind.SCREENSHOT, "1")
+    stash_emulator.faults.image_pause = asyncio.Event()
+    with pytest.raises(StashTimeoutError):
+        await _client(session, stash_emulator, request_timeout=0.2).image(ImageKind.SCREENSHOT, "2")
+    assert _acquired(session) == 0
