@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 import logging
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import callback
@@ -47,6 +48,7 @@ from ..engine.provider.stash_service import StashProvider
 from ..engine.stash.client import StashClient
 from ..engine.stash.errors import StashAuthError, StashError
 from ..engine.store.database import Store
+from ..engine.store.errors import StoreVersionError
 from ..entry_files import database_path
 from ..stash_options_form import stash_enabled
 
@@ -179,11 +181,15 @@ async def async_create_stash(
     uploads = own = None
     if options.get(CONF_STASH_UPLOAD_POSTERS):
         if store is None:
-            store = own = await hass.async_add_executor_job(
-                _open_store, database_path(hass, entry.entry_id)
-            )
+            path = database_path(hass, entry.entry_id)
+            try:
+                store = own = await hass.async_add_executor_job(_open_store, path)
+            except (OSError, sqlite3.Error, StoreVersionError) as err:
+                _LOGGER.warning(
+                    "Posters uploaded to Plex are remembered only until a restart: %s", err
+                )
         server = entry.unique_id or entry.entry_id  # Plex's machine identifier
-        log = StoredUploads(store.poster_uploads, server, run_blocking)
+        log = StoredUploads(store.poster_uploads, server, run_blocking) if store else None
         uploads = PosterUploads(plex, delays=UPLOAD_DELAYS, log=log)
     runtime = StashRuntime(hass, entry.entry_id, client, provider, uploads, own)
     client.on_result = runtime.on_result
