@@ -26,7 +26,7 @@ from .provider_http import (
 from .runtime.catch_up import async_catch_up_with_plex
 from .runtime.ingest import async_create_runtime, ingest_enabled, unusable_folders
 from .runtime.library import IndexLookup, create_library
-from .runtime.stash import create_stash
+from .runtime.stash import async_create_stash
 from .runtime.watcher import async_create_watcher
 from .services.setup import async_setup_services
 from .stash_provider_http import async_setup_entry_stash_provider, async_setup_stash_provider_view
@@ -106,7 +106,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) -
             lookup = IndexLookup(library.index, PathMap(pairs))
             ingest = await async_create_runtime(hass, entry, client, lookup)
             watcher = await async_create_watcher(hass, entry, ingest)
-    stash = create_stash(hass, entry, client)  # without waiting for Stash
+    store = ingest.store if ingest is not None else None
+    stash = await async_create_stash(hass, entry, client, store)  # without waiting for Stash
     entry.runtime_data = VideodromeData(
         client=client,
         coordinator=coordinator,
@@ -136,6 +137,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: VideodromeConfigEntry) 
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded and (watcher := entry.runtime_data.watcher) is not None:
         await watcher.async_stop()
+    if unloaded and (stash := entry.runtime_data.stash) is not None:
+        await stash.close()  # its poster uploads use the ingest's store: they end first
     if unloaded and (ingest := entry.runtime_data.ingest) is not None:
         await ingest.close(hass)
     if unloaded and not any(

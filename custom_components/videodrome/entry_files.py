@@ -1,8 +1,9 @@
 """The files an entry keeps in Home Assistant's storage folder, and removing them with it.
 
-An entry with ingest keeps one SQLite database, `.storage/videodrome_<entry id>.db`: the
-ingest history, the review queue and the TMDb cache; SQLite adds `-wal` and `-shm` (and
-`-journal`) beside it. Nothing else is kept per entry. When the entry is removed these go;
+An entry with ingest (or Stash's poster upload) keeps one SQLite database,
+`.storage/videodrome_<entry id>.db`: the ingest history, the review queue, the TMDb cache and
+the posters uploaded into Plex; SQLite adds `-wal` and `-shm` (and `-journal`) beside it.
+Nothing else is kept per entry. When the entry is removed these go;
 the files Videodrome filed into the library, and the ingest folders, stay.
 """
 

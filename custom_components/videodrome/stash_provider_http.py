@@ -15,6 +15,15 @@ image service cannot reach a Stash on a private network: `{provider}/stash/scene
 `…/scene/{id}/poster` (letterboxed onto 2:3), `…/performer/{id}/image`, `…/group/{id}/front`.
 Their URLs are built from the address each request came to (what Plex used to reach Home
 Assistant); Stash's own address, paths and key never reach Plex.
+
+Images are streamed: each chunk Stash sends is written to Plex as it comes, nothing is held
+whole (but the poster, made from the whole screenshot). The answer's head waits for Stash's
+first chunk, so that what goes wrong before it is still a plain answer: 404 when Stash has no
+such image or it is not one Plex may be shown (`SHOWN_TYPES`), 502 when Stash fails (away,
+an error, a Content-Length over the bound), 503 past Stash's share; Plex's If-None-Match and
+If-Modified-Since go to Stash, whose 304 comes back with its ETag. Once the head is sent, a
+failure (Stash breaking off, stalling, or sending more than the bound) closes the connection
+to Plex mid-body, so Plex sees a cut, never a shorter image taken for a whole one.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from .engine.provider.errors import ProviderNotFoundError, ProviderRequestError
 from .engine.provider.requests import MatchRequest
 from .engine.provider.stash_documents import read_image_path
 from .engine.stash.errors import StashError
+from .engine.stash.images import conditions_of
 from .provider_answers import (
     REFUSALS,
     answer_response,
@@ -50,11 +60,14 @@ from .provider_http import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
     from .engine.provider.service import Answer
     from .engine.provider.stash_service import StashProvider
+    from .engine.stash.images import ImageStream
     from .runtime.stash import StashRuntime
 
 STASH: Final = "stash"
@@ -175,7 +188,7 @@ class StashProviderView(HomeAssistantView):
             return refused
         try:
             if image:
-                return await self._image(provider, image)
+                return await self._image(request, provider, image)
             base = _base_url(request, provider_id)
             answer = await self._answer(request, provider, base, rating_key, relation)
             return answer_response(answer)
@@ -188,15 +201,22 @@ class StashProviderView(HomeAssistantView):
             self._hub.debug("The Stash provider failed on a %s request", request.method, trace=True)
             return error_response(500, "internal error")
 
-    async def _image(self, provider: StashProvider, image: str) -> web.Response:
+    async def _image(
+        self, request: web.Request, provider: StashProvider, image: str
+    ) -> web.StreamResponse:
         asked = read_image_path(f"/{STASH}/{image}")
         if asked is None:
             raise ProviderNotFoundError(image)
-        found = await provider.image(*asked)
-        if found.content_type not in SHOWN_TYPES:  # an SVG would run in Home Assistant's origin
-            raise ProviderNotFoundError(image)
-        headers = {"X-Content-Type-Options": "nosniff"}
-        return web.Response(body=found.body, content_type=found.content_type, headers=headers)
+        try:
+            async with provider.open_image(*asked, conditions_of(request.headers)) as found:
+                if found.not_modified:
+                    return web.Response(status=304, headers=found.validators)
+                if found.content_type not in SHOWN_TYPES:  # an SVG would run in HA's origin
+                    raise ProviderNotFoundError(image)
+                return await stream_image(request, found, self._hub.debug)
+        except StashError as err:
+            self._hub.debug("The Stash provider could not fetch an image: %s", err)
+            return error_response(502, "Stash is not available")
 
     async def _answer(
         self,
@@ -228,3 +248,34 @@ class StashProviderView(HomeAssistantView):
             case "extras":
                 return await provider.extras(rating_key)
         raise ProviderNotFoundError(relation)
+
+
+async def stream_image(
+    request: web.Request, found: ImageStream, debug: Callable[..., None]
+) -> web.StreamResponse:
+    """`found` written to Plex as it arrives; the head once its first chunk is here.
+
+    A StashError before that is raised (a plain answer); one after it, or Plex going away,
+    cuts the connection (`debug` hears why).
+    """
+    first = await anext(found, b"")
+    if not first:
+        raise ProviderNotFoundError("an empty image")
+    response = web.StreamResponse(headers={"X-Content-Type-Options": "nosniff"})
+    response.headers.update(found.validators)
+    response.content_type = found.content_type
+    if found.content_length is not None:
+        response.content_length = found.content_length
+    await response.prepare(request)
+    try:
+        await response.write(first)
+        async for chunk in found:
+            await response.write(chunk)
+    except (StashError, ConnectionError) as err:
+        # The head is sent: only a cut connection tells Plex the image is not whole.
+        debug("An image from Stash was cut short: %s", err)
+        if request.transport is not None:
+            request.transport.close()
+        return response
+    await response.write_eof()
+    return response

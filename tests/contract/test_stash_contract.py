@@ -20,8 +20,9 @@ import pytest
 
 from custom_components.videodrome.engine.provider.requests import MatchRequest
 from custom_components.videodrome.engine.provider.stash_match import find_matches
-from custom_components.videodrome.engine.stash.client import ImageKind, StashClient
+from custom_components.videodrome.engine.stash.client import StashClient
 from custom_components.videodrome.engine.stash.errors import StashNotFoundError
+from custom_components.videodrome.engine.stash.images import ImageKind
 from custom_components.videodrome.engine.stash.queries import DOCUMENTS
 from tests.emulators.stash import SCHEMA_FILE, StashEmulator, schema
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import os
@@ -217,6 +218,27 @@ async def test_images_are_real(stash: StashEmulator, http: aiohttp.ClientSession
 
 
 # ---- faults -------------------------------------------------------------------------------
+
+
+async def test_images_are_served_as_stashs_servecontent_serves_them(
+    stash: StashEmulator, http: aiohttp.ClientSession
+) -> None:
+    """As stashapp/stash's pkg/utils/http.go (cf3489efd): Go's http.ServeContent, an MD5 ETag."""
+    url = f"{stash.url}/performer/1/image"
+    headers = {"ApiKey": KEY}
+    async with http.get(url, headers=headers) as response:
+        body = await response.read()
+        assert response.headers["Cache-Control"] == "no-cache"
+        assert response.headers["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'  # noqa: S324
+        assert response.content_length == len(body)
+        etag = response.headers["ETag"]
+    for condition in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        async with http.get(url, headers={**headers, "If-None-Match": condition}) as again:
+            assert (again.status, again.headers["ETag"], await again.read()) == (304, etag, b"")
+    async with http.get(url, headers={**headers, "If-None-Match": '"other"'}) as changed:
+        assert changed.status == 200
+    async with http.head(url, headers=headers) as head:  # Stash's routes are GET only
+        assert head.status == 405
 
 
 async def test_faults(stash: StashEmulator, http: aiohttp.ClientSession) -> None:

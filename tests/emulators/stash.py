@@ -1,6 +1,7 @@
 """An emulated Stash: its GraphQL API and its image routes, a real aiohttp server on loopback.
 
-Run it alone with `python -m tests.emulators.stash --port 9999 [--api-key KEY] [--data FILE]`;
+Run it alone with `python -m tests.emulators.stash --port 9999 [--api-key KEY] [--data FILE]`
+(`--scenes N`: N generated scenes instead; `--image-bytes N`: every image N bytes long);
 it prints `Stash emulator listening on http://127.0.0.1:9999` (the URL is the last word).
 Queries are executed by graphql-core against `stash_schema.graphql`, a part of Stash's schema
 (tests/contract checks it against the real one), over a `StashLibrary` (stash_library.py),
@@ -8,7 +9,11 @@ which finds files by path as Stash's SQL does. As Stash does: parse and validati
 answer 422, a query that fails answers 200 with `errors`; with an API key set, a request
 without the `ApiKey` header (or `apikey` parameter) gets 401 at /graphql and a redirect to
 /login elsewhere, and a wrong key (or any key, when none is set) gets 401. Images are real
-JPEGs drawn with Pillow. `faults` makes it misbehave.
+JPEGs drawn with Pillow, served as Stash serves them (pkg/utils/http.go `ServeStaticContent`,
+Go's `http.ServeContent`): a Content-Length, `Cache-Control: no-cache`, an ETag that is the
+quoted MD5 of the image, and 304 (no body) for an If-None-Match that names it; only GET (Stash's
+router has no HEAD route for them: 405). `faults` makes it misbehave, images included: sent
+in two halves with a wait between, cut off half way, or without a Content-Length.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import functools
 import hashlib
 import io
 from pathlib import Path
+import random
+import re
 import signal
 from typing import TYPE_CHECKING, Any, Self
 
@@ -57,6 +64,11 @@ class StashFaults:
     graphql_errors_next: int = 0  # the next N queries answer 200 with GraphQL errors
     drop_next: int = 0  # the next N requests get their connection closed, no answer
     malformed_next: int = 0  # the next N GraphQL answers are cut short
+    # Images: the first half sent, then (when set) a wait until this event is set...
+    image_pause: asyncio.Event | None = None
+    image_drop_next: int = 0  # ...or the next N images cut off after their first half
+    image_chunked: bool = False  # no Content-Length (chunked): Stash always sends one
+    image_body: bytes | None = None  # every image is these bytes (a big one, say)
 
 
 @dataclass(frozen=True)
@@ -102,10 +114,13 @@ class StashEmulator:
         app = web.Application(middlewares=[self._middleware])
         app.router.add_route("POST", "/graphql", self._graphql)
         app.router.add_route("GET", "/graphql", self._graphql)
-        app.router.add_get(r"/scene/{id:\d+}/screenshot", self._screenshot)
-        app.router.add_get(r"/performer/{id:\d+}/image", self._performer_image)
-        app.router.add_get(r"/studio/{id:\d+}/image", self._studio_image)
-        app.router.add_get(r"/group/{id:\d+}/frontimage", self._group_front)
+        for path, handler in (
+            (r"/scene/{id:\d+}/screenshot", self._screenshot),
+            (r"/performer/{id:\d+}/image", self._performer_image),
+            (r"/studio/{id:\d+}/image", self._studio_image),
+            (r"/group/{id:\d+}/frontimage", self._group_front),
+        ):
+            app.router.add_get(path, handler, allow_head=False)
         app.router.add_get("/login", self._login)
         self.app = app
 
@@ -119,7 +134,9 @@ class StashEmulator:
         return self.url
 
     async def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (an image held back by `faults.image_pause` goes on first)."""
+        if self.faults.image_pause is not None:
+            self.faults.image_pause.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -216,31 +233,68 @@ class StashEmulator:
 
     # ---- images ---------------------------------------------------------------------------
 
-    async def _screenshot(self, request: web.Request) -> web.Response:
+    async def _screenshot(self, request: web.Request) -> web.StreamResponse:
         scene = self.library.scenes.get(int(request.match_info["id"]))
         if scene is None or scene.screenshot is None:
             return web.Response(status=404, text="404 page not found")
-        return await _jpeg(f"scene {scene.id}", *scene.screenshot)
+        return await self._jpeg(request, f"scene {scene.id}", *scene.screenshot)
 
-    async def _performer_image(self, request: web.Request) -> web.Response:
+    async def _performer_image(self, request: web.Request) -> web.StreamResponse:
         performer = self.library.performers.get(int(request.match_info["id"]))
         if performer is None:
             return web.Response(status=404, text="404 page not found")
         if not performer.image:
-            return await _jpeg("placeholder", 200, 300)
-        return await _jpeg(f"performer {performer.id}", 400, 600)
+            return await self._jpeg(request, "placeholder", 200, 300)
+        return await self._jpeg(request, f"performer {performer.id}", 400, 600)
 
-    async def _studio_image(self, request: web.Request) -> web.Response:
+    async def _studio_image(self, request: web.Request) -> web.StreamResponse:
         studio = self.library.studios.get(int(request.match_info["id"]))
         if studio is None:
             return web.Response(status=404, text="404 page not found")
-        return await _jpeg(f"studio {studio.id}" if studio.image else "placeholder", 300, 100)
+        return await self._jpeg(
+            request, f"studio {studio.id}" if studio.image else "placeholder", 300, 100
+        )
 
-    async def _group_front(self, request: web.Request) -> web.Response:
+    async def _group_front(self, request: web.Request) -> web.StreamResponse:
         group = self.library.groups.get(int(request.match_info["id"]))
         if group is None:
             return web.Response(status=404, text="404 page not found")
-        return await _jpeg(f"group {group.id}" if group.front_image else "placeholder", 400, 600)
+        return await self._jpeg(
+            request, f"group {group.id}" if group.front_image else "placeholder", 400, 600
+        )
+
+    async def _jpeg(
+        self, request: web.Request, label: str, width: int, height: int
+    ) -> web.StreamResponse:
+        body = self.faults.image_body
+        if body is None:
+            loop = asyncio.get_running_loop()
+            body = await loop.run_in_executor(None, draw_image, label, width, height)
+        return await self._send_image(request, body)
+
+    async def _send_image(self, request: web.Request, body: bytes) -> web.StreamResponse:
+        etag = f'"{hashlib.md5(body).hexdigest()}"'  # noqa: S324 (Stash's ETag is an MD5)
+        headers = {"Cache-Control": "no-cache", "ETag": etag, "Accept-Ranges": "bytes"}
+        if _none_match(request.headers.get("If-None-Match", ""), etag):
+            return web.Response(status=304, headers=headers)
+        response = web.StreamResponse(headers=headers)
+        response.content_type = "image/jpeg"
+        faults = self.faults
+        if not faults.image_chunked:
+            response.content_length = len(body)
+        await response.prepare(request)
+        half = len(body) // 2
+        await response.write(body[:half])
+        if faults.image_drop_next > 0:
+            faults.image_drop_next -= 1
+            if request.transport is not None:
+                request.transport.close()
+            return response
+        if faults.image_pause is not None:
+            await faults.image_pause.wait()
+        await response.write(body[half:])
+        await response.write_eof()
+        return response
 
     async def _login(self, _request: web.Request) -> web.Response:
         return web.Response(text="<!doctype html><title>Login</title>", content_type="text/html")
@@ -318,9 +372,10 @@ def _unauthorized() -> web.Response:
     return web.Response(status=401, headers={"WWW-Authenticate": "FormBased"})
 
 
-async def _jpeg(label: str, width: int, height: int) -> web.Response:
-    body = await asyncio.get_running_loop().run_in_executor(None, draw_image, label, width, height)
-    return web.Response(body=body, content_type="image/jpeg")
+def _none_match(header: str, etag: str) -> bool:
+    """Whether If-None-Match names `etag` (weakly compared, or `*`), as Go's ServeContent."""
+    tags = {tag.removeprefix("W/") for tag in re.split(r"\s*,\s*", header.strip()) if tag}
+    return "*" in tags or etag in tags
 
 
 @functools.lru_cache(maxsize=64)
@@ -344,6 +399,9 @@ async def _serve(args: argparse.Namespace) -> None:
     else:
         library = StashLibrary.load(Path(args.data)) if args.data else StashLibrary.load()
     emulator = StashEmulator(library, api_key=args.api_key or None)
+    if args.image_bytes:  # a JPEG's first bytes, then noise: what matters is the size
+        noise = random.Random(args.image_bytes).randbytes(args.image_bytes - 4)  # noqa: S311
+        emulator.faults.image_body = b"\xff\xd8\xff\xe0" + noise
     url = await emulator.start(args.host, args.port)
     print(f"Stash emulator listening on {url}", flush=True)  # noqa: T201
     stop = asyncio.Event()
@@ -363,6 +421,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", help="a library JSON file (default: data/stash_demo.json)")
     parser.add_argument(
         "--scenes", type=int, default=0, help="serve this many generated scenes instead"
+    )
+    parser.add_argument(
+        "--image-bytes", type=int, default=0, help="serve every image as this many bytes"
     )
     asyncio.run(_serve(parser.parse_args(argv)))
 

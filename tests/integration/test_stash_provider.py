@@ -33,7 +33,8 @@ from custom_components.videodrome.provider_http import PROVIDER_URL
 from custom_components.videodrome.runtime import stash as stash_runtime
 from tests.emulators.plex_agent import ProviderAgent
 from tests.emulators.stash import StashEmulator, draw_image
-from tests.integration.stash_helpers import STASH_KEY, until
+from tests.integration.stash_helpers import STASH_KEY
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -174,6 +175,24 @@ async def test_a_library_of_scenes_is_matched_described_and_given_posters(
     ]
     # Every request to Stash carried the key; the provider's answers never held it.
     assert all(r.with_key for r in stash.requests)
+
+    # Home Assistant restarts (the entry reloads): the posters that went up are in the entry's
+    # database, and Plex refreshing the items (their metadata asked again) uploads none again.
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    again = config_entry.runtime_data.stash
+    assert again is not None
+    assert again.uploads is not None
+    assert again.own_store is not None  # no ingest: the entry's database opened for them
+    assert len(again.own_store.poster_uploads) == 3
+    async with aiohttp.ClientSession() as session:
+        for scene in ("1", "2", "3"):
+            async with session.get(f"{url}/library/metadata/stash-{scene}") as response:
+                assert response.status == 200
+    reloaded = again.uploads
+    await until(lambda: reloaded.pending == 0)
+    assert reloaded.stats == UploadStats()
+    assert len([r for r in plex_emulator.requests if r.method == "POST"]) == 3
 
 
 async def test_without_the_upload_plex_keeps_the_providers_images(

@@ -9,12 +9,16 @@ the documents name are served under the provider's address.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import io
 import logging
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import web
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from PIL import Image
 import pytest
@@ -45,6 +49,7 @@ from custom_components.videodrome.stash_provider_http import (
 from tests.emulators.stash import StashEmulator, draw_image
 from tests.integration.provider_client import Plex
 from tests.integration.stash_helpers import STASH_KEY
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -293,3 +298,107 @@ async def test_unloading_stops_serving(
     assert await hass.config_entries.async_unload(served.entry_id)
     assert (await plex.raw("GET", root))[0] == 404
     assert _issue(hass, served) is None
+
+
+def _acquired(hass: HomeAssistant, stash: StashEmulator) -> int:
+    """How many connections of Home Assistant's client session to Stash are in use."""
+    connector = async_get_clientsession(hass).connector
+    assert isinstance(connector, aiohttp.TCPConnector)
+    port = int(stash.url.rsplit(":", 1)[1])
+    return sum(
+        1
+        for protocol in connector._acquired
+        if protocol.transport is None or protocol.transport.get_extra_info("peername")[1] == port
+    )
+
+
+async def test_images_are_streamed_to_plex(
+    hass: HomeAssistant, served: MockConfigEntry, plex: Plex, stash: StashEmulator
+) -> None:
+    shot = draw_image("scene 1", 1920, 1080)
+    stash.faults.image_pause = pause = asyncio.Event()
+    async with asyncio.timeout(5):
+        response = await plex.client.get(f"{_root(served)}/stash/scene/1/screenshot")
+        assert (response.status, response.content_type) == (200, "image/jpeg")
+        assert response.content_length == len(shot)
+        assert response.headers["ETag"] == f'"{hashlib.md5(shot).hexdigest()}"'  # noqa: S324
+        first = await response.content.readany()
+        assert not pause.is_set()  # Plex has the first bytes before Stash sent the rest
+        assert shot.startswith(first)
+        pause.set()
+        assert first + await response.read() == shot
+    await until(lambda: _acquired(hass, stash) == 0)
+
+
+async def test_plex_going_away_mid_image_gives_stashs_connection_back(
+    hass: HomeAssistant, served: MockConfigEntry, plex: Plex, stash: StashEmulator
+) -> None:
+    stash.faults.image_pause = pause = asyncio.Event()
+    response = await plex.client.get(f"{_root(served)}/stash/scene/1/screenshot")
+    await response.content.readany()
+    response.close()  # Plex goes away with the image half read
+    pause.set()
+    await until(lambda: _acquired(hass, stash) == 0)
+    assert (await plex.client.get(f"{_root(served)}/stash/scene/1/screenshot")).status == 200
+
+
+async def test_stashs_304_comes_back_and_the_poster_has_its_own(
+    served: MockConfigEntry, plex: Plex
+) -> None:
+    for route in ("scene/1/screenshot", "performer/1/image", "scene/1/poster"):
+        url = f"{_root(served)}/stash/{route}"
+        etag = (await plex.client.get(url)).headers["ETag"]
+        again = await plex.client.get(url, headers={"If-None-Match": etag})
+        assert (again.status, again.headers["ETag"], await again.read()) == (304, etag, b"")
+        other = await plex.client.get(url, headers={"If-None-Match": '"other"'})
+        assert other.status == 200, route
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_an_image_over_the_bound_never_reaches_plex_whole(
+    hass: HomeAssistant,
+    served: MockConfigEntry,
+    plex: Plex,
+    stash: StashEmulator,
+    *,
+    chunked: bool,
+) -> None:
+    shot = draw_image("scene 1", 1920, 1080)
+    stash.faults.image_chunked = chunked
+    stash.faults.image_pause = pause = asyncio.Event()  # the first half, then the rest
+    provider = hass.data[DATA_STASH_PROVIDERS][served.entry_id].provider
+    provider.client.max_image_bytes = len(shot) * 3 // 4
+    async with asyncio.timeout(5):
+        response = await plex.client.get(f"{_root(served)}/stash/scene/1/screenshot")
+        pause.set()
+        if chunked:  # found out while streaming: the head is sent, the body is cut
+            assert response.status == 200
+            with pytest.raises(aiohttp.ClientPayloadError):
+                await response.read()
+        else:  # Stash's Content-Length says so: a plain answer
+            assert (response.status, await response.json()) == (
+                502,
+                {"error": "Stash is not available"},
+            )
+    await until(lambda: _acquired(hass, stash) == 0)
+
+
+async def test_stash_breaking_off_an_image_cuts_plexs_answer(
+    hass: HomeAssistant, served: MockConfigEntry, plex: Plex, stash: StashEmulator
+) -> None:
+    stash.faults.image_drop_next = 1
+    async with asyncio.timeout(5):
+        response = await plex.client.get(f"{_root(served)}/stash/performer/2/image")
+        assert response.status == 200
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await response.read()
+    await until(lambda: _acquired(hass, stash) == 0)
+    # Stash failing before the first byte is a plain 502; no HEAD (Stash has none either).
+    stash.faults.fail_next = 1
+    status, data, _ = await plex.get(f"{_root(served)}/stash/group/1/front")
+    assert (status, data) == (502, {"error": "Stash is not available"})
+    assert (await plex.raw("HEAD", f"{_root(served)}/stash/group/1/front"))[0] == 405
+    stash.faults.image_body = b""  # an empty answer is no image
+    assert (await plex.get(f"{_root(served)}/stash/group/1/front"))[0] == 404
+    stash.faults.image_body = None
+    assert (await plex.client.get(f"{_root(served)}/stash/group/1/front")).status == 200

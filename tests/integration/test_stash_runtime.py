@@ -29,9 +29,11 @@ from custom_components.videodrome.const import (
     CONF_STASH_URL,
     DOMAIN,
 )
+from custom_components.videodrome.entry_files import database_path
 from custom_components.videodrome.runtime.stash import CHECK_INTERVAL
 from tests.emulators.stash import VERSION, StashEmulator
-from tests.integration.stash_helpers import STASH_KEY, until
+from tests.integration.stash_helpers import STASH_KEY
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -170,3 +172,48 @@ async def test_diagnostics_say_how_stash_is_without_its_address_or_key(
     port = stash.url.rsplit(":", 1)[1]
     for secret in (STASH_KEY, stash.url, port, config_entry.data[CONF_PROVIDER_ID]):
         assert secret not in text
+
+
+async def test_with_ingest_the_uploads_share_its_store(
+    hass: HomeAssistant,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    stash: StashEmulator,
+) -> None:
+    entry = make_ingest_entry(
+        **{
+            CONF_STASH_URL: stash.url,
+            CONF_STASH_API_KEY: STASH_KEY,
+            CONF_STASH_UPLOAD_POSTERS: True,
+        }
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    runtime, ingest = entry.runtime_data.stash, entry.runtime_data.ingest
+    assert runtime is not None
+    assert ingest is not None
+    assert runtime.uploads is not None
+    assert runtime.own_store is None  # one connection to the entry's database: the ingest's
+    assert await hass.config_entries.async_unload(entry.entry_id)  # the uploads end first
+
+
+async def test_a_database_that_cannot_be_opened_leaves_the_uploads_in_memory(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    stash: StashEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    database_path(hass, config_entry.entry_id).mkdir(parents=True)  # a folder in its place
+    await _load(
+        hass,
+        config_entry,
+        **{
+            CONF_STASH_URL: stash.url,
+            CONF_STASH_API_KEY: STASH_KEY,
+            CONF_STASH_UPLOAD_POSTERS: True,
+        },
+    )
+    runtime = config_entry.runtime_data.stash
+    assert runtime is not None
+    assert runtime.uploads is not None  # the Stash provider and its uploads work all the same
+    assert runtime.own_store is None
+    assert "remembered only until a restart" in caplog.text

@@ -10,7 +10,9 @@ ended. From that:
 - the repair issue `stash_key_rejected` while Stash refuses the key, cleared by the next
   request it takes (or by a new key in the options);
 - with the poster upload on, every scene whose metadata Plex asks for gets its poster
-  uploaded into Plex once Plex has stored the item (engine/plex/poster_upload.py).
+  uploaded into Plex once Plex has stored the item (engine/plex/poster_upload.py), once per
+  poster: what went up is remembered in the entry's database (the ingest's store when ingest
+  is set up, else the same file opened here), so a restart uploads nothing again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 import logging
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import callback
@@ -39,16 +42,20 @@ from ..const import (
 )
 from ..data import create_availability
 from ..engine.availability import is_outage
-from ..engine.plex.poster_upload import DELAYS, PosterUploads
+from ..engine.plex.poster_upload import DELAYS, PosterUploads, StoredUploads
 from ..engine.provider.stash_documents import ImageRoute, SceneKey
 from ..engine.provider.stash_service import StashProvider
 from ..engine.stash.client import StashClient
 from ..engine.stash.errors import StashAuthError, StashError
+from ..engine.store.database import Store
+from ..engine.store.errors import StoreVersionError
+from ..entry_files import database_path
 from ..stash_options_form import stash_enabled
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
+    from pathlib import Path
 
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
@@ -77,6 +84,7 @@ class StashRuntime:
     client: StashClient
     provider: StashProvider
     uploads: PosterUploads | None = None
+    own_store: Store | None = None  # opened for the uploads, without ingest's
     reachable: bool | None = None
     key_refused: bool = False
     info: StashInfo | None = None
@@ -139,12 +147,19 @@ class StashRuntime:
             self._cancel_checks = None
         if self.uploads is not None:
             await self.uploads.close()
+        if self.own_store is not None:
+            await self.hass.async_add_executor_job(self.own_store.close)
+            self.own_store = None
 
 
-def create_stash(
-    hass: HomeAssistant, entry: ConfigEntry[Any], plex: PlexClient
+async def async_create_stash(
+    hass: HomeAssistant, entry: ConfigEntry[Any], plex: PlexClient, store: Store | None = None
 ) -> StashRuntime | None:
-    """The entry's Stash runtime, checks started (until it unloads); None without a Stash."""
+    """The entry's Stash runtime, checks started (until it unloads); None without a Stash.
+
+    `store` is the entry's database when ingest has it open; the poster uploads without it
+    open the same file themselves.
+    """
     options = entry.options
     if not stash_enabled(options):
         return None
@@ -163,14 +178,27 @@ def create_stash(
     provider = StashProvider(
         client, letterbox=letterbox, run_blocking=run_blocking, version=VERSION
     )
-    uploads = (
-        PosterUploads(plex, delays=UPLOAD_DELAYS)
-        if options.get(CONF_STASH_UPLOAD_POSTERS)
-        else None
-    )
-    runtime = StashRuntime(hass, entry.entry_id, client, provider, uploads)
+    uploads = own = None
+    if options.get(CONF_STASH_UPLOAD_POSTERS):
+        if store is None:
+            path = database_path(hass, entry.entry_id)
+            try:
+                store = own = await hass.async_add_executor_job(_open_store, path)
+            except (OSError, sqlite3.Error, StoreVersionError) as err:
+                _LOGGER.warning(
+                    "Posters uploaded to Plex are remembered only until a restart: %s", err
+                )
+        server = entry.unique_id or entry.entry_id  # Plex's machine identifier
+        log = StoredUploads(store.poster_uploads, server, run_blocking) if store else None
+        uploads = PosterUploads(plex, delays=UPLOAD_DELAYS, log=log)
+    runtime = StashRuntime(hass, entry.entry_id, client, provider, uploads, own)
     client.on_result = runtime.on_result
     provider.on_scene = runtime.on_scene
     runtime.start_checks(entry)
     entry.async_on_unload(runtime.close)  # also when the rest of the setup fails
     return runtime
+
+
+def _open_store(path: Path) -> Store:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Store(path)

@@ -13,7 +13,7 @@ import pytest
 from custom_components.videodrome.engine.availability import Availability, is_outage
 from custom_components.videodrome.engine.errors import ServiceAnswerError
 from custom_components.videodrome.engine.stash import client as client_module
-from custom_components.videodrome.engine.stash.client import ImageKind, StashClient, error_key
+from custom_components.videodrome.engine.stash.client import StashClient, error_key
 from custom_components.videodrome.engine.stash.errors import (
     NotStashError,
     StashAuthError,
@@ -24,6 +24,7 @@ from custom_components.videodrome.engine.stash.errors import (
     StashProtocolError,
     StashTimeoutError,
 )
+from custom_components.videodrome.engine.stash.images import ImageKind
 from tests.engine.stash.conftest import STASH_KEY
 
 if TYPE_CHECKING:

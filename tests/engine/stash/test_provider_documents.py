@@ -35,8 +35,9 @@ from custom_components.videodrome.engine.provider.stash_metadata import (
     scene_metadata,
     scene_title,
 )
-from custom_components.videodrome.engine.stash.client import ImageKind, StashClient
+from custom_components.videodrome.engine.stash.client import StashClient
 from custom_components.videodrome.engine.stash.errors import StashProtocolError
+from custom_components.videodrome.engine.stash.images import ImageKind
 from custom_components.videodrome.engine.stash.models import (
     StashFile,
     StashGroup,

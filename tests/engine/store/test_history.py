@@ -110,7 +110,7 @@ def test_a_version_3_store_keeps_its_items_and_gains_the_previous_guid(
     assert "plex_previous_guid" not in columns
 
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         item = store.get_item(kept.id)
         assert item is not None
         assert (item.title, item.status, item.plex_previous_guid) == ("Heat", "ingested", None)
@@ -134,7 +134,7 @@ def test_a_version_1_store_keeps_its_cache_and_gains_the_history(
     assert "items" not in tables
 
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         assert store.tmdb_cache.get("movie/949", max_age=3600) == b'{"id": 949}'
         assert store.counts()[ItemStatus.PENDING] == 0
         store.add_item(source="/downloads/a.mkv", status=ItemStatus.PENDING)

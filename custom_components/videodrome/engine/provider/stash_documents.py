@@ -15,7 +15,7 @@ from enum import StrEnum
 import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from ..stash.client import ImageKind
+from ..stash.images import ImageKind
 from .documents import MATCH_KEY, METADATA_KEY, MetadataType
 
 if TYPE_CHECKING:

@@ -4,7 +4,9 @@
 `children`, `grandchildren` and `extras` serve a scene under its key (`stash-<id>`), 404 for a
 scene Stash does not have; `image` serves the images those documents point at (the scene's
 screenshot, the screenshot letterboxed onto a 2:3 poster, a performer's picture, a group's
-front), fetched from Stash with the key. Answers are JSON bytes (`service.Answer`); documents
+front), fetched from Stash with the key: `open_image` streams them from Stash (never held
+whole), but for the poster, made from the whole screenshot; `image` reads one whole (the
+poster uploaded into Plex). Answers are JSON bytes (`service.Answer`); documents
 hold the provider's own image URLs under `base_url`, which the caller takes from each
 request (the address Plex used), so nothing here remembers one.
 
@@ -18,6 +20,7 @@ past that, 503. Every request is bounded by `StashLimits` (budget.py).
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 import hashlib
@@ -28,6 +31,7 @@ import orjson
 from ..blocking import run_in_default_executor
 from ..stash.cache import AnswerCache
 from ..stash.errors import StashImageError, StashNotFoundError
+from ..stash.images import ImageStream
 from ..stash.posters import POSTER_WIDTH, letterboxed_poster
 from .budget import StashLimits
 from .errors import ProviderBusyError, ProviderNotFoundError
@@ -37,7 +41,7 @@ from .stash_match import find_matches
 from .stash_metadata import scene_images, scene_metadata
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable, Mapping
 
     from ..blocking import BlockingRunner
     from ..stash.client import StashClient
@@ -148,6 +152,33 @@ class StashProvider:
         if route is not ImageRoute.POSTER or not self.letterbox:
             return ImageAnswer(found.body, found.content_type)
         return ImageAnswer(await self.poster(found.body), JPEG)
+
+    @asynccontextmanager
+    async def open_image(
+        self, route: ImageRoute, object_id: str, conditions: Mapping[str, str] | None = None
+    ) -> AsyncIterator[ImageStream]:
+        """An image the documents point at, as a stream (ProviderNotFoundError: there is none).
+
+        Stash's images come as Stash sends them, `conditions` passed on (Stash may answer
+        304); the letterboxed poster is made whole, with an ETag of its own that
+        If-None-Match is compared with here.
+        """
+        if route is ImageRoute.POSTER and self.letterbox:
+            poster = await self.image(route, object_id)
+            etag = f'"{hashlib.sha256(poster.body).hexdigest()[:32]}"'
+            if etag in (conditions or {}).get("If-None-Match", ""):
+                yield ImageStream("", 304, poster.content_type, validators={"ETag": etag})
+            else:
+                yield ImageStream.of(poster.body, poster.content_type, etag)
+            return
+        async with AsyncExitStack() as stack:  # the connection, given back however it ends
+            try:
+                with self._limits.metered():
+                    opened = self.client.image_stream(route.source, object_id, conditions)
+                    stream = await stack.enter_async_context(opened)
+            except StashNotFoundError:
+                raise ProviderNotFoundError(f"{route} {object_id}") from None
+            yield stream
 
     async def poster(self, screenshot: bytes) -> bytes:
         """`screenshot` letterboxed onto 2:3 (cached by its digest; ProviderNotFoundError)."""

@@ -5,7 +5,8 @@ header (never in the URL, so no exception text or log line that quotes a URL can
 none is sent when the key is empty, for a Stash without authentication), applies a timeout,
 follows no redirect (Stash sends a request without a key to its login page) and maps failures
 onto the errors of `errors.py`, whose messages name the operation or route only. Answers are
-kept in an `AnswerCache` for `cache_ttl` seconds (0: never). How each request ended goes to
+kept in an `AnswerCache` for `cache_ttl` seconds (0: never), except images streamed through
+`image_stream` (images.py), which are never held whole. How each request ended goes to
 the client's `Availability`, when it has one (engine/availability.py), and to its `on_result`
 listener (the integration's reachability sensor and its repair issue for a refused key).
 Before a request goes out (never for an answer from the cache), the `request_gate` of the
@@ -16,9 +17,8 @@ requests may cost Stash that way (provider/budget.py), and may refuse it.
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from enum import StrEnum
 from http import HTTPStatus
 import logging
 import time
@@ -28,6 +28,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
+from .answers import Reply, graphql_data, read_bounded, refusal_of
 from .cache import DEFAULT_TTL, AnswerCache
 from .errors import (
     NotStashError,
@@ -39,11 +40,12 @@ from .errors import (
     StashProtocolError,
     StashTimeoutError,
 )
+from .images import IMAGE_ROUTES, ImageKind, ImageStream, StashImage, conditions_of, validators_of
 from .models import ID_PATTERN, StashInfo, StashScene
 from .queries import DOCUMENTS
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
     from ..availability import Availability
 
@@ -58,7 +60,6 @@ MAX_PAGES: Final = 5
 MAX_NAME: Final = 255
 MAX_ANSWER_BYTES: Final = 8 * 1024 * 1024
 MAX_IMAGE_BYTES: Final = 20 * 1024 * 1024
-_ERROR_TEXT: Final = 200  # of a GraphQL error message, at most
 
 type ErrorKey = Literal["cannot_connect", "invalid_auth", "not_stash"]
 
@@ -67,39 +68,6 @@ type ErrorKey = Literal["cannot_connect", "invalid_auth", "not_stash"]
 request_gate: ContextVar[Callable[[str], Awaitable[None]] | None] = ContextVar(
     "stash_request_gate", default=None
 )
-
-
-class ImageKind(StrEnum):
-    """The images Stash serves, each at a route of its own."""
-
-    SCREENSHOT = "screenshot"
-    PERFORMER = "performer"
-    GROUP_FRONT = "group_front"
-    STUDIO = "studio"
-
-
-_IMAGE_ROUTES: Final[dict[ImageKind, str]] = {
-    ImageKind.SCREENSHOT: "/scene/{}/screenshot",
-    ImageKind.PERFORMER: "/performer/{}/image",
-    ImageKind.GROUP_FRONT: "/group/{}/frontimage",
-    ImageKind.STUDIO: "/studio/{}/image",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class StashImage:
-    """An image as Stash served it."""
-
-    body: bytes
-    content_type: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Reply:
-    status: int
-    body: bytes
-    content_type: str
-    location: str
 
 
 def error_key(err: StashError) -> ErrorKey:
@@ -126,10 +94,12 @@ class StashClient:
         availability: Availability | None = None,
         on_result: Callable[[StashError | None], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        max_image_bytes: int | None = None,
     ) -> None:
         """Talk to the Stash at `url` (`http://host:9999`); an empty `api_key` sends none.
 
-        `availability` and `on_result` are told how every request ended (None: an answer).
+        `availability` and `on_result` are told how every request ended (None: an answer);
+        `max_image_bytes` bounds an image (MAX_IMAGE_BYTES), streamed or read whole.
         """
         base = URL(url.strip())
         if base.scheme not in {"http", "https"} or not base.host:
@@ -144,6 +114,7 @@ class StashClient:
         self._availability = availability
         self.on_result = on_result
         self.cache = AnswerCache(cache_ttl, clock=clock)
+        self.max_image_bytes = MAX_IMAGE_BYTES if max_image_bytes is None else max_image_bytes
 
     def __repr__(self) -> str:
         """Never show the key."""
@@ -183,8 +154,37 @@ class StashClient:
         """An image Stash serves: a scene's screenshot, a performer's, a group's front..."""
         if not ID_PATTERN.fullmatch(object_id):
             raise StashNotFoundError(f"Stash has no {kind} image {object_id[:20]!r}")
-        route = _IMAGE_ROUTES[kind].format(object_id)
+        route = IMAGE_ROUTES[kind].format(object_id)
         return await self._reported(self._image(kind, route))
+
+    @asynccontextmanager
+    async def image_stream(
+        self, kind: ImageKind, object_id: str, conditions: Mapping[str, str] | None = None
+    ) -> AsyncIterator[ImageStream]:
+        """An image Stash serves, streamed (images.py), never cached.
+
+        The connection is given back when the block ends, however it ends.
+
+        `conditions` (If-None-Match, If-Modified-Since) go to Stash, which may answer 304 (a
+        stream that is `not_modified`). Errors before the first byte are raised on entry:
+        StashNotFoundError (Stash has none), StashProtocolError (not an image, or its
+        Content-Length over the bound), the connection's and the key's errors.
+        """
+        if not ID_PATTERN.fullmatch(object_id):
+            raise StashNotFoundError(f"Stash has no {kind} image {object_id[:20]!r}")
+        route = IMAGE_ROUTES[kind].format(object_id)
+        async with AsyncExitStack() as stack:
+            try:
+                extra = conditions_of(conditions or {})
+                response = await self._open(
+                    stack, "GET", route, route, body=None, accept="image/*", extra=extra
+                )
+                stream = self._image_stream(response, route)
+            except StashError as err:
+                self._report(err)
+                raise
+            self._report(None)
+            yield stream
 
     def clear_cache(self) -> None:
         """Forget every remembered answer (after the user changed something in Stash)."""
@@ -197,16 +197,20 @@ class StashClient:
         try:
             result = await work
         except StashError as err:
-            if self._availability is not None:
-                self._availability.report(err)
-            if self.on_result is not None:
-                self.on_result(err)
+            self._report(err)
             raise
-        if self._availability is not None:
-            self._availability.succeeded()
-        if self.on_result is not None:
-            self.on_result(None)
+        self._report(None)
         return result
+
+    def _report(self, err: StashError | None) -> None:
+        """How a request ended (None: answered), told to the tracker and the listener."""
+        if self._availability is not None:
+            if err is None:
+                self._availability.succeeded()
+            else:
+                self._availability.report(err)
+        if self.on_result is not None:
+            self.on_result(err)
 
     async def _validate(self) -> StashInfo:
         try:
@@ -256,18 +260,18 @@ class StashClient:
         """The `data` of one of `DOCUMENTS`, from the cache or from Stash."""
         key = (operation, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS))
         if cache and (body := self.cache.get(key)) is not None:
-            return _data(body, operation)
+            return graphql_data(body, operation)
         payload = {
             "query": DOCUMENTS[operation],
             "variables": variables,
             "operationName": operation,
         }
         reply = await self._exchange("POST", GRAPHQL_PATH, operation, orjson.dumps(payload))
-        if (refusal := _refusal(reply, f"the query {operation}")) is not None:
+        if (refusal := refusal_of(reply, f"the query {operation}")) is not None:
             raise refusal
         if reply.status in {HTTPStatus.NOT_FOUND, HTTPStatus.METHOD_NOT_ALLOWED}:
             raise NotStashError(f"nothing answers GraphQL at {GRAPHQL_PATH} ({reply.status})")
-        data = _data(reply.body, operation, reply.status)
+        data = graphql_data(reply.body, operation, reply.status)
         if cache:
             self.cache.put(key, reply.body)
         return data
@@ -278,7 +282,7 @@ class StashClient:
             content_type, _, image = body.partition(b"\n")
             return StashImage(image, content_type.decode())
         reply = await self._exchange("GET", route, route, None, accept="image/*")
-        if (refusal := _refusal(reply, route)) is not None:
+        if (refusal := refusal_of(reply, route)) is not None:
             raise refusal
         if reply.status == HTTPStatus.NOT_FOUND:
             raise StashNotFoundError(f"Stash has nothing at {route}")
@@ -286,6 +290,75 @@ class StashClient:
             raise StashProtocolError(f"Stash answered {route} with {reply.status}, not an image")
         self.cache.put(key, reply.content_type.encode() + b"\n" + reply.body)
         return StashImage(reply.body, reply.content_type)
+
+    def _image_stream(self, response: aiohttp.ClientResponse, route: str) -> ImageStream:
+        """The stream of an opened image answer, or the error its status and headers make."""
+        reply = Reply(
+            response.status, b"", response.content_type, response.headers.get("Location", "")
+        )
+        not_modified = reply.status == HTTPStatus.NOT_MODIFIED
+        if not not_modified and (refusal := refusal_of(reply, route)) is not None:
+            raise refusal
+        if reply.status == HTTPStatus.NOT_FOUND:
+            raise StashNotFoundError(f"Stash has nothing at {route}")
+        if not not_modified and (
+            reply.status != HTTPStatus.OK or not reply.content_type.startswith("image/")
+        ):
+            raise StashProtocolError(f"Stash answered {route} with {reply.status}, not an image")
+        length = response.content_length
+        if length is not None and length > self.max_image_bytes:
+            raise StashProtocolError(f"Stash's answer to {route} is too large")
+        return ImageStream(
+            route,
+            reply.status,
+            reply.content_type,
+            length,
+            validators_of(response.headers),
+            self.max_image_bytes,
+            self._timeout,
+            self._report,
+            None if not_modified else response,
+        )
+
+    async def _open(
+        self,
+        stack: AsyncExitStack,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        body: bytes | None,
+        accept: str,
+        extra: Mapping[str, str],
+    ) -> aiohttp.ClientResponse:
+        """One request sent and its answer's head read; never follows a redirect.
+
+        The body is the caller's to read; `stack` gives the connection back.
+        """
+        if (gate := request_gate.get()) is not None:
+            await gate(what)
+        headers = {**extra, "Accept": accept}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if self._api_key:
+            headers["ApiKey"] = self._api_key
+        url = self._base.with_path(self._prefix + path, encoded=False)
+        _LOGGER.debug("Stash %s %s", method, what)
+        request = self._session.request(
+            method, url, data=body, headers=headers, ssl=self._verify_ssl, allow_redirects=False
+        )
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await stack.enter_async_context(request)
+        except TimeoutError:
+            raise StashTimeoutError(f"Stash did not answer {what} in time") from None
+        except aiohttp.ClientError as err:
+            raise self._unreachable(err) from None
+
+    def _unreachable(self, err: aiohttp.ClientError) -> StashConnectionError:
+        # raised `from None`: aiohttp's exceptions may carry the request, whose headers hold the key
+        where = f"{self._base.host}:{self._base.port}"
+        return StashConnectionError(f"cannot reach Stash at {where} ({type(err).__name__})")
 
     async def _exchange(
         self,
@@ -295,88 +368,19 @@ class StashClient:
         body: bytes | None,
         *,
         accept: str = "application/json",
-    ) -> _Reply:
-        """One request, its answer read (within a size bound); never follows a redirect."""
-        if (gate := request_gate.get()) is not None:
-            await gate(what)
-        headers = {"Accept": accept}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        if self._api_key:
-            headers["ApiKey"] = self._api_key
-        url = self._base.with_path(self._prefix + path, encoded=False)
-        limit = MAX_IMAGE_BYTES if body is None else MAX_ANSWER_BYTES
-        _LOGGER.debug("Stash %s %s", method, what)
-        try:
-            async with (
-                asyncio.timeout(self._timeout),
-                self._session.request(
-                    method,
-                    url,
-                    data=body,
-                    headers=headers,
-                    ssl=self._verify_ssl,
-                    allow_redirects=False,
-                ) as response,
-            ):
-                return _Reply(
-                    response.status,
-                    await _read(response, limit, what),
-                    response.content_type,
-                    response.headers.get("Location", ""),
-                )
-        except TimeoutError:
-            raise StashTimeoutError(f"Stash did not answer {what} in time") from None
-        except aiohttp.ClientError as err:
-            # `from None`: aiohttp's exceptions may carry the request, whose headers hold the key
-            where = f"{self._base.host}:{self._base.port}"
-            raise StashConnectionError(
-                f"cannot reach Stash at {where} ({type(err).__name__})"
-            ) from None
-
-
-async def _read(response: aiohttp.ClientResponse, limit: int, what: str) -> bytes:
-    if response.content_length is not None and response.content_length > limit:
-        raise StashProtocolError(f"Stash's answer to {what} is too large")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise StashProtocolError(f"Stash's answer to {what} is too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _refusal(reply: _Reply, what: str) -> StashError | None:
-    """The error for an answer that refuses (auth), sends elsewhere or failed (5xx)."""
-    status = reply.status
-    if status in {HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}:
-        return StashAuthError(f"Stash refused {what} ({status}): check the API key")
-    if HTTPStatus.MULTIPLE_CHOICES <= status < HTTPStatus.BAD_REQUEST:
-        if "login" in reply.location.lower():
-            return StashAuthError(f"Stash sent {what} to its login page: it needs an API key")
-        return NotStashError(f"the address redirects {what} elsewhere: check http/https")
-    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-        return StashConnectionError(f"Stash answered {status} to {what}")
-    return None
-
-
-def _data(body: bytes, operation: str, status: int = HTTPStatus.OK) -> dict[str, Any]:
-    """The `data` of a GraphQL answer; its first error, if it has any, raised."""
-    try:
-        answer = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise NotStashError(f"the answer to {operation} is not JSON ({status})") from None
-    if not isinstance(answer, dict) or not {"data", "errors"} & answer.keys():
-        raise NotStashError(f"the answer to {operation} is not GraphQL ({status})")
-    errors = answer.get("errors")
-    if errors:
-        first = errors[0] if isinstance(errors, list) else None
-        message = first.get("message") if isinstance(first, dict) else None
-        text = message[:_ERROR_TEXT] if isinstance(message, str) else "no message"
-        raise StashGraphQLError(f"Stash refused {operation}: {text}")
-    data = answer.get("data")
-    if status != HTTPStatus.OK or not isinstance(data, dict):
-        raise NotStashError(f"the answer to {operation} has no data ({status})")
-    return data
+    ) -> Reply:
+        """One request, its answer read whole (within a size bound, and the timeout)."""
+        limit = self.max_image_bytes if body is None else MAX_ANSWER_BYTES
+        async with AsyncExitStack() as stack:
+            response = await self._open(
+                stack, method, path, what, body=body, accept=accept, extra={}
+            )
+            try:
+                async with asyncio.timeout(self._timeout):
+                    read = await read_bounded(response, limit, what)
+            except TimeoutError:
+                raise StashTimeoutError(f"Stash did not answer {what} in time") from None
+            except aiohttp.ClientError as err:
+                raise self._unreachable(err) from None
+            location = response.headers.get("Location", "")
+            return Reply(response.status, read, response.content_type, location)

@@ -1,7 +1,8 @@
 """Videodrome's SQLite store: one database file, its connection, schema and migrations.
 
 What it holds is the history's and the cache's: the ingest history and the review queue
-(history.py, its rows items.py) and the TMDb response cache (tmdb_cache.py, `Store.tmdb_cache`).
+(history.py, its rows items.py), the TMDb response cache (tmdb_cache.py, `Store.tmdb_cache`)
+and the posters uploaded into Plex (poster_uploads.py, `Store.poster_uploads`).
 
 Blocking: every method runs SQL on the calling thread, so the integration calls them in
 executor jobs. One connection, shared by the executor's threads behind a lock; WAL journal so
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Self
 
 from .errors import StoreVersionError
 from .history import History
+from .poster_uploads import PosterUploadTable
 from .tmdb_cache import TMDbCache
 
 if TYPE_CHECKING:
@@ -88,7 +90,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE items ADD COLUMN plex_previous_guid TEXT;
     """,
-    # 4 -> 5: a copy of what Plex held: both qualities and the decision (ingest/versions.py).
+    # 4 -> 5: the posters uploaded into Plex (Stash's), by server and item guid, with the
+    # poster's digest: a restart uploads none again, a changed screenshot goes up again.
+    """
+    CREATE TABLE poster_uploads (
+        server TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        rating_key INTEGER,
+        uploaded_at REAL NOT NULL,
+        PRIMARY KEY (server, guid)
+    ) WITHOUT ROWID;
+    """,
+    # 5 -> 6: a copy of what Plex held: both qualities and the decision (ingest/versions.py).
     """
     ALTER TABLE items ADD COLUMN quality TEXT;
     """,
@@ -126,6 +140,7 @@ class Store(History):
             db.close()
             raise
         self.tmdb_cache = TMDbCache(db, self._lock, clock)
+        self.poster_uploads = PosterUploadTable(db, self._lock, clock)
 
     def _migrate(self) -> None:
         version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
