@@ -123,6 +123,7 @@ async def test_a_better_film_is_filed_as_a_version(env: Env) -> None:
     kinds = [kind for kind, _ in env.events]
     assert kinds == [Event.INGESTED, Event.INGESTED, Event.UPGRADED]
     assert env.events[-1][1].destination == str(folder / "Heat (1995) - 2160p Remux HDR.mkv")
+    assert env.events[-1][1].target == f"{FILM}/Heat (1995) - 2160p Remux HDR.mkv"
     record = outcome.as_json()
     assert record["quality"]["existing"]["label"] == "720p Blu-ray"
 
@@ -197,12 +198,15 @@ async def test_a_version_name_that_is_taken_gets_a_number(env: Env) -> None:
     assert (folder / "Heat (1995) - 2160p WEB-DL (2).mkv").read_bytes() == b"new"
 
 
-async def test_an_uncertain_better_copy_is_asked_about(env: Env) -> None:
-    """Identification not sure (no automatic decision): a person decides, told it is better."""
+async def test_with_automatic_filing_off_a_better_copy_waits(env: Env) -> None:
+    """The auto-ingest switch off: a better copy waits for a person like any other file."""
     _when_held(env, WhenHeld.VERSION)
     await env.service.ingest(env.drop("Heat.1995.720p.BluRay.x264-GRP.mkv"))
     (outcome,) = await env.service.plan(env.drop("x/Heat.1995.2160p.WEB-DL.mkv", b"x"), auto=False)
     assert outcome.action is Action.REVIEW
+    assert "auto_ingest_off" in outcome.reasons
+    assert outcome.comparison is not None
+    assert outcome.comparison.better is True
 
 
 @pytest.mark.parametrize(

@@ -165,6 +165,9 @@ class Pipeline:
                     root=root,
                     run_blocking=self._run_blocking,
                 )
+                if held.destination is not None:  # a version: where it goes, from the root
+                    relative = PurePosixPath(held.destination.relative_to(root).as_posix())
+                    found = replace(found, target=relative)
                 return PlannedFile(
                     source,
                     found,
