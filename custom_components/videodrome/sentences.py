@@ -10,10 +10,10 @@ its own intents, gives the callback the speaker's context and conversation, and 
 callback returns. That is in memory, lives as long as Home Assistant, and needs nothing
 written into the user's configuration, so it is what Videodrome uses.
 
-`sentences/en.yaml` holds the sentences, by intent. When the conversation integration is set
-up, each intent's sentences become one trigger whose callback runs that intent (intent.py,
-voice_review.py) with the speaker's rights; its speech is the answer, and an intent's error
-message is said as it is. "yes" and "no" (VideodromeConfirm, VideodromeCancel) are registered
+`sentence_templates/en.yaml` holds the sentences, by intent. When the conversation
+integration is set up, each intent's sentences become one trigger whose callback runs that
+intent (intent.py, voice_review.py) with the speaker's rights; its speech is the answer, and
+an intent's error message is said as it is. "yes" and "no" (VideodromeConfirm, VideodromeCancel) are registered
 only while some conversation was asked to confirm a decision, so that they do not take a
 "yes" from anything else the rest of the time.
 """
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     type TriggerCallback = Callable[[ConversationInput, RecognizeResult], Awaitable[str | None]]
     type Register = Callable[[list[str], TriggerCallback], CALLBACK_TYPE]
 
-SENTENCES_DIR: Final = Path(__file__).parent / "sentences"
+SENTENCES_DIR: Final = Path(__file__).parent / "sentence_templates"
 LANGUAGE: Final = "en"
 ANSWERS: Final = frozenset({INTENT_CONFIRM, INTENT_CANCEL})  # only while a "yes" is awaited
 FAILED: Final = "Sorry, Videodrome could not do that."
