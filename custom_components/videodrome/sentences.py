@@ -13,9 +13,9 @@ written into the user's configuration, so it is what Videodrome uses.
 `sentence_templates/en.yaml` holds the sentences, by intent. When the conversation
 integration is set up, each intent's sentences become one trigger whose callback runs that
 intent (intent.py, voice_review.py) with the speaker's rights; its speech is the answer, and
-an intent's error message is said as it is. "yes" and "no" (VideodromeConfirm, VideodromeCancel) are registered
-only while some conversation was asked to confirm a decision, so that they do not take a
-"yes" from anything else the rest of the time.
+an intent's error message is said as it is. "yes" and "no" (VideodromeConfirm,
+VideodromeCancel) are registered only while some conversation was asked to confirm a
+decision, so that they do not take a "yes" from anything else the rest of the time.
 """
 
 from __future__ import annotations

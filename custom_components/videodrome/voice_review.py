@@ -43,6 +43,7 @@ INTENT_CANCEL: Final = "VideodromeCancel"
 PENDING_SECONDS: Final = 120  # how long a question waits for its "yes"
 LIBRARY_NAMES: Final = {"movies": "movies", "tv": "TV shows"}
 NOTHING_QUEUED: Final = "No files are waiting for review."
+NO_INGEST: Final = "Ingest is not set up in Videodrome."
 NO_CONVERSATION: Final = "Deciding a review by voice needs a conversation with Assist."
 DONE_STATUSES: Final = frozenset({"ingested", "organised"})
 DATA_CONFIRMATIONS: HassKey[Confirmations] = HassKey(f"{DOMAIN}_confirmations")
@@ -209,7 +210,8 @@ class _DecideNextIntent(VideodromeIntentHandler):
         response = intent_obj.create_response()
         found = await _queued(hass, asked.subject(session.conversation_id))
         if found is None:
-            response.async_set_speech(NOTHING_QUEUED)
+            ingest = any(entry.runtime_data.ingest for entry in entries(hass))
+            response.async_set_speech(NOTHING_QUEUED if ingest else NO_INGEST)
             return response
         entry_id, item = found
         name = file_name(item)

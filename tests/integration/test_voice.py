@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 from hassil import Intents, recognize_all
 from hassil.intents import WildcardSlotList
 from homeassistant.components import conversation
+from homeassistant.components.conversation.agent_manager import get_agent_manager
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -22,8 +25,12 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.videodrome.const import CONF_LLM_SCAN, DOMAIN
 from custom_components.videodrome.permissions import ADMIN_ONLY_MESSAGE
-from custom_components.videodrome.sentences import load_sentences
-from custom_components.videodrome.voice_review import PENDING_SECONDS, confirmations
+from custom_components.videodrome.sentences import Sentences, load_sentences
+from custom_components.videodrome.voice_review import (
+    NO_CONVERSATION,
+    PENDING_SECONDS,
+    confirmations,
+)
 from tests.entities import settle
 from tests.permissions import context_of, plain_user, store_rows, tree
 from tests.polling import until
@@ -104,6 +111,9 @@ async def test_questions_about_the_library(
             "Of Breaking Bad (2008): seasons 1\N{EN DASH}3 present, seasons 4\N{EN DASH}5 "
             "missing; season 3 is missing episodes 6\N{EN DASH}13; season 1 watched."
         )
+        assert await speaker.say("Which seasons of Solaris do I have?") == (
+            "No, Solaris is not in the Plex library."
+        )
         assert await speaker.say("Which seasons of The Matrix do I have?") == (
             "The Matrix (1999) is in the Plex library, as a film: no seasons."
         )
@@ -168,7 +178,8 @@ async def test_reject_it_and_no(
     assert await admin.say("Reject it") == question
     assert await admin.say("No") == "OK, Total.Recall.mkv stays in the review queue."
     assert len(store.review_queue()) == 1
-    assert await admin.say("Reject it") == question
+    assert (await admin.say("Approve it")).endswith("Shall I approve it?")
+    assert await admin.say("Reject it") == question  # the question replaced: it asks again
     assert await admin.say("yes please") == "Rejected Total.Recall.mkv; it stays where it is."
     assert store.review_queue() == []
     assert (store.history(status="rejected"))[0].source.endswith("Total.Recall.mkv")
@@ -251,6 +262,8 @@ async def test_scan_by_voice_follows_the_llm_scan_opt_in(
     assert await admin.say("Scan the movies library") == "Plex is scanning the movies library."
     assert [r.path for r in refreshes()] == ["/library/sections/1/refresh"]
     assert (await admin.say("Scan the music library")).startswith('There is no library "music"')
+    assert await admin.say("Scan every library") == "Plex is scanning every library."
+    assert len(refreshes()) == 3  # Movies, then Movies and TV Shows
 
 
 def test_every_sentence_names_one_intent_and_the_examples_match_one() -> None:
@@ -277,3 +290,123 @@ def test_every_sentence_names_one_intent_and_the_examples_match_one() -> None:
     }
     for text, expected in examples.items():
         assert {r.intent.name for r in recognize_all(text, intents)} == {expected}, text
+    # The first fit is the one taken (as the agent takes a trigger's first).
+    first = next(iter(recognize_all("Scan every library", intents)))
+    assert first.entities == {}
+
+
+async def test_what_approving_says_for_harder_files(
+    hass: HomeAssistant,
+    voice: None,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    tmp_path: Path,
+    media_root: Path,
+    hass_admin_user: MockUser,
+) -> None:
+    """Already in Plex, no title, decided elsewhere meanwhile, a file at the destination."""
+    entry = await _entry(hass, make_ingest_entry, tmp_path)
+    store = entry.runtime_data.ingest.store
+    (item,) = store.review_queue()
+    admin = Speaker(hass, hass_admin_user)
+
+    store.update_item(item.id, reasons=(*item.reasons, "plex_mismatch"))
+    assert await admin.say("Approve it") == (
+        "The file is Total.Recall.mkv. It is already in Plex; approving it makes Plex show it "
+        "as Total Recall (1990). Shall I approve it?"
+    )
+    assert await admin.say("No") == "OK, Total.Recall.mkv stays in the review queue."
+    assert await admin.say("No") == "Sorry, I couldn't understand that"  # no longer asked
+
+    store.update_item(item.id, reasons=item.reasons, tmdb_id=None)
+    assert await admin.say("Approve it") == (
+        "The file is Total.Recall.mkv. It has no title to be filed as: approve it in the "
+        "review card with a title."
+    )
+    assert not confirmations(hass).waiting
+
+    # Someone else decides in the card between the question and the yes.
+    store.update_item(item.id, tmdb_id=item.tmdb_id)
+    assert (await admin.say("Approve it")).endswith("Shall I approve it?")
+    await hass.services.async_call(DOMAIN, "reject", {"item_id": item.id}, blocking=True)
+    said = await admin.say("Yes")
+    assert said.startswith("Total.Recall.mkv was not changed: ")
+    assert "not waiting for review" in said
+
+
+async def test_a_file_at_the_destination_is_never_replaced(
+    hass: HomeAssistant,
+    voice: None,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    tmp_path: Path,
+    media_root: Path,
+    hass_admin_user: MockUser,
+) -> None:
+    """Between the question and the yes a file appeared where it would go: it stays."""
+    entry = await _entry(hass, make_ingest_entry, tmp_path)
+    admin = Speaker(hass, hass_admin_user)
+    assert (await admin.say("Approve the next review item")).endswith("Shall I approve it?")
+    there = media_root / "Movies" / TARGET
+    there.parent.mkdir(parents=True)
+    there.write_bytes(b"someone's own file")
+    said = await admin.say("yes")
+    assert said.startswith("Total.Recall.mkv was not filed (failed: ")
+    assert "already exists" in said
+    assert there.read_bytes() == b"someone's own file"
+    assert entry.runtime_data.ingest is not None
+
+
+async def test_without_ingest_or_a_conversation(
+    hass: HomeAssistant, voice: None, loaded_entry: MockConfigEntry, hass_admin_user: MockUser
+) -> None:
+    """No ingest: said so. An intent outside a conversation (the intent API): said so."""
+    admin = Speaker(hass, hass_admin_user)
+    assert await admin.say("Approve the next review item") == "Ingest is not set up in Videodrome."
+    with pytest.raises(intent.IntentHandleError, match=NO_CONVERSATION):
+        await intent.async_handle(hass, "test", "VideodromeApproveNext", {})
+    # An intent a sentence names that is not there: a sentence, not a failed conversation.
+    register: Any = get_agent_manager(hass).register_trigger
+    Sentences(hass, register, {"VideodromeNope": ["videodrome nope"]}).async_start()
+    assert await admin.say("videodrome nope") == "Sorry, Videodrome could not do that."
+
+
+async def test_questions_end_with_home_assistant(
+    hass: HomeAssistant,
+    voice: None,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    tmp_path: Path,
+    hass_admin_user: MockUser,
+) -> None:
+    """A conversation that ends (or Home Assistant stopping) leaves no question behind."""
+    await _entry(hass, make_ingest_entry, tmp_path)
+    admin = Speaker(hass, hass_admin_user)
+    await admin.say("Approve the next review item")
+    assert admin.conversation_id is not None
+    asked = confirmations(hass)
+    asked.forget(admin.conversation_id)  # what the chat session's clean-up calls
+    assert not confirmations(hass).waiting
+    await admin.say("Approve the next review item")
+    assert confirmations(hass).waiting
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    # Still asked, but its timer is gone: nothing fires after the stop.
+    assert confirmations(hass).waiting
+
+
+async def test_before_the_library_is_read(
+    hass: HomeAssistant,
+    voice: None,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    plex_emulator: PlexEmulator,
+    hass_admin_user: MockUser,
+) -> None:
+    """Plex down since the start: the library is not read yet, so no "no" either."""
+    await plex_emulator.stop()
+    entry = make_ingest_entry()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await async_setup_component(hass, DOMAIN, {})
+    speaker = Speaker(hass, hass_admin_user)
+    for sentence in ("Do I have Dune?", "Which seasons of Breaking Bad do I have?"):
+        assert await speaker.say(sentence) == (
+            "The Plex library is still loading; ask again in a moment."
+        )
