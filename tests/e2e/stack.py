@@ -87,6 +87,11 @@ class Stack:
     tmdb_args: tuple[str, ...] = ("--catalog", "demo")
     # Integrations of tests/e2e (folders there) to load beside Videodrome, for a test's needs.
     helpers: tuple[str, ...] = ()
+    # The Python whose Home Assistant runs (another version's, in a virtual environment of its
+    # own), and whether that Home Assistant installs what integrations require, as for a user
+    # (else `--skip-pip`: everything is in this virtual environment already).
+    ha_python: str = PYTHON
+    installs_requirements: bool = False
 
     def __init__(self, base: Path) -> None:
         """Lay out `base`: config/, demo/ingest, demo/media and the logs."""
@@ -154,11 +159,16 @@ class Stack:
         (storage / "lovelace").write_text(_storage("lovelace", {"config": {"views": [view]}}))
 
     def _start(
-        self, name: str, *args: str, env: dict[str, str] | None = None, log_name: str = ""
+        self,
+        name: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        log_name: str = "",
+        python: str = PYTHON,
     ) -> None:
         log = self._exit.enter_context((self.logs / f"{log_name or name}.log").open("wb"))
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
-            [PYTHON, *args],
+            [python, *args],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -220,12 +230,14 @@ class Stack:
         """Start Home Assistant on the emulators and wait until it answers."""
         self._start(
             "homeassistant",
-            *("-m", "homeassistant", "--config", str(self.config), "--skip-pip"),
+            *("-m", "homeassistant", "--config", str(self.config)),
+            *(() if self.installs_requirements else ("--skip-pip",)),
             env={
                 "TMDB_API_URL": self.tmdb_url,
                 "TMDB_IMAGE_URL": self.tmdb_url.removesuffix("/3") + "/t/p",
             },
             log_name=log_name,
+            python=self.ha_python,
         )
         wait_for("Home Assistant", lambda: self._answers(f"{self.ha_url}/api/"), STARTUP_TIMEOUT)
 

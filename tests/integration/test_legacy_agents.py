@@ -9,7 +9,6 @@ of a film is caught before it is filed.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -18,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.videodrome.const import DOMAIN
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexEmulator, PlexLibrary
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -61,9 +61,7 @@ async def plex_emulator(media_root: Path, socket_enabled: None) -> AsyncIterator
 
 async def _loaded(entry: MockConfigEntry) -> LibraryIndex:
     index: LibraryIndex = entry.runtime_data.library.index
-    async with asyncio.timeout(10):
-        while not index.loaded:
-            await asyncio.sleep(0.02)
+    await until(lambda: index.loaded)
     return index
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 import shutil
-import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.helpers import intent
@@ -21,6 +20,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 
 from custom_components.videodrome.const import DOMAIN
 from custom_components.videodrome.runtime.library import REBUILD_INTERVAL
+from tests.frozen_clock import in_real_time
 from tests.polling import until
 
 if TYPE_CHECKING:
@@ -40,12 +40,7 @@ TV_ERROR = "Plex answered 500 to /library/sections/2/all"
 
 async def _until(hass: HomeAssistant, condition: Callable[[], bool], seconds: float = 10) -> None:
     """Wait in real time (executor sleeps) until `condition` holds."""
-
-    async def step() -> None:
-        await hass.async_add_executor_job(time.sleep, 0.02)
-        await hass.async_block_till_done()
-
-    await until(condition, timeout=seconds, interval=0, between=step)
+    await until(condition, timeout=seconds, interval=0, between=in_real_time(hass, 0.02))
 
 
 async def _later(hass: HomeAssistant, seconds: float) -> None:

@@ -12,9 +12,7 @@ holds the title, sent to review. Nothing is lost, and nothing filed twice.
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -22,7 +20,6 @@ from homeassistant.const import STATE_UNAVAILABLE
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.videodrome.const import DOMAIN, UPDATE_INTERVAL
@@ -30,6 +27,8 @@ from custom_components.videodrome.engine.ingest.plan import ALREADY_IN_LIBRARY, 
 from custom_components.videodrome.runtime.watcher import CONF_STABILITY
 from tests.conftest import PLEX_TOKEN
 from tests.emulators.plex import PlexEmulator
+from tests.frozen_clock import advance, real_pause, second_by_second
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -51,23 +50,6 @@ STATUS = "sensor.videodrome_demo_status"
 REVIEW_QUEUE = "sensor.videodrome_demo_review_queue"
 
 
-async def _real_pause(hass: HomeAssistant, seconds: float) -> None:
-    """Wait in real time (the loop's clock is frozen): a sleep in an executor thread."""
-    await hass.async_add_executor_job(time.sleep, seconds)
-
-
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move time on in 5 s steps (the watcher's check timer), letting what falls due run."""
-    remaining = seconds
-    while remaining > 0:
-        freezer.tick(timedelta(seconds=min(5.0, remaining)))
-        remaining -= 5.0
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
-    await _real_pause(hass, 0.05)
-    await hass.async_block_till_done()
-
-
 async def _history(hass: HomeAssistant) -> list[dict[str, Any]]:
     response: Any = await hass.services.async_call(
         DOMAIN, "history", {}, blocking=True, return_response=True
@@ -79,16 +61,15 @@ async def _until(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     check: Callable[[list[dict[str, Any]]], bool],
-    rounds: int = 600,
 ) -> list[dict[str, Any]]:
-    """Move time on a second at a time until the history passes `check` (bounded)."""
-    for _ in range(rounds):
-        items = await _history(hass)
-        if check(items):
-            return items
-        await _real_pause(hass, 0.02)
-        await _tick(hass, freezer, 1)
-    return await _history(hass)
+    """Move time on a second at a time until the history passes `check`."""
+    return await until(
+        lambda: _history(hass),
+        check,
+        interval=0,
+        between=second_by_second(hass, freezer, pause=0.05),
+        timeout=45,
+    )
 
 
 def _scans(plex: PlexEmulator) -> list[str | None]:
@@ -140,8 +121,8 @@ async def test_files_wait_while_plex_is_down_and_are_filed_once_when_it_is_back(
 
     for name in (TITANIC, EPISODE, MATRIX):
         (tmp_path / "ingest" / name).write_bytes(b"video " * 100)
-    await _real_pause(hass, 0.2)  # inotify events cross from watchdog's thread
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)  # inotify events cross from watchdog's thread
+    await advance(hass, freezer, STABILITY + 10)
     held = await _until(hass, freezer, lambda items: len(items) == 3)
 
     # Identified, and held: nothing filed, nothing asked of Plex.
@@ -157,7 +138,7 @@ async def test_files_wait_while_plex_is_down_and_are_filed_once_when_it_is_back(
     # Plex is back; the next poll finds it (the websocket's reconnection may come first).
     plex_emulator.requests.clear()
     await plex_emulator.start(port=port)
-    await _tick(hass, freezer, UPDATE_INTERVAL.total_seconds())
+    await advance(hass, freezer, UPDATE_INTERVAL.total_seconds())
     settled = await _until(
         hass,
         freezer,
@@ -215,19 +196,19 @@ async def test_held_files_survive_a_restart_while_plex_is_down(
 ) -> None:
     entry, port = await _start_with_plex_down(hass, make_ingest_entry, plex_emulator)
     (tmp_path / "ingest" / TITANIC).write_bytes(b"video " * 100)
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
     (held,) = await _until(hass, freezer, lambda items: len(items) == 1)
     assert held["status"] == "pending"
 
     # Home Assistant restarts (the entry reloads), Plex still down: the file still waits.
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    await _tick(hass, freezer, STABILITY + 10)
+    await advance(hass, freezer, STABILITY + 10)
     assert [item["status"] for item in await _history(hass)] == ["pending"]
 
     await plex_emulator.start(port=port)
-    await _tick(hass, freezer, UPDATE_INTERVAL.total_seconds())
+    await advance(hass, freezer, UPDATE_INTERVAL.total_seconds())
     (done,) = await _until(
         hass, freezer, lambda items: items[0]["status"] not in {"pending", "transferring"}
     )
@@ -251,16 +232,16 @@ async def test_another_server_at_the_address_gets_nothing(
     read, nothing is filed on its word and it is asked to scan nothing."""
     entry, port = await _start_with_plex_down(hass, make_ingest_entry, plex_emulator)
     (tmp_path / "ingest" / TITANIC).write_bytes(b"video " * 100)
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
     (held,) = await _until(hass, freezer, lambda items: len(items) == 1)
     assert held["status"] == "pending"
 
     other = PlexEmulator(plex_emulator.library, token=PLEX_TOKEN, machine_identifier="other")
     await other.start(port=port)
     try:
-        await _tick(hass, freezer, UPDATE_INTERVAL.total_seconds())
-        await _tick(hass, freezer, 60)
+        await advance(hass, freezer, UPDATE_INTERVAL.total_seconds())
+        await advance(hass, freezer, 60)
         assert [item["status"] for item in await _history(hass)] == ["pending"]
         assert entry.runtime_data.library.loads == 0
         assert not entry.runtime_data.coordinator.last_update_success

@@ -28,7 +28,8 @@ from custom_components.videodrome.const import (
 from custom_components.videodrome.options_flow import CONF_STASH_SETTINGS
 from custom_components.videodrome.provider_http import PROVIDER_URL
 from tests.emulators.stash import StashEmulator
-from tests.integration.stash_helpers import STASH_KEY, until
+from tests.integration.stash_helpers import STASH_KEY
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

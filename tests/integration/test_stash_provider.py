@@ -33,7 +33,8 @@ from custom_components.videodrome.provider_http import PROVIDER_URL
 from custom_components.videodrome.runtime import stash as stash_runtime
 from tests.emulators.plex_agent import ProviderAgent
 from tests.emulators.stash import StashEmulator, draw_image
-from tests.integration.stash_helpers import STASH_KEY, until
+from tests.integration.stash_helpers import STASH_KEY
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -31,7 +31,8 @@ from custom_components.videodrome.const import (
 )
 from custom_components.videodrome.runtime.stash import CHECK_INTERVAL
 from tests.emulators.stash import VERSION, StashEmulator
-from tests.integration.stash_helpers import STASH_KEY, until
+from tests.integration.stash_helpers import STASH_KEY
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable

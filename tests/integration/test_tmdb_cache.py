@@ -14,6 +14,7 @@ from custom_components.videodrome.const import DOMAIN
 from custom_components.videodrome.engine.store.database import Store
 from custom_components.videodrome.engine.store.tmdb_cache import CACHE_TTL
 from custom_components.videodrome.runtime.ingest import CACHE_PURGE_INTERVAL
+from tests.frozen_clock import real_pause
 from tests.polling import until
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ async def _settled(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     coordinator = entry.runtime_data.coordinator
     await until(
         lambda: coordinator.listener is not None and coordinator.listener.connected,
-        between=lambda: hass.async_add_executor_job(time.sleep, 0.01),  # the clock is frozen
+        between=lambda: real_pause(hass, 0.01),  # the clock is frozen
         interval=0,
         timeout=30,
     )

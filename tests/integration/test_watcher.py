@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 import errno
-import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -26,6 +25,7 @@ from custom_components.videodrome.runtime.watcher import (
     UPDATE_COOLDOWN,
     signal_watcher,
 )
+from tests.frozen_clock import advance, real_pause, second_by_second
 from tests.polling import until
 
 if TYPE_CHECKING:
@@ -69,19 +69,6 @@ async def _setup(
     await hass.async_block_till_done()
 
 
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move time forward in steps the 5 s check timer sees, letting executor jobs finish."""
-    step = 5.0
-    remaining = seconds
-    while remaining > 0:
-        freezer.tick(timedelta(seconds=min(step, remaining)))
-        remaining -= step
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
-    await _real_pause(hass, 0.05)  # inotify events cross from watchdog's thread
-    await hass.async_block_till_done()
-
-
 async def _history(hass: HomeAssistant) -> dict[str, Any]:
     response = await hass.services.async_call(
         DOMAIN, "history", {}, blocking=True, return_response=True
@@ -94,19 +81,6 @@ def _settled(history: dict[str, Any]) -> bool:
     """Every item has reached a resting state."""
     items = history["items"]
     return bool(items) and all(i["status"] not in {"transferring", "pending"} for i in items)
-
-
-async def _real_pause(hass: HomeAssistant, seconds: float) -> None:
-    """Wait in real time (the loop's clock is frozen): a sleep in an executor thread."""
-    await hass.async_add_executor_job(time.sleep, seconds)
-
-
-async def _second(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """One round of waiting: 20 ms of real time for the worker, one second of the loop's."""
-    await _real_pause(hass, 0.02)
-    freezer.tick(timedelta(seconds=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
 
 async def _wait_for(
@@ -123,7 +97,7 @@ async def _wait_for(
     return await until(
         lambda: _history(hass),
         check,
-        between=lambda: _second(hass, freezer),
+        between=second_by_second(hass, freezer, pause=0.02),
         interval=0,
         timeout=timeout,
     )
@@ -153,19 +127,19 @@ async def test_a_file_being_written_waits_until_it_is_stable(
         for _ in range(3):
             file.write(b"x" * 1000)
             file.flush()
-            await _real_pause(hass, 0.2)
-            await _tick(hass, freezer, STABILITY - 5)
+            await real_pause(hass, 0.2)
+            await advance(hass, freezer, STABILITY - 5)
             assert (await _history(hass))["items"] == []
 
     async def check_soon() -> None:  # a check every 5 s, well inside the 10 s window
-        await _real_pause(hass, 0.02)
-        await _tick(hass, freezer, 1)
+        await real_pause(hass, 0.02)
+        await advance(hass, freezer, 1)
 
     # The last inotify event may still be on its way from its thread.
     await until(
         lambda: _waiting(hass), lambda s: s == "1", between=check_soon, interval=0, timeout=20
     )
-    await _tick(hass, freezer, STABILITY + 10)
+    await advance(hass, freezer, STABILITY + 10)
     history = await _wait_for(hass, freezer, _settled)
     (item,) = history["items"]
     assert item["status"] == "ingested"
@@ -185,12 +159,12 @@ async def test_a_partial_download_renamed_is_picked_up(
     await _setup(hass, make_entry(), cleanup)
     partial = tmp_path / "ingest" / "Titanic.1997.mkv.part"
     partial.write_bytes(b"x" * 100)
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
     assert (await _history(hass))["items"] == []
     partial.rename(tmp_path / "ingest" / "Titanic.1997.mkv")
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
     history = await _wait_for(hass, freezer, _settled)
     assert [i["status"] for i in history["items"]] == ["ingested"]
 
@@ -209,9 +183,9 @@ async def test_network_share_mode_uses_rescans_only(
     assert running.state == "rescan"
     assert running.attributes["rescan_interval"] == 60
     (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
-    await _tick(hass, freezer, 30)
+    await advance(hass, freezer, 30)
     assert (await _history(hass))["items"] == []
-    await _tick(hass, freezer, 60 + STABILITY + 10)
+    await advance(hass, freezer, 60 + STABILITY + 10)
     history = await _wait_for(hass, freezer, _settled)
     assert [i["status"] for i in history["items"]] == ["ingested"]
 
@@ -228,12 +202,12 @@ async def test_a_restart_does_not_ingest_again(
     video.write_bytes(b"x" * 100)
     entry = make_entry()
     await _setup(hass, entry, cleanup)  # the first rescan finds it
-    await _tick(hass, freezer, STABILITY + 10)
+    await advance(hass, freezer, STABILITY + 10)
     await _wait_for(hass, freezer, _settled)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    await _tick(hass, freezer, STABILITY + 10)
-    await _real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
     history = await _history(hass)
     assert history["counts"]["ingested"] == 1
     assert len(history["items"]) == 1
@@ -254,16 +228,16 @@ async def test_the_switch_sends_everything_to_review(
     assert state is not None
     assert state.state == "off"
     (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
     history = await _wait_for(hass, freezer, _settled)
     (item,) = history["items"]
     assert item["status"] == "review"
     assert "auto_ingest_off" in item["reasons"]
     await hass.services.async_call("switch", "turn_on", {"entity_id": switch}, blocking=True)
     (tmp_path / "ingest" / "Avatar.2009.mkv").write_bytes(b"y" * 100)
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
     history = await _wait_for(hass, freezer, lambda h: h["counts"]["ingested"] == 1)
     assert history["counts"]["ingested"] == 1
 
@@ -303,8 +277,8 @@ async def test_a_thousand_files_at_once(
         folder = tmp_path / "ingest" / f"batch{n // 100}"
         folder.mkdir(exist_ok=True)
         (folder / f"{titles[n % len(titles)]}.1080p.BluRay.x264-GRP{n}.mkv").write_bytes(b"x")
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
     history = await _wait_for(
         hass, freezer, lambda h: sum(h["counts"].values()) == TOTAL, timeout=240
     )
@@ -316,7 +290,7 @@ async def test_a_thousand_files_at_once(
     await until(
         lambda: _waiting(hass),
         lambda s: s == "0",
-        between=lambda: _second(hass, freezer),
+        between=second_by_second(hass, freezer, pause=0.02),
         interval=0,
         timeout=30,
     )
@@ -360,15 +334,15 @@ async def test_a_rejected_tmdb_key_raises_a_repair(
     await _setup(hass, entry, cleanup)
     tmdb.rotate_key("rotated")
     (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
     issue_id = f"tmdb_key_rejected_{entry.entry_id}"
     # On a busy machine the inotify event may land after the ticks above: keep time moving
     # (as _wait_for does) so the file can still settle, and give the worker real time.
     await until(
         lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id),
         lambda issue: issue is not None,
-        between=lambda: _second(hass, freezer),
+        between=second_by_second(hass, freezer, pause=0.02),
         interval=0,
         timeout=30,
     )
@@ -450,13 +424,13 @@ async def test_unloading_in_the_middle_of_a_file_stops_the_worker(
     tmdb.faults.latency = 1.0
     (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
     (tmp_path / "ingest" / "Avatar.2009.mkv").write_bytes(b"x" * 100)
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
     for _ in range(200):  # until the worker is waiting for TMDb's answer
         if tmdb.requests:
             break
-        await _real_pause(hass, 0.02)
-        await _tick(hass, freezer, 1)
+        await real_pause(hass, 0.02)
+        await advance(hass, freezer, 1)
     assert tmdb.requests
     runtime = entry.runtime_data.watcher
     assert runtime is not None
@@ -467,4 +441,4 @@ async def test_unloading_in_the_middle_of_a_file_stops_the_worker(
     assert not runtime.running
     assert runtime._worker is None
     tmdb.faults.latency = 0
-    await _tick(hass, freezer, 2)  # the emulator's delayed answer (on the loop's clock) ends
+    await advance(hass, freezer, 2)  # the emulator's delayed answer (on the loop's clock) ends

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 import errno
-import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.data_entry_flow import FlowResultType
@@ -25,6 +24,7 @@ from custom_components.videodrome.runtime.watcher import (
     CONF_WATCHING,
 )
 from tests.entities import settle
+from tests.frozen_clock import advance, real_pause
 from tests.permissions import absolute_paths, context_of
 
 if TYPE_CHECKING:
@@ -52,23 +52,6 @@ async def _setup(
     return entry
 
 
-async def _real_pause(hass: HomeAssistant, seconds: float) -> None:
-    """Wait in real time (the loop's clock is frozen): a sleep in an executor thread."""
-    await hass.async_add_executor_job(time.sleep, seconds)
-
-
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    """Move time forward in steps the 5 s check timer sees, letting executor jobs finish."""
-    remaining = seconds
-    while remaining > 0:
-        freezer.tick(timedelta(seconds=min(5.0, remaining)))
-        remaining -= 5.0
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
-    await _real_pause(hass, 0.05)  # inotify events cross from watchdog's thread
-    await hass.async_block_till_done()
-
-
 async def _history(hass: HomeAssistant) -> dict[str, Any]:
     response = await hass.services.async_call(
         DOMAIN, "history", {}, blocking=True, return_response=True
@@ -86,7 +69,7 @@ async def _wait_for_items(
         items = history["items"]
         if len(items) >= count and all(i["status"] != "transferring" for i in items):
             return history
-        await _real_pause(hass, 0.02)
+        await real_pause(hass, 0.02)
         freezer.tick(timedelta(seconds=1))
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
@@ -129,14 +112,14 @@ async def test_switched_off_nothing_is_noticed_until_switched_on(
     assert entry.options[CONF_WATCHING] is False
     video = tmp_path / "ingest" / "Titanic.1997.1080p.mkv"
     video.write_bytes(b"x" * 100)
-    await _tick(hass, freezer, 6 * 60 + STABILITY + 10)  # past a rescan and the window
+    await advance(hass, freezer, 6 * 60 + STABILITY + 10)  # past a rescan and the window
     assert (await _history(hass))["items"] == []
     assert runtime.waiting == 0
     assert _state(hass, SENSOR).attributes["files_settling"] == 0
     await _switch(hass, True)
     assert _state(hass, SENSOR).state == "inotify"
     assert entry.options[CONF_WATCHING] is True
-    await _tick(hass, freezer, STABILITY + 10)  # the first rescan found it; it settles
+    await advance(hass, freezer, STABILITY + 10)  # the first rescan found it; it settles
     history = await _wait_for_items(hass, freezer, 1)
     assert [item["status"] for item in history["items"]] == ["ingested"]
     assert (media_root / "Movies" / "Titanic (1997) {tmdb-597}").is_dir()
@@ -160,7 +143,7 @@ async def test_stopped_stays_stopped_across_a_restart(
     assert runtime.watcher.last_rescan is None, "not even the first rescan ran"
     assert _state(hass, WATCHING).state == "off"
     assert _state(hass, SENSOR).state == "stopped"
-    await _tick(hass, freezer, 6 * 60 + STABILITY + 10)
+    await advance(hass, freezer, 6 * 60 + STABILITY + 10)
     assert (await _history(hass))["items"] == []
 
 
@@ -218,15 +201,15 @@ async def test_the_button_looks_through_the_folders_now(
     first_rescan = _state(hass, SENSOR).attributes["last_rescan"]
     assert _state(hass, SENSOR).state == "rescan"
     (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
-    await _tick(hass, freezer, 5 * 60)
+    await advance(hass, freezer, 5 * 60)
     assert _state(hass, SENSOR).attributes["files_settling"] == 0, "no rescan yet"
     await hass.services.async_call("button", "press", {"entity_id": RESCAN}, blocking=True)
     await hass.async_block_till_done()
-    await _tick(hass, freezer, 1)  # the entities hear of it
+    await advance(hass, freezer, 1)  # the entities hear of it
     sensor = _state(hass, SENSOR)
     assert sensor.attributes["files_settling"] == 1
     assert sensor.attributes["last_rescan"] != first_rescan
-    await _tick(hass, freezer, STABILITY + 10)
+    await advance(hass, freezer, STABILITY + 10)
     history = await _wait_for_items(hass, freezer, 1)
     assert [item["status"] for item in history["items"]] == ["ingested"]
 
@@ -246,18 +229,18 @@ async def test_a_failed_file_gets_another_chance_from_the_button(
     in_the_way = media_root / "Movies" / "Titanic (1997) {tmdb-597}"
     in_the_way.write_bytes(b"not a folder")
     (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
-    await _tick(hass, freezer, 60 + STABILITY + 10)
+    await advance(hass, freezer, 60 + STABILITY + 10)
     history = await _wait_for_items(hass, freezer, 1)
     assert [item["status"] for item in history["items"]] == ["failed"]
-    await _tick(hass, freezer, 1)  # the sensor hears of it
+    await advance(hass, freezer, 1)  # the sensor hears of it
     last_error = _state(hass, SENSOR).attributes["last_error"]
     assert last_error.startswith("Could not file Titanic.1997.mkv: ")
     assert entry.runtime_data.watcher is not None
     in_the_way.unlink()
-    await _tick(hass, freezer, 3 * 60)  # three rescans: the file was handed out already
+    await advance(hass, freezer, 3 * 60)  # three rescans: the file was handed out already
     assert [item["status"] for item in (await _history(hass))["items"]] == ["failed"]
     await hass.services.async_call("button", "press", {"entity_id": RESCAN}, blocking=True)
-    await _tick(hass, freezer, STABILITY + 10)
+    await advance(hass, freezer, STABILITY + 10)
     history = await _wait_for_items(hass, freezer, 2)
     assert sorted(item["status"] for item in history["items"]) == ["failed", "ingested"]
 
@@ -329,13 +312,13 @@ async def test_stopping_mid_file_finishes_that_file_and_forgets_the_queue(
     tmdb.faults.latency = 1.0
     (tmp_path / "ingest" / "Titanic.1997.mkv").write_bytes(b"x" * 100)
     (tmp_path / "ingest" / "Avatar.2009.mkv").write_bytes(b"x" * 100)
-    await _real_pause(hass, 0.2)
-    await _tick(hass, freezer, STABILITY + 10)
+    await real_pause(hass, 0.2)
+    await advance(hass, freezer, STABILITY + 10)
     for _ in range(200):  # until the worker is waiting for TMDb's answer
         if tmdb.requests:
             break
-        await _real_pause(hass, 0.02)
-        await _tick(hass, freezer, 1)
+        await real_pause(hass, 0.02)
+        await advance(hass, freezer, 1)
     assert tmdb.requests
     assert runtime.queue.qsize() == 1
     await _switch(hass, False)
@@ -343,10 +326,10 @@ async def test_stopping_mid_file_finishes_that_file_and_forgets_the_queue(
     tmdb.faults.latency = 0
     history = await _wait_for_items(hass, freezer, 1)
     assert len(history["items"]) == 1, "the file being ingested was finished"
-    await _tick(hass, freezer, 6 * 60 + STABILITY)
+    await advance(hass, freezer, 6 * 60 + STABILITY)
     assert len((await _history(hass))["items"]) == 1, "the queued one was not"
     await _switch(hass, True)
-    await _tick(hass, freezer, STABILITY + 10)
+    await advance(hass, freezer, STABILITY + 10)
     history = await _wait_for_items(hass, freezer, 2)
     assert sorted(item["title"] for item in history["items"]) == ["Avatar", "Titanic"]
 
@@ -423,14 +406,14 @@ async def test_a_file_the_worker_cannot_ingest_is_the_last_error(
     target = tmp_path / "elsewhere.mkv"
     target.write_bytes(b"x" * 100)
     (tmp_path / "ingest" / "Titanic.1997.mkv").symlink_to(target)
-    await _real_pause(hass, 0.2)
+    await real_pause(hass, 0.2)
     runtime = entry.runtime_data.watcher
     assert runtime is not None
     for _ in range(100):
-        await _tick(hass, freezer, STABILITY)
+        await advance(hass, freezer, STABILITY)
         if runtime.last_error is not None:
             break
-    await _tick(hass, freezer, 1)
+    await advance(hass, freezer, 1)
     assert _state(hass, SENSOR).attributes["last_error"] == (
         f"Could not ingest Titanic.1997.mkv: {tmp_path / 'ingest' / 'Titanic.1997.mkv'} is a "
         "symbolic link; links are not followed"

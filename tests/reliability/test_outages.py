@@ -31,7 +31,9 @@ from custom_components.videodrome.runtime.watcher import (
 )
 from tests.emulators.plex import PlexFaults
 from tests.emulators.tmdb import TMDbFaults
+from tests.frozen_clock import second_by_second
 from tests.integration import conftest as integration
+from tests.polling import until
 from tests.reliability.test_service_faults import (
     _call,
     _drop,
@@ -131,21 +133,18 @@ async def _until_items(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     check: Callable[[list[dict[str, Any]]], bool],
-    rounds: int = 3000,
 ) -> list[dict[str, Any]]:
     """Move time on a second per round until the history's items pass `check`.
 
     The worker needs real time too (guessit, the emulators): each round waits 10 ms of it.
     """
-    for _ in range(rounds):
-        items: list[dict[str, Any]] = (await _call(hass, "history", limit=1000))["items"]
-        if check(items):
-            return items
-        freezer.tick(timedelta(seconds=1))
-        async_fire_time_changed(hass)
-        await hass.async_add_executor_job(time.sleep, 0.01)
-        await hass.async_block_till_done()
-    return list((await _call(hass, "history", limit=1000))["items"])
+
+    async def items() -> list[dict[str, Any]]:
+        return list((await _call(hass, "history", limit=1000))["items"])
+
+    return await until(
+        items, check, interval=0, between=second_by_second(hass, freezer), timeout=150
+    )
 
 
 async def _advance(
@@ -163,7 +162,7 @@ async def _advance(
             # Every file handed to the worker is done with (none queued, none in progress).
             worked_through = asyncio.ensure_future(watcher.queue.join())
             try:
-                await _real_until(hass, worked_through.done, rounds=3000)
+                await _real_until(hass, worked_through.done, timeout=90)
             finally:
                 worked_through.cancel()
 

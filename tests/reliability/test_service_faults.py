@@ -70,7 +70,9 @@ from custom_components.videodrome.runtime.watcher import (
 from tests.emulators.plex import PlexFaults
 from tests.emulators.tmdb import TMDbFaults
 from tests.entities import settle
+from tests.frozen_clock import in_real_time, real_pause
 from tests.integration import conftest as integration
+from tests.polling import until
 
 # The integration tests' fixtures (a configured entry, ingest on, the TMDb emulator, custom
 # integrations enabled, no GDM scan), made this module's, so the suite needs no conftest of its
@@ -207,26 +209,21 @@ def _break_plex(fault: str, plex: PlexEmulator, client: PlexClient) -> None:
             faults.drop_next = 1000
 
 
+def _playing(hass: HomeAssistant) -> bool:
+    """The sessions sensor counts one playback."""
+    sessions = hass.states.get(SESSIONS)
+    return sessions is not None and sessions.state == "1"
+
+
 def _plex_requests(plex: PlexEmulator) -> int:
     return sum(r.path != NOTIFICATIONS_PATH for r in plex.requests)
 
 
-async def _until(condition: Callable[[], bool], timeout: float = 10) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
-
 async def _real_until(
-    hass: HomeAssistant, condition: Callable[[], bool], rounds: int = 1000
+    hass: HomeAssistant, condition: Callable[[], bool], timeout: float = 30
 ) -> None:
     """Wait in real time while the loop's clock is frozen (a sleep in an executor thread)."""
-    for _ in range(rounds):
-        if condition():
-            return
-        await hass.async_add_executor_job(time.sleep, 0.01)
-        await hass.async_block_till_done()
-    assert condition()
+    await until(condition, interval=0, between=in_real_time(hass), timeout=timeout)
 
 
 async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: int) -> None:
@@ -241,14 +238,19 @@ async def _until_resting(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, sources: dict[Path, bytes], **tally: int
 ) -> None:
     """Move time on until the ledger reads `tally` (the watcher works in the background)."""
-    for _ in range(300):
-        items = (await _call(hass, "history"))["items"]
-        # The ledger's own reading comes only once this one shows the tally (a rescan may
-        # take an item from review to transferring between two readings).
-        if Counter(i["status"] for i in items) == tally and len(items) == len(sources):
-            assert await _ledger(hass, sources) == tally
-            return
-        await _tick(hass, freezer, 1)
+
+    async def items() -> list[dict[str, Any]]:
+        return list((await _call(hass, "history"))["items"])
+
+    # The ledger's own reading comes only once this one shows the tally (a rescan may take
+    # an item from review to transferring between two readings).
+    await until(
+        items,
+        lambda found: Counter(i["status"] for i in found) == tally and len(found) == len(sources),
+        interval=0,
+        between=lambda: _tick(hass, freezer, 1),
+        timeout=60,
+    )
     assert await _ledger(hass, sources) == tally
 
 
@@ -275,7 +277,7 @@ async def _watched_entry(
 async def ingest_entry(hass: HomeAssistant, ingest_entry: MockConfigEntry) -> MockConfigEntry:
     """The conftest's loaded entry with ingest on, its library index loaded (plans skip Plex)."""
     entry = ingest_entry
-    await _until(lambda: entry.runtime_data.library.index.loaded)
+    await until(lambda: entry.runtime_data.library.index.loaded)
     await _settled(hass, entry)
     return entry
 
@@ -283,7 +285,7 @@ async def ingest_entry(hass: HomeAssistant, ingest_entry: MockConfigEntry) -> Mo
 async def _settled(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Notifications connected and the fetch that follows done: no request of its own later."""
     coordinator = entry.runtime_data.coordinator
-    await _until(lambda: coordinator.listener is not None and coordinator.listener.connected)
+    await until(lambda: coordinator.listener is not None and coordinator.listener.connected)
     await hass.async_block_till_done()
 
 
@@ -440,9 +442,9 @@ async def test_p3_plex_refusing_the_token_asks_for_a_new_one(
     states = _states(hass, loaded_entry)
     assert STATE_UNAVAILABLE not in states.values(), states
     # Live updates with the new token: the listener reconnects and playback shows.
-    await _until(lambda: plex_emulator.websocket_clients == 1)
+    await until(lambda: plex_emulator.websocket_clients == 1)
     await plex_emulator.add_session("Heat")
-    await _until(lambda: hass.states.get(SESSIONS).state == "1")  # type: ignore[union-attr]
+    await until(lambda: _playing(hass))
     _figure("P3 plex 401", reauth_flows=len(flows), refused_identity_requests=refused)
 
 
@@ -475,8 +477,7 @@ async def test_p4_dropped_notifications_reconnect_with_bounded_back_off(
         nominal = min(2.0 ** (failures - 1), 300.0)
         made = attempts()
         freezer.tick(timedelta(seconds=0.75 * nominal))
-        await _real_until(hass, lambda: True)  # let the loop run what is due (nothing)
-        await hass.async_add_executor_job(time.sleep, 0.05)
+        await real_pause(hass, 0.05)  # let the loop run what is due (nothing)
         await hass.async_block_till_done()
         assert attempts() == made, f"retried before 0.75 x {nominal} s (failure {failures})"
         freezer.tick(timedelta(seconds=0.5 * nominal))
@@ -491,13 +492,12 @@ async def test_p4_dropped_notifications_reconnect_with_bounded_back_off(
 
     # Live updates resume: playback pushed by Plex reaches the sensor.
     await plex_emulator.add_session("Dune")
-    for _ in range(200):
-        if hass.states.get(SESSIONS).state == "1":  # type: ignore[union-attr]
-            break
-        freezer.tick(timedelta(seconds=1))  # past the refresh cooldown
-        await hass.async_add_executor_job(time.sleep, 0.01)
-        await hass.async_block_till_done()
-    assert hass.states.get(SESSIONS).state == "1"  # type: ignore[union-attr]
+    await until(  # the clock moves on past the refresh cooldown
+        lambda: _playing(hass),
+        interval=0,
+        between=lambda: _tick(hass, freezer, 1),
+        timeout=30,
+    )
     _figure("P4 websocket dropped", attempts=len(observed), nominal_delays_s=observed)
 
 
@@ -512,10 +512,10 @@ async def test_p5_a_notification_handshake_plex_never_answers_times_out(
     plex_emulator.faults.latency = 3.0  # unbounded, the handshake would connect after 3 s
     await plex_emulator.drop_websockets()
     # After the first back-off (about a second) the handshake hangs, then times out.
-    await _until(lambda: listener.failures >= 2)
+    await until(lambda: listener.failures >= 2)
     assert not listener.connected
     plex_emulator.faults.latency = 0.0
-    await _until(lambda: listener.connected)  # the next attempt (about 2 s later) connects
+    await until(lambda: listener.connected)  # the next attempt (about 2 s later) connects
     assert listener.failures == 0
     _figure("P5 plex hangs the websocket handshake", handshake_timeout_s=0.3)
 
@@ -735,7 +735,7 @@ async def test_t5_tmdb_slower_than_the_timeout(
 
     beat = hass.async_create_background_task(ticker(), "loop ticker")
     ingest = hass.async_create_task(_call(hass, "ingest", path=str(source)))
-    await _until(lambda: len(tmdb.requests) >= 1)
+    await until(lambda: len(tmdb.requests) >= 1)
     # While the ingest waits for TMDb, Home Assistant answers other calls.
     history = await _call(hass, "history")
     assert not ingest.done(), "the history call came back while TMDb was still answering"

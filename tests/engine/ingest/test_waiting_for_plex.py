@@ -35,6 +35,7 @@ from custom_components.videodrome.engine.store.items import ItemStatus
 from custom_components.videodrome.engine.tmdb.client import TMDbClient
 from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.engine.conftest import TMDB_KEY
+from tests.polling import until
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -283,9 +284,7 @@ async def test_a_second_call_while_running_makes_one_more_round(env: Env) -> Non
     assert catch_up is not None
     env.plex.faults.latency = 0.05  # the held file takes a while
     first = asyncio.create_task(catch_up.run())
-    async with asyncio.timeout(5):
-        while not catch_up.running:
-            await asyncio.sleep(0.001)
+    await until(lambda: catch_up.running, timeout=5, interval=0.001)
     assert (await catch_up.run()).resumed == 0  # returns at once
     assert (await first).resumed == 1
     assert (catch_up.running, catch_up.rounds) == (
