@@ -16,9 +16,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import CLIENT_ID
 
 from custom_components.videodrome.const import CONF_LLM_SCAN, DOMAIN
-from custom_components.videodrome.intent import VideodromeIntentHandler
 from custom_components.videodrome.llm_api import VideodromeTool
 from custom_components.videodrome.permissions import ADMIN_ONLY_MESSAGE
+from custom_components.videodrome.spoken import VideodromeIntentHandler
 from tests.entities import settle
 from tests.permissions import absolute_paths, context_of, plain_user, store_rows, tree
 from tests.polling import until
