@@ -28,6 +28,7 @@ from .runtime.ingest import async_create_runtime, ingest_enabled, unusable_folde
 from .runtime.library import IndexLookup, create_library
 from .runtime.stash import async_create_stash
 from .runtime.watcher import async_create_watcher
+from .sentences import async_setup_sentences
 from .services.setup import async_setup_services
 from .stash_provider_http import async_setup_entry_stash_provider, async_setup_stash_provider_view
 
@@ -52,8 +53,8 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register Videodrome's services (they exist whether or not a server is configured).
 
-    Also look for Plex servers on the network (GDM), now and every 10 minutes, and serve the
-    review card to the dashboards.
+    Also look for Plex servers on the network (GDM), now and every 10 minutes, serve the
+    review card to the dashboards and teach Assist Videodrome's sentences.
     """
     del config
     async_setup_services(hass)
@@ -61,6 +62,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_provider_views(hass)
     async_setup_stash_provider_view(hass)
     await async_setup_frontend(hass)
+    async_setup_sentences(hass)
     return True
 
 

@@ -17,6 +17,7 @@
 //   DASHBOARD                          the dashboard path to open (e.g. /lovelace/review)
 //   APPROVE_FILE, APPROVE_TMDB_ID      the tile to approve, with the candidate to pick first
 //   REJECT_FILE                        the tile to reject
+//   REASON, REASON_WORDS               a reason code of APPROVE_FILE's tile, and its phrase
 //   RECENT_TITLE                       a title the "last ingests" list must show at the end
 //   LIVE_FILE                          a file the test drops at "ready for ..." (no reload)
 //   RESTART_FILE                       a file the test drops once Home Assistant is back
@@ -82,6 +83,16 @@ async function checkRegistration(page) {
   if (checks.stub.title !== "Videodrome review" || !(checks.size > 0)) throw new Error(`stub/size: ${JSON.stringify(checks)}`);
 }
 
+/* The reasons are words from Videodrome's translations; each code stays in its tooltip. */
+async function checkReasonWords(page, file) {
+  const chip = tile(page, file).locator(`.chip[data-reason="${env("REASON")}"]`);
+  await chip.filter({ hasText: env("REASON_WORDS") }).waitFor();
+  const tooltip = await chip.getAttribute("title");
+  if (tooltip !== env("REASON")) throw new Error(`the chip's tooltip is ${tooltip}, not the code`);
+  const shown = await page.locator(`${CARD} .chip`).allTextContents();
+  if (!shown.length || shown.some((text) => /_/.test(text))) throw new Error(`a reason shown as a code: ${shown}`);
+}
+
 async function count(locator, expected, what) {
   const found = await locator.count();
   if (found !== expected) throw new Error(`${what}: ${found}, expected ${expected}`);
@@ -95,6 +106,7 @@ async function checkViewer(browser, files) {
   await watch(page, pages, "viewer");
   await signIn(page, env("VIEWER_USERNAME"), env("VIEWER_PASSWORD"));
   for (const file of files) await tile(page, file).waitFor();
+  await checkReasonWords(page, files[0]);
   await message(page, READ_ONLY).waitFor();
   const listed = await page.locator(`${CARD} article.tile div.candidate`).count();
   if (listed < files.length * 2) throw new Error(`the viewer sees ${listed} candidates`);
@@ -150,6 +162,8 @@ async function main() {
     await tile(page, approveFile).locator("div.qualities").waitFor();
     await page.locator(`${CARD} li.recent-item`).first().waitFor();
     await postersLoaded(page);
+    step("the reasons in words, the codes in their tooltips");
+    await checkReasonWords(page, approveFile);
     await page.screenshot({ path: join(ARTIFACTS, "desktop-queue.png"), fullPage: true });
     await page.locator(`${CARD} ha-card`).screenshot({ path: join(ARTIFACTS, "review-card.png") });
     await count(message(page, READ_ONLY), 0, "read-only notes shown to the administrator");

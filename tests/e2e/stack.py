@@ -92,6 +92,8 @@ class Stack:
     # (else `--skip-pip`: everything is in this virtual environment already).
     ha_python: str = PYTHON
     installs_requirements: bool = False
+    # Home Assistant's own integrations to set up besides (configuration.yaml), e.g. Assist's.
+    integrations: tuple[str, ...] = ()
 
     def __init__(self, base: Path) -> None:
         """Lay out `base`: config/, demo/ingest, demo/media and the logs."""
@@ -129,7 +131,7 @@ class Stack:
             "  default: warning\n"
             "  logs:\n"
             "    custom_components.videodrome: debug\n"
-            + "".join(f"{helper}:\n" for helper in self.helpers),
+            + "".join(f"{name}:\n" for name in (*self.integrations, *self.helpers)),
             encoding="utf-8",
         )
         if self.helpers:

@@ -5,7 +5,8 @@ to the newest as it comes out. `scripts/check_newer_ha VERSION` makes a virtual 
 that Home Assistant alone and runs this test with it: Home Assistant starts without
 `--skip-pip`, so its own installer puts Videodrome's requirements in, under its own constraints,
 as it does for a HACS user; then the demo stack (the Plex and TMDb emulators, the config flow
-through demo_bootstrap) runs on it and a dropped file must be identified and filed.
+through demo_bootstrap) runs on it: a dropped file must be identified and filed, and Assist's
+built-in agent must answer Videodrome's sentences.
 Home Assistant's log must hold no warning or error of Videodrome's, and none of Home Assistant's
 reports of a custom integration using something deprecated or unsafe.
 
@@ -45,6 +46,7 @@ class NewerStack(Stack):
 
     ha_python = NEWER_PYTHON
     installs_requirements = True
+    integrations = ("conversation",)  # Assist's built-in agent, for Videodrome's sentences
 
 
 def _run(python: str, code: str) -> Any:
@@ -75,6 +77,13 @@ def _installed(python: str, names: list[str]) -> dict[str, str | None]:
     )
     installed: dict[str, str | None] = _run(python, code)
     return installed
+
+
+def _say(stack: Stack, text: str) -> str:
+    """What Assist answers the demo user (an administrator) to `text`."""
+    answer = stack.api("POST", "/api/conversation/process", {"text": text, "language": "en"})
+    speech: str = answer["response"]["speech"]["plain"]["speech"]
+    return speech
 
 
 def _findings(log: str) -> list[str]:
@@ -154,6 +163,11 @@ def test_videodrome_installs_loads_and_files_on_the_newer_home_assistant(tmp_pat
         assert source.read_bytes() == b"demo video\n", "the source is never moved or changed"
         movies = stack.entity("_movies")
         assert int(stack.states()[movies]["state"]) > 0, "the library index is loaded"
+        # Assist's built-in agent knows Videodrome's sentences with nothing written for it.
+        assert _say(stack, "Do I have Titanic?") == "Yes, Titanic (1997) is in the Plex library."
+        assert _say(stack, "Is Solaris in the library?") == (
+            "No, Solaris is not in the Plex library."
+        )
     log = (stack.logs / "homeassistant.log").read_text(errors="replace")
 
     # Home Assistant's own installer put in what the manifest asks, at versions it allows.

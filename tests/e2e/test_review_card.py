@@ -1,14 +1,15 @@
 """The review card in a real browser: Home Assistant, Videodrome, the emulators, Chromium.
 
 Starts the whole stack (tests/e2e/stack.py), lets the watcher put two ambiguous files in the
-review queue and file a sure one, then has headless Chromium (Playwright, review_card.mjs)
-sign in, open the dashboard, approve one tile with another candidate picked and reject the
-other. A user who is not an administrator (created here through Home Assistant's own auth
-commands) gets the queue read-only. A page signed in with access tokens that live seconds
-(tests/e2e/short_tokens) keeps its live updates once its token has expired; then Home Assistant
-is restarted in place, and every page must come back by itself (that one after refreshing its
-token) and show a file dropped after the restart. The files on disk and the queue are checked
-here afterwards. Screenshots go to $VIDEODROME_ARTIFACTS (default tests/e2e/artifacts/).
+review queue and file a sure one, then has headless Chromium (Playwright, review_card.mjs) sign
+in, open the dashboard, read the reasons in words (the codes in tooltips), approve one tile
+with another candidate picked and reject the other. A user who is not an administrator (created
+here through Home Assistant's own auth commands) gets the queue read-only. A page signed in
+with access tokens that live seconds (tests/e2e/short_tokens) keeps its live updates once its
+token has expired; then Home Assistant is restarted in place, and every page must come back by
+itself (that one after refreshing its token) and show a file dropped after the restart. The
+files on disk and the queue are checked here afterwards. Screenshots go to
+$VIDEODROME_ARTIFACTS (default tests/e2e/artifacts/).
 
 Needs Debian's chromium and the npm packages (`scripts/setup` installs both). Missing, the
 test fails and says so; VIDEODROME_SKIP_BROWSER=1 skips it on a machine that cannot have them.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+import json
 import os
 from pathlib import Path
 import re
@@ -47,6 +49,7 @@ REJECT = "The.Thing.mkv"
 SURE = "Titanic.1997.1080p.BluRay.x264-GRP.mkv"
 LIVE = "The.Thing.mkv"  # dropped again elsewhere while the page is open: a new tile, live
 RESTART = "Halloween.mkv"  # dropped once Home Assistant is back: three films of that name
+REASON = "ambiguous_without_year"  # one of APPROVE's reasons: the card shows it in words
 VIEWER = ("viewer", "viewer-e2e-password")  # not an administrator
 SHORT_SECONDS = 10  # how long the short-lived page's access tokens live
 UNLOADED = 12.0  # seconds Videodrome stays disabled: the card retries after 1, 2 and 4 s
@@ -59,6 +62,15 @@ NOT_LOADED = re.compile(
 )
 
 pytestmark = pytest.mark.timeout(1200)
+
+
+def _phrase(code: str) -> str:
+    """The words Videodrome's translations give a reason code (what the card must show)."""
+    strings = ROOT / "custom_components" / "videodrome" / "strings.json"
+    phrase: str = json.loads(strings.read_text(encoding="utf-8"))["selector"]["review_reason"][
+        "options"
+    ][code]
+    return phrase
 
 
 def _prerequisites() -> None:
@@ -140,6 +152,8 @@ def _drive_browser(stack: Stack, artifacts: Path, extra: dict[str, str]) -> tupl
             "APPROVE_FILE": APPROVE,
             "APPROVE_TMDB_ID": str(APPROVE_AS),
             "REJECT_FILE": REJECT,
+            "REASON": REASON,
+            "REASON_WORDS": _phrase(REASON),
             "RECENT_TITLE": "Dune (1984)",
             "LIVE_FILE": LIVE,
             "RESTART_FILE": RESTART,

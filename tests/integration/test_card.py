@@ -15,6 +15,7 @@ from homeassistant.setup import async_setup_component
 from custom_components.videodrome import card
 from custom_components.videodrome.const import DOMAIN
 from tests.entities import settle
+from tests.services import drop_file
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,13 +29,6 @@ if TYPE_CHECKING:
     )
 
 QUEUE = "sensor.videodrome_demo_review_queue"
-
-
-def _drop(tmp_path: Path, name: str) -> Path:
-    file = tmp_path / "ingest" / name
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_bytes(b"video")
-    return file
 
 
 async def _ingest(hass: HomeAssistant, path: Path) -> None:
@@ -56,9 +50,9 @@ async def test_review_command_sends_queue_and_last_ingests(
     tmp_path: Path,
 ) -> None:
     """The queue oldest first with candidates and posters; the last ingests with Plex's verdict."""
-    await _ingest(hass, _drop(tmp_path, "Dune.mkv"))
-    await _ingest(hass, _drop(tmp_path, "other/The.Thing.mkv"))
-    await _ingest(hass, _drop(tmp_path, "Titanic.1997.1080p.BluRay.x264-GRP.mkv"))
+    await _ingest(hass, drop_file(tmp_path, "Dune.mkv"))
+    await _ingest(hass, drop_file(tmp_path, "other/The.Thing.mkv"))
+    await _ingest(hass, drop_file(tmp_path, "Titanic.1997.1080p.BluRay.x264-GRP.mkv"))
     await hass.async_block_till_done()
     ws = await hass_ws_client(hass)
 

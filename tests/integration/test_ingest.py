@@ -24,7 +24,7 @@ from custom_components.videodrome.const import (
 from custom_components.videodrome.entity import UPDATE_COOLDOWN
 from custom_components.videodrome.guessit import DATA_GUESSIT
 from custom_components.videodrome.runtime.ingest import signal_item
-from tests.entities import settle
+from tests.services import call_action, drop_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,21 +36,6 @@ if TYPE_CHECKING:
     from tests.emulators.tmdb import TMDbEmulator
 
 
-def _drop(tmp_path: Path, name: str, content: bytes = b"video") -> Path:
-    file = tmp_path / "ingest" / name
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_bytes(content)
-    return file
-
-
-async def _call(hass: HomeAssistant, service: str, **data: Any) -> Any:
-    response = await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-    await settle(hass)  # the entities show what the call changed
-    return response
-
-
 async def test_ingest_a_movie(
     hass: HomeAssistant,
     ingest_entry: MockConfigEntry,
@@ -60,8 +45,8 @@ async def test_ingest_a_movie(
 ) -> None:
     """The service files the movie, Plex scans its folder, events and sensors follow."""
     events = async_capture_events(hass, "videodrome_ingested")
-    source = _drop(tmp_path, "Titanic.1997.1080p.BluRay.x264-GRP.mkv")
-    response = await _call(hass, "ingest", path=str(source))
+    source = drop_file(tmp_path, "Titanic.1997.1080p.BluRay.x264-GRP.mkv")
+    response = await call_action(hass, "ingest", path=str(source))
     (result,) = response["results"]
     assert result["status"] == "ingested", result
     target = (
@@ -89,10 +74,10 @@ async def test_review_approve_and_reject(
 ) -> None:
     """Ambiguous files wait in the queue; approve with a correction, reject the other."""
     review = async_capture_events(hass, "videodrome_review_required")
-    first = _drop(tmp_path, "Dune.mkv")
-    second = _drop(tmp_path, "other/The.Thing.mkv")
-    await _call(hass, "ingest", path=str(first))
-    await _call(hass, "ingest", path=str(second))
+    first = drop_file(tmp_path, "Dune.mkv")
+    second = drop_file(tmp_path, "other/The.Thing.mkv")
+    await call_action(hass, "ingest", path=str(first))
+    await call_action(hass, "ingest", path=str(second))
     assert len(review) == 2
     queue = hass.states.get("sensor.videodrome_demo_review_queue")
     assert queue is not None
@@ -100,21 +85,21 @@ async def test_review_approve_and_reject(
     dune, thing = queue.attributes["items"]
     assert dune["title"] == "Dune"
     assert "ambiguous_without_year" in dune["reasons"]
-    approved = await _call(hass, "approve", item_id=dune["item_id"], tmdb_id=841)
+    approved = await call_action(hass, "approve", item_id=dune["item_id"], tmdb_id=841)
     assert approved["status"] == "ingested"
     assert (media_root / "Movies" / "Dune (1984) {tmdb-841}" / "Dune (1984).mkv").exists()
-    rejected = await _call(hass, "reject", item_id=thing["item_id"])
+    rejected = await call_action(hass, "reject", item_id=thing["item_id"])
     assert rejected["status"] == "rejected"
     assert second.exists()
     await hass.async_block_till_done()
     queue = hass.states.get("sensor.videodrome_demo_review_queue")
     assert queue is not None
     assert queue.state == "0"
-    history = await _call(hass, "history")
+    history = await call_action(hass, "history")
     assert [item["status"] for item in history["items"]] == ["rejected", "ingested"]
     assert history["counts"]["ingested"] == 1
     with pytest.raises(ServiceValidationError, match="not waiting for review"):
-        await _call(hass, "reject", item_id=thing["item_id"])
+        await call_action(hass, "reject", item_id=thing["item_id"])
 
 
 async def test_plan_and_identify_change_nothing(
@@ -122,17 +107,17 @@ async def test_plan_and_identify_change_nothing(
 ) -> None:
     """plan and identify answer without touching a file or the history."""
     folder = tmp_path / "ingest" / "Breaking.Bad.S04"
-    _drop(tmp_path, "Breaking.Bad.S04/Breaking.Bad.S04E01.720p.mkv")
-    planned = await _call(hass, "plan", path=str(folder))
+    drop_file(tmp_path, "Breaking.Bad.S04/Breaking.Bad.S04E01.720p.mkv")
+    planned = await call_action(hass, "plan", path=str(folder))
     assert planned["results"][0]["action"] == "transfer"
     assert planned["results"][0]["destination"].startswith(str(media_root / "TV Shows"))
-    found = await _call(hass, "identify", name="Blade.Runner.2049.1080p.mkv")
+    found = await call_action(hass, "identify", name="Blade.Runner.2049.1080p.mkv")
     assert (found["tmdb_id"], found["decision"]) == (335984, "auto")
-    by_path = await _call(hass, "identify", path=str(folder / "Breaking.Bad.S04E01.720p.mkv"))
+    by_path = await call_action(hass, "identify", path=str(folder / "Breaking.Bad.S04E01.720p.mkv"))
     assert by_path["tvdb_id"] == 81189
-    history = await _call(hass, "history")
+    history = await call_action(hass, "history")
     assert history["items"] == []
-    dry = await _call(hass, "ingest", path=str(folder), dry_run=True)
+    dry = await call_action(hass, "ingest", path=str(folder), dry_run=True)
     assert dry["results"][0]["status"] == "planned"
 
 
@@ -159,17 +144,17 @@ async def test_paths_are_checked(
     (tmp_path / "ingest" / "link.mkv").symlink_to(tmp_path / "outside.mkv")
     raw = path.format(ingest=tmp_path / "ingest", tmp=tmp_path)
     with pytest.raises(ServiceValidationError, match=message):
-        await _call(hass, "ingest", path=raw)
+        await call_action(hass, "ingest", path=raw)
 
 
 async def test_ingest_folder_outside_the_allowlist(
     hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
 ) -> None:
     """An allowlist narrowed since the setup is honoured."""
-    source = _drop(tmp_path, "Heat.1995.mkv")
+    source = drop_file(tmp_path, "Heat.1995.mkv")
     hass.config.allowlist_external_dirs = set()
     with pytest.raises(ServiceValidationError, match="allowlist"):
-        await _call(hass, "ingest", path=str(source))
+        await call_action(hass, "ingest", path=str(source))
 
 
 async def test_without_ingest_settings(
@@ -177,7 +162,7 @@ async def test_without_ingest_settings(
 ) -> None:
     """A server without ingest settings says how to set them up."""
     with pytest.raises(ServiceValidationError, match="not set up"):
-        await _call(hass, "history")
+        await call_action(hass, "history")
     assert hass.states.get("sensor.videodrome_demo_review_queue") is None
 
 
@@ -185,21 +170,21 @@ async def test_reload_keeps_the_queue(
     hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
 ) -> None:
     """Reloading the entry mid-queue: the item is still there and can be approved."""
-    await _call(hass, "ingest", path=str(_drop(tmp_path, "Total.Recall.mkv")))
+    await call_action(hass, "ingest", path=str(drop_file(tmp_path, "Total.Recall.mkv")))
     assert await hass.config_entries.async_reload(ingest_entry.entry_id)
     await hass.async_block_till_done()
     queue = hass.states.get("sensor.videodrome_demo_review_queue")
     assert queue is not None
     assert queue.state == "1"
     (item,) = queue.attributes["items"]
-    approved = await _call(hass, "approve", item_id=item["item_id"], tmdb_id=861)
+    approved = await call_action(hass, "approve", item_id=item["item_id"], tmdb_id=861)
     assert approved["status"] == "ingested"
 
 
 async def test_identify_needs_something(hass: HomeAssistant, ingest_entry: MockConfigEntry) -> None:
     """identify without a path or a name is refused."""
     with pytest.raises(ServiceValidationError, match="path or a file name"):
-        await _call(hass, "identify")
+        await call_action(hass, "identify")
 
 
 async def test_tmdb_refusing_the_key(
@@ -211,11 +196,11 @@ async def test_tmdb_refusing_the_key(
 ) -> None:
     """A rotated TMDb key: every TMDb-backed service fails with a clear error, and each
     raises the rejected-key repair (the person calling plan or identify needs it too)."""
-    source = _drop(tmp_path, "Titanic.1997.mkv")
-    queued = _drop(tmp_path, "q/Dune.mkv")
+    source = drop_file(tmp_path, "Titanic.1997.mkv")
+    queued = drop_file(tmp_path, "q/Dune.mkv")
     loose = media_root / "Movies" / "heat.1995.mkv"
     loose.write_bytes(b"heat")
-    (item,) = (await _call(hass, "ingest", path=str(queued)))["results"]
+    (item,) = (await call_action(hass, "ingest", path=str(queued)))["results"]
     tmdb.rotate_key("another-key")
     for service, data in (
         ("plan", {"path": str(source)}),
@@ -227,7 +212,7 @@ async def test_tmdb_refusing_the_key(
     ):
         issues.clear(hass, issues.ISSUE_TMDB_KEY, ingest_entry.entry_id)
         with pytest.raises(HomeAssistantError, match="rejected the API key"):
-            await _call(hass, service, **data)
+            await call_action(hass, service, **data)
         issue_id = f"{issues.ISSUE_TMDB_KEY}_{ingest_entry.entry_id}"
         assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None, service
     assert loose.read_bytes() == b"heat"
@@ -244,30 +229,30 @@ async def test_awkward_paths(
     (ingest / "a").symlink_to(ingest / "b")
     (ingest / "b").symlink_to(ingest / "a")
     with pytest.raises(ServiceValidationError, match="cannot be used"):
-        await _call(hass, "plan", path=str(ingest / "a"))
-    source = _drop(tmp_path, "Titanic.1997.mkv")
+        await call_action(hass, "plan", path=str(ingest / "a"))
+    source = drop_file(tmp_path, "Titanic.1997.mkv")
     real_access = os.access
     monkeypatch.setattr(
         os, "access", lambda p, mode: False if str(p) == str(source) else real_access(p, mode)
     )
     with pytest.raises(ServiceValidationError, match="not readable"):
-        await _call(hass, "plan", path=str(source))
+        await call_action(hass, "plan", path=str(source))
     monkeypatch.setattr(os, "access", real_access)
     monkeypatch.setattr("custom_components.videodrome.engine.ingest.sources.MAX_FILES", 0)
     for service in ("plan", "ingest"):
         with pytest.raises(ServiceValidationError, match="more than 0 files"):
-            await _call(hass, service, path=str(ingest))
+            await call_action(hass, service, path=str(ingest))
 
 
 async def test_history_filters(
     hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
 ) -> None:
     """History by status and by text."""
-    await _call(hass, "ingest", path=str(_drop(tmp_path, "Titanic.1997.mkv")))
-    await _call(hass, "ingest", path=str(_drop(tmp_path, "x/Dune.mkv")))
-    review = await _call(hass, "history", status="review")
+    await call_action(hass, "ingest", path=str(drop_file(tmp_path, "Titanic.1997.mkv")))
+    await call_action(hass, "ingest", path=str(drop_file(tmp_path, "x/Dune.mkv")))
+    review = await call_action(hass, "history", status="review")
     assert [i["title"] for i in review["items"]] == ["Dune"]
-    titanic = await _call(hass, "history", query="titan", limit=5)
+    titanic = await call_action(hass, "history", query="titan", limit=5)
     assert [i["status"] for i in titanic["items"]] == ["ingested"]
 
 
@@ -303,14 +288,14 @@ async def test_repairs_for_folders_keys_and_mappings(
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert issues.async_get_issue(DOMAIN, f"ingest_folder_unusable_{entry.entry_id}") is None
-    (result,) = (await _call(hass, "ingest", path=str(_drop(tmp_path, "Titanic.1997.mkv"))))[
-        "results"
-    ]
+    (result,) = (
+        await call_action(hass, "ingest", path=str(drop_file(tmp_path, "Titanic.1997.mkv")))
+    )["results"]
     assert result["status"] == "ingested"
     assert issues.async_get_issue(DOMAIN, f"path_mapping_wrong_{entry.entry_id}") is not None
     tmdb.rotate_key("rotated")
     with pytest.raises(HomeAssistantError):
-        await _call(hass, "ingest", path=str(_drop(tmp_path, "x/Avatar.2009.mkv")))
+        await call_action(hass, "ingest", path=str(drop_file(tmp_path, "x/Avatar.2009.mkv")))
     assert issues.async_get_issue(DOMAIN, f"tmdb_key_rejected_{entry.entry_id}") is not None
 
 
@@ -323,34 +308,34 @@ async def test_organise_a_library_folder_and_undo(
     loose.write_bytes(b"titanic")
     dune = movies / "Dune.mkv"
     dune.write_bytes(b"which dune")
-    dry = await _call(hass, "organise", path=str(loose))
+    dry = await call_action(hass, "organise", path=str(loose))
     assert dry["results"][0]["status"] == "planned"
     assert loose.exists()
-    done = await _call(hass, "organise", path=str(loose), dry_run=False)
+    done = await call_action(hass, "organise", path=str(loose), dry_run=False)
     (result,) = done["results"]
     assert result["status"] == "organised"
     renamed = movies / "Titanic (1997) {tmdb-597}" / "Titanic (1997) - 1080p.mkv"
     assert renamed.read_bytes() == b"titanic"
     assert not loose.exists()
-    history = await _call(hass, "history", status="organised")
+    history = await call_action(hass, "history", status="organised")
     assert history["items"][0]["destination"] == str(renamed)
-    undone = await _call(hass, "undo", batch=done["batch"])
+    undone = await call_action(hass, "undo", batch=done["batch"])
     assert undone["items"][0]["status"] == "undone"
     assert loose.read_bytes() == b"titanic"
     assert not renamed.exists()
-    queued = await _call(hass, "organise", path=str(dune), dry_run=False)
+    queued = await call_action(hass, "organise", path=str(dune), dry_run=False)
     (waiting,) = queued["results"]
     assert waiting["status"] == "review"
-    approved = await _call(hass, "approve", item_id=waiting["item_id"], tmdb_id=841)
+    approved = await call_action(hass, "approve", item_id=waiting["item_id"], tmdb_id=841)
     assert approved["status"] == "organised"
     assert (movies / "Dune (1984) {tmdb-841}" / "Dune (1984).mkv").read_bytes() == b"which dune"
     assert not dune.exists()
     with pytest.raises(ServiceValidationError, match="not inside a library folder"):
-        await _call(hass, "organise", path=str(_drop(tmp_path, "Heat.1995.mkv")))
+        await call_action(hass, "organise", path=str(drop_file(tmp_path, "Heat.1995.mkv")))
     with pytest.raises(ServiceValidationError, match="item or a batch"):
-        await _call(hass, "undo")
+        await call_action(hass, "undo")
     with pytest.raises(ServiceValidationError, match="nothing organised"):
-        await _call(hass, "undo", batch="organise:0123abcd")
+        await call_action(hass, "undo", batch="organise:0123abcd")
 
 
 async def test_a_name_that_is_not_utf8_is_skipped(
@@ -361,11 +346,11 @@ async def test_a_name_that_is_not_utf8_is_skipped(
     raw = os.fsencode(ingest) + b"/Joker.2019.\xff.mkv"
     with open(raw, "wb") as file:  # noqa: PTH123 (a bytes path)
         file.write(b"joker")
-    _drop(tmp_path, "Titanic.1997.mkv")
-    response = await _call(hass, "ingest", path=str(ingest))
+    drop_file(tmp_path, "Titanic.1997.mkv")
+    response = await call_action(hass, "ingest", path=str(ingest))
     assert [r["title"] for r in response["results"]] == ["Titanic"]
     with pytest.raises(ServiceValidationError, match="not valid UTF-8"):
-        await _call(hass, "plan", path=os.fsdecode(raw))
+        await call_action(hass, "plan", path=os.fsdecode(raw))
 
 
 async def test_ids_beyond_sqlite_integers_are_refused_by_the_schema(
@@ -378,9 +363,9 @@ async def test_ids_beyond_sqlite_integers_are_refused_by_the_schema(
         ("undo", {"item_id": 2**64}),
     ):
         with pytest.raises(vol.Invalid):
-            await _call(hass, service, **data)
+            await call_action(hass, service, **data)
     with pytest.raises(ServiceValidationError, match="no item"):
-        await _call(hass, "reject", item_id=2**63 - 1)
+        await call_action(hass, "reject", item_id=2**63 - 1)
 
 
 async def test_a_library_folder_linking_outside_is_not_written_through(
@@ -390,9 +375,9 @@ async def test_a_library_folder_linking_outside_is_not_written_through(
     outside = tmp_path / "outside"
     outside.mkdir()
     (media_root / "Movies" / "Titanic (1997) {tmdb-597}").symlink_to(outside)
-    (result,) = (await _call(hass, "ingest", path=str(_drop(tmp_path, "Titanic.1997.mkv"))))[
-        "results"
-    ]
+    (result,) = (
+        await call_action(hass, "ingest", path=str(drop_file(tmp_path, "Titanic.1997.mkv")))
+    )["results"]
     assert result["status"] == "review"
     assert "target_outside_root" in result["reasons"]
     assert list(outside.iterdir()) == []
@@ -415,11 +400,11 @@ async def test_files_for_review_do_not_make_the_last_ingest_read_the_store(
 
     store.last_ingested = counted
     for name in ("Dune.mkv", "a/The.Thing.mkv", "b/Dune.mkv"):
-        await _call(hass, "ingest", path=str(_drop(tmp_path, name)))
+        await call_action(hass, "ingest", path=str(drop_file(tmp_path, name)))
     await hass.async_block_till_done()
     assert reads == []
     assert hass.states.get("sensor.videodrome_demo_review_queue").state == "3"  # type: ignore[union-attr]
-    await _call(hass, "ingest", path=str(_drop(tmp_path, "Titanic.1997.1080p.mkv")))
+    await call_action(hass, "ingest", path=str(drop_file(tmp_path, "Titanic.1997.1080p.mkv")))
     await hass.async_block_till_done()
     assert reads  # the sensor and the poster entity looked again
     last = hass.states.get("sensor.videodrome_demo_last_ingest")
@@ -436,7 +421,7 @@ async def test_guessit_runs_apart_and_ends_with_the_last_entry(
     held = hass.data[DATA_GUESSIT]
     assert held.processes.pids() == {}  # set up, but no name read yet: no child
     # A name no other test reads, so that the parse cache cannot answer for the process.
-    found = await _call(hass, "identify", name="The.Shawshank.Redemption.1994.720p.WEB.mkv")
+    found = await call_action(hass, "identify", name="The.Shawshank.Redemption.1994.720p.WEB.mkv")
     assert found["title"] == "The Shawshank Redemption"
     pids = held.processes.pids()
     assert set(pids) == {"ingest"}
@@ -451,7 +436,7 @@ async def test_guessit_runs_apart_and_ends_with_the_last_entry(
     again = hass.data[DATA_GUESSIT]
     assert again is not held
     assert again.processes.pids() == {}
-    found = await _call(hass, "identify", name="Shutter.Island.2010.Restarted.720p.mkv")
+    found = await call_action(hass, "identify", name="Shutter.Island.2010.Restarted.720p.mkv")
     assert found["title"] == "Shutter Island"
     assert set(again.processes.pids()) == {"ingest"}
     assert again.processes.pids()["ingest"] != pid
@@ -464,7 +449,7 @@ async def test_a_burst_of_item_changes_refreshes_the_entities_at_most_once_a_sec
     once more a cooldown later for all the others (not fifty reads and recorded states)."""
     runtime = ingest_entry.runtime_data.ingest
     assert runtime is not None
-    await _call(hass, "ingest", path=str(_drop(tmp_path, "Dune.mkv")))  # waits for review
+    await call_action(hass, "ingest", path=str(drop_file(tmp_path, "Dune.mkv")))  # waits for review
     await hass.async_block_till_done()
     store = runtime.store
     item = (await hass.async_add_executor_job(store.review_queue, 1))[0]

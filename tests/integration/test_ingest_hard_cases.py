@@ -10,7 +10,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from custom_components.videodrome.const import CONF_FILE_EXTRAS, DOMAIN
 from tests.emulators.catalogue import CatalogueEpisodeGroup
-from tests.entities import settle
+from tests.services import call_action, drop_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,23 +25,8 @@ FEATURE = b"feature " * 4000
 TITANIC = "Titanic.1997.1080p.BluRay.x264-GRP"
 
 
-def _drop(tmp_path: Path, name: str, content: bytes = b"extra") -> Path:
-    file = tmp_path / "ingest" / name
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_bytes(content)
-    return file
-
-
-async def _call(hass: HomeAssistant, service: str, **data: Any) -> Any:
-    response = await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-    await settle(hass)
-    return response
-
-
 async def _ingest(hass: HomeAssistant, path: Path) -> list[dict[str, Any]]:
-    results: list[dict[str, Any]] = (await _call(hass, "ingest", path=str(path)))["results"]
+    results: list[dict[str, Any]] = (await call_action(hass, "ingest", path=str(path)))["results"]
     return results
 
 
@@ -63,7 +48,7 @@ async def test_anime_numbered_absolutely_is_filed_by_season(
     ]
     absolute = CatalogueEpisodeGroup("Absolute", 2, (("All", tuple(everything)),))
     tmdb.add_show(replace(show, episode_groups=(absolute,)))
-    source = _drop(tmp_path, "[Group] Breaking Bad - 30 [1080p].mkv", FEATURE)
+    source = drop_file(tmp_path, "[Group] Breaking Bad - 30 [1080p].mkv", FEATURE)
     (result,) = await _ingest(hass, source)
     assert result["status"] == "ingested", (result["reasons"], result.get("existing"))
     assert (result["season"], result["episodes"]) == (3, [10])
@@ -73,7 +58,7 @@ async def test_anime_numbered_absolutely_is_filed_by_season(
     assert filed.parent.name == "Season 03"
     assert "s03e10" in filed.name
     assert filed.stat().st_ino == source.stat().st_ino
-    history = await _call(hass, "history")
+    history = await call_action(hass, "history")
     assert history["items"][0]["plex_status"] == "plex_matched"
     assert tmdb.counts["tv/episode_group"] == 1
 
@@ -82,7 +67,7 @@ async def test_a_show_without_absolute_order_still_waits(
     hass: HomeAssistant, ingest_entry: MockConfigEntry, tmp_path: Path
 ) -> None:
     """No absolute order on TMDb: review, with the reasons, as before."""
-    (result,) = await _ingest(hass, _drop(tmp_path, "[Group] Cowboy Bebop - 05 [1080p].mkv"))
+    (result,) = await _ingest(hass, drop_file(tmp_path, "[Group] Cowboy Bebop - 05 [1080p].mkv"))
     assert result["status"] == "review"
     assert {"no_absolute_order", "no_season"} <= set(result["reasons"])
 
@@ -95,10 +80,10 @@ async def test_a_films_extras_are_filed_with_it(
     tmp_path: Path,
 ) -> None:
     """Featurette and trailer beside the film, the sample skipped, no repair raised."""
-    feature = _drop(tmp_path, f"{TITANIC}/{TITANIC}.mkv", FEATURE)
-    making_of = _drop(tmp_path, f"{TITANIC}/Featurettes/Making of Titanic.mkv")
-    trailer = _drop(tmp_path, f"{TITANIC}/Titanic-trailer.mkv")
-    _drop(tmp_path, f"{TITANIC}/Sample/titanic.sample.mkv")
+    feature = drop_file(tmp_path, f"{TITANIC}/{TITANIC}.mkv", FEATURE)
+    making_of = drop_file(tmp_path, f"{TITANIC}/Featurettes/Making of Titanic.mkv")
+    trailer = drop_file(tmp_path, f"{TITANIC}/Titanic-trailer.mkv")
+    drop_file(tmp_path, f"{TITANIC}/Sample/titanic.sample.mkv")
     results = await _ingest(hass, feature.parent)
     by_name = {r["path"].rsplit("/", 1)[-1]: r for r in results}
     film = media_root / "Movies" / "Titanic (1997) {tmdb-597}"
@@ -125,8 +110,8 @@ async def test_extras_stay_when_the_option_is_off(
     entry = make_ingest_entry(**{CONF_FILE_EXTRAS: False})
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    _drop(tmp_path, f"{TITANIC}/{TITANIC}.mkv", FEATURE)
-    trailer = _drop(tmp_path, f"{TITANIC}/Titanic-trailer.mkv")
+    drop_file(tmp_path, f"{TITANIC}/{TITANIC}.mkv", FEATURE)
+    trailer = drop_file(tmp_path, f"{TITANIC}/Titanic-trailer.mkv")
     results = await _ingest(hass, trailer.parent)
     assert sorted((r["status"], r["reasons"]) for r in results) == [
         ("ingested", []),

@@ -116,6 +116,13 @@ async def test_a_new_film_reaches_the_index_by_notification(
     assert index.snapshot.built_at >= builds
 
 
+async def _allow_scans(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Turn on the option that lets Assist and LLM agents scan (the entry reloads)."""
+    hass.config_entries.async_update_entry(entry, options={**entry.options, CONF_LLM_SCAN: True})
+    await hass.async_block_till_done()
+    await _loaded(hass, entry)
+
+
 async def test_assist_intents(
     hass: HomeAssistant, assist: None, loaded_entry: MockConfigEntry, plex_emulator: PlexEmulator
 ) -> None:
@@ -132,6 +139,7 @@ async def test_assist_intents(
     assert response.speech["plain"]["speech"] == "No, Nonexistent Film is not in the Plex library."
     response = await intent.async_handle(hass, "test", "VideodromeReviewQueue", {})
     assert response.speech["plain"]["speech"] == "Ingest is not set up in Videodrome."
+    await _allow_scans(hass, loaded_entry)  # Assist's scan: the LLM scan's opt-in (issue 23)
     response = await intent.async_handle(
         hass, "test", "VideodromeScanLibrary", {"library": {"value": "Movies"}}
     )
@@ -278,6 +286,7 @@ async def test_intents_check_their_slots(
     await _loaded(hass, loaded_entry)
     with pytest.raises(intent.InvalidSlotInfo):
         await intent.async_handle(hass, "test", "VideodromeCheckLibrary", {})
+    await _allow_scans(hass, loaded_entry)
     response = await intent.async_handle(
         hass, "test", "VideodromeScanLibrary", {"library": {"value": "Music"}}
     )

@@ -20,9 +20,9 @@ import yaml
 
 from custom_components.videodrome.const import DOMAIN
 from custom_components.videodrome.permissions import async_non_admin_form
-from tests.entities import settle
-from tests.permissions import absolute_paths, context_of, plain_user, store_rows, tree
+from tests.permissions import absolute_paths, plain_user, store_rows, tree
 from tests.polling import until
+from tests.services import call_action, drop_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,24 +50,6 @@ async def non_admin(
     return await plain_user(hass)
 
 
-async def _call(
-    hass: HomeAssistant, service: str, user: User | None = None, **data: Any
-) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True, context=context_of(user)
-    )
-    await settle(hass)
-    assert response is not None
-    return dict(response)
-
-
-def _drop(tmp_path: Path, name: str, content: bytes = b"video") -> Path:
-    file = tmp_path / "ingest" / name
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_bytes(content)
-    return file
-
-
 def _writes_to_plex(emulator: PlexEmulator) -> list[tuple[str, str]]:
     """Requests that change something in Plex: scans, matches, posters."""
     return [
@@ -93,12 +75,12 @@ async def test_writing_services_refuse_non_admins_and_change_nothing(
 ) -> None:
     """ingest, approve, reject (by id or path), organise (dry run too), undo, refresh_metadata:
     Unauthorized, nothing moves."""
-    await _call(hass, "ingest", path=str(_drop(tmp_path, "Dune.mkv")))
+    await call_action(hass, "ingest", path=str(drop_file(tmp_path, "Dune.mkv")))
     movies = media_root / "Movies"
     (movies / "titanic.1997.1080p.mkv").write_bytes(b"titanic")
-    organised = await _call(hass, "organise", path=str(movies), dry_run=False)
+    organised = await call_action(hass, "organise", path=str(movies), dry_run=False)
     assert organised["batch"]
-    fresh = _drop(tmp_path, "Heat.1995.1080p.BluRay.x264-GRP.mkv")
+    fresh = drop_file(tmp_path, "Heat.1995.1080p.BluRay.x264-GRP.mkv")
     runtime = ingest_entry.runtime_data.ingest
     assert runtime is not None
     (queued,) = runtime.store.review_queue()
@@ -120,7 +102,7 @@ async def test_writing_services_refuse_non_admins_and_change_nothing(
     ]
     for service, data in calls:
         with pytest.raises(Unauthorized):
-            await _call(hass, service, non_admin, **data)
+            await call_action(hass, service, non_admin, **data)
     assert {service for service, _ in calls} == set(WRITERS)
 
     await hass.async_block_till_done()
@@ -138,25 +120,25 @@ async def test_administrators_and_calls_without_a_user_still_write(
 ) -> None:
     """An administrator, and an automation (no user), ingest, decide, organise and undo."""
     for user in (hass_admin_user, None):
-        dune = await _call(hass, "ingest", user, path=str(_drop(tmp_path, "Dune.mkv")))
+        dune = await call_action(hass, "ingest", user, path=str(drop_file(tmp_path, "Dune.mkv")))
         (queued,) = dune["results"]
         assert queued["status"] == "review"
-        rejected = await _call(hass, "reject", user, item_id=queued["item_id"])
+        rejected = await call_action(hass, "reject", user, item_id=queued["item_id"])
         assert rejected["status"] == "rejected"
         (tmp_path / "ingest" / "Dune.mkv").unlink()  # so that the next round queues it anew
-    thing = await _call(hass, "ingest", path=str(_drop(tmp_path, "Dune.mkv", b"again")))
-    approved = await _call(
+    thing = await call_action(hass, "ingest", path=str(drop_file(tmp_path, "Dune.mkv", b"again")))
+    approved = await call_action(
         hass, "approve", hass_admin_user, item_id=thing["results"][0]["item_id"], tmdb_id=841
     )
     assert approved["status"] == "ingested"
     assert (media_root / "Movies" / "Dune (1984) {tmdb-841}" / "Dune (1984).mkv").exists()
     loose = media_root / "Movies" / "titanic.1997.1080p.mkv"
     loose.write_bytes(b"titanic")
-    dry = await _call(hass, "organise", hass_admin_user, path=str(loose))
+    dry = await call_action(hass, "organise", hass_admin_user, path=str(loose))
     assert dry["results"][0]["status"] == "planned"
-    done = await _call(hass, "organise", hass_admin_user, path=str(loose), dry_run=False)
+    done = await call_action(hass, "organise", hass_admin_user, path=str(loose), dry_run=False)
     assert not loose.exists()
-    undone = await _call(hass, "undo", hass_admin_user, batch=done["batch"])
+    undone = await call_action(hass, "undo", hass_admin_user, batch=done["batch"])
     assert undone["items"][0]["status"] == "undone"
     assert loose.read_bytes() == b"titanic"
 
@@ -169,7 +151,7 @@ async def test_an_unknown_user_is_refused(
         await hass.services.async_call(
             DOMAIN,
             "ingest",
-            {"path": str(_drop(tmp_path, "Heat.1995.mkv"))},
+            {"path": str(drop_file(tmp_path, "Heat.1995.mkv"))},
             blocking=True,
             return_response=True,
             context=Context(user_id="no-such-user"),
@@ -191,12 +173,14 @@ async def _read_everything(
     """Each read-only service's answer to `user`, on calls that name absolute paths."""
     episode = tmp_path / "ingest" / "Breaking.Bad.S04" / "Breaking.Bad.S04E01.720p.mkv"
     return {
-        "scan": await _call(hass, "scan", user, path=str(media_root / "Movies" / "Heat (1995)")),
-        "plan": await _call(hass, "plan", user, path=str(tmp_path / "ingest")),
-        "identify": await _call(hass, "identify", user, path=str(episode)),
-        "identify_name": await _call(hass, "identify", user, name="Blade.Runner.2049.mkv"),
-        "history": await _call(hass, "history", user),
-        "check_library": await _call(hass, "check_library", user, title="The Matrix"),
+        "scan": await call_action(
+            hass, "scan", user, path=str(media_root / "Movies" / "Heat (1995)")
+        ),
+        "plan": await call_action(hass, "plan", user, path=str(tmp_path / "ingest")),
+        "identify": await call_action(hass, "identify", user, path=str(episode)),
+        "identify_name": await call_action(hass, "identify", user, name="Blade.Runner.2049.mkv"),
+        "history": await call_action(hass, "history", user),
+        "check_library": await call_action(hass, "check_library", user, title="The Matrix"),
     }
 
 
@@ -209,14 +193,16 @@ async def filed(
     Returns the folders an answer must not show to a non-admin.
     """
     (media_root / "Movies" / "Heat (1995)").mkdir(exist_ok=True)
-    await _call(hass, "ingest", path=str(_drop(tmp_path, "Titanic.1997.1080p.BluRay.x264-GRP.mkv")))
+    await call_action(
+        hass, "ingest", path=str(drop_file(tmp_path, "Titanic.1997.1080p.BluRay.x264-GRP.mkv"))
+    )
     loose = media_root / "Movies" / "avatar.2009.1080p.mkv"
     loose.write_bytes(b"avatar")
     loose.with_suffix(".en.srt").write_bytes(b"subtitles")
-    organised = await _call(hass, "organise", path=str(loose), dry_run=False)
+    organised = await call_action(hass, "organise", path=str(loose), dry_run=False)
     assert organised["results"][0]["status"] == "organised"
-    await _call(hass, "ingest", path=str(_drop(tmp_path, "Dune.mkv")))
-    _drop(tmp_path, "Breaking.Bad.S04/Breaking.Bad.S04E01.720p.mkv")
+    await call_action(hass, "ingest", path=str(drop_file(tmp_path, "Dune.mkv")))
+    drop_file(tmp_path, "Breaking.Bad.S04/Breaking.Bad.S04E01.720p.mkv")
     index = ingest_entry.runtime_data.library.index
     await until(lambda: index.loaded, between=hass.async_block_till_done)
     return [tmp_path, tmp_path / "ingest", media_root, media_root / "Movies"]
@@ -277,17 +263,17 @@ async def test_errors_reach_non_admins_without_paths(
     outside = tmp_path / "outside.mkv"
     outside.write_bytes(b"x")
     with pytest.raises(ServiceValidationError) as refused:
-        await _call(hass, "plan", non_admin, path=str(outside))
+        await call_action(hass, "plan", non_admin, path=str(outside))
     assert refused.value.translation_key == "path_outside_ingest"
     assert refused.value.translation_placeholders == {"path": "outside.mkv", "folders": "ingest"}
     assert str(refused.value) == "outside.mkv is not inside an ingest folder (ingest)"
     with pytest.raises(ServiceValidationError) as refused:
-        await _call(hass, "plan", None, path=str(outside))
+        await call_action(hass, "plan", None, path=str(outside))
     assert str(refused.value) == (
         f"{outside} is not inside an ingest folder ({tmp_path / 'ingest'})"
     )
     with pytest.raises(ServiceValidationError, match="Give a path or a file name"):
-        await _call(hass, "identify", non_admin)  # no placeholders: the error as it is
+        await call_action(hass, "identify", non_admin)  # no placeholders: the error as it is
 
 
 async def test_an_unknown_user_reads_without_paths(

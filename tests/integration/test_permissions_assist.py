@@ -16,12 +16,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import CLIENT_ID
 
 from custom_components.videodrome.const import CONF_LLM_SCAN, DOMAIN
-from custom_components.videodrome.intent import VideodromeIntentHandler
 from custom_components.videodrome.llm_api import VideodromeTool
 from custom_components.videodrome.permissions import ADMIN_ONLY_MESSAGE
+from custom_components.videodrome.spoken import VideodromeIntentHandler
 from tests.entities import settle
 from tests.permissions import absolute_paths, context_of, plain_user, store_rows, tree
 from tests.polling import until
+from tests.services import drop_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,13 +32,6 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
     from pytest_homeassistant_custom_component.typing import WebSocketGenerator
-
-
-def _drop(tmp_path: Path, name: str, content: bytes = b"video") -> Path:
-    file = tmp_path / "ingest" / name
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_bytes(content)
-    return file
 
 
 @pytest.fixture
@@ -53,7 +47,7 @@ async def busy_entry(
     await hass.async_block_till_done()
     for name in ("Titanic.1997.1080p.BluRay.x264-GRP.mkv", "Dune.mkv"):
         await hass.services.async_call(
-            DOMAIN, "ingest", {"path": str(_drop(tmp_path, name))}, blocking=True
+            DOMAIN, "ingest", {"path": str(drop_file(tmp_path, name))}, blocking=True
         )
     await settle(hass)
     return entry

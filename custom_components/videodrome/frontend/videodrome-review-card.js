@@ -22,7 +22,8 @@
 
 import { DEFAULTS, DOMAIN, configForm, parseConfig } from "./review-card/config.js";
 import { episodeLabel, errorText, h, percent, poster, titleYear, transient } from "./review-card/dom.js";
-import { LIBRARIES, PLEX_STATUS, REASONS } from "./review-card/labels.js";
+import { LIBRARIES, PLEX_STATUS } from "./review-card/labels.js";
+import { loadReasonPhrases, reasonPhrase } from "./review-card/reasons.js";
 import { STYLE } from "./review-card/style.js";
 
 const CARD_TYPE = "videodrome-review-card";
@@ -46,6 +47,8 @@ class VideodromeReviewCard extends HTMLElement {
     this._shown = "";
     this._retry = null; // the timer of the next try of a read that failed for a while
     this._tries = 0; // retries since the last success or change
+    this._phrases = null; // the frontend's localize with the reason phrases loaded
+    this._phrasesFor = null; // the language they were loaded for
   }
 
   static getStubConfig() {
@@ -71,6 +74,7 @@ class VideodromeReviewCard extends HTMLElement {
     const shown = `${this._offline}/${Boolean(hass.user && hass.user.is_admin)}`;
     const changed = shown !== this._shown;
     this._shown = shown;
+    this._loadPhrases(hass);
     if (!this._config) return;
     if (this._offline) {
       // Nothing can be read or decided now; the frontend hands a new hass once it is back.
@@ -96,6 +100,18 @@ class VideodromeReviewCard extends HTMLElement {
 
   get hass() {
     return this._hass;
+  }
+
+  /* Videodrome's reason phrases in the user's language, loaded once per language. */
+  _loadPhrases(hass) {
+    const language = hass.language || "en";
+    if (this._phrasesFor === language) return;
+    this._phrasesFor = language;
+    loadReasonPhrases(hass).then((localize) => {
+      if (this._phrasesFor !== language || !localize) return;
+      this._phrases = localize;
+      this._render();
+    });
   }
 
   getCardSize() {
@@ -301,7 +317,7 @@ class VideodromeReviewCard extends HTMLElement {
           h(
             "div",
             { class: "reasons" },
-            (item.reasons || []).map((r) => h("span", { class: "chip", title: REASONS[r] || r, text: r })),
+            (item.reasons || []).map((r) => h("span", { class: "chip", "data-reason": r, title: r, text: reasonPhrase(this._phrases, r) })),
           ),
           qualities(item.quality),
         ]),
