@@ -85,6 +85,10 @@ CONF_LLM_SCAN: Final = "llm_scan"
 CONF_MATCH_FIX: Final = "match_fix"
 MATCH_FIX_MODES: Final = ("review", "auto", "off")
 DEFAULT_MATCH_FIX: Final = "review"
+# A copy of a film or episode Plex already has (engine/ingest/versions.py's WhenHeld).
+CONF_WHEN_HELD: Final = "when_held"
+WHEN_HELD_MODES: Final = ("version", "ask", "skip")
+DEFAULT_WHEN_HELD: Final = "version"
 # Upload TMDb's poster to a Plex item that has none after an ingest.
 CONF_UPLOAD_POSTERS: Final = "upload_posters"
 # Serve a Plex custom metadata provider from Home Assistant's HTTP server (off: Plex calls

@@ -49,10 +49,13 @@ from .const import (
     CONF_TV_ROOT,
     CONF_UPLOAD_POSTERS,
     CONF_VERIFY_CHECKSUM,
+    CONF_WHEN_HELD,
     DEFAULT_AUTO_THRESHOLD,
     DEFAULT_MATCH_FIX,
     DEFAULT_TRANSFER_MODE,
+    DEFAULT_WHEN_HELD,
     MATCH_FIX_MODES,
+    WHEN_HELD_MODES,
 )
 from .data import create_plex_client
 from .engine.errors import UnsafePathError
@@ -107,6 +110,13 @@ _MATCH_FIX = SelectSelector(
         translation_key=CONF_MATCH_FIX,
     )
 )
+_WHEN_HELD = SelectSelector(
+    SelectSelectorConfig(
+        options=list(WHEN_HELD_MODES),
+        mode=SelectSelectorMode.DROPDOWN,
+        translation_key=CONF_WHEN_HELD,
+    )
+)
 _THRESHOLD = NumberSelector(
     NumberSelectorConfig(
         min=MIN_THRESHOLD, max=MAX_THRESHOLD, step=0.01, mode=NumberSelectorMode.SLIDER
@@ -138,6 +148,7 @@ INGEST_SCHEMA = vol.Schema(
         vol.Required(CONF_RESCAN_INTERVAL, default=DEFAULT_RESCAN_MINUTES): _MINUTES,
         vol.Required(CONF_LLM_SCAN, default=False): BooleanSelector(),
         vol.Required(CONF_MATCH_FIX, default=DEFAULT_MATCH_FIX): _MATCH_FIX,
+        vol.Required(CONF_WHEN_HELD, default=DEFAULT_WHEN_HELD): _WHEN_HELD,
         vol.Required(CONF_UPLOAD_POSTERS, default=False): BooleanSelector(),
         vol.Required(CONF_METADATA_PROVIDER, default=False): BooleanSelector(),
     }
@@ -226,6 +237,7 @@ async def async_validate_ingest(
         CONF_RESCAN_INTERVAL: int(user_input[CONF_RESCAN_INTERVAL]),
         CONF_LLM_SCAN: bool(user_input[CONF_LLM_SCAN]),
         CONF_MATCH_FIX: user_input[CONF_MATCH_FIX],
+        CONF_WHEN_HELD: user_input.get(CONF_WHEN_HELD, DEFAULT_WHEN_HELD),
         CONF_UPLOAD_POSTERS: bool(user_input[CONF_UPLOAD_POSTERS]),
         CONF_METADATA_PROVIDER: bool(user_input[CONF_METADATA_PROVIDER]),
     }

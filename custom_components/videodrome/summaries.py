@@ -38,6 +38,30 @@ def item_summary(item: Item) -> dict[str, Any]:
             }
             for c in item.candidates
         ],
+        "quality": quality_summary(item),
+    }
+
+
+def quality_summary(item: Item) -> dict[str, Any] | None:
+    """A copy of what Plex held (engine/ingest/versions.py): both qualities, no paths."""
+    quality = item.quality
+    if not quality:
+        return None
+    return {
+        "decision": quality.get("decision"),
+        "better": quality.get("better"),
+        "new": (quality.get("new") or {}).get("label"),
+        "existing": (quality.get("existing") or {}).get("label"),
+    }
+
+
+def upgrade_summary(item: Item) -> dict[str, Any]:
+    """The `videodrome_upgraded` bus event's own fields: each copy's quality and file."""
+    quality = item.quality or {}
+    new, old = quality.get("new") or {}, quality.get("existing") or {}
+    return {
+        "new": {"quality": new.get("label"), "file": item.destination},
+        "old": {"quality": old.get("label"), "file": old.get("file")},
     }
 
 

@@ -158,6 +158,8 @@ async function main() {
     step("waiting for the queue tiles and their posters");
     await tile(page, approveFile).waitFor();
     await tile(page, rejectFile).waitFor();
+    // Plex already has a Dune: Plex's copy's quality and this one's, side by side (issue 25).
+    await tile(page, approveFile).locator("div.qualities").waitFor();
     await page.locator(`${CARD} li.recent-item`).first().waitFor();
     await postersLoaded(page);
     step("the reasons in words, the codes in their tooltips");

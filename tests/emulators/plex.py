@@ -34,6 +34,7 @@ from tests.emulators.plex_sessions import (
     find_playable,
     session_json,
 )
+from tests.emulators.plex_versions import add_routes as add_version_routes
 from tests.emulators.plex_views import item_json, section_json
 from tests.emulators.server import (
     EmulatorServer,
@@ -129,6 +130,7 @@ class PlexEmulator(EmulatorServer):
         add_session_routes(self)  # clients, watch history, scrobbles (plex_sessions.py)
         add_agent_routes(self)  # the metadata agents (plex_agents.py)
         add_refresh_routes(self)  # an item's metadata refresh (plex_refresh.py)
+        add_version_routes(self)  # merging items into one with several versions (plex_versions.py)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on `host:port` (0: any free port), start what the library says is playing."""

@@ -33,6 +33,7 @@ from tests.emulators.plex_agents import (
     show_ids,
 )
 from tests.emulators.plex_demo import create_demo_files
+from tests.emulators.plex_versions import episode_version, movie_version
 
 VIDEO_EXTENSIONS = frozenset(
     {".mkv", ".mp4", ".avi", ".m4v", ".ts", ".m2ts", ".wmv", ".mov", ".mpg", ".mpeg", ".webm"}
@@ -160,6 +161,7 @@ class PlexLibrary:
         # Test knobs (see plex_match.py): a wrong match for a TMDb id, titles without a poster.
         self.misidentify: dict[int, int] = {}
         self.without_posters: set[int] = set()
+        self.group_versions = True  # files of one film or episode: versions (plex_versions.py)
         self.poster_images: dict[int, bytes] = {}  # uploaded posters, by rating key
         self._location_ids = itertools.count(1)
         self.history: list[HistoryEntry] = []  # what was watched, oldest first
@@ -382,6 +384,9 @@ class PlexLibrary:
             Path(loc.path) for loc in section.locations if path.is_relative_to(loc.path)
         )
         if section.type == "movie":
+            if (held := movie_version(self, section, path, location)) is not None:
+                held.files.append((str(path), size))  # a version of a film Plex has
+                return [held]
             return [self._add_movie(section, path, size, location)]
         return self._add_episodes(section, path, size, location)
 
@@ -496,6 +501,10 @@ class PlexLibrary:
         named = _EPISODE_TITLE.search(path.stem)
         for number in range(first, max(first, last) + 1):
             catalogue_season = show_info.season(season_number) if show_info else None
+            if (held := episode_version(self, season, number)) is not None:
+                held.files.append((str(path), size))  # a version of an episode Plex has
+                added.append(held)
+                continue
             if catalogue_season is not None:
                 title = catalogue_season.episode_title(number)
             else:

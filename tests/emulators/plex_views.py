@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 _RESOLUTION = re.compile(r"(2160|1080|720|576|480)[pi]", re.IGNORECASE)
 _RESOLUTION_NAMES = {"2160": "4k", "1080": "1080", "720": "720", "576": "576", "480": "480"}
+_HEVC = re.compile(r"x265|h\.?265|hevc", re.IGNORECASE)
 _THUMBS = {"movie": "/:/resources/movie.png", "show": "/:/resources/show.png"}
 
 
@@ -53,6 +54,8 @@ def _media(item: Item) -> list[dict[str, Any]]:
                 "duration": 5400000 if item.type == "movie" else 2700000,
                 "container": suffix,
                 "videoResolution": resolution,
+                "videoCodec": "hevc" if _HEVC.search(file) else "h264",
+                "bitrate": max(1, size * 8 // 5400 // 1000),
                 "Part": [
                     {
                         "id": part_id,

@@ -66,6 +66,7 @@ INGEST_OFF = {
     "rescan_minutes": 5,
     "llm_scan": False,
     "match_fix": "review",
+    "when_held": "version",
     "upload_posters": False,
     "metadata_provider": False,
 }
@@ -101,6 +102,7 @@ def folders(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str, 
         "rescan_minutes": 2,
         "llm_scan": True,
         "match_fix": "auto",
+        "when_held": "skip",
         "upload_posters": True,
         "metadata_provider": True,
     }
@@ -632,6 +634,7 @@ async def test_ingest_step_reports_plex_gone(
         "rescan_minutes": 2,
         "llm_scan": True,
         "match_fix": "auto",
+        "when_held": "skip",
         "upload_posters": True,
         "metadata_provider": True,
     }

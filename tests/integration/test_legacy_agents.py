@@ -20,7 +20,7 @@ from tests.emulators.plex import PlexEmulator, PlexLibrary
 from tests.polling import until
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
     from pathlib import Path
 
     from homeassistant.core import HomeAssistant
@@ -113,9 +113,19 @@ async def test_an_episode_goes_into_the_show_folder_the_library_has(
 
 
 async def test_a_second_copy_of_a_film_the_library_has_is_caught(
-    hass: HomeAssistant, ingest_entry: MockConfigEntry, media_root: Path, tmp_path: Path
+    hass: HomeAssistant,
+    make_ingest_entry: Callable[..., MockConfigEntry],
+    media_root: Path,
+    tmp_path: Path,
 ) -> None:
-    """Another copy of The Matrix waits for a person ("already in your library"), unfiled."""
+    """Another copy of The Matrix waits for a person ("already in your library"), unfiled.
+
+    With "Always ask"; by default a better copy becomes a version (tests/integration/
+    test_versions.py).
+    """
+    ingest_entry = make_ingest_entry(when_held="ask")
+    assert await hass.config_entries.async_setup(ingest_entry.entry_id)
+    await hass.async_block_till_done()
     await _loaded(ingest_entry)
     source = tmp_path / "ingest" / "The.Matrix.1999.1080p.BluRay.x264-GRP.mkv"
     _touch(source)

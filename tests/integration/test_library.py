@@ -181,8 +181,15 @@ async def test_availability_against_tmdb_and_the_index_in_ingest(
         DOMAIN, "plan", {"path": str(copy)}, blocking=True, return_response=True
     )
     (planned,) = response["results"]
-    assert "already_in_library" in planned["reasons"]
+    # Plex's copy is SD: the 2160p one would be filed beside it as a version (the default).
+    assert "better_copy" in planned["reasons"]
+    assert planned["action"] == "transfer"
     assert planned["existing"]["title"] == "The Matrix"
+    assert planned["quality"]["decision"] == "version"
+    assert (planned["quality"]["new"]["label"], planned["quality"]["existing"]["label"]) == (
+        "2160p",
+        "480p",
+    )
     review = await intent.async_handle(hass, "test", "VideodromeReviewQueue", {})
     assert review.speech["plain"]["speech"] == "No files are waiting for review."
 

@@ -68,6 +68,7 @@ def settings(hass: HomeAssistant, tmp_path: Path, media_root: Path) -> dict[str,
         "rescan_minutes": 10,
         "llm_scan": False,
         "match_fix": "review",
+        "when_held": "ask",
         "upload_posters": False,
         "metadata_provider": False,
     }
@@ -177,6 +178,7 @@ async def test_turning_ingest_off_drops_the_folders(
         "rescan_minutes": 10,
         "llm_scan": False,
         "match_fix": "review",
+        "when_held": "ask",
         "upload_posters": False,
         "metadata_provider": False,
     }

@@ -87,7 +87,8 @@ async def _start_with_plex_down(
 ) -> tuple[MockConfigEntry, int]:
     port = int(plex_emulator.url.rsplit(":", 1)[1])
     await plex_emulator.stop()
-    entry = make_ingest_entry(**{CONF_STABILITY: STABILITY})
+    # "Always ask": The Matrix, which Plex has, waits for a person (better or not).
+    entry = make_ingest_entry(**{CONF_STABILITY: STABILITY, "when_held": "ask"})
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry, port

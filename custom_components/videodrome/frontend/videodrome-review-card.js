@@ -319,6 +319,7 @@ class VideodromeReviewCard extends HTMLElement {
             { class: "reasons" },
             (item.reasons || []).map((r) => h("span", { class: "chip", "data-reason": r, title: r, text: reasonPhrase(this._phrases, r) })),
           ),
+          qualities(item.quality),
         ]),
       ]),
       candidates.length > 1 ? h("div", { class: "candidates", role: "group", "aria-label": "Candidates" }, picks) : null,
@@ -364,6 +365,17 @@ class VideodromeReviewCard extends HTMLElement {
       rows.length ? h("ul", {}, rows) : h("div", { class: "message empty", text: "Nothing ingested yet." }),
     ]);
   }
+}
+
+// A copy of something Plex already has: Plex's copy and this one, side by side (issue 25).
+function qualities(quality) {
+  if (!quality || !quality.existing) return null;
+  const side = (name, label) =>
+    h("div", { class: "q-side" }, [h("span", { class: "q-name", text: name }), h("span", { text: label || "unknown" })]);
+  return h("div", { class: "qualities", "aria-label": "Qualities" }, [
+    side("Plex has", quality.existing),
+    side(quality.better ? "This copy (better)" : "This copy", quality.new),
+  ]);
 }
 
 function define() {

@@ -37,9 +37,11 @@ from ..const import (
     CONF_TV_ROOT,
     CONF_UPLOAD_POSTERS,
     CONF_VERIFY_CHECKSUM,
+    CONF_WHEN_HELD,
     DEFAULT_AUTO_THRESHOLD,
     DEFAULT_MATCH_FIX,
     DEFAULT_TRANSFER_MODE,
+    DEFAULT_WHEN_HELD,
     DOMAIN,
 )
 from ..data import create_availability
@@ -48,7 +50,7 @@ from ..engine.identify.score import Thresholds
 from ..engine.ingest.organise import Organiser
 from ..engine.ingest.pipeline import Pipeline
 from ..engine.ingest.plan import Settings
-from ..engine.ingest.service import IngestService
+from ..engine.ingest.service import Event, IngestService
 from ..engine.ingest.transfer import TransferMode
 from ..engine.plex.fix_match import PLEX_CORRECTED, MatchFix
 from ..engine.plex.scan import PLEX_MATCHED, PLEX_NOT_FOUND, PathMap, PlexSync
@@ -57,6 +59,7 @@ from ..engine.store.tmdb_cache import PURGE_INTERVAL
 from ..engine.tmdb.client import TMDbClient
 from ..entry_files import database_path
 from ..guessit import async_guessit_lane
+from ..summaries import upgrade_summary
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -166,6 +169,7 @@ def settings_from(options: Mapping[str, Any]) -> Settings:
         mode=TransferMode(options.get(CONF_TRANSFER_MODE, DEFAULT_TRANSFER_MODE)),
         verify_checksum=bool(options.get(CONF_VERIFY_CHECKSUM, False)),
         file_extras=bool(options.get(CONF_FILE_EXTRAS, True)),
+        when_held=str(options.get(CONF_WHEN_HELD, DEFAULT_WHEN_HELD)),
     )
 
 
@@ -214,6 +218,8 @@ async def async_create_runtime(
         elif item.plex_status in {PLEX_MATCHED, PLEX_CORRECTED}:
             issues.clear(hass, issues.ISSUE_PATH_MAPPING, entry.entry_id)
         data = {"config_entry_id": entry.entry_id, "item": item.as_dict()}
+        if kind == Event.UPGRADED:  # the older copy stays: both files and qualities
+            data.update(upgrade_summary(item))
         hass.bus.async_fire(f"{EVENT_PREFIX}{kind}", data)
         async_dispatcher_send(hass, signal_item(entry.entry_id), kind, item)
 

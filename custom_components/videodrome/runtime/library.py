@@ -20,7 +20,7 @@ after every one of 10,000 files was quadratic work on the event loop.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 import logging
 from pathlib import Path, PurePosixPath
@@ -276,7 +276,12 @@ class IndexLookup:
         Raises what `LibraryIndex.find` raises when the index cannot say (engine/library/
         errors.py): the pipeline holds the file, or asks a person.
         """
-        return await self._index.find(found)
+        existing = await self._index.find(found)
+        if existing is None or existing.file is None:
+            return existing
+        # Where Home Assistant sees Plex's copy: a better one is filed beside it (versions.py).
+        local = self._path_map.to_local(existing.file)
+        return replace(existing, local_file=str(local)) if local is not None else existing
 
     def invalidate(self) -> None:
         """Nothing to do: notifications bring the change."""

@@ -32,6 +32,7 @@ from ..const import (
     SERVICE_PLAN,
 )
 from ..engine.identify.score import Thresholds
+from ..engine.ingest.plan import quality_report
 from ..engine.ingest.sources import source_file
 from ..engine.store.items import ItemStatus
 from ..permissions import async_register_service
@@ -165,12 +166,13 @@ async def _identify(call: ServiceCall) -> ServiceResponse:
         with translated_errors(call.hass, "identify_failed", entry_id=runtime.entry_id):
             source = await call.hass.async_add_executor_job(source_file, path)
             planned = await pipeline.plan_file(source)
-        return planned.found.as_json()
+        # With Plex's copy's quality and the decision when Plex already has it (versions.py).
+        return {**planned.found.as_json(), "quality": planned.as_json()["quality"]}
     if ATTR_NAME not in call.data:
         raise validation_error("path_or_name_required")
     with translated_errors(call.hass, "identify_failed", entry_id=runtime.entry_id):
         identified = await pipeline.identifier.identify(str(call.data[ATTR_NAME]))
-    return identified.as_json()
+    return {**identified.as_json(), "quality": quality_report(identified.path, None)}
 
 
 async def _history(call: ServiceCall) -> ServiceResponse:

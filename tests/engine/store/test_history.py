@@ -110,7 +110,7 @@ def test_a_version_3_store_keeps_its_items_and_gains_the_previous_guid(
     assert "plex_previous_guid" not in columns
 
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         item = store.get_item(kept.id)
         assert item is not None
         assert (item.title, item.status, item.plex_previous_guid) == ("Heat", "ingested", None)
@@ -134,7 +134,7 @@ def test_a_version_1_store_keeps_its_cache_and_gains_the_history(
     assert "items" not in tables
 
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         assert store.tmdb_cache.get("movie/949", max_age=3600) == b'{"id": 949}'
         assert store.counts()[ItemStatus.PENDING] == 0
         store.add_item(source="/downloads/a.mkv", status=ItemStatus.PENDING)
@@ -199,6 +199,7 @@ def test_every_field_round_trips(store: Store, clock: Clock) -> None:
         "batch": "batch-2",
         "companions": [("/downloads/Heat.en.srt", "/media/tv/Heat.en.srt")],
         "plex_previous_guid": "plex://movie/5d776834e6d55c002040ccce",
+        "quality": {"decision": "version", "new": {"label": "2160p"}, "existing": {"file": None}},
     }
     assert set(changes) | {"id", "created_at", "updated_at"} == set(COLUMNS)
     updated = store.update_item(added.id, **changes)
@@ -212,6 +213,8 @@ def test_every_field_round_trips(store: Store, clock: Clock) -> None:
     assert (updated.season, updated.tvdb_id, updated.plex_rating_key) == (2, 81189, "12345")
     assert updated.created_at == added.created_at
     assert updated.updated_at == clock.now
+    assert updated.quality == changes["quality"]
+    assert updated.as_dict()["quality"] == changes["quality"]
     assert store.get_item(added.id) == updated
 
     cleared = store.update_item(added.id, target=None, destination=None, episodes=[])

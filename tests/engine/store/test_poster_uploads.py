@@ -6,9 +6,13 @@ from contextlib import closing
 import sqlite3
 from typing import TYPE_CHECKING
 
-from custom_components.videodrome.engine.store import database as store_module
+from custom_components.videodrome.engine.store import (
+    database as store_module,
+    history as history_module,
+    items as items_module,
+)
 from custom_components.videodrome.engine.store.database import SCHEMA_VERSION, Store
-from custom_components.videodrome.engine.store.items import ItemStatus
+from custom_components.videodrome.engine.store.items import COLUMNS, ItemStatus
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,6 +49,10 @@ def test_a_version_4_store_keeps_its_data_and_gains_the_table(
     with monkeypatch.context() as patch:
         patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:4])
         patch.setattr(store_module, "SCHEMA_VERSION", 4)
+        version_4_columns = COLUMNS[: COLUMNS.index("quality")]  # schema 6 added `quality`
+        patch.setattr(items_module, "COLUMNS", version_4_columns)
+        select = f"SELECT {', '.join(version_4_columns)} FROM items"  # noqa: S608 - constants
+        patch.setattr(history_module, "_SELECT", select)
         with Store(path) as old:
             assert old.schema_version == 4
             kept = old.add_item(source="/downloads/Heat.1995.mkv", status=ItemStatus.INGESTED)
@@ -54,7 +62,7 @@ def test_a_version_4_store_keeps_its_data_and_gains_the_table(
     assert "poster_uploads" not in tables
 
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         item = store.get_item(kept.id)
         assert item is not None
         assert (item.source, item.status) == ("/downloads/Heat.1995.mkv", "ingested")

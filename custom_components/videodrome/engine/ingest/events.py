@@ -16,3 +16,5 @@ class Event(StrEnum):
     MATCH_CORRECTED = "match_corrected"  # Plex's match was changed to Videodrome's title
     # Plex scanned and checked a file filed while it could not be asked (catch_up.py)
     PLEX_CHECKED = "plex_checked"
+    # A better copy of what Plex held was filed as a version beside it (versions.py)
+    UPGRADED = "upgraded"

@@ -25,6 +25,7 @@ from .extras import as_extra, is_extra, plan_extras, plex_folder
 from .plan import (
     ALREADY_IN_LIBRARY,
     ALREADY_INGESTED,
+    DESTINATION_EXISTS,
     LIBRARY_INCOMPLETE,
     NOT_THE_FEATURE,
     TARGET_OUTSIDE_ROOT,
@@ -34,6 +35,7 @@ from .plan import (
 )
 from .sources import find_companions, find_sources
 from .transfer import TransferResult, transfer
+from .versions import WhenHeld, consider
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -139,11 +141,43 @@ class Pipeline:
             return PlannedFile(source, found, Action.MANUAL, (*reasons, TARGET_OUTSIDE_ROOT))
         companions, state = checked
         existing: Existing | None = None
-        if state is not None:
+        checks = self._lookup is not None and action in {Action.TRANSFER, Action.REVIEW}
+        # A different file under the planned name may be Plex's copy: a version may go beside.
+        taken = state == DESTINATION_EXISTS and self.settings.when_held != WhenHeld.ASK
+        if state is not None and not (taken and checks and not extra):
             reasons.append(state)
             action = Action.SKIP if state == ALREADY_INGESTED else Action.REVIEW
-        elif self._lookup is not None and action in {Action.TRANSFER, Action.REVIEW} and not extra:
+        elif self._lookup is not None and checks and not extra:
+            decided = action
             action, existing = await self._check_library(self._lookup, found, action, reasons)
+            if existing is None and taken:
+                reasons.append(DESTINATION_EXISTS)
+                action = Action.REVIEW
+            elif existing is not None:  # better or not, filed as a version or not: versions.py
+                held = await consider(
+                    WhenHeld(self.settings.when_held),
+                    found,
+                    source.path,
+                    existing,
+                    action=decided,
+                    reasons=tuple(reasons),
+                    planned=destination,
+                    root=root,
+                    run_blocking=self._run_blocking,
+                )
+                if held.destination is not None:  # a version: where it goes, from the root
+                    relative = PurePosixPath(held.destination.relative_to(root).as_posix())
+                    found = replace(found, target=relative)
+                return PlannedFile(
+                    source,
+                    found,
+                    held.action,
+                    held.reasons,
+                    held.destination or destination,
+                    held.companions if held.destination else tuple(companions),
+                    existing,
+                    comparison=held.comparison,
+                )
         return PlannedFile(
             source, found, action, tuple(reasons), destination, tuple(companions), existing, extra
         )

@@ -18,7 +18,9 @@ reason code:
 - `library_incomplete`: not in the library index, but a library section that could hold it
   could not be read (review: "not there" may be wrong);
 - `auto_ingest_off`: decided automatically, but automatic filing is off (review;
-  waiting.py's `held_for_review`).
+  waiting.py's `held_for_review`);
+- `better_copy` / `duplicate_not_better`: Plex holds it, and this copy is better (filed as a
+  version beside Plex's, or asked about) or not (asked about, or skipped): versions.py.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..identify.quality import from_path
 from .transfer import TransferMode
 
 if TYPE_CHECKING:
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from ..identify.identifier import Identification
     from ..library.records import Existing
     from .sources import SourceFile
+    from .versions import Comparison
 
 TARGET_OUTSIDE_ROOT = "target_outside_root"
 ALREADY_INGESTED = "already_ingested"
@@ -81,6 +85,7 @@ class Settings:
     mode: TransferMode = TransferMode.HARDLINK
     verify_checksum: bool = False
     file_extras: bool = True  # trailers, featurettes... filed with their film (extras.py)
+    when_held: str = "ask"  # versions.WhenHeld: a copy of what Plex has (Home Assistant: version)
 
     def root(self, library: str) -> Path:
         """The library root for `movies` or `tv`."""
@@ -99,6 +104,7 @@ class PlannedFile:
     companions: tuple[tuple[Path, Path], ...] = ()
     existing: Existing | None = None
     extra: str | None = None  # the Plex extras folder of an extra filed with its film
+    comparison: Comparison | None = None  # against Plex's copy, when it has one (versions.py)
 
     def item_fields(self) -> dict[str, Any]:
         """What the history keeps of this plan: the identification, reasons and destination."""
@@ -119,6 +125,7 @@ class PlannedFile:
             "library": record["library"],
             "target": record["target"],
             "destination": str(self.destination) if self.destination else None,
+            "quality": self.comparison.as_json() if self.comparison else None,
         }
 
     def new_item_fields(self) -> dict[str, Any]:
@@ -152,5 +159,13 @@ class PlannedFile:
                 "file": self.existing.file,
                 "resolution": self.existing.resolution,
             },
+            quality=quality_report(str(self.source.path), self.comparison),
         )
         return record
+
+
+def quality_report(path: str, comparison: Comparison | None) -> dict[str, Any]:
+    """What plan and identify say of a copy's quality: against Plex's copy, or on its own."""
+    if comparison is not None:
+        return comparison.as_json()
+    return {"decision": None, "better": None, "new": from_path(path).as_json(), "existing": None}

@@ -33,6 +33,7 @@ from .organise import BATCH_PREFIX
 from .outcomes import ALREADY_HANDLED, Outcome, Settled
 from .plan import AUTO_INGEST_OFF, Action, PlannedFile
 from .sources import SourceFile, source_file
+from .versions import Decision as VersionDecision, check_grouped
 from .waiting import (
     PLEX_NOT_CHECKED,
     held_for_review,
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
     from .pipeline import Pipeline
 
 _LOGGER = logging.getLogger(__name__)
+
+VERSION = VersionDecision.VERSION
 
 PLEX_SCAN_FAILED = "plex_scan_failed"
 
@@ -254,6 +257,12 @@ class IngestService:
                 log_failure(_LOGGER, err, "Plex scan after ingesting %s failed: %s", source, err)
                 # The file is filed; why Plex could not be asked stays with it, for a later scan.
                 plex_error = f"{PLEX_SCAN_FAILED}: {err}"
+        version = planned.comparison is not None and planned.comparison.decision == VERSION
+        if version and self._sync is not None and planned.comparison is not None:
+            merge = self.follow_up is not None and self.follow_up.mode is MatchFix.AUTO
+            verification = await check_grouped(
+                self._sync, planned.comparison, verification, merge=merge
+            )
         done = await self._update(
             item.id,
             status=ItemStatus.INGESTED,
@@ -267,6 +276,8 @@ class IngestService:
             done = await self.follow_up.after_ingest(done, verification, planned.found, event)
         else:
             self._on_event(event, done)
+        if version:
+            self._on_event(Event.UPGRADED, done)  # old and new quality: `done.quality`
         return Outcome(planned, done, str(done.status))
 
     # --- review ------------------------------------------------------------------------------

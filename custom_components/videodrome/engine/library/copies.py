@@ -25,6 +25,9 @@ def movie_copy(snapshot: Snapshot, match: Candidate) -> Existing | None:
         title=movie.title,
         file=movie.files[0] if movie.files else None,
         resolution=movie.resolution,
+        video_codec=movie.video_codec,
+        bitrate=movie.bitrate,
+        container=movie.container,
     )
 
 

@@ -257,6 +257,9 @@ class LibraryIndex:
                         title=episode.title,
                         file=episode.file,
                         resolution=episode.resolution,
+                        video_codec=episode.video_codec,
+                        bitrate=episode.bitrate,
+                        container=episode.container,
                     )
         return None
 

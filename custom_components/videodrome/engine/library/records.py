@@ -35,6 +35,10 @@ class Episode:
     watched: bool
     # The show's id as this episode's legacy guid names it (`tvdb://74205`), else None.
     show_guid: str | None = None
+    # What Plex measured of the file (its best version's): for "is a new copy better?"
+    video_codec: str | None = None
+    bitrate: int | None = None  # kbit/s
+    container: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,10 @@ class Item:
     resolution: str | None = None
     watched: bool = False
     seasons: tuple[Season, ...] = ()
+    # A movie's best version, as Plex measured it (`resolution` too): see parsing._media.
+    video_codec: str | None = None
+    bitrate: int | None = None  # kbit/s
+    container: str | None = None
 
     def season(self, number: int) -> Season | None:
         """A season of a show, if Plex holds any episode of it."""
@@ -209,9 +217,18 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class Existing:
-    """A copy Plex already has of the title being ingested."""
+    """A copy Plex already has of the title being ingested.
+
+    Two answers are the same copy when the first four fields are; what Plex measured of it
+    and where Home Assistant sees its file (`local_file`, set by the integration's lookup,
+    which knows the path mapping) describe it further.
+    """
 
     rating_key: str
     title: str
     file: str | None
     resolution: str | None
+    video_codec: str | None = field(default=None, compare=False)
+    bitrate: int | None = field(default=None, compare=False)
+    container: str | None = field(default=None, compare=False)
+    local_file: str | None = field(default=None, compare=False)

@@ -350,6 +350,12 @@ class PlexClient:
         path = f"/library/metadata/{rating_key}/match"
         await self._request("PUT", path, params, expect_json=False)
 
+    async def merge(self, rating_key: int, others: list[int]) -> None:
+        """Make `others` versions of `rating_key` (Plex's merge: their files join it)."""
+        ids = ",".join(str(other) for other in others)
+        path = f"/library/metadata/{rating_key}/merge"
+        await self._request("PUT", path, {"ids": ids}, expect_json=False)
+
     async def upload_poster(self, rating_key: int, url: str) -> None:
         """Have Plex download the image at `url` and use it as the item's poster."""
         path = f"/library/metadata/{rating_key}/posters"

@@ -102,6 +102,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (server, guid)
     ) WITHOUT ROWID;
     """,
+    # 5 -> 6: a copy of what Plex held: both qualities and the decision (ingest/versions.py).
+    """
+    ALTER TABLE items ADD COLUMN quality TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -61,6 +61,7 @@ class _OptionalFields(TypedDict, total=False):
     batch: str | None
     companions: Sequence[Sequence[str]]  # [old, new] paths of subtitles moved with the video
     plex_previous_guid: str | None  # Plex's match before Videodrome corrected it
+    quality: Mapping[str, Any] | None  # a copy of what Plex held: both qualities, the decision
 
 
 class NewItemFields(_OptionalFields):
@@ -111,6 +112,7 @@ class Item:
     updated_at: float
     companions: tuple[tuple[str, str], ...] = ()
     plex_previous_guid: str | None = None
+    quality: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe, for service responses: lists for tuples, ISO 8601 UTC timestamps."""
@@ -128,6 +130,7 @@ class Item:
 COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(Item))
 _WRITABLE = ItemFields.__optional_keys__ | ItemFields.__required_keys__
 _JSON_LISTS = frozenset({"episodes", "reasons", "candidates", "companions"})
+_JSON_OBJECTS = frozenset({"quality"})
 _PATHS = frozenset({"source", "target", "destination"})
 
 
@@ -148,6 +151,8 @@ def to_columns(fields: Mapping[str, Any]) -> dict[str, Any]:
             if isinstance(value, str | bytes):
                 raise TypeError(f"{name} is a list, not a string")
             columns[name] = orjson.dumps(list(value)).decode()
+        elif name in _JSON_OBJECTS and value is not None:
+            columns[name] = orjson.dumps(dict(value)).decode()
         elif name in _PATHS and value is not None:
             columns[name] = os.fspath(value)
         else:
@@ -160,6 +165,8 @@ def from_row(row: Sequence[Any]) -> Item:
     values = dict(zip(COLUMNS, row, strict=True))
     for name in _JSON_LISTS:
         values[name] = tuple(orjson.loads(values[name])) if values[name] else ()
+    for name in _JSON_OBJECTS & values.keys():
+        values[name] = orjson.loads(values[name]) if values[name] else None
     values["companions"] = tuple((str(old), str(new)) for old, new in values["companions"])
     values["status"] = ItemStatus(values["status"])
     return Item(**values)

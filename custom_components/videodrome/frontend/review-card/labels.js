@@ -6,6 +6,7 @@ export const PLEX_STATUS = {
   plex_mismatch: ["Plex matched another title", "bad"],
   plex_not_found: ["Not found in Plex", "bad"],
   plex_not_checked: ["Plex not checked", "neutral"],
+  plex_not_grouped: ["A separate item in Plex, not a version", "bad"],
 };
 
 export const LIBRARIES = { movies: "Movies", tv: "TV shows" };

@@ -25,6 +25,9 @@ export const STYLE = `
   .chip { font-size: 0.75em; padding: 1px 8px; border-radius: 999px; background: var(--warning-color, #ff9800);
     color: var(--text-primary-color, #fff); }
   .candidates { display: flex; flex-direction: column; gap: 4px; }
+  .qualities { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; font-size: 0.9em; }
+  .q-side { display: flex; flex-direction: column; }
+  .q-name { font-size: 0.8em; color: var(--secondary-text-color); }
   .candidate { display: flex; align-items: center; gap: 8px; text-align: start; width: 100%; padding: 4px;
     border-radius: 8px; border: 1px solid transparent; background: none; color: inherit; font: inherit; cursor: pointer; }
   button.candidate:hover { background: var(--divider-color, rgba(0,0,0,.06)); }
