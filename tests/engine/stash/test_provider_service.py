@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 import pytest
 
+from custom_components.videodrome.engine.provider import stash_service
 from custom_components.videodrome.engine.provider.budget import MAX_STASH_REQUESTS, StashLimits
 from custom_components.videodrome.engine.provider.documents import Page
 from custom_components.videodrome.engine.provider.errors import (
@@ -311,3 +313,29 @@ async def test_a_poster_asked_for_while_it_is_made_is_made_once(
     made = await asyncio.gather(*tasks)
     assert len(set(made)) == 1
     assert jobs == MAX_RENDERING  # those that waited found it made
+
+
+async def test_a_large_screenshot_is_hashed_off_the_event_loop(
+    session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to 1 MB on the loop (about a millisecond); a larger one (up to 20 MB, 18 ms) in the
+    executor, and the same poster made either way."""
+    hashed_in: list[int] = []
+    digest_of = stash_service._digest_of
+
+    def recorded(data: bytes) -> bytes:
+        hashed_in.append(threading.get_ident())
+        return digest_of(data)
+
+    monkeypatch.setattr(stash_service, "_digest_of", recorded)
+    provider = StashProvider(StashClient(session, NOWHERE))
+    small = draw_image("a small shot", 64, 36)
+    assert len(small) < stash_service.HASH_INLINE_BYTES
+    poster = await provider.poster(small)
+    assert hashed_in == []
+    # The same screenshot with padding past the bound: JPEG readers stop at its end marker.
+    large = small + b"\0" * stash_service.HASH_INLINE_BYTES
+    assert await provider.poster(large) == poster
+    assert len(hashed_in) == 1
+    assert hashed_in[0] != threading.get_ident()
+    assert len(provider.posters) == 2  # another screenshot's digest: made again, not mixed up
